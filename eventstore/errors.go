@@ -1,0 +1,26 @@
+package eventstore
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/pfn-network/pfn/domain"
+)
+
+// ConflictError is returned when an append's expected version is stale.
+type ConflictError struct {
+	StreamID string
+	Expected int64
+	Actual   int64
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("stream %q: expected version %d, actual version %d", e.StreamID, e.Expected, e.Actual)
+}
+
+// Is lets callers test errors.Is(err, domain.ErrConflict).
+func (e *ConflictError) Is(target error) bool { return target == domain.ErrConflict }
+
+// ErrEventIDReused means an append reused an event id that is stored with
+// other content or in another stream: a bug in the caller, not a retry.
+var ErrEventIDReused = errors.New("event id already used by another event")

@@ -1,0 +1,217 @@
+package eventstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	wsql "github.com/ThreeDotsLabs/watermill-sql/v4/pkg/sql"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// RunnerConfig tunes how projections consume the log.
+type RunnerConfig struct {
+	// BatchSize is how many events one consumer transaction reads (default 1000).
+	BatchSize int
+	// PollInterval is how long a caught-up consumer waits before looking
+	// again (default 100ms).
+	PollInterval time.Duration
+	// Attempts is how often an event is tried before it is recorded as
+	// poisoned and skipped (default 3).
+	Attempts int
+	// RetryDelay is the pause before the second attempt; it doubles after
+	// each further one (default 50ms). The batch transaction stays open
+	// meanwhile, so keep it short.
+	RetryDelay time.Duration
+}
+
+func (c *RunnerConfig) setDefaults() {
+	if c.BatchSize <= 0 {
+		c.BatchSize = 1000
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = 100 * time.Millisecond
+	}
+	if c.Attempts <= 0 {
+		c.Attempts = 3
+	}
+	if c.RetryDelay <= 0 {
+		c.RetryDelay = 50 * time.Millisecond
+	}
+}
+
+// Runner feeds the log to named projections, each with its own checkpoint,
+// through watermill-sql subscribers on the events table.
+type Runner struct {
+	pool        *pgxpool.Pool
+	log         *slog.Logger
+	cfg         RunnerConfig
+	projections []Projection
+	byName      map[string]Projection
+}
+
+// NewRunner checks that projection names are unique and non-empty.
+func NewRunner(pool *pgxpool.Pool, log *slog.Logger, cfg RunnerConfig, projections ...Projection) (*Runner, error) {
+	cfg.setDefaults()
+	r := &Runner{pool: pool, log: log, cfg: cfg, byName: map[string]Projection{}}
+	for _, p := range projections {
+		name := p.Name()
+		if name == "" {
+			return nil, errors.New("projection with an empty name")
+		}
+		if _, dup := r.byName[name]; dup {
+			return nil, fmt.Errorf("two projections named %q", name)
+		}
+		r.byName[name] = p
+		r.projections = append(r.projections, p)
+	}
+	return r, nil
+}
+
+// Run consumes the log for every projection until ctx ends.
+func (r *Runner) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, p := range r.projections {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.runProjection(ctx, p)
+		}()
+	}
+	wg.Wait()
+}
+
+func (r *Runner) runProjection(ctx context.Context, p Projection) {
+	log := r.log.With("projection", p.Name())
+	var suspect Position
+	for ctx.Err() == nil {
+		next, err := r.consume(ctx, p, suspect, log)
+		if err != nil && ctx.Err() == nil {
+			log.Error("projection consumer stopped; restarting", "err", err)
+			sleep(ctx, time.Second)
+		}
+		suspect = next
+	}
+}
+
+// consume runs one watermill subscription. Events are applied straight into
+// the batch transaction (no savepoint per event: that would cost two round
+// trips each on catch-up). When one fails, the subscription is cancelled,
+// which rolls the whole batch back, and consume returns the failing event's
+// position; the next subscription re-reads the batch and applies events up
+// to that one under savepoints, retrying and finally poisoning it.
+func (r *Runner) consume(ctx context.Context, p Projection, careful Position, log *slog.Logger) (Position, error) {
+	sub, err := wsql.NewSubscriber(wsql.BeginnerFromPgx(r.pool), wsql.SubscriberConfig{
+		ConsumerGroup:  p.Name(),
+		AckDeadline:    new(time.Duration), // zero: every message is acked or the batch is cancelled
+		PollInterval:   r.cfg.PollInterval,
+		ResendInterval: r.cfg.RetryDelay,
+		RetryInterval:  time.Second,
+		SchemaAdapter:  eventsSchema{batchSize: r.cfg.BatchSize},
+		OffsetsAdapter: offsetsAdapter(),
+	}, wmLogger{log: log})
+	if err != nil {
+		return careful, fmt.Errorf("new subscriber: %w", err)
+	}
+	defer sub.Close()
+	subCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	msgs, err := sub.Subscribe(subCtx, topic)
+	if err != nil {
+		return careful, fmt.Errorf("subscribe: %w", err)
+	}
+	for msg := range msgs {
+		tx, err := txFrom(msg.Context())
+		if err != nil {
+			return careful, err
+		}
+		e, decodeErr := eventFromMessage(msg)
+		pos := e.Position()
+		if careful != (Position{}) && !careful.Less(pos) {
+			if err := r.applyCarefully(msg.Context(), tx, p, e, decodeErr, log); err != nil {
+				return careful, err
+			}
+			msg.Ack()
+			if pos == careful {
+				careful = Position{}
+			}
+			continue
+		}
+		err = decodeErr
+		if err == nil {
+			err = p.Apply(msg.Context(), tx, e)
+		}
+		if err == nil {
+			msg.Ack()
+			continue
+		}
+		log.Warn("projection failed on an event; re-reading its batch event by event",
+			"event_id", msg.UUID, "event_type", e.Type, "global_position", e.GlobalPosition, "err", err)
+		cancel() // the subscriber rolls back the batch transaction
+		return pos, nil
+	}
+	return careful, nil
+}
+
+// applyCarefully applies one event under a savepoint, retrying with backoff;
+// after the last attempt it records the event as poisoned (in the same
+// transaction, so the record commits with the checkpoint that skips it).
+func (r *Runner) applyCarefully(ctx context.Context, tx pgx.Tx, p Projection, e Event, decodeErr error, log *slog.Logger) error {
+	err := decodeErr
+	attempts := 1 // an event that cannot be decoded will not decode next time either
+	if decodeErr == nil {
+		delay := r.cfg.RetryDelay
+		for attempts = 1; ; attempts++ {
+			err = pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error { return p.Apply(ctx, sp, e) })
+			if err == nil {
+				return nil
+			}
+			if attempts >= r.cfg.Attempts {
+				break
+			}
+			if !sleep(ctx, delay) {
+				return ctx.Err()
+			}
+			delay *= 2
+		}
+	}
+	_, insErr := tx.Exec(ctx, `INSERT INTO poisoned_events
+		(consumer_group, global_position, transaction_id, event_id, event_type, error, attempts)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+		p.Name(), e.GlobalPosition, e.TransactionID, e.ID, e.Type, err.Error(), attempts)
+	if insErr != nil {
+		return fmt.Errorf("record poisoned event %s: %w", e.ID, insErr)
+	}
+	log.Error("projection skipped a poisoned event",
+		"event_id", e.ID, "event_type", e.Type, "stream_id", e.StreamID,
+		"global_position", e.GlobalPosition, "attempts", attempts, "err", err)
+	return nil
+}
+
+func txFrom(ctx context.Context) (pgx.Tx, error) {
+	tx, ok := wsql.TxFromContext(ctx)
+	if !ok {
+		return nil, errors.New("watermill message carries no transaction")
+	}
+	pt, ok := tx.(*wsql.PgxTx)
+	if !ok {
+		return nil, fmt.Errorf("watermill transaction is %T, not a pgx transaction", tx)
+	}
+	return pt.Tx, nil
+}
+
+// sleep waits d or until ctx ends; it reports whether the full wait passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
