@@ -7,13 +7,19 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-const eventColumns = `event_id, stream_id, stream_version, event_type, schema_version, payload, metadata,
+// The metadata fields are extracted by the server: decoding the jsonb in Go
+// costs more per event than reading the whole row.
+const eventColumns = `event_id, stream_id, stream_version, event_type, schema_version, payload,
+	coalesce(metadata->>'actor', '') AS actor, coalesce(metadata->>'correlation_id', '') AS correlation_id,
+	coalesce(metadata->>'causation_id', '') AS causation_id, coalesce(metadata->>'request_id', '') AS request_id,
 	recorded_at, global_position, transaction_id`
 
 func scanEvent(row pgx.Row) (Event, error) {
 	var e Event
 	var payload []byte
-	err := row.Scan(&e.ID, &e.StreamID, &e.StreamVersion, &e.Type, &e.SchemaVersion, &payload, &e.Metadata,
+	md := &e.Metadata
+	err := row.Scan(&e.ID, &e.StreamID, &e.StreamVersion, &e.Type, &e.SchemaVersion, &payload,
+		&md.Actor, &md.CorrelationID, &md.CausationID, &md.RequestID,
 		&e.RecordedAt, &e.GlobalPosition, &e.TransactionID)
 	e.Payload = payload
 	return e, err
@@ -65,4 +71,25 @@ func (s *Store) ReadBatch(ctx context.Context, after Position, limit int) ([]Eve
 		return nil, fmt.Errorf("read log after %v: %w", after, err)
 	}
 	return collect(rows, "read log")
+}
+
+// readRange returns the events after after, up to and including last, in
+// commit order. The consumer calls it in the transaction that chose the
+// bounds, so it sees exactly the rows they were taken from.
+//
+// PostgreSQL has no useful selectivity estimate for a range of xid8 row
+// comparisons; without the LIMIT it guessed a third of the table and chose a
+// sequential scan and a sort (measured: 55 ms for a page of 1,000 instead of
+// 3 ms). limit is the page size, which the range never exceeds.
+func readRange(ctx context.Context, db DB, after, last Position, limit int) ([]Event, error) {
+	rows, err := db.Query(ctx, `SELECT `+eventColumns+` FROM events
+		WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+		  AND (transaction_id, global_position) <= ($3::xid8, $4::bigint)
+		ORDER BY transaction_id, global_position
+		LIMIT $5`,
+		after.TransactionID, after.GlobalPosition, last.TransactionID, last.GlobalPosition, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read page after %v: %w", after, err)
+	}
+	return collect(rows, "read page")
 }

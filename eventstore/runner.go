@@ -15,8 +15,8 @@ import (
 
 // RunnerConfig tunes how projections consume the log.
 type RunnerConfig struct {
-	// BatchSize is how many events one consumer transaction reads (default 1000).
-	BatchSize int
+	// PageSize is how many events one consumer transaction reads (default 1000).
+	PageSize int
 	// PollInterval is how long a caught-up consumer waits before looking
 	// again (default 100ms).
 	PollInterval time.Duration
@@ -30,8 +30,8 @@ type RunnerConfig struct {
 }
 
 func (c *RunnerConfig) setDefaults() {
-	if c.BatchSize <= 0 {
-		c.BatchSize = 1000
+	if c.PageSize <= 0 {
+		c.PageSize = 1000
 	}
 	if c.PollInterval <= 0 {
 		c.PollInterval = 100 * time.Millisecond
@@ -99,19 +99,20 @@ func (r *Runner) runProjection(ctx context.Context, p Projection) {
 }
 
 // consume runs one watermill subscription. Events are applied straight into
-// the batch transaction (no savepoint per event: that would cost two round
+// the page's transaction (no savepoint per event: that would cost two round
 // trips each on catch-up). When one fails, the subscription is cancelled,
 // which rolls the whole batch back, and consume returns the failing event's
 // position; the next subscription re-reads the batch and applies events up
 // to that one under savepoints, retrying and finally poisoning it.
 func (r *Runner) consume(ctx context.Context, p Projection, careful Position, log *slog.Logger) (Position, error) {
+	schema := newEventsSchema(r.cfg.PageSize)
 	sub, err := wsql.NewSubscriber(wsql.BeginnerFromPgx(r.pool), wsql.SubscriberConfig{
 		ConsumerGroup:  p.Name(),
 		AckDeadline:    new(time.Duration), // zero: every message is acked or the batch is cancelled
 		PollInterval:   r.cfg.PollInterval,
 		ResendInterval: r.cfg.RetryDelay,
 		RetryInterval:  time.Second,
-		SchemaAdapter:  eventsSchema{batchSize: r.cfg.BatchSize},
+		SchemaAdapter:  schema,
 		OffsetsAdapter: offsetsAdapter(),
 	}, wmLogger{log: log})
 	if err != nil {
@@ -129,30 +130,33 @@ func (r *Runner) consume(ctx context.Context, p Projection, careful Position, lo
 		if err != nil {
 			return careful, err
 		}
-		e, decodeErr := eventFromMessage(msg)
-		pos := e.Position()
-		if careful != (Position{}) && !careful.Less(pos) {
-			if err := r.applyCarefully(msg.Context(), tx, p, e, decodeErr, log); err != nil {
-				return careful, err
+		bounds, ok := schema.bounds(msg)
+		if !ok {
+			return careful, fmt.Errorf("message %s was not decoded by the events schema", msg.UUID)
+		}
+		page, err := readRange(msg.Context(), tx, bounds.After, bounds.Last, r.cfg.PageSize)
+		if err != nil {
+			return careful, err
+		}
+		for _, e := range page {
+			pos := e.Position()
+			if careful != (Position{}) && !careful.Less(pos) {
+				if err := r.applyCarefully(msg.Context(), tx, p, e, log); err != nil {
+					return careful, err
+				}
+				if pos == careful {
+					careful = Position{}
+				}
+				continue
 			}
-			msg.Ack()
-			if pos == careful {
-				careful = Position{}
+			if err := p.Apply(msg.Context(), tx, e); err != nil {
+				log.Warn("projection failed on an event; re-reading its page event by event",
+					"event_id", e.ID, "event_type", e.Type, "global_position", e.GlobalPosition, "err", err)
+				cancel() // the subscriber rolls back the page's transaction
+				return pos, nil
 			}
-			continue
 		}
-		err = decodeErr
-		if err == nil {
-			err = p.Apply(msg.Context(), tx, e)
-		}
-		if err == nil {
-			msg.Ack()
-			continue
-		}
-		log.Warn("projection failed on an event; re-reading its batch event by event",
-			"event_id", msg.UUID, "event_type", e.Type, "global_position", e.GlobalPosition, "err", err)
-		cancel() // the subscriber rolls back the batch transaction
-		return pos, nil
+		msg.Ack()
 	}
 	return careful, nil
 }
@@ -160,24 +164,22 @@ func (r *Runner) consume(ctx context.Context, p Projection, careful Position, lo
 // applyCarefully applies one event under a savepoint, retrying with backoff;
 // after the last attempt it records the event as poisoned (in the same
 // transaction, so the record commits with the checkpoint that skips it).
-func (r *Runner) applyCarefully(ctx context.Context, tx pgx.Tx, p Projection, e Event, decodeErr error, log *slog.Logger) error {
-	err := decodeErr
-	attempts := 1 // an event that cannot be decoded will not decode next time either
-	if decodeErr == nil {
-		delay := r.cfg.RetryDelay
-		for attempts = 1; ; attempts++ {
-			err = pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error { return p.Apply(ctx, sp, e) })
-			if err == nil {
-				return nil
-			}
-			if attempts >= r.cfg.Attempts {
-				break
-			}
-			if !sleep(ctx, delay) {
-				return ctx.Err()
-			}
-			delay *= 2
+func (r *Runner) applyCarefully(ctx context.Context, tx pgx.Tx, p Projection, e Event, log *slog.Logger) error {
+	var err error
+	attempts := 1
+	delay := r.cfg.RetryDelay
+	for ; ; attempts++ {
+		err = pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error { return p.Apply(ctx, sp, e) })
+		if err == nil {
+			return nil
 		}
+		if attempts >= r.cfg.Attempts {
+			break
+		}
+		if !sleep(ctx, delay) {
+			return ctx.Err()
+		}
+		delay *= 2
 	}
 	_, insErr := tx.Exec(ctx, `INSERT INTO poisoned_events
 		(consumer_group, global_position, transaction_id, event_id, event_type, error, attempts)

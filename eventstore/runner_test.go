@@ -76,7 +76,7 @@ func startRunner(t *testing.T, pool *pgxpool.Pool, logs *syncBuffer, ps ...event
 	}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	r, err := eventstore.NewRunner(pool, log, eventstore.RunnerConfig{
-		BatchSize: 50, PollInterval: 10 * time.Millisecond, RetryDelay: 5 * time.Millisecond,
+		PageSize: 50, PollInterval: 10 * time.Millisecond, RetryDelay: 5 * time.Millisecond,
 	}, ps...)
 	if err != nil {
 		t.Fatal(err)
