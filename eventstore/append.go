@@ -29,21 +29,31 @@ type Appended struct {
 // trip: the WHERE clause admits the rows only when the stream is still at the
 // expected version, and the unique (stream_id, stream_version) constraint
 // catches two writers that both saw it there.
+//
+// It answers one row however many events it wrote: the count and the last
+// event's place (all rows of one insert share the transaction id).
 const appendExpectedSQL = `
-INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version, payload, metadata, recorded_at)
-SELECT e.id, $1, $2 + e.ord, e.typ, e.sv, e.payload, e.meta, $8
-FROM unnest($3::text[]::uuid[], $4::text[], $5::int[], $6::text[]::jsonb[], $7::text[]::jsonb[])
-     WITH ORDINALITY AS e(id, typ, sv, payload, meta, ord)
-WHERE (SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = $1) = $2
-RETURNING stream_version, global_position, transaction_id`
+WITH ins AS (
+	INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version, payload, metadata, recorded_at)
+	SELECT e.id, $1, $2 + e.ord, e.typ, e.sv, e.payload, e.meta, $8
+	FROM unnest($3::uuid[], $4::text[], $5::int[], $6::text[]::jsonb[], $7::text[]::jsonb[])
+	     WITH ORDINALITY AS e(id, typ, sv, payload, meta, ord)
+	WHERE (SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = $1) = $2
+	RETURNING stream_version, global_position, transaction_id)
+` + appendResultSQL
 
 const appendAnySQL = `
-INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version, payload, metadata, recorded_at)
-SELECT e.id, $1, cur.v + e.ord, e.typ, e.sv, e.payload, e.meta, $7
-FROM unnest($2::text[]::uuid[], $3::text[], $4::int[], $5::text[]::jsonb[], $6::text[]::jsonb[])
-     WITH ORDINALITY AS e(id, typ, sv, payload, meta, ord),
-     (SELECT coalesce(max(stream_version), 0) AS v FROM events WHERE stream_id = $1) AS cur
-RETURNING stream_version, global_position, transaction_id`
+WITH ins AS (
+	INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version, payload, metadata, recorded_at)
+	SELECT e.id, $1, cur.v + e.ord, e.typ, e.sv, e.payload, e.meta, $7
+	FROM unnest($2::uuid[], $3::text[], $4::int[], $5::text[]::jsonb[], $6::text[]::jsonb[])
+	     WITH ORDINALITY AS e(id, typ, sv, payload, meta, ord),
+	     (SELECT coalesce(max(stream_version), 0) AS v FROM events WHERE stream_id = $1) AS cur
+	RETURNING stream_version, global_position, transaction_id)
+` + appendResultSQL
+
+const appendResultSQL = `SELECT count(*), coalesce(max(stream_version), 0), coalesce(max(global_position), 0),
+	coalesce((array_agg(transaction_id))[1], '0') FROM ins`
 
 // anyRetries bounds how often an ExpectAny append retries after losing a
 // race for the next version to a concurrent writer.
@@ -73,7 +83,7 @@ func (s *Store) Append(ctx context.Context, streamID string, expected int64, eve
 type appendBatch struct {
 	streamID string
 	expected int64
-	ids      []string
+	ids      [][16]byte
 	types    []string
 	versions []int32
 	payloads []string
@@ -93,6 +103,8 @@ func (s *Store) prepare(ctx context.Context, streamID string, expected int64, ev
 	}
 	def := MetadataFrom(ctx)
 	b := &appendBatch{streamID: streamID, expected: expected}
+	var prevMD Metadata
+	var prevMeta string
 	for i, e := range events {
 		if e.Type == "" {
 			return nil, fmt.Errorf("append to %q: event %d has no type: %w", streamID, i, domain.ErrInvalidInput)
@@ -108,19 +120,23 @@ func (s *Store) prepare(ctx context.Context, streamID string, expected int64, ev
 		if md.CorrelationID == "" {
 			md.CorrelationID = b.firstID(id)
 		}
-		meta, err := json.Marshal(md)
-		if err != nil {
-			return nil, fmt.Errorf("append to %q: metadata: %w", streamID, err)
+		// Events appended together usually share their metadata: encode it once.
+		if i == 0 || md != prevMD {
+			meta, err := json.Marshal(md)
+			if err != nil {
+				return nil, fmt.Errorf("append to %q: metadata: %w", streamID, err)
+			}
+			prevMD, prevMeta = md, string(meta)
 		}
 		sv := e.SchemaVersion
 		if sv == 0 {
 			sv = 1
 		}
-		b.ids = append(b.ids, id.String())
+		b.ids = append(b.ids, id)
 		b.types = append(b.types, e.Type)
 		b.versions = append(b.versions, int32(sv))
 		b.payloads = append(b.payloads, string(e.Payload))
-		b.metas = append(b.metas, string(meta))
+		b.metas = append(b.metas, prevMeta)
 	}
 	now := s.now().UTC()
 	if expected == ExpectAny {
@@ -135,7 +151,7 @@ func (s *Store) prepare(ctx context.Context, streamID string, expected int64, ev
 // events appended together without a request are still tied together.
 func (b *appendBatch) firstID(current uuid.UUID) string {
 	if len(b.ids) > 0 {
-		return b.ids[0]
+		return uuid.UUID(b.ids[0]).String()
 	}
 	return current.String()
 }
@@ -145,21 +161,10 @@ func (s *Store) appendOnce(ctx context.Context, b *appendBatch) (Appended, error
 	if b.expected == ExpectAny {
 		query = appendAnySQL
 	}
-	rows, err := s.db.Query(ctx, query, b.args...)
-	if err != nil {
-		return Appended{}, fmt.Errorf("append to %q: %w", b.streamID, err)
-	}
 	var res Appended
-	n := 0
-	for rows.Next() {
-		if err := rows.Scan(&res.Version, &res.Position.GlobalPosition, &res.Position.TransactionID); err != nil {
-			rows.Close()
-			return Appended{}, fmt.Errorf("append to %q: %w", b.streamID, err)
-		}
-		n++
-	}
-	rows.Close()
-	err = rows.Err()
+	var n int
+	err := s.db.QueryRow(ctx, query, b.args...).
+		Scan(&n, &res.Version, &res.Position.GlobalPosition, &res.Position.TransactionID)
 	var pgErr *pgconn.PgError
 	switch {
 	case err == nil && n == len(b.ids):
@@ -180,7 +185,7 @@ func (s *Store) appendOnce(ctx context.Context, b *appendBatch) (Appended, error
 func (s *Store) resolve(ctx context.Context, b *appendBatch) (Appended, error) {
 	rows, err := s.db.Query(ctx, `
 		SELECT stream_id, stream_version, global_position, transaction_id
-		FROM events WHERE event_id = ANY($1::text[]::uuid[])
+		FROM events WHERE event_id = ANY($1::uuid[])
 		ORDER BY stream_version`, b.ids)
 	if err != nil {
 		return Appended{}, fmt.Errorf("append to %q: look up event ids: %w", b.streamID, err)

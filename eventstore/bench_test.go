@@ -137,13 +137,18 @@ func rawInserter(n int) func(ctx context.Context, pool *pgxpool.Pool, stream str
 	return func(ctx context.Context, pool *pgxpool.Pool, stream string, i int64) error {
 		ids := make([]uuid.UUID, n)
 		versions := make([]int64, n)
+		payloads := make([]string, n)
+		metas := make([]string, n)
 		for k := range n {
 			ids[k] = uuid.New()
 			versions[k] = i*int64(n) + int64(k) + 1
+			payloads[k] = string(benchPayload)
+			metas[k] = benchMetadata
 		}
 		_, err := pool.Exec(ctx, `INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version, payload, metadata, recorded_at)
-			SELECT id, $2, v, 'plugin.mirrored', 1, $4::jsonb, $5::jsonb, $6 FROM unnest($1::uuid[], $3::bigint[]) AS t(id, v)`,
-			ids, stream, versions, string(benchPayload), benchMetadata, time.Now())
+			SELECT id, $2, v, 'plugin.mirrored', 1, p, m, $6
+			FROM unnest($1::uuid[], $3::bigint[], $4::jsonb[], $5::jsonb[]) AS t(id, v, p, m)`,
+			ids, stream, versions, payloads, metas, time.Now())
 		return err
 	}
 }
