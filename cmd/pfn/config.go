@@ -1,0 +1,63 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+)
+
+// Config is everything the node reads from its environment. The variable
+// names are the node's public interface: keep them.
+type Config struct {
+	DatabaseURL     string        // PFN_DATABASE_URL
+	Listen          string        // PFN_LISTEN
+	LogLevel        slog.Level    // PFN_LOG_LEVEL: debug, info, warn, error
+	LogFormat       string        // PFN_LOG_FORMAT: json or text
+	ShutdownTimeout time.Duration // PFN_SHUTDOWN_TIMEOUT
+}
+
+const defaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/pfn?sslmode=disable"
+
+// loadConfig reads the environment through getenv, then lets flags in args
+// override it. It returns the arguments left after the flags.
+func loadConfig(getenv func(string) string, fs *flag.FlagSet, args []string) (Config, []string, error) {
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	var (
+		cfg      Config
+		level    string
+		shutdown string
+	)
+	fs.StringVar(&cfg.DatabaseURL, "database-url", env("PFN_DATABASE_URL", defaultDatabaseURL), "PostgreSQL URL (PFN_DATABASE_URL)")
+	fs.StringVar(&cfg.Listen, "listen", env("PFN_LISTEN", ":8080"), "HTTP listen address (PFN_LISTEN)")
+	fs.StringVar(&level, "log-level", env("PFN_LOG_LEVEL", "info"), "debug, info, warn or error (PFN_LOG_LEVEL)")
+	fs.StringVar(&cfg.LogFormat, "log-format", env("PFN_LOG_FORMAT", "json"), "json or text (PFN_LOG_FORMAT)")
+	fs.StringVar(&shutdown, "shutdown-timeout", env("PFN_SHUTDOWN_TIMEOUT", "15s"), "how long to drain requests on SIGTERM (PFN_SHUTDOWN_TIMEOUT)")
+	if err := fs.Parse(args); err != nil {
+		return Config{}, nil, err
+	}
+	var errs []error
+	if err := cfg.LogLevel.UnmarshalText([]byte(level)); err != nil {
+		errs = append(errs, fmt.Errorf("PFN_LOG_LEVEL %q: want debug, info, warn or error", level))
+	}
+	cfg.LogFormat = strings.ToLower(cfg.LogFormat)
+	if cfg.LogFormat != "json" && cfg.LogFormat != "text" {
+		errs = append(errs, fmt.Errorf("PFN_LOG_FORMAT %q: want json or text", cfg.LogFormat))
+	}
+	d, err := time.ParseDuration(shutdown)
+	if err != nil || d <= 0 {
+		errs = append(errs, fmt.Errorf("PFN_SHUTDOWN_TIMEOUT %q: want a positive duration such as 15s", shutdown))
+	}
+	cfg.ShutdownTimeout = d
+	if cfg.DatabaseURL == "" {
+		errs = append(errs, errors.New("PFN_DATABASE_URL is empty"))
+	}
+	return cfg, fs.Args(), errors.Join(errs...)
+}

@@ -1,0 +1,83 @@
+// Command pfn is the Plugin Federation Network node.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time (-ldflags "-X main.version=...").
+var version = "dev"
+
+const usage = `pfn: the Plugin Federation Network node
+
+Usage:
+  pfn serve     run the node: migrate, then serve the API (default)
+  pfn migrate   apply database migrations and exit
+  pfn version   print the version
+
+Configuration comes from the environment (PFN_*); every command accepts
+-h for its flags, which override the environment.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "pfn:", err)
+		}
+		stop()
+		os.Exit(1)
+	}
+}
+
+// run is main without the process: tests call it with their own environment
+// and context.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	fs := flag.NewFlagSet("pfn "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	switch cmd {
+	case "version", "-version", "--version":
+		fmt.Fprintln(stdout, "pfn", version)
+		return nil
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "serve", "migrate":
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+	cfg, rest, err := loadConfig(getenv, fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("%s: unexpected arguments %q", cmd, rest)
+	}
+	log := newLogger(cfg, stderr)
+	if cmd == "migrate" {
+		return migrate(ctx, cfg, log)
+	}
+	return serve(ctx, cfg, log)
+}
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}

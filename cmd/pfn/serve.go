@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/pfn-network/pfn/adapters/postgres"
+	"github.com/pfn-network/pfn/eventstore"
+	"github.com/pfn-network/pfn/ports/httpapi"
+)
+
+// serve runs the node until ctx ends (SIGINT/SIGTERM), then drains requests
+// for at most cfg.ShutdownTimeout and stops the projections.
+func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
+	pool, err := connect(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := applyMigrations(ctx, pool, log); err != nil {
+		return err
+	}
+
+	runner, err := eventstore.NewRunner(pool, log, eventstore.RunnerConfig{}, projections()...)
+	if err != nil {
+		return err
+	}
+	api := httpapi.New(httpapi.Deps{Log: log, Readiness: postgres.Readiness{Pool: pool}})
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s (set PFN_LISTEN): %w", cfg.Listen, err)
+	}
+	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
+
+	runCtx, stopRunner := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		runner.Run(runCtx)
+	}()
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	log.Info("pfn node serving", "addr", ln.Addr().String(), "version", version, "database", redactURL(cfg.DatabaseURL))
+
+	select {
+	case err = <-serveErr:
+	case <-ctx.Done():
+		log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+		err = srv.Shutdown(shutdownCtx)
+		cancel()
+	}
+	stopRunner()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	if err == nil {
+		log.Info("stopped")
+	}
+	return err
+}
+
+// projections are the read models the node keeps current. The issues that
+// add read models register their projections here.
+func projections() []eventstore.Projection {
+	return nil
+}

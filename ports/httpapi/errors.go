@@ -1,0 +1,65 @@
+package httpapi
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/pfn-network/pfn/domain"
+)
+
+// errorBody is the JSON every failed request answers with.
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+// statusOf maps an error to its HTTP status: the one place that does so.
+func statusOf(err error) int {
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &he):
+		return he.Code
+	case errors.Is(err, domain.ErrInvalidInput):
+		return http.StatusBadRequest
+	case errors.Is(err, domain.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, domain.ErrConflict):
+		return http.StatusConflict
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// errorHandler answers every error as JSON. Client errors say what was wrong;
+// server errors are logged here (once) and answered without internals.
+func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) {
+		if c.Response().Committed {
+			return
+		}
+		status := statusOf(err)
+		msg := err.Error()
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			if m, ok := he.Message.(string); ok {
+				msg = m
+			}
+		}
+		if status >= 500 {
+			log.ErrorContext(c.Request().Context(), "request failed",
+				"method", c.Request().Method, "path", c.Path(), "err", err)
+			msg = http.StatusText(status)
+		}
+		var werr error
+		if c.Request().Method == http.MethodHead {
+			werr = c.NoContent(status)
+		} else {
+			werr = c.JSON(status, errorBody{Error: msg})
+		}
+		if werr != nil {
+			log.Warn("write error response", "err", werr)
+		}
+	}
+}

@@ -1,0 +1,63 @@
+package httpapi
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/pfn-network/pfn/domain"
+)
+
+func TestStatusOf(t *testing.T) {
+	tests := []struct {
+		err  error
+		want int
+	}{
+		{fmt.Errorf("source: %w", domain.ErrInvalidInput), http.StatusBadRequest},
+		{fmt.Errorf("source x: %w", domain.ErrNotFound), http.StatusNotFound},
+		{fmt.Errorf("wrapped twice: %w", fmt.Errorf("stream: %w", domain.ErrConflict)), http.StatusConflict},
+		{echo.NewHTTPError(http.StatusUnauthorized, "missing key"), http.StatusUnauthorized},
+		{errors.New("disk on fire"), http.StatusInternalServerError},
+	}
+	for _, tt := range tests {
+		if got := statusOf(tt.err); got != tt.want {
+			t.Errorf("statusOf(%v) = %d, want %d", tt.err, got, tt.want)
+		}
+	}
+}
+
+func TestErrorBodies(t *testing.T) {
+	var logged bytes.Buffer
+	e := echo.New()
+	e.HTTPErrorHandler = errorHandler(slog.New(slog.NewTextHandler(&logged, nil)))
+	e.GET("/bad", func(echo.Context) error {
+		return fmt.Errorf("instance_url %q has no host: %w", "https://", domain.ErrInvalidInput)
+	})
+	e.GET("/boom", func(echo.Context) error { return errors.New("pq: relation secret_table does not exist") })
+
+	tests := []struct {
+		path       string
+		wantStatus int
+		wantBody   string
+	}{
+		{"/bad", 400, `{"error":"instance_url \"https://\" has no host: invalid input"}`},
+		{"/boom", 500, `{"error":"Internal Server Error"}`},
+	}
+	for _, tt := range tests {
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tt.path, nil))
+		if rec.Code != tt.wantStatus || strings.TrimSpace(rec.Body.String()) != tt.wantBody {
+			t.Errorf("GET %s = %d %s, want %d %s", tt.path, rec.Code, rec.Body.String(), tt.wantStatus, tt.wantBody)
+		}
+	}
+	if !strings.Contains(logged.String(), "secret_table") {
+		t.Errorf("the server error was not logged: %q", logged.String())
+	}
+}
