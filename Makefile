@@ -1,0 +1,28 @@
+# PFN node. `make run` starts a node with local defaults; `make test` runs
+# every test against the local PostgreSQL.
+GO      ?= go
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+TESTFLAGS ?=
+
+.PHONY: build run test bench lint
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/pfn ./cmd/pfn
+
+run: build
+	@if [ -z "$$PFN_DATABASE_URL" ]; then .ci/postgres-up; fi
+	./bin/pfn serve
+
+test:
+	@.ci/postgres-up
+	$(GO) test -race -count=1 $(TESTFLAGS) ./...
+
+# Figures next to a raw pgx baseline measured in the same run, with ratios.
+bench:
+	@.ci/postgres-up
+	$(GO) test -run '^$$' -bench . -benchtime 2s -timeout 30m ./eventstore/
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
