@@ -11,19 +11,26 @@ import (
 )
 
 func migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
-	pool, err := connect(ctx, cfg.DatabaseURL)
+	pool, err := openDatabase(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
-	return applyMigrations(ctx, pool, log)
+	pool.Close()
+	return nil
 }
 
-func applyMigrations(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
+// openDatabase connects (creating the database when missing) and brings its
+// schema up to date.
+func openDatabase(ctx context.Context, cfg Config, log *slog.Logger) (*pgxpool.Pool, error) {
+	pool, err := connect(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
 	n, err := migrations.Apply(ctx, pool)
 	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
+		pool.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	log.Info("database schema is current", "migrations_applied", n)
-	return nil
+	return pool, nil
 }

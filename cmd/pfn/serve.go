@@ -18,14 +18,11 @@ import (
 // serve runs the node until ctx ends (SIGINT/SIGTERM), then drains requests
 // for at most cfg.ShutdownTimeout and stops the projections.
 func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
-	pool, err := connect(ctx, cfg.DatabaseURL)
+	pool, err := openDatabase(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	if err := applyMigrations(ctx, pool, log); err != nil {
-		return err
-	}
 
 	runner, err := eventstore.NewRunner(pool, log, eventstore.RunnerConfig{}, projections()...)
 	if err != nil {
