@@ -1,0 +1,261 @@
+package domain
+
+import (
+	"crypto/ed25519"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ErrSourceSuspended: an admin suspended the source; nothing runs against it.
+var ErrSourceSuspended = fmt.Errorf("source is suspended: %w", ErrConflict)
+
+// PublisherInfo is what a publisher says about itself in /federation-info.
+type PublisherInfo struct {
+	ProtocolVersion string
+	Features        []string
+	AssetDomain     string
+	NamingScheme    string
+}
+
+// SourceState is a source as its events describe it.
+type SourceState struct {
+	ID               SourceID
+	InstanceURL      string
+	Username         string
+	PublicKey        ed25519.PublicKey
+	AddedBy          string
+	Status           SourceStatus
+	Info             PublisherInfo
+	Trust            TrustScore
+	TrustInputs      TrustInputs
+	CreatedAt        time.Time
+	LastVerifiedAt   time.Time // last proof attempt, successful or not
+	LastHealthAt     time.Time
+	LastFailure      string
+	LastChangeReason string
+}
+
+// Source is the aggregate: its whole history is events. Commands check the
+// state, then record events; state changes only by applying events, so a
+// replay rebuilds exactly what the commands built.
+type Source struct {
+	state   SourceState
+	version int64 // events in the stream before the pending changes
+	changes []SourceEvent
+}
+
+// healthSmoothing is the weight of the newest health check in the moving
+// averages of uptime and response time.
+const healthSmoothing = 0.2
+
+// RegisterSource validates a new source and records its registration.
+func RegisterSource(instanceURL, username, publicKey, addedBy string, now time.Time) (*Source, error) {
+	normalized, err := NormalizeInstanceURL(instanceURL)
+	if err != nil {
+		return nil, err
+	}
+	id, err := NewSourceID(normalized, username)
+	if err != nil {
+		return nil, err
+	}
+	key, err := ParsePublicKey(publicKey)
+	if err != nil {
+		return nil, err
+	}
+	s := &Source{}
+	s.record(SourceRegistered{
+		SourceID: id, InstanceURL: normalized, Username: username,
+		PublicKey: base64.StdEncoding.EncodeToString(key), AddedBy: addedBy, At: now,
+	})
+	return s, nil
+}
+
+// LoadSource rebuilds a source from its stored history.
+func LoadSource(history []SourceEvent) (*Source, error) {
+	if len(history) == 0 {
+		return nil, fmt.Errorf("source: %w", ErrNotFound)
+	}
+	if _, ok := history[0].(SourceRegistered); !ok {
+		return nil, fmt.Errorf("source history starts with %s, not %s", history[0].EventType(), EventSourceRegistered)
+	}
+	s := &Source{}
+	for _, e := range history {
+		s.apply(e)
+	}
+	s.version = int64(len(history))
+	return s, nil
+}
+
+// State returns the source as it stands, pending changes included.
+func (s *Source) State() SourceState { return s.state }
+
+// Version is the stream version the source was loaded at (0 when new): the
+// expected version for appending Changes.
+func (s *Source) Version() int64 { return s.version }
+
+// Changes are the events recorded since loading, in order.
+func (s *Source) Changes() []SourceEvent { return s.changes }
+
+// RefreshInfo records what the publisher's /federation-info said.
+func (s *Source) RefreshInfo(info PublisherInfo, now time.Time) error {
+	if s.state.Status == StatusSuspended {
+		return ErrSourceSuspended
+	}
+	if info.AssetDomain == "" || info.NamingScheme == "" {
+		return fmt.Errorf("publisher gave no asset domain or naming scheme: %w", ErrInvalidInput)
+	}
+	s.record(PublisherInfoRefreshed{ProtocolVersion: info.ProtocolVersion, Features: info.Features,
+		AssetDomain: info.AssetDomain, NamingScheme: info.NamingScheme, At: now})
+	return nil
+}
+
+// RecordOwnershipProof records the outcome of a challenge-response attempt:
+// a success makes the source verified, a failure (with its reason) failed.
+func (s *Source) RecordOwnershipProof(ok bool, reason string, now time.Time) error {
+	if s.state.Status == StatusSuspended {
+		return ErrSourceSuspended
+	}
+	if ok {
+		s.record(OwnershipVerified{At: now})
+		s.changeStatus(StatusVerified, "ownership proven", now)
+		s.recomputeTrust("ownership proven", now)
+		return nil
+	}
+	if reason == "" {
+		return errors.New("a failed ownership proof needs a reason")
+	}
+	s.record(OwnershipVerificationFailed{Reason: reason, At: now})
+	s.changeStatus(StatusFailed, reason, now)
+	s.recomputeTrust("ownership proof failed", now)
+	return nil
+}
+
+// RecordHealthCheck records one health check of the publisher.
+func (s *Source) RecordHealthCheck(up bool, responseMS int64, errText string, now time.Time) error {
+	if s.state.Status == StatusSuspended {
+		return ErrSourceSuspended
+	}
+	if responseMS < 0 {
+		return fmt.Errorf("negative response time: %w", ErrInvalidInput)
+	}
+	s.record(SourceHealthChecked{Up: up, ResponseMS: responseMS, Error: errText, At: now})
+	s.recomputeTrust("health check", now)
+	return nil
+}
+
+// RecordSignatureCheck records whether a plugin signature of this source
+// verified.
+func (s *Source) RecordSignatureCheck(valid bool, now time.Time) {
+	s.record(SourceSignatureChecked{Valid: valid, At: now})
+	s.recomputeTrust("plugin signature check", now)
+}
+
+// SetSubscriberCount records a change in how many consumers subscribe.
+func (s *Source) SetSubscriberCount(n int, now time.Time) {
+	if n == s.state.TrustInputs.Subscribers || n < 0 {
+		return
+	}
+	s.record(SourceSubscriberCountChanged{Count: n, At: now})
+	s.recomputeTrust("subscribers changed", now)
+}
+
+// Suspend stops all work against the source until it is verified again by
+// an admin's explicit action.
+func (s *Source) Suspend(reason string, now time.Time) {
+	s.changeStatus(StatusSuspended, reason, now)
+}
+
+// CanSync tells whether plugins may be fetched from the source now.
+func (s *Source) CanSync() error {
+	switch s.state.Status {
+	case StatusVerified:
+		return nil
+	case StatusSuspended:
+		return ErrSourceSuspended
+	default:
+		return fmt.Errorf("source is %s, not verified: %w", s.state.Status, ErrConflict)
+	}
+}
+
+func (s *Source) changeStatus(to SourceStatus, reason string, now time.Time) {
+	if s.state.Status == to {
+		return
+	}
+	s.record(SourceStatusChanged{From: s.state.Status, To: to, Reason: reason, At: now})
+}
+
+func (s *Source) recomputeTrust(reason string, now time.Time) {
+	next := ComputeTrust(s.state.TrustInputs, now)
+	if next == s.state.Trust {
+		return
+	}
+	s.record(SourceTrustAdjusted{Old: s.state.Trust.Score, New: next.Score, Components: next, Reason: reason, At: now})
+}
+
+func (s *Source) record(e SourceEvent) {
+	s.apply(e)
+	s.changes = append(s.changes, e)
+}
+
+// apply changes state from one event; it never fails and never checks:
+// the events already happened.
+func (s *Source) apply(e SourceEvent) {
+	st := &s.state
+	in := &st.TrustInputs
+	switch e := e.(type) {
+	case SourceRegistered:
+		key, _ := base64.StdEncoding.DecodeString(e.PublicKey)
+		*st = SourceState{ID: e.SourceID, InstanceURL: e.InstanceURL, Username: e.Username,
+			PublicKey: ed25519.PublicKey(key), AddedBy: e.AddedBy, Status: StatusPending, CreatedAt: e.At}
+	case PublisherInfoRefreshed:
+		st.Info = PublisherInfo{ProtocolVersion: e.ProtocolVersion, Features: e.Features,
+			AssetDomain: e.AssetDomain, NamingScheme: e.NamingScheme}
+	case OwnershipVerified:
+		in.Verifications++
+		in.LastProofOK = true
+		if in.FirstVerifiedAt.IsZero() {
+			in.FirstVerifiedAt = e.At
+		}
+		st.LastVerifiedAt = e.At
+		st.LastFailure = ""
+	case OwnershipVerificationFailed:
+		in.FailedProofs++
+		in.LastProofOK = false
+		st.LastVerifiedAt = e.At
+		st.LastFailure = e.Reason
+	case SourceHealthChecked:
+		up := 0.0
+		if e.Up {
+			up = 1
+		}
+		if in.HealthChecks == 0 {
+			in.UptimeAvg = up
+		} else {
+			in.UptimeAvg += healthSmoothing * (up - in.UptimeAvg)
+		}
+		if e.Up {
+			if in.ResponseMSAvg == 0 {
+				in.ResponseMSAvg = float64(e.ResponseMS)
+			} else {
+				in.ResponseMSAvg += healthSmoothing * (float64(e.ResponseMS) - in.ResponseMSAvg)
+			}
+		}
+		in.HealthChecks++
+		st.LastHealthAt = e.At
+	case SourceSignatureChecked:
+		if e.Valid {
+			in.ValidSignatures++
+		} else {
+			in.InvalidSignatures++
+		}
+	case SourceSubscriberCountChanged:
+		in.Subscribers = e.Count
+	case SourceTrustAdjusted:
+		st.Trust = e.Components
+	case SourceStatusChanged:
+		st.Status = e.To
+		st.LastChangeReason = e.Reason
+	}
+}

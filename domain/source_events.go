@@ -1,0 +1,102 @@
+package domain
+
+import "time"
+
+// SourceEvent is something that happened to a source. Every field is
+// public data: no secret ever goes into an event.
+type SourceEvent interface {
+	EventType() string
+	OccurredAt() time.Time
+}
+
+// Event type names, as stored in the log.
+const (
+	EventSourceRegistered             = "source.registered"
+	EventPublisherInfoRefreshed       = "source.publisher_info_refreshed"
+	EventOwnershipVerified            = "source.ownership_verified"
+	EventOwnershipVerificationFailed  = "source.ownership_verification_failed"
+	EventSourceHealthChecked          = "source.health_checked"
+	EventSourceTrustAdjusted          = "source.trust_adjusted"
+	EventSourceStatusChanged          = "source.status_changed"
+	EventSourceSignatureChecked       = "source.signature_checked"
+	EventSourceSubscriberCountChanged = "source.subscriber_count_changed"
+)
+
+type SourceRegistered struct {
+	SourceID    SourceID  `json:"source_id"`
+	InstanceURL string    `json:"instance_url"`
+	Username    string    `json:"username"`
+	PublicKey   string    `json:"public_key"` // raw 32-byte key, base64
+	AddedBy     string    `json:"added_by"`   // API key id
+	At          time.Time `json:"at"`
+}
+
+type PublisherInfoRefreshed struct {
+	ProtocolVersion string    `json:"protocol_version"`
+	Features        []string  `json:"features"`
+	AssetDomain     string    `json:"asset_domain"`
+	NamingScheme    string    `json:"naming_scheme"`
+	At              time.Time `json:"at"`
+}
+
+type OwnershipVerified struct {
+	At time.Time `json:"at"`
+}
+
+type OwnershipVerificationFailed struct {
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+}
+
+type SourceHealthChecked struct {
+	Up         bool      `json:"up"`
+	ResponseMS int64     `json:"response_ms"`
+	Error      string    `json:"error,omitempty"`
+	At         time.Time `json:"at"`
+}
+
+type SourceTrustAdjusted struct {
+	Old        float64    `json:"old"`
+	New        float64    `json:"new"`
+	Components TrustScore `json:"components"`
+	Reason     string     `json:"reason"`
+	At         time.Time  `json:"at"`
+}
+
+type SourceStatusChanged struct {
+	From   SourceStatus `json:"from"`
+	To     SourceStatus `json:"to"`
+	Reason string       `json:"reason"`
+	At     time.Time    `json:"at"`
+}
+
+// SourceSignatureChecked records one plugin signature check (mirroring).
+type SourceSignatureChecked struct {
+	Valid bool      `json:"valid"`
+	At    time.Time `json:"at"`
+}
+
+type SourceSubscriberCountChanged struct {
+	Count int       `json:"count"`
+	At    time.Time `json:"at"`
+}
+
+func (SourceRegistered) EventType() string             { return EventSourceRegistered }
+func (PublisherInfoRefreshed) EventType() string       { return EventPublisherInfoRefreshed }
+func (OwnershipVerified) EventType() string            { return EventOwnershipVerified }
+func (OwnershipVerificationFailed) EventType() string  { return EventOwnershipVerificationFailed }
+func (SourceHealthChecked) EventType() string          { return EventSourceHealthChecked }
+func (SourceTrustAdjusted) EventType() string          { return EventSourceTrustAdjusted }
+func (SourceStatusChanged) EventType() string          { return EventSourceStatusChanged }
+func (SourceSignatureChecked) EventType() string       { return EventSourceSignatureChecked }
+func (SourceSubscriberCountChanged) EventType() string { return EventSourceSubscriberCountChanged }
+
+func (e SourceRegistered) OccurredAt() time.Time             { return e.At }
+func (e PublisherInfoRefreshed) OccurredAt() time.Time       { return e.At }
+func (e OwnershipVerified) OccurredAt() time.Time            { return e.At }
+func (e OwnershipVerificationFailed) OccurredAt() time.Time  { return e.At }
+func (e SourceHealthChecked) OccurredAt() time.Time          { return e.At }
+func (e SourceTrustAdjusted) OccurredAt() time.Time          { return e.At }
+func (e SourceStatusChanged) OccurredAt() time.Time          { return e.At }
+func (e SourceSignatureChecked) OccurredAt() time.Time       { return e.At }
+func (e SourceSubscriberCountChanged) OccurredAt() time.Time { return e.At }

@@ -1,0 +1,119 @@
+package domain
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// SourceID names a publisher source: username@host, with :port kept when the
+// instance URL has a non-default port, so two publishers on one host with
+// different ports are different sources.
+type SourceID string
+
+const (
+	maxURLLength      = 2048
+	maxUsernameLength = 128
+)
+
+// NormalizeInstanceURL returns the canonical form of a publisher's base URL:
+// http or https, scheme and host lower-case, default port dropped, no
+// trailing slash, no user info, query or fragment.
+func NormalizeInstanceURL(raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "", fmt.Errorf("instance_url is empty: %w", ErrInvalidInput)
+	}
+	if len(raw) > maxURLLength || !utf8.ValidString(raw) {
+		return "", fmt.Errorf("instance_url is not a URL of at most %d bytes of UTF-8: %w", maxURLLength, ErrInvalidInput)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("instance_url is not a URL: %w", ErrInvalidInput)
+	}
+	scheme := strings.ToLower(u.Scheme)
+	switch {
+	case scheme != "http" && scheme != "https":
+		return "", fmt.Errorf("instance_url must start with http:// or https://: %w", ErrInvalidInput)
+	case u.Host == "" || u.Hostname() == "":
+		return "", fmt.Errorf("instance_url has no host: %w", ErrInvalidInput)
+	case u.User != nil:
+		return "", fmt.Errorf("instance_url must not carry a user name or password: %w", ErrInvalidInput)
+	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		return "", fmt.Errorf("instance_url must not have a query or fragment: %w", ErrInvalidInput)
+	}
+	host := strings.ToLower(u.Hostname())
+	port := u.Port()
+	if (scheme == "http" && port == "80") || (scheme == "https" && port == "443") {
+		port = ""
+	}
+	hostPort := host
+	if strings.Contains(host, ":") { // IPv6 literal
+		hostPort = "[" + host + "]"
+	}
+	if port != "" {
+		hostPort = net.JoinHostPort(host, port)
+	}
+	path := strings.TrimRight(u.EscapedPath(), "/")
+	if strings.Contains(path, "/../") || strings.HasSuffix(path, "/..") || strings.Contains(path, "/./") {
+		return "", fmt.Errorf("instance_url path must not contain dot segments: %w", ErrInvalidInput)
+	}
+	return scheme + "://" + hostPort + path, nil
+}
+
+// ValidateUsername checks a publisher's author name: 1 to 128 printable
+// characters without spaces, '@', '/', '\\', '?', '#' or '%' (it becomes part
+// of the source id and of request paths and queries).
+func ValidateUsername(name string) error {
+	if name == "" {
+		return fmt.Errorf("username is empty: %w", ErrInvalidInput)
+	}
+	if len(name) > maxUsernameLength || !utf8.ValidString(name) {
+		return fmt.Errorf("username must be at most %d bytes of UTF-8: %w", maxUsernameLength, ErrInvalidInput)
+	}
+	for _, r := range name {
+		if unicode.IsSpace(r) || !unicode.IsPrint(r) || strings.ContainsRune(`@/\?#%"'<>`, r) {
+			return fmt.Errorf("username %q contains %q, which is not allowed: %w", name, r, ErrInvalidInput)
+		}
+	}
+	return nil
+}
+
+// NewSourceID builds the id of a source from its normalized instance URL.
+func NewSourceID(normalizedURL, username string) (SourceID, error) {
+	if err := ValidateUsername(username); err != nil {
+		return "", err
+	}
+	u, err := url.Parse(normalizedURL)
+	if err != nil || u.Host == "" {
+		return "", fmt.Errorf("instance_url %q is not normalized: %w", normalizedURL, ErrInvalidInput)
+	}
+	return SourceID(username + "@" + u.Host), nil
+}
+
+// ParseSourceID checks the shape of an id received from outside.
+func ParseSourceID(s string) (SourceID, error) {
+	user, host, ok := strings.Cut(s, "@")
+	if !ok || host == "" || strings.Contains(host, "@") || len(s) > maxUsernameLength+maxURLLength {
+		return "", fmt.Errorf("sourceId %q is not of the form username@host: %w", truncate(s, 80), ErrInvalidInput)
+	}
+	if err := ValidateUsername(user); err != nil {
+		return "", err
+	}
+	for _, r := range host {
+		if !(r == '.' || r == '-' || r == ':' || r == '[' || r == ']' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			return "", fmt.Errorf("sourceId host %q contains %q: %w", truncate(host, 80), r, ErrInvalidInput)
+		}
+	}
+	return SourceID(s), nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
+}
