@@ -13,3 +13,15 @@ var (
 	// ErrInvalidInput: the request itself is malformed.
 	ErrInvalidInput = errors.New("invalid input")
 )
+
+// Access errors.
+var (
+	// ErrUnauthenticated: no credentials, or credentials that are not valid.
+	ErrUnauthenticated = errors.New("missing or invalid API key")
+	// ErrForbidden: valid credentials that may not do this.
+	ErrForbidden = errors.New("this API key may not do that")
+)
+
+// ErrPublisher: a publisher could not be reached or answered something
+// unusable. The HTTP port answers 502.
+var ErrPublisher = errors.New("publisher failed")

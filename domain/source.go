@@ -50,6 +50,16 @@ type Source struct {
 // averages of uptime and response time.
 const healthSmoothing = 0.2
 
+// SmoothResponseMS folds one successful check's response time into the
+// moving average (0 means no average yet). Read models use it too, so they
+// show the same figure the trust score used.
+func SmoothResponseMS(avg float64, responseMS int64) float64 {
+	if avg == 0 {
+		return float64(responseMS)
+	}
+	return avg + healthSmoothing*(float64(responseMS)-avg)
+}
+
 // RegisterSource validates a new source and records its registration.
 func RegisterSource(instanceURL, username, publicKey, addedBy string, now time.Time) (*Source, error) {
 	normalized, err := NormalizeInstanceURL(instanceURL)
@@ -97,6 +107,13 @@ func (s *Source) Version() int64 { return s.version }
 
 // Changes are the events recorded since loading, in order.
 func (s *Source) Changes() []SourceEvent { return s.changes }
+
+// MarkSaved tells the aggregate its changes are stored: they become part of
+// its history and the next save expects the stream at the new version.
+func (s *Source) MarkSaved() {
+	s.version += int64(len(s.changes))
+	s.changes = nil
+}
 
 // RefreshInfo records what the publisher's /federation-info said.
 func (s *Source) RefreshInfo(info PublisherInfo, now time.Time) error {
@@ -236,11 +253,7 @@ func (s *Source) apply(e SourceEvent) {
 			in.UptimeAvg += healthSmoothing * (up - in.UptimeAvg)
 		}
 		if e.Up {
-			if in.ResponseMSAvg == 0 {
-				in.ResponseMSAvg = float64(e.ResponseMS)
-			} else {
-				in.ResponseMSAvg += healthSmoothing * (float64(e.ResponseMS) - in.ResponseMSAvg)
-			}
+			in.ResponseMSAvg = SmoothResponseMS(in.ResponseMSAvg, e.ResponseMS)
 		}
 		in.HealthChecks++
 		st.LastHealthAt = e.At

@@ -2,6 +2,7 @@ package eventstore
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 
 	"github.com/ThreeDotsLabs/watermill"
@@ -15,7 +16,11 @@ type wmLogger struct {
 }
 
 func (l wmLogger) Error(msg string, err error, fields watermill.LogFields) {
-	l.log.LogAttrs(context.Background(), slog.LevelError, msg, append(attrs(fields), slog.Any("err", err))...)
+	level := slog.LevelError
+	if errors.Is(err, context.Canceled) {
+		level = slog.LevelDebug // shutting down, or a page abandoned on purpose
+	}
+	l.log.LogAttrs(context.Background(), level, msg, append(attrs(fields), slog.Any("err", err))...)
 }
 
 func (l wmLogger) Info(msg string, fields watermill.LogFields) {

@@ -17,6 +17,12 @@ type Config struct {
 	LogLevel        slog.Level    // PFN_LOG_LEVEL: debug, info, warn, error
 	LogFormat       string        // PFN_LOG_FORMAT: json or text
 	ShutdownTimeout time.Duration // PFN_SHUTDOWN_TIMEOUT
+	// MasterKey (PFN_MASTER_KEY) may create API keys. A secret: never logged.
+	MasterKey string
+	// AllowPrivateNetworks (PFN_ALLOW_PRIVATE_NETWORKS) lets the node connect
+	// to publishers on loopback, private and link-local addresses: for tests
+	// and closed networks only.
+	AllowPrivateNetworks bool
 }
 
 const defaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/pfn?sslmode=disable"
@@ -40,6 +46,10 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet, args []string) (Co
 	fs.StringVar(&level, "log-level", env("PFN_LOG_LEVEL", "info"), "debug, info, warn or error (PFN_LOG_LEVEL)")
 	fs.StringVar(&cfg.LogFormat, "log-format", env("PFN_LOG_FORMAT", "json"), "json or text (PFN_LOG_FORMAT)")
 	fs.StringVar(&shutdown, "shutdown-timeout", env("PFN_SHUTDOWN_TIMEOUT", "15s"), "how long to drain requests on SIGTERM (PFN_SHUTDOWN_TIMEOUT)")
+	fs.BoolVar(&cfg.AllowPrivateNetworks, "allow-private-networks", env("PFN_ALLOW_PRIVATE_NETWORKS", "false") == "true",
+		"allow publishers on loopback/private/link-local addresses (PFN_ALLOW_PRIVATE_NETWORKS)")
+	// No flag for the master key: flags show up in process listings.
+	cfg.MasterKey = getenv("PFN_MASTER_KEY")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, nil, err
 	}
@@ -56,6 +66,12 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet, args []string) (Co
 		errs = append(errs, fmt.Errorf("PFN_SHUTDOWN_TIMEOUT %q: want a positive duration such as 15s", shutdown))
 	}
 	cfg.ShutdownTimeout = d
+	if v := getenv("PFN_ALLOW_PRIVATE_NETWORKS"); v != "" && v != "true" && v != "false" {
+		errs = append(errs, fmt.Errorf("PFN_ALLOW_PRIVATE_NETWORKS %q: want true or false", v))
+	}
+	if cfg.MasterKey != "" && len(cfg.MasterKey) < 16 {
+		errs = append(errs, errors.New("PFN_MASTER_KEY is shorter than 16 characters; use a long random string"))
+	}
 	if cfg.DatabaseURL == "" {
 		errs = append(errs, errors.New("PFN_DATABASE_URL is empty"))
 	}

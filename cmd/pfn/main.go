@@ -21,6 +21,9 @@ const usage = `pfn: the Plugin Federation Network node
 Usage:
   pfn serve     run the node: migrate, then serve the API (default)
   pfn migrate   apply database migrations and exit
+  pfn admin create-key [-role admin|consumer] [-description TEXT]
+                create an API key directly in the database and print it
+                (bootstraps the first admin key)
   pfn version   print the version
 
 Configuration comes from the environment (PFN_*); every command accepts
@@ -55,19 +58,35 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
-	case "serve", "migrate":
+	case "serve", "migrate", "admin":
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
 	}
+	var sub string
+	if cmd == "admin" {
+		if len(args) == 0 || args[0] != "create-key" {
+			fmt.Fprint(stderr, usage)
+			return fmt.Errorf("admin: want the subcommand create-key")
+		}
+		sub, args = args[0], args[1:]
+	}
+	roleName := fs.String("role", "admin", "create-key: admin or consumer")
+	description := fs.String("description", "created with pfn admin create-key", "create-key: what the key is for")
 	cfg, rest, err := loadConfig(getenv, fs, args)
 	if err != nil {
 		return err
 	}
+	log := newLogger(cfg, stderr)
+	if sub == "create-key" {
+		if len(rest) > 0 {
+			return fmt.Errorf("admin create-key: unexpected arguments %q", rest)
+		}
+		return adminCreateKey(ctx, cfg, log, *roleName, *description, stdout)
+	}
 	if len(rest) > 0 {
 		return fmt.Errorf("%s: unexpected arguments %q", cmd, rest)
 	}
-	log := newLogger(cfg, stderr)
 	if cmd == "migrate" {
 		return migrate(ctx, cfg, log)
 	}

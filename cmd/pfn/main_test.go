@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pfn-network/pfn/migrations"
 	"github.com/pfn-network/pfn/migrations/pgtest"
 )
 
@@ -104,7 +105,11 @@ func TestMigrateTwiceIsANoOp(t *testing.T) {
 		if err := run(context.Background(), []string{"migrate"}, func(k string) string { return env[k] }, io.Discard, &logs); err != nil {
 			t.Fatalf("migrate run %d: %v", i+1, err)
 		}
-		want := "migrations_applied=1"
+		all, err := migrations.All()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf("migrations_applied=%d", len(all))
 		if i == 1 {
 			want = "migrations_applied=0"
 		}

@@ -9,10 +9,6 @@ import (
 	"net/http"
 	"sync"
 	"time"
-
-	"github.com/pfn-network/pfn/adapters/postgres"
-	"github.com/pfn-network/pfn/eventstore"
-	"github.com/pfn-network/pfn/ports/httpapi"
 )
 
 // serve runs the node until ctx ends (SIGINT/SIGTERM), then drains requests
@@ -24,11 +20,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	defer pool.Close()
 
-	runner, err := eventstore.NewRunner(pool, log, eventstore.RunnerConfig{}, projections()...)
+	n, err := wire(cfg, log, pool)
 	if err != nil {
 		return err
 	}
-	api := httpapi.New(httpapi.Deps{Log: log, Readiness: postgres.Readiness{Pool: pool}})
+	runner, api := n.runner, n.api(log, pool)
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -65,10 +61,4 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		log.Info("stopped")
 	}
 	return err
-}
-
-// projections are the read models the node keeps current. The issues that
-// add read models register their projections here.
-func projections() []eventstore.Projection {
-	return nil
 }

@@ -27,6 +27,12 @@ func statusOf(err error) int {
 		return http.StatusNotFound
 	case errors.Is(err, domain.ErrConflict):
 		return http.StatusConflict
+	case errors.Is(err, domain.ErrUnauthenticated):
+		return http.StatusUnauthorized
+	case errors.Is(err, domain.ErrForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, domain.ErrPublisher):
+		return http.StatusBadGateway
 	default:
 		return http.StatusInternalServerError
 	}

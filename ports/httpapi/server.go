@@ -4,16 +4,39 @@ package httpapi
 
 import (
 	"log/slog"
+	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	ratelimit "golang.org/x/time/rate"
+
+	"github.com/pfn-network/pfn/app"
 )
 
-// Deps are what the API needs from the rest of the node.
+// Deps are what the API needs from the rest of the node. A nil App serves
+// only the health endpoints.
 type Deps struct {
 	Log       *slog.Logger
 	Readiness ReadinessChecker
+	App       *App
+}
+
+// App holds the use cases the API exposes.
+type App struct {
+	Authenticate    Authenticator
+	CreateKey       app.CreateKey
+	RevokeKey       app.RevokeKey
+	AddSource       app.AddSource
+	VerifySource    app.VerifySource
+	UpdateSource    app.UpdateSource
+	ListSources     app.ListSources
+	GetSourceStatus app.GetSourceStatus
+	SourceReader    app.SourceReader
+	// KeyCreationRate limits key creation per client address (per second;
+	// default 1, with a burst of 10).
+	KeyCreationRate float64
 }
 
 // New returns the API's handler.
@@ -25,10 +48,42 @@ func New(d Deps) *echo.Echo {
 	e.Use(middleware.Recover())
 	e.Use(middleware.RequestID())
 	e.Use(requestLog(d.Log))
+	e.Use(middleware.BodyLimit(strconv.Itoa(maxBody)))
 
 	e.GET("/healthz", healthz)
 	e.GET("/readyz", readyz(d.Readiness))
+	if d.App != nil {
+		routeFederation(e, d.App)
+	}
 	return e
+}
+
+func routeFederation(e *echo.Echo, a *App) {
+	auth := requireKey(a.Authenticate)
+	rate := a.KeyCreationRate
+	if rate <= 0 {
+		rate = 1
+	}
+	limitKeys := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: ratelimit.Limit(rate), Burst: 10, ExpiresIn: 3 * time.Minute}),
+		ErrorHandler: func(echo.Context, error) error {
+			return echo.NewHTTPError(http.StatusForbidden, "cannot tell who is asking")
+		},
+		DenyHandler: func(echo.Context, string, error) error {
+			return echo.NewHTTPError(http.StatusTooManyRequests, "too many keys created; wait a moment")
+		},
+	})
+	// No middleware on the group itself: echo then routes unknown methods
+	// of a group path to its not-found handler, and 405 would become 404.
+	f := e.Group("/federation")
+	f.POST("/create-admin-key", createKey(a.CreateKey), limitKeys, auth, requireAdmin)
+	f.POST("/revoke-key", revokeKey(a.RevokeKey), auth, requireAdmin)
+	f.POST("/add-source", addSource(a.AddSource, a.SourceReader), auth, requireAdmin)
+	f.GET("/sources", listSources(a.ListSources), auth, requireAdmin)
+	f.POST("/verify-source", verifySource(a.VerifySource, a.SourceReader), auth, requireAdmin)
+	f.POST("/update-source", updateSource(a.UpdateSource, a.SourceReader), auth, requireAdmin)
+	f.GET("/source-status", sourceStatus(a.GetSourceStatus), auth, requireAdmin)
 }
 
 // requestLog writes one line per request. It logs the route pattern, not the

@@ -1,0 +1,76 @@
+package postgres
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/pfn-network/pfn/domain"
+	"github.com/pfn-network/pfn/eventstore"
+)
+
+// sourceStream is the event stream of one source.
+func sourceStream(id domain.SourceID) string { return "source-" + string(id) }
+
+var sourceEventTypes = map[string]func() domain.SourceEvent{
+	domain.EventSourceRegistered:             func() domain.SourceEvent { return &domain.SourceRegistered{} },
+	domain.EventPublisherInfoRefreshed:       func() domain.SourceEvent { return &domain.PublisherInfoRefreshed{} },
+	domain.EventOwnershipVerified:            func() domain.SourceEvent { return &domain.OwnershipVerified{} },
+	domain.EventOwnershipVerificationFailed:  func() domain.SourceEvent { return &domain.OwnershipVerificationFailed{} },
+	domain.EventSourceHealthChecked:          func() domain.SourceEvent { return &domain.SourceHealthChecked{} },
+	domain.EventSourceTrustAdjusted:          func() domain.SourceEvent { return &domain.SourceTrustAdjusted{} },
+	domain.EventSourceStatusChanged:          func() domain.SourceEvent { return &domain.SourceStatusChanged{} },
+	domain.EventSourceSignatureChecked:       func() domain.SourceEvent { return &domain.SourceSignatureChecked{} },
+	domain.EventSourceSubscriberCountChanged: func() domain.SourceEvent { return &domain.SourceSubscriberCountChanged{} },
+}
+
+func encodeSourceEvents(events []domain.SourceEvent) ([]eventstore.NewEvent, error) {
+	out := make([]eventstore.NewEvent, len(events))
+	for i, e := range events {
+		payload, err := json.Marshal(e)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s: %w", e.EventType(), err)
+		}
+		out[i] = eventstore.NewEvent{Type: e.EventType(), Payload: payload}
+	}
+	return out, nil
+}
+
+// decodeSourceEvent returns the domain event a stored event holds; ok is
+// false for event types that are not source events.
+func decodeSourceEvent(e eventstore.Event) (domain.SourceEvent, bool, error) {
+	newEvent, ok := sourceEventTypes[e.Type]
+	if !ok {
+		return nil, false, nil
+	}
+	ptr := newEvent()
+	if err := json.Unmarshal(e.Payload, ptr); err != nil {
+		return nil, true, fmt.Errorf("decode %s at %s v%d: %w", e.Type, e.StreamID, e.StreamVersion, err)
+	}
+	return deref(ptr), true, nil
+}
+
+// deref turns the pointer the decoder filled into the value type the
+// aggregate switches on.
+func deref(e domain.SourceEvent) domain.SourceEvent {
+	switch v := e.(type) {
+	case *domain.SourceRegistered:
+		return *v
+	case *domain.PublisherInfoRefreshed:
+		return *v
+	case *domain.OwnershipVerified:
+		return *v
+	case *domain.OwnershipVerificationFailed:
+		return *v
+	case *domain.SourceHealthChecked:
+		return *v
+	case *domain.SourceTrustAdjusted:
+		return *v
+	case *domain.SourceStatusChanged:
+		return *v
+	case *domain.SourceSignatureChecked:
+		return *v
+	case *domain.SourceSubscriberCountChanged:
+		return *v
+	}
+	return e
+}

@@ -1,0 +1,79 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pfn-network/pfn/domain"
+	"github.com/pfn-network/pfn/eventstore"
+)
+
+// SourcesProjection is the name (and checkpoint) of the sources read model.
+const SourcesProjection = "sources"
+
+// SourceProjection keeps the sources table.
+type SourceProjection struct{}
+
+func (SourceProjection) Name() string { return SourcesProjection }
+
+func (SourceProjection) Reset(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `TRUNCATE sources`)
+	return err
+}
+
+func (SourceProjection) Apply(ctx context.Context, tx pgx.Tx, stored eventstore.Event) error {
+	e, ok, err := decodeSourceEvent(stored)
+	if err != nil || !ok {
+		return err
+	}
+	id := stored.StreamID[len("source-"):]
+	exec := func(sql string, args ...any) error {
+		_, err := tx.Exec(ctx, sql, append([]any{id, e.OccurredAt()}, args...)...)
+		if err != nil {
+			return fmt.Errorf("project %s for %s: %w", e.EventType(), id, err)
+		}
+		return nil
+	}
+	switch e := e.(type) {
+	case domain.SourceRegistered:
+		return exec(`INSERT INTO sources (id, updated_at, instance_url, username, public_key, created_at, added_by)
+			VALUES ($1, $2, $3, $4, $5, extract(epoch FROM $2::timestamptz)::bigint, $6)`,
+			e.InstanceURL, e.Username, e.PublicKey, e.AddedBy)
+	case domain.PublisherInfoRefreshed:
+		features, _ := json.Marshal(e.Features)
+		return exec(`UPDATE sources SET updated_at = $2, protocol_version = $3, features = $4,
+			asset_domain = $5, asset_naming_scheme = $6 WHERE id = $1`,
+			e.ProtocolVersion, string(features), e.AssetDomain, e.NamingScheme)
+	case domain.OwnershipVerified:
+		return exec(`UPDATE sources SET updated_at = $2, last_verification = $2, last_failure = '' WHERE id = $1`)
+	case domain.OwnershipVerificationFailed:
+		return exec(`UPDATE sources SET updated_at = $2, last_verification = $2, last_failure = $3 WHERE id = $1`, e.Reason)
+	case domain.SourceHealthChecked:
+		if !e.Up {
+			return exec(`UPDATE sources SET updated_at = $2, health_checks = health_checks + 1 WHERE id = $1`)
+		}
+		var avg *float64
+		if err := tx.QueryRow(ctx, `SELECT avg_response_ms FROM sources WHERE id = $1`, id).Scan(&avg); err != nil {
+			return fmt.Errorf("project %s for %s: %w", e.EventType(), id, err)
+		}
+		prev := 0.0
+		if avg != nil {
+			prev = *avg
+		}
+		return exec(`UPDATE sources SET updated_at = $2, health_checks = health_checks + 1, avg_response_ms = $3 WHERE id = $1`,
+			domain.SmoothResponseMS(prev, e.ResponseMS))
+	case domain.SourceTrustAdjusted:
+		components, _ := json.Marshal(e.Components)
+		return exec(`UPDATE sources SET updated_at = $2, trust_score = $3, trust_components = $4 WHERE id = $1`,
+			e.New, string(components))
+	case domain.SourceStatusChanged:
+		return exec(`UPDATE sources SET updated_at = $2, status = $3, status_reason = $4 WHERE id = $1`,
+			e.To.String(), e.Reason)
+	case domain.SourceSubscriberCountChanged:
+		return exec(`UPDATE sources SET updated_at = $2, subscriber_count = $3 WHERE id = $1`, e.Count)
+	}
+	return nil
+}

@@ -1,0 +1,59 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/pfn-network/pfn/app"
+	"github.com/pfn-network/pfn/domain"
+)
+
+// SourceReader reads the sources table.
+type SourceReader struct {
+	Pool *pgxpool.Pool
+}
+
+const sourceViewColumns = `id, instance_url, username, public_key, status, status_reason, trust_score, trust_components,
+	created_at, last_sync, last_verification, last_failure, avg_response_ms, protocol_version, features,
+	coalesce(asset_domain, ''), coalesce(asset_naming_scheme, ''), plugin_count, subscriber_count, added_by`
+
+func scanSourceView(row pgx.Row) (app.SourceView, error) {
+	var v app.SourceView
+	err := row.Scan(&v.ID, &v.InstanceURL, &v.Username, &v.PublicKey, &v.Status, &v.StatusReason, &v.TrustScore,
+		&v.TrustComponents, &v.CreatedAt, &v.LastSync, &v.LastVerification, &v.LastFailure, &v.AvgResponseMS,
+		&v.ProtocolVersion, &v.Features, &v.AssetDomain, &v.AssetNamingScheme, &v.PluginCount, &v.SubscriberCount,
+		&v.AddedBy)
+	return v, err
+}
+
+func (r SourceReader) ListSources(ctx context.Context) ([]app.SourceView, error) {
+	rows, err := r.Pool.Query(ctx, `SELECT `+sourceViewColumns+` FROM sources ORDER BY created_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("list sources: %w", err)
+	}
+	defer rows.Close()
+	out := []app.SourceView{}
+	for rows.Next() {
+		v, err := scanSourceView(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list sources: %w", err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func (r SourceReader) GetSource(ctx context.Context, id domain.SourceID) (app.SourceView, error) {
+	v, err := scanSourceView(r.Pool.QueryRow(ctx, `SELECT `+sourceViewColumns+` FROM sources WHERE id = $1`, string(id)))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return app.SourceView{}, fmt.Errorf("source %s: %w", id, domain.ErrNotFound)
+	}
+	if err != nil {
+		return app.SourceView{}, fmt.Errorf("source %s: %w", id, err)
+	}
+	return v, nil
+}

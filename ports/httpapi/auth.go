@@ -1,0 +1,68 @@
+package httpapi
+
+import (
+	"context"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/pfn-network/pfn/app"
+	"github.com/pfn-network/pfn/domain"
+	"github.com/pfn-network/pfn/eventstore"
+)
+
+// Authenticator turns a presented API key into a principal.
+type Authenticator interface {
+	Handle(ctx context.Context, presented string) (app.Principal, error)
+}
+
+const principalKey = "pfn.principal"
+
+// presentedKey reads "Authorization: Bearer KEY" (the original's form) or
+// "X-API-Key: KEY".
+func presentedKey(c echo.Context) string {
+	if h := c.Request().Header.Get(echo.HeaderAuthorization); h != "" {
+		scheme, token, ok := strings.Cut(h, " ")
+		if ok && strings.EqualFold(scheme, "Bearer") {
+			return strings.TrimSpace(token)
+		}
+		return ""
+	}
+	return c.Request().Header.Get("X-API-Key")
+}
+
+// requireKey admits requests with a valid key, records who it is for the
+// handlers and for the metadata of every event the request appends.
+func requireKey(auth Authenticator) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			p, err := auth.Handle(c.Request().Context(), presentedKey(c))
+			if err != nil {
+				return err
+			}
+			c.Set(principalKey, p)
+			req := c.Request()
+			ctx := eventstore.WithMetadata(req.Context(), eventstore.Metadata{
+				Actor:     p.KeyID,
+				RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
+			})
+			c.SetRequest(req.WithContext(ctx))
+			return next(c)
+		}
+	}
+}
+
+// requireAdmin refuses consumer keys with 403.
+func requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !principal(c).IsAdmin() {
+			return domain.ErrForbidden
+		}
+		return next(c)
+	}
+}
+
+func principal(c echo.Context) app.Principal {
+	p, _ := c.Get(principalKey).(app.Principal)
+	return p
+}
