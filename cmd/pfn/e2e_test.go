@@ -270,6 +270,23 @@ func TestEndToEndSources(t *testing.T) {
 		}
 	})
 
+	t.Run("key creation is rate-limited", func(t *testing.T) {
+		limited := false
+		for range 15 {
+			status, body := api.do(http.MethodPost, "/federation/create-admin-key", master, map[string]string{"role": "consumer"})
+			if status == http.StatusTooManyRequests {
+				limited = body["error"] != nil
+				break
+			}
+			if status != http.StatusCreated {
+				t.Fatalf("create key = %d %v", status, body)
+			}
+		}
+		if !limited {
+			t.Fatal("15 key creations in a burst were all accepted")
+		}
+	})
+
 	t.Run("hostile input gets 4xx and changes nothing", func(t *testing.T) {
 		before := api.sourceCount(admin)
 		long := strings.Repeat("a", 100_000)

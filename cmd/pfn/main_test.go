@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -141,5 +142,27 @@ func TestUnknownCommand(t *testing.T) {
 	err := run(context.Background(), []string{"frobnicate"}, func(string) string { return "" }, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), `unknown command "frobnicate"`) {
 		t.Fatalf("run = %v", err)
+	}
+}
+
+func TestAdminCreateKeyBootstrapsWithoutAMasterKey(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"PFN_DATABASE_URL": databaseURL(t), "PFN_LOG_LEVEL": "warn"}
+	var out strings.Builder
+	err := run(context.Background(), []string{"admin", "create-key", "-role", "admin", "-description", "first"},
+		func(k string) string { return env[k] }, &out, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var key map[string]string
+	if err := json.Unmarshal([]byte(out.String()), &key); err != nil {
+		t.Fatalf("output %q is not JSON: %v", out.String(), err)
+	}
+	if !strings.HasPrefix(key["key"], "fadmin_") || key["role"] != "admin" || key["description"] != "first" || key["created"] == "" {
+		t.Fatalf("created %v", key)
+	}
+	err = run(context.Background(), []string{"admin", "create-key", "-role", "root"}, func(k string) string { return env[k] }, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), `role "root"`) {
+		t.Fatalf("unknown role: %v", err)
 	}
 }
