@@ -1,0 +1,138 @@
+package blob
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// FileStore keeps objects as files under a root directory.
+type FileStore struct {
+	root string
+}
+
+// NewFileStore creates root if needed.
+func NewFileStore(root string) (*FileStore, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("blob root %q: %w", root, err)
+	}
+	if err := os.MkdirAll(abs, 0o750); err != nil {
+		return nil, fmt.Errorf("create blob root: %w", err)
+	}
+	return &FileStore{root: abs}, nil
+}
+
+func (s *FileStore) path(key string) string {
+	return filepath.Join(s.root, filepath.FromSlash(key))
+}
+
+// Put writes to a temporary file in the target directory, fsyncs it, then
+// renames it over the key and fsyncs the directory: a crash leaves either
+// the old object, the new one, or a stray temporary file, never a torn one.
+func (s *FileStore) Put(ctx context.Context, key string, r io.Reader, maxBytes int64) (Info, error) {
+	if err := checkKey(key); err != nil {
+		return Info{}, err
+	}
+	dst := s.path(key)
+	dir := filepath.Dir(dst)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return Info{}, fmt.Errorf("put %s: %w", key, err)
+	}
+	tmp, err := os.CreateTemp(dir, ".put-*")
+	if err != nil {
+		return Info{}, fmt.Errorf("put %s: %w", key, err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op once renamed
+	m := newMeter(contextReader{ctx, r}, maxBytes)
+	_, err = io.Copy(tmp, m)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), dst)
+	}
+	if err == nil {
+		err = syncDir(dir)
+	}
+	if err != nil {
+		return Info{}, fmt.Errorf("put %s: %w", key, err)
+	}
+	return m.info(key), nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// Open returns the object's content; the caller closes it.
+func (s *FileStore) Open(_ context.Context, key string) (io.ReadCloser, Info, error) {
+	if err := checkKey(key); err != nil {
+		return nil, Info{}, err
+	}
+	f, err := os.Open(s.path(key))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, Info{}, fmt.Errorf("%s: %w", key, ErrNotFound)
+	}
+	if err != nil {
+		return nil, Info{}, fmt.Errorf("open %s: %w", key, err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, Info{}, fmt.Errorf("open %s: %w", key, err)
+	}
+	return f, Info{Key: key, Size: st.Size()}, nil
+}
+
+// Stat reports the object's size.
+func (s *FileStore) Stat(_ context.Context, key string) (Info, error) {
+	if err := checkKey(key); err != nil {
+		return Info{}, err
+	}
+	st, err := os.Stat(s.path(key))
+	if errors.Is(err, fs.ErrNotExist) {
+		return Info{}, fmt.Errorf("%s: %w", key, ErrNotFound)
+	}
+	if err != nil {
+		return Info{}, fmt.Errorf("stat %s: %w", key, err)
+	}
+	return Info{Key: key, Size: st.Size()}, nil
+}
+
+// Delete removes the object; deleting a missing one is not an error.
+func (s *FileStore) Delete(_ context.Context, key string) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	err := os.Remove(s.path(key))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("delete %s: %w", key, err)
+	}
+	return nil
+}
+
+// contextReader stops a copy when the context ends.
+type contextReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c contextReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

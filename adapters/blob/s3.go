@@ -1,0 +1,142 @@
+package blob
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+)
+
+// S3Store keeps objects in one bucket of an S3-compatible server.
+type S3Store struct {
+	client   *s3.Client
+	uploader *manager.Uploader
+	bucket   string
+}
+
+// S3Config names the bucket and, for S3-compatible servers, the endpoint.
+// Credentials come from the standard AWS environment (AWS_ACCESS_KEY_ID,
+// AWS_SECRET_ACCESS_KEY, profiles, ...).
+type S3Config struct {
+	Bucket   string
+	Endpoint string // e.g. http://127.0.0.1:7070; empty for AWS itself
+	Region   string // default us-east-1
+	// AccessKey and SecretKey, when set, replace the AWS environment's
+	// credentials (tests and single-purpose setups).
+	AccessKey, SecretKey string
+}
+
+// partSize bounds memory: the uploader buffers at most concurrency parts.
+const (
+	partSize          = 8 << 20
+	uploadConcurrency = 2
+)
+
+// NewS3Store connects to the bucket (it does not create it).
+func NewS3Store(ctx context.Context, c S3Config) (*S3Store, error) {
+	if c.Bucket == "" {
+		return nil, errors.New("s3 blob store: no bucket")
+	}
+	if c.Region == "" {
+		c.Region = "us-east-1"
+	}
+	opts := []func(*config.LoadOptions) error{config.WithRegion(c.Region)}
+	if c.AccessKey != "" {
+		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(c.AccessKey, c.SecretKey, "")))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("s3 blob store: %w", err)
+	}
+	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if c.Endpoint != "" {
+			o.BaseEndpoint = aws.String(c.Endpoint)
+			o.UsePathStyle = true // S3-compatible servers rarely do virtual-host buckets
+		}
+		// Newer SDKs add CRC checksums by default; not every S3-compatible
+		// server accepts them.
+		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+	})
+	return &S3Store{
+		client: client,
+		uploader: manager.NewUploader(client, func(u *manager.Uploader) {
+			u.PartSize = partSize
+			u.Concurrency = uploadConcurrency
+		}),
+		bucket: c.Bucket,
+	}, nil
+}
+
+// Put streams to the bucket. A multipart upload only becomes visible when
+// it completes, and is aborted on any error (the size cap included), so the
+// key never holds a partial object.
+func (s *S3Store) Put(ctx context.Context, key string, r io.Reader, maxBytes int64) (Info, error) {
+	if err := checkKey(key); err != nil {
+		return Info{}, err
+	}
+	m := newMeter(r, maxBytes)
+	_, err := s.uploader.Upload(ctx, &s3.PutObjectInput{Bucket: &s.bucket, Key: &key, Body: m})
+	if err != nil {
+		if errors.Is(err, ErrTooLarge) {
+			return Info{}, fmt.Errorf("put %s: more than %d bytes: %w", key, maxBytes, ErrTooLarge)
+		}
+		return Info{}, fmt.Errorf("put %s: %w", key, err)
+	}
+	return m.info(key), nil
+}
+
+func (s *S3Store) Open(ctx context.Context, key string) (io.ReadCloser, Info, error) {
+	if err := checkKey(key); err != nil {
+		return nil, Info{}, err
+	}
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: &key})
+	if err != nil {
+		return nil, Info{}, s.mapErr("open", key, err)
+	}
+	return out.Body, Info{Key: key, Size: aws.ToInt64(out.ContentLength)}, nil
+}
+
+func (s *S3Store) Stat(ctx context.Context, key string) (Info, error) {
+	if err := checkKey(key); err != nil {
+		return Info{}, err
+	}
+	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.bucket, Key: &key})
+	if err != nil {
+		return Info{}, s.mapErr("stat", key, err)
+	}
+	return Info{Key: key, Size: aws.ToInt64(out.ContentLength)}, nil
+}
+
+func (s *S3Store) Delete(ctx context.Context, key string) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	_, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.bucket, Key: &key})
+	if err != nil {
+		if err := s.mapErr("delete", key, err); errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		return fmt.Errorf("delete %s: %w", key, err)
+	}
+	return nil
+}
+
+func (s *S3Store) mapErr(op, key string, err error) error {
+	var noKey *types.NoSuchKey
+	var notFound *types.NotFound
+	var apiErr smithy.APIError
+	if errors.As(err, &noKey) || errors.As(err, &notFound) ||
+		(errors.As(err, &apiErr) && (apiErr.ErrorCode() == "NoSuchKey" || apiErr.ErrorCode() == "NotFound")) {
+		return fmt.Errorf("%s: %w", key, ErrNotFound)
+	}
+	return fmt.Errorf("%s %s: %w", op, key, err)
+}
