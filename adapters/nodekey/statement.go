@@ -1,0 +1,203 @@
+package nodekey
+
+import (
+	"crypto/ed25519"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/pfn-network/pfn/domain"
+)
+
+// ErrBadSignature means a federation signature does not verify: wrong key,
+// altered statement, or not a signature at all.
+var ErrBadSignature = errors.New("federation signature does not verify")
+
+// maxSafeInteger is JavaScript's Number.MAX_SAFE_INTEGER: a larger size would
+// not survive JSON.parse in a JavaScript verifier, so it could not rebuild
+// the signed bytes.
+const maxSafeInteger = 1<<53 - 1
+
+// Statement is what the node attests about one mirrored file.
+type Statement struct {
+	Node               string `json:"node"`   // KeyID of the signing node
+	Source             string `json:"source"` // e.g. "plugin-author@plugins.example.com"
+	Plugin             string `json:"plugin"` // slug
+	Version            string `json:"version"`
+	SHA256             string `json:"sha256"` // lower-case hex of the file
+	Size               int64  `json:"size"`
+	PublisherSignature string `json:"publisher_signature"` // base64, as the publisher sent it
+}
+
+// CanonicalBytes returns the bytes a federation signature covers: the JSON
+// object
+//
+//	{"node":…,"source":…,"plugin":…,"version":…,"sha256":…,"size":…,"publisher_signature":…}
+//
+// with exactly these keys in exactly this order and no whitespace. Strings
+// are escaped as JavaScript's JSON.stringify escapes them: only '"', '\\' and
+// control characters below U+0020 (as \b \f \n \r \t, else \u00xx in
+// lower-case hex); '<', '>', '&', U+2028 and U+2029 are written as they are.
+// Size is a decimal integer. A JavaScript verifier therefore rebuilds the
+// bytes with
+//
+//	JSON.stringify({node, source, plugin, version, sha256, size, publisher_signature})
+//
+// A field that is not valid UTF-8, or a size outside 0..2^53-1 (what a
+// JavaScript number holds exactly), is an error wrapping
+// domain.ErrInvalidInput: replacing bytes would sign something other than
+// what the caller passed.
+func (st Statement) CanonicalBytes() ([]byte, error) {
+	strs := [...]struct{ key, value string }{
+		{"node", st.Node},
+		{"source", st.Source},
+		{"plugin", st.Plugin},
+		{"version", st.Version},
+		{"sha256", st.SHA256},
+		{"publisher_signature", st.PublisherSignature},
+	}
+	n := 128
+	for _, f := range strs {
+		if !utf8.ValidString(f.value) {
+			return nil, fmt.Errorf("statement %s is not valid UTF-8: %w", f.key, domain.ErrInvalidInput)
+		}
+		n += len(f.value)
+	}
+	if st.Size < 0 || st.Size > maxSafeInteger {
+		return nil, fmt.Errorf("statement size %d is outside 0..%d: %w", st.Size, int64(maxSafeInteger), domain.ErrInvalidInput)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, `{"node":`...)
+	b = appendJSString(b, st.Node)
+	b = append(b, `,"source":`...)
+	b = appendJSString(b, st.Source)
+	b = append(b, `,"plugin":`...)
+	b = appendJSString(b, st.Plugin)
+	b = append(b, `,"version":`...)
+	b = appendJSString(b, st.Version)
+	b = append(b, `,"sha256":`...)
+	b = appendJSString(b, st.SHA256)
+	b = append(b, `,"size":`...)
+	b = strconv.AppendInt(b, st.Size, 10)
+	b = append(b, `,"publisher_signature":`...)
+	b = appendJSString(b, st.PublisherSignature)
+	b = append(b, '}')
+	return b, nil
+}
+
+// appendJSString appends s, which must be valid UTF-8, quoted as
+// JSON.stringify quotes it. Every byte of a multi-byte UTF-8 sequence is
+// 0x80 or above, so going byte by byte never splits a character.
+func appendJSString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '"':
+			b = append(b, `\"`...)
+		case '\\':
+			b = append(b, `\\`...)
+		case '\b':
+			b = append(b, `\b`...)
+		case '\f':
+			b = append(b, `\f`...)
+		case '\n':
+			b = append(b, `\n`...)
+		case '\r':
+			b = append(b, `\r`...)
+		case '\t':
+			b = append(b, `\t`...)
+		default:
+			if c < 0x20 {
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			} else {
+				b = append(b, c)
+			}
+		}
+	}
+	return append(b, '"')
+}
+
+// Sign returns the base64 Ed25519 signature over st.CanonicalBytes().
+//
+// It fills in nothing: st.Node must already be s.KeyID(). Because a signed
+// statement is a permanent claim, Sign also refuses one that cannot describe
+// a mirrored file: an empty source, plugin, version or publisher signature,
+// or a SHA256 that is not 64 lower-case hex characters. These errors wrap
+// domain.ErrInvalidInput.
+func (s *Signer) Sign(st Statement) (string, error) {
+	msg, err := st.CanonicalBytes()
+	if err != nil {
+		return "", err
+	}
+	if st.Node != s.keyID {
+		return "", fmt.Errorf("statement names node %q, but this node's key ID is %q: %w", st.Node, s.keyID, domain.ErrInvalidInput)
+	}
+	if err := st.checkComplete(); err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(ed25519.Sign(s.priv, msg)), nil
+}
+
+func (st Statement) checkComplete() error {
+	for _, f := range [...]struct{ key, value string }{
+		{"source", st.Source},
+		{"plugin", st.Plugin},
+		{"version", st.Version},
+		{"publisher_signature", st.PublisherSignature},
+	} {
+		if f.value == "" {
+			return fmt.Errorf("statement %s is empty: %w", f.key, domain.ErrInvalidInput)
+		}
+	}
+	if !isLowerHex(st.SHA256, 64) {
+		return fmt.Errorf("statement sha256 %q is not 64 lower-case hex characters: %w", st.SHA256, domain.ErrInvalidInput)
+	}
+	return nil
+}
+
+func isLowerHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// Verify checks a federation signature (standard base64, as Sign returns it)
+// over st.CanonicalBytes() with pub. A statement that names another node than
+// pub's key ID, a signature that is not base64 of 64 bytes, or one that does
+// not match is an error wrapping ErrBadSignature. A public key of the wrong
+// length or a statement CanonicalBytes refuses wraps domain.ErrInvalidInput.
+func Verify(pub ed25519.PublicKey, st Statement, signatureB64 string) error {
+	if len(pub) != ed25519.PublicKeySize {
+		return fmt.Errorf("federation public key has %d bytes, want %d: %w", len(pub), ed25519.PublicKeySize, domain.ErrInvalidInput)
+	}
+	msg, err := st.CanonicalBytes()
+	if err != nil {
+		return err
+	}
+	what := fmt.Sprintf("statement by node %q on %q %q", st.Node, st.Plugin, st.Version)
+	// The node field is signed, but only the key ID makes it mean "this key":
+	// without the check a node could sign statements in another node's name.
+	if id := keyID(pub); st.Node != id {
+		return fmt.Errorf("%s: the key's ID is %q: %w", what, id, ErrBadSignature)
+	}
+	sig, err := base64.StdEncoding.Strict().DecodeString(signatureB64)
+	if err != nil {
+		return fmt.Errorf("%s: signature is not standard base64: %w", what, ErrBadSignature)
+	}
+	if len(sig) != ed25519.SignatureSize {
+		return fmt.Errorf("%s: signature has %d bytes, want %d: %w", what, len(sig), ed25519.SignatureSize, ErrBadSignature)
+	}
+	if !ed25519.Verify(pub, msg, sig) {
+		return fmt.Errorf("%s: %w", what, ErrBadSignature)
+	}
+	return nil
+}
