@@ -33,6 +33,8 @@ type SourceState struct {
 	CreatedAt        time.Time
 	LastVerifiedAt   time.Time // last proof attempt, successful or not
 	LastHealthAt     time.Time
+	LastSyncAt       time.Time
+	PluginCount      int
 	LastFailure      string
 	LastChangeReason string
 }
@@ -178,6 +180,16 @@ func (s *Source) SetSubscriberCount(n int, now time.Time) {
 	s.recomputeTrust("subscribers changed", now)
 }
 
+// RecordSync records the outcome of a sync. It is refused unless the source
+// may be synced.
+func (s *Source) RecordSync(mirrored, rejected, pluginCount int, now time.Time) error {
+	if err := s.CanSync(); err != nil {
+		return err
+	}
+	s.record(SourceSynced{Mirrored: mirrored, Rejected: rejected, PluginCount: pluginCount, At: now})
+	return nil
+}
+
 // Suspend stops all work against the source until it is verified again by
 // an admin's explicit action.
 func (s *Source) Suspend(reason string, now time.Time) {
@@ -265,6 +277,9 @@ func (s *Source) apply(e SourceEvent) {
 		}
 	case SourceSubscriberCountChanged:
 		in.Subscribers = e.Count
+	case SourceSynced:
+		st.LastSyncAt = e.At
+		st.PluginCount = e.PluginCount
 	case SourceTrustAdjusted:
 		st.Trust = e.Components
 	case SourceStatusChanged:

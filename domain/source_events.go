@@ -20,6 +20,7 @@ const (
 	EventSourceStatusChanged          = "source.status_changed"
 	EventSourceSignatureChecked       = "source.signature_checked"
 	EventSourceSubscriberCountChanged = "source.subscriber_count_changed"
+	EventSourceSynced                 = "source.synced"
 )
 
 type SourceRegistered struct {
@@ -81,6 +82,16 @@ type SourceSubscriberCountChanged struct {
 	At    time.Time `json:"at"`
 }
 
+// SourceSynced closes one sync of the source's plugins.
+type SourceSynced struct {
+	Mirrored    int       `json:"mirrored"`
+	Rejected    int       `json:"rejected"`
+	PluginCount int       `json:"plugin_count"` // distinct plugins mirrored so far
+	At          time.Time `json:"at"`
+}
+
+func (SourceSynced) EventType() string                 { return EventSourceSynced }
+func (e SourceSynced) OccurredAt() time.Time           { return e.At }
 func (SourceRegistered) EventType() string             { return EventSourceRegistered }
 func (PublisherInfoRefreshed) EventType() string       { return EventPublisherInfoRefreshed }
 func (OwnershipVerified) EventType() string            { return EventOwnershipVerified }

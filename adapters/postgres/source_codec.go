@@ -21,6 +21,7 @@ var sourceEventTypes = map[string]func() domain.SourceEvent{
 	domain.EventSourceStatusChanged:          func() domain.SourceEvent { return &domain.SourceStatusChanged{} },
 	domain.EventSourceSignatureChecked:       func() domain.SourceEvent { return &domain.SourceSignatureChecked{} },
 	domain.EventSourceSubscriberCountChanged: func() domain.SourceEvent { return &domain.SourceSubscriberCountChanged{} },
+	domain.EventSourceSynced:                 func() domain.SourceEvent { return &domain.SourceSynced{} },
 }
 
 func encodeSourceEvents(events []domain.SourceEvent) ([]eventstore.NewEvent, error) {
@@ -70,6 +71,8 @@ func deref(e domain.SourceEvent) domain.SourceEvent {
 	case *domain.SourceSignatureChecked:
 		return *v
 	case *domain.SourceSubscriberCountChanged:
+		return *v
+	case *domain.SourceSynced:
 		return *v
 	}
 	return e

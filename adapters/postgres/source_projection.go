@@ -74,6 +74,9 @@ func (SourceProjection) Apply(ctx context.Context, tx pgx.Tx, stored eventstore.
 			e.To.String(), e.Reason)
 	case domain.SourceSubscriberCountChanged:
 		return exec(`UPDATE sources SET updated_at = $2, subscriber_count = $3 WHERE id = $1`, e.Count)
+	case domain.SourceSynced:
+		return exec(`UPDATE sources SET updated_at = $2, last_sync = extract(epoch FROM $2::timestamptz)::bigint,
+			plugin_count = $3 WHERE id = $1`, e.PluginCount)
 	}
 	return nil
 }

@@ -26,7 +26,7 @@ func adminCreateKey(ctx context.Context, cfg Config, log *slog.Logger, roleName,
 		return err
 	}
 	defer pool.Close()
-	n, err := wire(cfg, log, pool)
+	n, err := wire(ctx, cfg, log, pool)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -23,6 +24,10 @@ type Config struct {
 	// to publishers on loopback, private and link-local addresses: for tests
 	// and closed networks only.
 	AllowPrivateNetworks bool
+	BlobStore            string // PFN_BLOB_STORE: a path, file:///path or s3://bucket?endpoint=&region=
+	NodeKeyFile          string // PFN_NODE_KEY_FILE: the node's Ed25519 key, created on first start
+	MaxPluginBytes       int64  // PFN_MAX_PLUGIN_BYTES
+	PublicCatalog        bool   // PFN_PUBLIC_CATALOG: list/download/verify without a key
 }
 
 const defaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/pfn?sslmode=disable"
@@ -48,6 +53,11 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet, args []string) (Co
 	fs.StringVar(&shutdown, "shutdown-timeout", env("PFN_SHUTDOWN_TIMEOUT", "15s"), "how long to drain requests on SIGTERM (PFN_SHUTDOWN_TIMEOUT)")
 	fs.BoolVar(&cfg.AllowPrivateNetworks, "allow-private-networks", env("PFN_ALLOW_PRIVATE_NETWORKS", "false") == "true",
 		"allow publishers on loopback/private/link-local addresses (PFN_ALLOW_PRIVATE_NETWORKS)")
+	fs.StringVar(&cfg.BlobStore, "blob-store", env("PFN_BLOB_STORE", "file://./data/blobs"), "where plugin files go (PFN_BLOB_STORE)")
+	fs.StringVar(&cfg.NodeKeyFile, "node-key-file", env("PFN_NODE_KEY_FILE", "./data/node.key"), "the node's signing key (PFN_NODE_KEY_FILE)")
+	var maxBytes, public string
+	fs.StringVar(&maxBytes, "max-plugin-bytes", env("PFN_MAX_PLUGIN_BYTES", "104857600"), "largest plugin file accepted (PFN_MAX_PLUGIN_BYTES)")
+	fs.StringVar(&public, "public-catalog", env("PFN_PUBLIC_CATALOG", "true"), "serve the plugin catalogue without a key (PFN_PUBLIC_CATALOG)")
 	// No flag for the master key: flags show up in process listings.
 	cfg.MasterKey = getenv("PFN_MASTER_KEY")
 	if err := fs.Parse(args); err != nil {
@@ -68,6 +78,17 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet, args []string) (Co
 	cfg.ShutdownTimeout = d
 	if v := getenv("PFN_ALLOW_PRIVATE_NETWORKS"); v != "" && v != "true" && v != "false" {
 		errs = append(errs, fmt.Errorf("PFN_ALLOW_PRIVATE_NETWORKS %q: want true or false", v))
+	}
+	if n, err := strconv.ParseInt(maxBytes, 10, 64); err != nil || n <= 0 {
+		errs = append(errs, fmt.Errorf("PFN_MAX_PLUGIN_BYTES %q: want a positive number of bytes", maxBytes))
+	} else {
+		cfg.MaxPluginBytes = n
+	}
+	switch public {
+	case "true", "false":
+		cfg.PublicCatalog = public == "true"
+	default:
+		errs = append(errs, fmt.Errorf("PFN_PUBLIC_CATALOG %q: want true or false", public))
 	}
 	if cfg.MasterKey != "" && len(cfg.MasterKey) < 16 {
 		errs = append(errs, errors.New("PFN_MASTER_KEY is shorter than 16 characters; use a long random string"))

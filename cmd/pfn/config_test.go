@@ -19,23 +19,32 @@ func TestLoadConfig(t *testing.T) {
 	}{
 		{
 			name: "defaults",
-			want: Config{DatabaseURL: defaultDatabaseURL, Listen: ":8080", LogLevel: slog.LevelInfo, LogFormat: "json", ShutdownTimeout: 15 * time.Second},
+			want: Config{DatabaseURL: defaultDatabaseURL, Listen: ":8080", LogLevel: slog.LevelInfo, LogFormat: "json", ShutdownTimeout: 15 * time.Second,
+				BlobStore: "file://./data/blobs", NodeKeyFile: "./data/node.key", MaxPluginBytes: 100 << 20, PublicCatalog: true},
 		},
 		{
 			name: "environment",
 			env: map[string]string{"PFN_DATABASE_URL": "postgres://u@db/x", "PFN_LISTEN": "127.0.0.1:9000",
-				"PFN_LOG_LEVEL": "debug", "PFN_LOG_FORMAT": "TEXT", "PFN_SHUTDOWN_TIMEOUT": "3s"},
-			want: Config{DatabaseURL: "postgres://u@db/x", Listen: "127.0.0.1:9000", LogLevel: slog.LevelDebug, LogFormat: "text", ShutdownTimeout: 3 * time.Second},
+				"PFN_LOG_LEVEL": "debug", "PFN_LOG_FORMAT": "TEXT", "PFN_SHUTDOWN_TIMEOUT": "3s",
+				"PFN_MASTER_KEY": "0123456789abcdefg", "PFN_ALLOW_PRIVATE_NETWORKS": "true", "PFN_BLOB_STORE": "s3://b?region=x",
+				"PFN_NODE_KEY_FILE": "/k", "PFN_MAX_PLUGIN_BYTES": "1000", "PFN_PUBLIC_CATALOG": "false"},
+			want: Config{DatabaseURL: "postgres://u@db/x", Listen: "127.0.0.1:9000", LogLevel: slog.LevelDebug, LogFormat: "text", ShutdownTimeout: 3 * time.Second,
+				MasterKey: "0123456789abcdefg", AllowPrivateNetworks: true, BlobStore: "s3://b?region=x", NodeKeyFile: "/k",
+				MaxPluginBytes: 1000, PublicCatalog: false},
 		},
 		{
 			name: "flags override the environment",
 			env:  map[string]string{"PFN_LISTEN": "127.0.0.1:9000", "PFN_LOG_LEVEL": "debug"},
 			args: []string{"-listen", ":7000", "-log-level", "warn"},
-			want: Config{DatabaseURL: defaultDatabaseURL, Listen: ":7000", LogLevel: slog.LevelWarn, LogFormat: "json", ShutdownTimeout: 15 * time.Second},
+			want: Config{DatabaseURL: defaultDatabaseURL, Listen: ":7000", LogLevel: slog.LevelWarn, LogFormat: "json", ShutdownTimeout: 15 * time.Second,
+				BlobStore: "file://./data/blobs", NodeKeyFile: "./data/node.key", MaxPluginBytes: 100 << 20, PublicCatalog: true},
 		},
 		{name: "bad level", env: map[string]string{"PFN_LOG_LEVEL": "loud"}, wantErr: `PFN_LOG_LEVEL "loud"`},
 		{name: "bad format", env: map[string]string{"PFN_LOG_FORMAT": "xml"}, wantErr: `PFN_LOG_FORMAT "xml"`},
 		{name: "bad timeout", env: map[string]string{"PFN_SHUTDOWN_TIMEOUT": "-1s"}, wantErr: `PFN_SHUTDOWN_TIMEOUT "-1s"`},
+		{name: "short master key", env: map[string]string{"PFN_MASTER_KEY": "short"}, wantErr: "PFN_MASTER_KEY is shorter"},
+		{name: "bad max bytes", env: map[string]string{"PFN_MAX_PLUGIN_BYTES": "lots"}, wantErr: `PFN_MAX_PLUGIN_BYTES "lots"`},
+		{name: "bad bool", env: map[string]string{"PFN_PUBLIC_CATALOG": "yes"}, wantErr: `PFN_PUBLIC_CATALOG "yes"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -85,6 +85,9 @@ func startNode(t *testing.T, bin string, env ...string) string {
 	t.Helper()
 	addr := freeAddr(t)
 	env = append(env, "PFN_DATABASE_URL="+databaseURL(t), "PFN_LISTEN="+addr, "PFN_ALLOW_PRIVATE_NETWORKS=true")
+	for k, v := range dataEnv(t) {
+		env = append(env, k+"="+v)
+	}
 	startProcess(t, bin, env, "serve")
 	base := "http://" + addr
 	deadline := time.Now().Add(60 * time.Second)

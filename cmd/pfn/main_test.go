@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -57,6 +58,9 @@ func TestServeCreatesTheDatabaseServesAndShutsDownOnSignal(t *testing.T) {
 	t.Parallel()
 	addr := freeAddr(t)
 	env := map[string]string{"PFN_DATABASE_URL": databaseURL(t), "PFN_LISTEN": addr, "PFN_LOG_LEVEL": "warn"}
+	for k, v := range dataEnv(t) {
+		env[k] = v
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
@@ -148,6 +152,9 @@ func TestUnknownCommand(t *testing.T) {
 func TestAdminCreateKeyBootstrapsWithoutAMasterKey(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{"PFN_DATABASE_URL": databaseURL(t), "PFN_LOG_LEVEL": "warn"}
+	for k, v := range dataEnv(t) {
+		env[k] = v
+	}
 	var out strings.Builder
 	err := run(context.Background(), []string{"admin", "create-key", "-role", "admin", "-description", "first"},
 		func(k string) string { return env[k] }, &out, io.Discard)
@@ -165,4 +172,10 @@ func TestAdminCreateKeyBootstrapsWithoutAMasterKey(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `role "root"`) {
 		t.Fatalf("unknown role: %v", err)
 	}
+}
+
+// dataEnv keeps a test node's blobs and key out of the source tree.
+func dataEnv(t *testing.T) map[string]string {
+	dir := t.TempDir()
+	return map[string]string{"PFN_BLOB_STORE": "file://" + filepath.Join(dir, "blobs"), "PFN_NODE_KEY_FILE": filepath.Join(dir, "keys", "node.key")}
 }

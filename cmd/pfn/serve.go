@@ -20,7 +20,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	defer pool.Close()
 
-	n, err := wire(cfg, log, pool)
+	n, err := wire(ctx, cfg, log, pool)
 	if err != nil {
 		return err
 	}

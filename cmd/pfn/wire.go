@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
 
+	"github.com/pfn-network/pfn/adapters/blob"
+	"github.com/pfn-network/pfn/adapters/nodekey"
 	"github.com/pfn-network/pfn/adapters/postgres"
 	"github.com/pfn-network/pfn/adapters/publisher"
 	"github.com/pfn-network/pfn/app"
@@ -26,20 +29,37 @@ type node struct {
 	app    *httpapi.App
 }
 
-func wire(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*node, error) {
+func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*node, error) {
 	runner, err := eventstore.NewRunner(pool, log, eventstore.RunnerConfig{PollInterval: 20 * time.Millisecond},
-		postgres.SourceProjection{}, postgres.KeyProjection{})
+		postgres.SourceProjection{}, postgres.KeyProjection{}, postgres.SubscriptionProjection{}, postgres.MirrorProjectionHandler{})
 	if err != nil {
 		return nil, err
+	}
+	blobs, err := blob.Open(ctx, cfg.BlobStore)
+	if err != nil {
+		return nil, fmt.Errorf("PFN_BLOB_STORE: %w", err)
+	}
+	signer, err := nodekey.LoadOrCreate(cfg.NodeKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("PFN_NODE_KEY_FILE: %w", err)
 	}
 	store := eventstore.New(pool)
 	waiter := boundedWaiter{runner}
 	sources := postgres.SourceRepository{Store: store, Waiter: waiter}
 	reader := postgres.SourceReader{Pool: pool}
 	keys := postgres.KeyStore{Pool: pool, Store: store, Waiter: waiter}
-	pub := publisherPort{publisher.New(publisher.Config{AllowPrivateNetworks: cfg.AllowPrivateNetworks})}
+	client := publisher.New(publisher.Config{AllowPrivateNetworks: cfg.AllowPrivateNetworks})
+	pub := publisherPort{client}
 	now := func() time.Time { return time.Now().UTC() }
 	verify := app.VerifySource{Sources: sources, Publisher: pub, Random: rand.Reader, Now: now}
+	subs := postgres.SubscriptionRepository{Store: store, Waiter: waiter}
+	subReader := postgres.SubscriptionReader{Pool: pool}
+	plugins := postgres.PluginReader{Pool: pool}
+	sync := app.SyncSource{Sources: sources, Subscriptions: subReader, Catalog: catalogPort{client},
+		Histories: postgres.PluginHistories{Pool: pool, Store: store, Waiter: waiter}, Blobs: blobPort{blobs},
+		Signer: signerPort{signer}, Locker: postgres.SyncLock{Pool: pool}, MaxBytes: cfg.MaxPluginBytes,
+		Parallelism: 4, Now: now}
+	find := app.FindPlugin{Plugins: plugins}
 	return &node{runner: runner, app: &httpapi.App{
 		Authenticate:    app.Authenticate{Keys: keys, MasterKey: cfg.MasterKey},
 		CreateKey:       app.CreateKey{Keys: keys, Random: rand.Reader, Now: now},
@@ -50,6 +70,17 @@ func wire(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*node, error) {
 		ListSources:     app.ListSources{Sources: reader},
 		GetSourceStatus: app.GetSourceStatus{Sources: reader},
 		SourceReader:    reader,
+		Subscribe:       app.Subscribe{Sources: sources, Subscriptions: subs, Reader: subReader, Sync: sync, Now: now},
+		Unsubscribe:     app.Unsubscribe{Sources: sources, Subscriptions: subs, Reader: subReader, Now: now},
+		Subscriptions:   app.ListSubscriptions{Reader: subReader},
+		SyncNow:         app.SyncNow{Sync: sync},
+		ListPlugins:     app.ListPlugins{Plugins: plugins},
+		FindPlugin:      find,
+		VerifyMirrored:  app.VerifyMirrored{Find: find, Sources: reader, Blobs: blobPort{blobs}, Verifier: signerPort{signer}},
+		Blobs:           blobPort{blobs},
+		PublicCatalog:   cfg.PublicCatalog,
+		NodeInfo: httpapi.NodeInfo{Version: "1.0.0", Features: []string{"plugin-distribution", "signature-verification", "federation-signature"},
+			Node: "pfn " + version, PublicKey: signer.PublicKeyPEM(), KeyID: signer.KeyID()},
 	}}, nil
 }
 

@@ -34,6 +34,18 @@ type App struct {
 	ListSources     app.ListSources
 	GetSourceStatus app.GetSourceStatus
 	SourceReader    app.SourceReader
+	Subscribe       app.Subscribe
+	Unsubscribe     app.Unsubscribe
+	Subscriptions   app.ListSubscriptions
+	SyncNow         app.SyncNow
+	ListPlugins     app.ListPlugins
+	FindPlugin      app.FindPlugin
+	VerifyMirrored  app.VerifyMirrored
+	Blobs           app.BlobOpener
+	NodeInfo        NodeInfo
+	// PublicCatalog (PFN_PUBLIC_CATALOG) lets anyone list, download and
+	// verify mirrored plugins; when false a consumer or admin key is needed.
+	PublicCatalog bool
 	// KeyCreationRate limits key creation per client address (per second;
 	// default 1, with a burst of 10).
 	KeyCreationRate float64
@@ -84,6 +96,19 @@ func routeFederation(e *echo.Echo, a *App) {
 	f.POST("/verify-source", verifySource(a.VerifySource, a.SourceReader), auth, requireAdmin)
 	f.POST("/update-source", updateSource(a.UpdateSource, a.SourceReader), auth, requireAdmin)
 	f.GET("/source-status", sourceStatus(a.GetSourceStatus), auth, requireAdmin)
+	f.POST("/sync-source", syncSource(a.SyncNow), auth, requireAdmin)
+	f.POST("/subscribe", subscribe(a.Subscribe), auth)
+	f.POST("/unsubscribe", unsubscribe(a.Unsubscribe), auth)
+	f.GET("/subscriptions", listSubscriptions(a.Subscriptions), auth)
+
+	var catalog []echo.MiddlewareFunc
+	if !a.PublicCatalog {
+		catalog = append(catalog, auth)
+	}
+	f.GET("/plugins", listPlugins(a.ListPlugins), catalog...)
+	f.GET("/download", downloadPlugin(a.FindPlugin, a.Blobs), catalog...)
+	f.GET("/verify", verifyPlugin(a.VerifyMirrored), catalog...)
+	e.GET("/federation-info", federationInfo(a.NodeInfo))
 }
 
 // requestLog writes one line per request. It logs the route pattern, not the

@@ -1,0 +1,173 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/pfn-network/pfn/domain"
+	"github.com/pfn-network/pfn/eventstore"
+)
+
+// MirrorProjection is the name of the mirrored_plugins read model.
+const MirrorProjection = "mirrored_plugins"
+
+func pluginStream(source domain.SourceID, plugin string) string {
+	return "plugin-" + string(source) + "/" + plugin
+}
+
+func decodePluginEvent(e eventstore.Event) (domain.PluginEvent, bool, error) {
+	var (
+		out domain.PluginEvent
+		err error
+	)
+	switch e.Type {
+	case domain.EventPluginMirrored:
+		var v domain.PluginMirrored
+		err, out = json.Unmarshal(e.Payload, &v), &v
+	case domain.EventPluginRejected:
+		var v domain.PluginRejected
+		err, out = json.Unmarshal(e.Payload, &v), &v
+	case domain.EventPluginTampered:
+		var v domain.PluginTampered
+		err, out = json.Unmarshal(e.Payload, &v), &v
+	case domain.EventPluginRolledBack:
+		var v domain.PluginRolledBack
+		err, out = json.Unmarshal(e.Payload, &v), &v
+	case domain.EventPluginVersionUpdate:
+		var v domain.PluginVersionUpdated
+		err, out = json.Unmarshal(e.Payload, &v), &v
+	default:
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, true, fmt.Errorf("decode %s: %w", e.Type, err)
+	}
+	return derefPlugin(out), true, nil
+}
+
+func derefPlugin(e domain.PluginEvent) domain.PluginEvent {
+	switch v := e.(type) {
+	case *domain.PluginMirrored:
+		return *v
+	case *domain.PluginRejected:
+		return *v
+	case *domain.PluginTampered:
+		return *v
+	case *domain.PluginRolledBack:
+		return *v
+	case *domain.PluginVersionUpdated:
+		return *v
+	}
+	return e
+}
+
+// PluginHistories stores per-plugin mirror histories as event streams.
+type PluginHistories struct {
+	Pool   *pgxpool.Pool
+	Store  *eventstore.Store
+	Waiter Waiter
+}
+
+func (r PluginHistories) Load(ctx context.Context, source domain.SourceID, plugin string) (*domain.PluginHistory, error) {
+	stored, err := r.Store.Load(ctx, pluginStream(source, plugin))
+	if err != nil {
+		return nil, err
+	}
+	history := make([]domain.PluginEvent, 0, len(stored))
+	for _, e := range stored {
+		de, ok, err := decodePluginEvent(e)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			history = append(history, de)
+		}
+	}
+	h := domain.NewPluginHistory(source, plugin)
+	h.Load(history)
+	return h, nil
+}
+
+func (r PluginHistories) Save(ctx context.Context, h *domain.PluginHistory) error {
+	if len(h.Changes()) == 0 {
+		return nil
+	}
+	events := make([]eventstore.NewEvent, 0, len(h.Changes()))
+	for _, e := range h.Changes() {
+		payload, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("encode %s: %w", e.EventType(), err)
+		}
+		events = append(events, eventstore.NewEvent{Type: e.EventType(), Payload: payload})
+	}
+	res, err := r.Store.Append(ctx, pluginStream(h.Source, h.Plugin), h.Version(), events...)
+	if err != nil {
+		return err
+	}
+	h.MarkSaved()
+	return r.Waiter.WaitFor(ctx, MirrorProjection, res.Position)
+}
+
+func (r PluginHistories) CountPlugins(ctx context.Context, source domain.SourceID) (int, error) {
+	var n int
+	err := r.Pool.QueryRow(ctx, `SELECT count(DISTINCT plugin_id) FROM mirrored_plugins WHERE source_id = $1`, string(source)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count plugins of %s: %w", source, err)
+	}
+	return n, nil
+}
+
+// MirrorProjectionHandler keeps mirrored_plugins and plugin_problems.
+type MirrorProjectionHandler struct{}
+
+func (MirrorProjectionHandler) Name() string { return MirrorProjection }
+
+func (MirrorProjectionHandler) Reset(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `TRUNCATE mirrored_plugins, plugin_problems`)
+	return err
+}
+
+func (MirrorProjectionHandler) Apply(ctx context.Context, tx pgx.Tx, stored eventstore.Event) error {
+	e, ok, err := decodePluginEvent(stored)
+	if err != nil || !ok {
+		return err
+	}
+	problem := func(source domain.SourceID, plugin, version, kind, detail string, at any) error {
+		_, err := tx.Exec(ctx, `INSERT INTO plugin_problems (source_id, plugin_id, version, kind, detail, at)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (source_id, plugin_id, version, kind) DO UPDATE SET detail = excluded.detail, at = excluded.at`,
+			string(source), plugin, version, kind, detail, at)
+		return err
+	}
+	switch e := e.(type) {
+	case domain.PluginMirrored:
+		tags, _ := json.Marshal(e.Tags)
+		if e.Tags == nil {
+			tags = []byte("[]")
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO mirrored_plugins (plugin_id, source_id, name, version, description, local_path,
+			signature, mirror_date, sha256, size, federation_signature, node_key_id, tags, mirrored_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, extract(epoch FROM $8::timestamptz)::bigint, $9, $10, $11, $12, $13, $8)
+			ON CONFLICT (plugin_id, source_id, version) DO NOTHING`,
+			e.Plugin, string(e.SourceID), e.Name, e.Version, e.Description, e.BlobKey, e.PublisherSignature, e.At,
+			e.SHA256, e.Size, e.FederationSignature, e.NodeKeyID, string(tags))
+		if err == nil {
+			_, err = tx.Exec(ctx, `DELETE FROM plugin_problems WHERE source_id = $1 AND plugin_id = $2 AND version = $3 AND kind = 'rejected'`,
+				string(e.SourceID), e.Plugin, e.Version)
+		}
+	case domain.PluginRejected:
+		err = problem(e.SourceID, e.Plugin, e.Version, "rejected", e.Reason, e.At)
+	case domain.PluginTampered:
+		err = problem(e.SourceID, e.Plugin, e.Version, "tampering", e.Detail, e.At)
+	case domain.PluginRolledBack:
+		err = problem(e.SourceID, e.Plugin, e.Listed, "rollback", "listed "+e.Listed+" below mirrored "+e.Latest, e.At)
+	}
+	if err != nil {
+		return fmt.Errorf("project %s: %w", stored.Type, err)
+	}
+	return nil
+}

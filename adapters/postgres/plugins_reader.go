@@ -1,0 +1,55 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/pfn-network/pfn/app"
+)
+
+// PluginReader reads mirrored_plugins.
+type PluginReader struct{ Pool *pgxpool.Pool }
+
+const pluginColumns = `id, plugin_id, source_id, name, version, coalesce(description, ''), tags, sha256, size,
+	mirror_date, signature, federation_signature, node_key_id, local_path`
+
+func scanPlugin(row pgx.CollectableRow) (app.PluginView, error) {
+	var v app.PluginView
+	err := row.Scan(&v.ID, &v.Plugin, &v.SourceID, &v.Name, &v.Version, &v.Description, &v.Tags, &v.SHA256, &v.Size,
+		&v.MirrorDate, &v.PublisherSignature, &v.FederationSignature, &v.NodeKeyID, &v.BlobKey)
+	return v, err
+}
+
+// ListPlugins pages by id, which never changes for a row: a cursor stays
+// valid however many plugins are mirrored meanwhile.
+func (r PluginReader) ListPlugins(ctx context.Context, q app.PluginQuery) ([]app.PluginView, error) {
+	rows, err := r.Pool.Query(ctx, `SELECT `+pluginColumns+` FROM mirrored_plugins
+		WHERE id > $1
+		  AND ($2 = '' OR source_id = $2)
+		  AND ($3 = '' OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(tags) AS t(tag) WHERE lower(t.tag) = lower($3)))
+		  AND ($4 = '' OR strpos(lower(name || ' ' || plugin_id || ' ' || coalesce(description, '')), lower($4)) > 0)
+		ORDER BY id LIMIT $5`, q.After, q.Source, q.Tag, q.Text, q.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("list plugins: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, scanPlugin)
+	if err != nil {
+		return nil, fmt.Errorf("list plugins: %w", err)
+	}
+	if out == nil {
+		out = []app.PluginView{}
+	}
+	return out, nil
+}
+
+func (r PluginReader) PluginVersions(ctx context.Context, source, plugin string) ([]app.PluginView, error) {
+	rows, err := r.Pool.Query(ctx, `SELECT `+pluginColumns+` FROM mirrored_plugins
+		WHERE source_id = $1 AND plugin_id = $2 ORDER BY id`, source, plugin)
+	if err != nil {
+		return nil, fmt.Errorf("versions of %s: %w", plugin, err)
+	}
+	return pgx.CollectRows(rows, scanPlugin)
+}

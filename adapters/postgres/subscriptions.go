@@ -1,0 +1,184 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/pfn-network/pfn/app"
+	"github.com/pfn-network/pfn/domain"
+	"github.com/pfn-network/pfn/eventstore"
+)
+
+// SubscriptionsProjection is the name of the subscriptions read model.
+const SubscriptionsProjection = "subscriptions"
+
+func subscriptionStream(source domain.SourceID, subscriber string) string {
+	return "subscription-" + string(source) + "/" + subscriber
+}
+
+// SubscriptionRepository stores subscriptions as event streams.
+type SubscriptionRepository struct {
+	Store  *eventstore.Store
+	Waiter Waiter
+}
+
+func (r SubscriptionRepository) Load(ctx context.Context, source domain.SourceID, subscriber string) (*domain.Subscription, error) {
+	stored, err := r.Store.Load(ctx, subscriptionStream(source, subscriber))
+	if err != nil {
+		return nil, err
+	}
+	history := make([]domain.SubscriptionEvent, 0, len(stored))
+	for _, e := range stored {
+		de, err := decodeSubscriptionEvent(e)
+		if err != nil {
+			return nil, err
+		}
+		history = append(history, de)
+	}
+	s := domain.NewSubscription(source, subscriber)
+	s.Load(history)
+	return s, nil
+}
+
+func (r SubscriptionRepository) Save(ctx context.Context, s *domain.Subscription) error {
+	if len(s.Changes()) == 0 {
+		return nil
+	}
+	events := make([]eventstore.NewEvent, 0, len(s.Changes()))
+	for _, e := range s.Changes() {
+		typ := subscriptionEventType(e)
+		payload, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("encode %s: %w", typ, err)
+		}
+		events = append(events, eventstore.NewEvent{Type: typ, Payload: payload})
+	}
+	res, err := r.Store.Append(ctx, subscriptionStream(s.SourceID, s.Subscriber), s.Version(), events...)
+	if err != nil {
+		return err
+	}
+	s.MarkSaved()
+	return r.Waiter.WaitFor(ctx, SubscriptionsProjection, res.Position)
+}
+
+func subscriptionEventType(e domain.SubscriptionEvent) string {
+	switch e.(type) {
+	case domain.Subscribed:
+		return domain.EventSubscribed
+	case domain.SubscriptionFiltersChanged:
+		return domain.EventSubscriptionFiltersSet
+	default:
+		return domain.EventUnsubscribed
+	}
+}
+
+func decodeSubscriptionEvent(e eventstore.Event) (domain.SubscriptionEvent, error) {
+	var (
+		out domain.SubscriptionEvent
+		err error
+	)
+	switch e.Type {
+	case domain.EventSubscribed:
+		var v domain.Subscribed
+		err = json.Unmarshal(e.Payload, &v)
+		out = v
+	case domain.EventSubscriptionFiltersSet:
+		var v domain.SubscriptionFiltersChanged
+		err = json.Unmarshal(e.Payload, &v)
+		out = v
+	case domain.EventUnsubscribed:
+		var v domain.Unsubscribed
+		err = json.Unmarshal(e.Payload, &v)
+		out = v
+	default:
+		return nil, fmt.Errorf("%s: not a subscription event", e.Type)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("decode %s: %w", e.Type, err)
+	}
+	return out, nil
+}
+
+// SubscriptionProjection keeps the subscriptions table.
+type SubscriptionProjection struct{}
+
+func (SubscriptionProjection) Name() string { return SubscriptionsProjection }
+
+func (SubscriptionProjection) Reset(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `TRUNCATE subscriptions`)
+	return err
+}
+
+func (SubscriptionProjection) Apply(ctx context.Context, tx pgx.Tx, stored eventstore.Event) error {
+	switch stored.Type {
+	case domain.EventSubscribed, domain.EventSubscriptionFiltersSet, domain.EventUnsubscribed:
+	default:
+		return nil
+	}
+	e, err := decodeSubscriptionEvent(stored)
+	if err != nil {
+		return err
+	}
+	switch e := e.(type) {
+	case domain.Subscribed:
+		f, _ := json.Marshal(e.Filters)
+		_, err = tx.Exec(ctx, `INSERT INTO subscriptions (source_id, subscriber, filters, created_at, updated_at)
+			VALUES ($1, $2, $3, extract(epoch FROM $4::timestamptz)::bigint, $4)
+			ON CONFLICT (source_id, subscriber) DO UPDATE SET filters = excluded.filters, updated_at = excluded.updated_at`,
+			string(e.SourceID), e.Subscriber, string(f), e.At)
+	case domain.SubscriptionFiltersChanged:
+		f, _ := json.Marshal(e.Filters)
+		_, err = tx.Exec(ctx, `UPDATE subscriptions SET filters = $3, updated_at = $4 WHERE source_id = $1 AND subscriber = $2`,
+			string(e.SourceID), e.Subscriber, string(f), e.At)
+	case domain.Unsubscribed:
+		_, err = tx.Exec(ctx, `DELETE FROM subscriptions WHERE source_id = $1 AND subscriber = $2`, string(e.SourceID), e.Subscriber)
+	}
+	if err != nil {
+		return fmt.Errorf("project %s: %w", stored.Type, err)
+	}
+	return nil
+}
+
+// SubscriptionReader reads the subscriptions table.
+type SubscriptionReader struct{ Pool *pgxpool.Pool }
+
+func (r SubscriptionReader) ActiveFilters(ctx context.Context, source domain.SourceID) ([]domain.Filters, error) {
+	rows, err := r.Pool.Query(ctx, `SELECT filters FROM subscriptions WHERE source_id = $1 ORDER BY id`, string(source))
+	if err != nil {
+		return nil, fmt.Errorf("subscriptions of %s: %w", source, err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Filters, error) {
+		var f domain.Filters
+		err := row.Scan(&f)
+		return f, err
+	})
+}
+
+func (r SubscriptionReader) ListSubscriptions(ctx context.Context, subscriber string) ([]app.SubscriptionView, error) {
+	rows, err := r.Pool.Query(ctx, `SELECT id, source_id, subscriber, filters, created_at FROM subscriptions
+		WHERE subscriber = $1 OR $1 = '' ORDER BY id`, subscriber)
+	if err != nil {
+		return nil, fmt.Errorf("list subscriptions: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[app.SubscriptionView])
+	if err != nil {
+		return nil, fmt.Errorf("list subscriptions: %w", err)
+	}
+	if out == nil {
+		out = []app.SubscriptionView{}
+	}
+	return out, nil
+}
+
+func (r SubscriptionReader) CountSubscribers(ctx context.Context, source domain.SourceID) (int, error) {
+	var n int
+	err := r.Pool.QueryRow(ctx, `SELECT count(*) FROM subscriptions WHERE source_id = $1`, string(source)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count subscribers of %s: %w", source, err)
+	}
+	return n, nil
+}

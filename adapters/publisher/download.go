@@ -1,0 +1,55 @@
+package publisher
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// downloadTimeout bounds one plugin download. Downloads are larger than the
+// JSON calls, so they get their own, longer deadline; the blob store caps
+// their size while streaming.
+const downloadTimeout = 10 * time.Minute
+
+// Download GETs a plugin file through the same guarded transport as every
+// other call (private addresses refused at dial time, redirects checked)
+// and returns its body for the caller to stream and close. A non-2xx answer
+// is ErrIncompatible, a failure to connect ErrUnreachable.
+func (c *Client) Download(ctx context.Context, rawURL string) (io.ReadCloser, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("GET %s: not an http(s) URL: %w", shorten(rawURL, 200), ErrIncompatible)
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, downloadTimeout, errDeadline)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("GET %s: %w", shorten(rawURL, 200), err)
+	}
+	req.Header.Set("User-Agent", userAgent)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("GET %s: %w", shorten(rawURL, 200), c.transportError(ctx, u, err))
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		resp.Body.Close()
+		cancel()
+		return nil, fmt.Errorf("GET %s: %w", shorten(rawURL, 200), statusError(resp))
+	}
+	return cancelOnClose{resp.Body, cancel}, nil
+}
+
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
+}

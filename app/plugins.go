@@ -1,0 +1,187 @@
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"io"
+
+	"github.com/pfn-network/pfn/domain"
+)
+
+// PluginView is one mirrored plugin version.
+type PluginView struct {
+	ID                  int64    `json:"-"`
+	Plugin              string   `json:"plugin_id"`
+	SourceID            string   `json:"source_id"`
+	Name                string   `json:"name"`
+	Version             string   `json:"version"`
+	Description         string   `json:"description"`
+	Tags                []string `json:"tags"`
+	SHA256              string   `json:"sha256"`
+	Size                int64    `json:"size"`
+	MirrorDate          int64    `json:"mirror_date"`
+	PublisherSignature  string   `json:"signature"`
+	FederationSignature string   `json:"federation_signature"`
+	NodeKeyID           string   `json:"node_key_id"`
+	BlobKey             string   `json:"-"`
+}
+
+// PluginQuery filters and pages the catalogue.
+type PluginQuery struct {
+	Source string
+	Tag    string
+	Text   string // substring of name, slug or description
+	Limit  int
+	After  int64 // cursor: the last id of the previous page
+}
+
+// PluginReader reads the mirrored_plugins read model.
+type PluginReader interface {
+	ListPlugins(ctx context.Context, q PluginQuery) ([]PluginView, error)
+	PluginVersions(ctx context.Context, source, plugin string) ([]PluginView, error)
+}
+
+// BlobOpener reads stored plugin files.
+type BlobOpener interface {
+	Open(ctx context.Context, key string) (io.ReadCloser, int64, error)
+}
+
+// MirrorVerifier checks the node's own statement about a mirrored file.
+type MirrorVerifier interface {
+	VerifyMirror(p PluginView) error
+}
+
+const maxPageSize = 200
+
+// ListPlugins answers GET /federation/plugins with a page and the cursor of
+// the next one ("" at the end).
+type ListPlugins struct{ Plugins PluginReader }
+
+func (h ListPlugins) Handle(ctx context.Context, q PluginQuery) ([]PluginView, string, error) {
+	if q.Limit <= 0 || q.Limit > maxPageSize {
+		q.Limit = 50
+	}
+	want := q.Limit
+	q.Limit++ // one more tells whether a next page exists
+	page, err := h.Plugins.ListPlugins(ctx, q)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(page) > want {
+		page = page[:want]
+		next = fmt.Sprint(page[want-1].ID)
+	}
+	return page, next, nil
+}
+
+// FindPlugin picks one version of a mirrored plugin: the given one, or the
+// latest when version is empty.
+type FindPlugin struct{ Plugins PluginReader }
+
+func (h FindPlugin) Handle(ctx context.Context, source, plugin, version string) (PluginView, error) {
+	versions, err := h.Plugins.PluginVersions(ctx, source, plugin)
+	if err != nil {
+		return PluginView{}, err
+	}
+	var found *PluginView
+	for i, v := range versions {
+		switch {
+		case version != "" && v.Version == version:
+			return v, nil
+		case version == "" && (found == nil || domain.CompareVersions(found.Version, v.Version) < 0):
+			found = &versions[i]
+		}
+	}
+	if found == nil {
+		what := plugin
+		if version != "" {
+			what += " " + version
+		}
+		return PluginView{}, fmt.Errorf("no mirrored plugin %s from source %s: %w", what, source, domain.ErrNotFound)
+	}
+	return *found, nil
+}
+
+// VerifyReport says which checks of a mirrored file passed.
+type VerifyReport struct {
+	Plugin              PluginView `json:"plugin"`
+	PublisherSignature  Check      `json:"publisher_signature"`
+	FederationSignature Check      `json:"federation_signature"`
+	StoredBytes         Check      `json:"stored_bytes"`
+	Valid               bool       `json:"valid"`
+}
+
+type Check struct {
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// VerifyMirrored re-checks a mirrored version: the publisher's signature
+// against the source's key, the node's statement, and the stored bytes
+// against the recorded sha256 and size.
+type VerifyMirrored struct {
+	Find     FindPlugin
+	Sources  SourceReader
+	Blobs    BlobOpener
+	Verifier MirrorVerifier
+}
+
+func (h VerifyMirrored) Handle(ctx context.Context, source, plugin, version string) (VerifyReport, error) {
+	p, err := h.Find.Handle(ctx, source, plugin, version)
+	if err != nil {
+		return VerifyReport{}, err
+	}
+	r := VerifyReport{Plugin: p}
+	src, err := h.Sources.GetSource(ctx, domain.SourceID(source))
+	if err != nil {
+		return VerifyReport{}, err
+	}
+	r.PublisherSignature = check(func() error {
+		key, err := domain.ParsePublicKey(src.PublicKey)
+		if err != nil {
+			return err
+		}
+		return domain.VerifyPlugin(key, domain.PluginClaim{ID: p.Plugin, Name: p.Name, Version: p.Version, Description: p.Description}, p.PublisherSignature)
+	})
+	r.FederationSignature = check(func() error { return h.Verifier.VerifyMirror(p) })
+	r.StoredBytes = check(func() error { return h.checkBytes(ctx, p) })
+	r.Valid = r.PublisherSignature.OK && r.FederationSignature.OK && r.StoredBytes.OK
+	return r, nil
+}
+
+func (h VerifyMirrored) checkBytes(ctx context.Context, p PluginView) error {
+	rc, _, err := h.Blobs.Open(ctx, p.BlobKey)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	sum := sha256.New()
+	n, err := io.Copy(sum, rc)
+	if err != nil {
+		return fmt.Errorf("read stored file: %w", err)
+	}
+	if got := hex.EncodeToString(sum.Sum(nil)); got != p.SHA256 || n != p.Size {
+		return fmt.Errorf("stored file has sha256 %s and %d bytes, recorded %s and %d", got, n, p.SHA256, p.Size)
+	}
+	return nil
+}
+
+func check(f func() error) Check {
+	if err := f(); err != nil {
+		return Check{Detail: err.Error()}
+	}
+	return Check{OK: true}
+}
+
+// DigestHeader is the RFC 3230 Digest value of a sha256 in hex.
+func DigestHeader(sha256Hex string) string {
+	b, err := hex.DecodeString(sha256Hex)
+	if err != nil {
+		return ""
+	}
+	return "sha-256=" + base64.StdEncoding.EncodeToString(b)
+}

@@ -1,0 +1,59 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/pfn-network/pfn/domain"
+)
+
+// Subscribe subscribes the calling key to a verified source (or changes its
+// filters) and runs the first sync, answering with its result.
+type Subscribe struct {
+	Sources       SourceRepository
+	Subscriptions SubscriptionRepository
+	Reader        SubscriptionReader
+	Sync          SyncSource
+	Now           func() time.Time
+}
+
+func (h Subscribe) Handle(ctx context.Context, by Principal, id domain.SourceID, rawFilters []byte) (SyncResult, error) {
+	// Filters are checked before anything is read or written.
+	filters, err := domain.ParseFilters(rawFilters)
+	if err != nil {
+		return SyncResult{}, err
+	}
+	source, err := h.Sources.Load(ctx, id)
+	if err != nil {
+		return SyncResult{}, err
+	}
+	sub, err := h.Subscriptions.Load(ctx, id, by.KeyID)
+	if err != nil {
+		return SyncResult{}, err
+	}
+	if err := sub.Subscribe(source.State(), filters, h.Now()); err != nil {
+		return SyncResult{}, err
+	}
+	if err := h.Subscriptions.Save(ctx, sub); err != nil {
+		return SyncResult{}, fmt.Errorf("save subscription: %w", err)
+	}
+	if err := updateSubscriberCount(ctx, h.Sources, h.Reader, id, h.Now()); err != nil {
+		return SyncResult{}, err
+	}
+	return h.Sync.Run(ctx, id)
+}
+
+// updateSubscriberCount feeds the trust score the number of subscribers.
+func updateSubscriberCount(ctx context.Context, sources SourceRepository, reader SubscriptionReader, id domain.SourceID, now time.Time) error {
+	n, err := reader.CountSubscribers(ctx, id)
+	if err != nil {
+		return err
+	}
+	source, err := sources.Load(ctx, id)
+	if err != nil {
+		return err
+	}
+	source.SetSubscriberCount(n, now)
+	return sources.Save(ctx, source)
+}

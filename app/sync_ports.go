@@ -1,0 +1,54 @@
+package app
+
+import (
+	"context"
+	"io"
+
+	"github.com/pfn-network/pfn/domain"
+)
+
+// ListedPlugin is one entry of a publisher's /author-data.
+type ListedPlugin struct {
+	Slug, Name, Version, Description string
+	Tags                             []string
+	Signature, SHA256                string
+	Invalid                          string // why the entry is unusable, if it is
+}
+
+// Catalog reads a publisher's plugin list and files.
+type Catalog interface {
+	AuthorData(ctx context.Context, instanceURL, author string) ([]ListedPlugin, error)
+	Download(ctx context.Context, url string) (io.ReadCloser, error)
+}
+
+// StoredBlob is what the blob store measured while storing.
+type StoredBlob struct {
+	Size   int64
+	SHA256 string
+}
+
+// BlobStore keeps plugin files.
+type BlobStore interface {
+	Put(ctx context.Context, key string, r io.Reader, maxBytes int64) (StoredBlob, error)
+	Delete(ctx context.Context, key string) error
+}
+
+// PluginHistories loads and saves per-plugin mirror histories; Save returns
+// once the read models show the change.
+type PluginHistories interface {
+	Load(ctx context.Context, source domain.SourceID, plugin string) (*domain.PluginHistory, error)
+	Save(ctx context.Context, h *domain.PluginHistory) error
+	CountPlugins(ctx context.Context, source domain.SourceID) (int, error)
+}
+
+// MirrorSigner signs the node's statement about a mirrored file.
+type MirrorSigner interface {
+	KeyID() string
+	SignMirror(source domain.SourceID, plugin, version, sha256 string, size int64, publisherSignature string) (string, error)
+}
+
+// SyncLocker keeps two syncs of one source from running at once, across
+// processes.
+type SyncLocker interface {
+	Lock(ctx context.Context, source domain.SourceID) (unlock func(), err error)
+}

@@ -1,0 +1,235 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/pfn-network/pfn/domain"
+)
+
+// SyncSource mirrors what a source's subscribers want and the node does not
+// have yet: fetch /author-data, verify each wanted plugin's publisher
+// signature, download new versions (bounded parallelism) into the blob
+// store while measuring them, sign the node's statement, record every
+// outcome as events.
+type SyncSource struct {
+	Sources       SourceRepository
+	Subscriptions SubscriptionReader
+	Catalog       Catalog
+	Histories     PluginHistories
+	Blobs         BlobStore
+	Signer        MirrorSigner
+	Locker        SyncLocker
+	MaxBytes      int64 // PFN_MAX_PLUGIN_BYTES
+	Parallelism   int   // downloads at once
+	Now           func() time.Time
+}
+
+// SyncResult is compatible with the original's syncResult and adds what
+// was refused and why.
+type SyncResult struct {
+	SourceID        string      `json:"sourceId"`
+	MirroredCount   int         `json:"mirroredCount"`
+	TotalPlugins    int         `json:"totalPlugins"`
+	Wanted          int         `json:"wanted"`
+	AlreadyMirrored int         `json:"alreadyMirrored"`
+	Rejected        []Rejection `json:"rejected"`
+}
+
+// Rejection is a listed plugin version that was not mirrored.
+type Rejection struct {
+	Plugin  string `json:"plugin"`
+	Version string `json:"version"`
+	Reason  string `json:"reason"`
+}
+
+// SyncNow is the admin's POST /federation/sync-source.
+type SyncNow struct{ Sync SyncSource }
+
+func (h SyncNow) Handle(ctx context.Context, by Principal, id domain.SourceID) (SyncResult, error) {
+	if !by.IsAdmin() {
+		return SyncResult{}, domain.ErrForbidden
+	}
+	return h.Sync.Run(ctx, id)
+}
+
+type download struct {
+	plugin  ListedPlugin
+	history *domain.PluginHistory
+	url     string
+	stored  StoredBlob
+	key     string
+	err     error
+}
+
+// Run syncs one source now.
+func (h SyncSource) Run(ctx context.Context, id domain.SourceID) (SyncResult, error) {
+	result := SyncResult{SourceID: string(id), Rejected: []Rejection{}}
+	unlock, err := h.Locker.Lock(ctx, id)
+	if err != nil {
+		return result, err
+	}
+	defer unlock()
+	source, err := h.Sources.Load(ctx, id)
+	if err != nil {
+		return result, err
+	}
+	if err := source.CanSync(); err != nil {
+		return result, err
+	}
+	filters, err := h.Subscriptions.ActiveFilters(ctx, id)
+	if err != nil || len(filters) == 0 {
+		return result, err
+	}
+	st := source.State()
+	listed, err := h.Catalog.AuthorData(ctx, st.InstanceURL, st.Username)
+	if err != nil {
+		return result, fmt.Errorf("author-data of %s: %w", id, err)
+	}
+	result.TotalPlugins = len(listed)
+	now := h.Now()
+
+	var todo []*download
+	var touched []*domain.PluginHistory
+	reject := func(hist *domain.PluginHistory, p ListedPlugin, reason string) {
+		result.Rejected = append(result.Rejected, Rejection{Plugin: p.Slug, Version: p.Version, Reason: reason})
+		if hist != nil {
+			hist.RecordRejected(p.Version, reason, now)
+		}
+	}
+	for _, p := range listed {
+		if p.Invalid != "" || domain.ValidatePluginSlug(p.Slug) != nil {
+			reason := p.Invalid
+			if reason == "" {
+				reason = domain.ValidatePluginSlug(p.Slug).Error()
+			}
+			result.Rejected = append(result.Rejected, Rejection{Plugin: p.Slug, Version: p.Version, Reason: reason})
+			continue
+		}
+		if !wanted(filters, p) {
+			continue
+		}
+		result.Wanted++
+		hist, err := h.Histories.Load(ctx, id, p.Slug)
+		if err != nil {
+			return result, err
+		}
+		touched = append(touched, hist)
+		if _, err := domain.ParseVersion(p.Version); err != nil {
+			reject(hist, p, err.Error())
+			continue
+		}
+		if _, known := hist.Versions[p.Version]; known {
+			hist.Consider(domain.Listing{Version: p.Version, Signature: p.Signature, SHA256: p.SHA256}, now)
+			result.AlreadyMirrored++
+			continue
+		}
+		claim := domain.PluginClaim{ID: p.Slug, Name: p.Name, Version: p.Version, Description: p.Description}
+		if err := domain.VerifyPlugin(st.PublicKey, claim, p.Signature); err != nil {
+			reject(hist, p, "publisher signature does not verify against the source's key")
+			source.RecordSignatureCheck(false, now)
+			continue
+		}
+		if !hist.Consider(domain.Listing{Version: p.Version, Signature: p.Signature, SHA256: p.SHA256}, now) {
+			reject(hist, p, "version "+p.Version+" is below the mirrored "+hist.Latest+" (rollback)")
+			continue
+		}
+		assetURL, err := domain.AssetURL(st.Info.AssetDomain, st.Info.NamingScheme, st.Username, p.Slug, p.Version)
+		if err != nil {
+			reject(hist, p, err.Error())
+			continue
+		}
+		todo = append(todo, &download{plugin: p, history: hist, url: assetURL,
+			key: "plugins/" + url.PathEscape(string(id)) + "/" + p.Slug + "/" + url.PathEscape(p.Version) + ".zip"})
+	}
+
+	h.fetchAll(ctx, todo)
+	for _, d := range todo {
+		p := d.plugin
+		if d.err != nil {
+			reject(d.history, p, d.err.Error())
+			continue
+		}
+		if p.SHA256 != "" && p.SHA256 != d.stored.SHA256 {
+			_ = h.Blobs.Delete(ctx, d.key)
+			reject(d.history, p, fmt.Sprintf("downloaded file has sha256 %s, the publisher lists %s", d.stored.SHA256, p.SHA256))
+			continue
+		}
+		fedSig, err := h.Signer.SignMirror(id, p.Slug, p.Version, d.stored.SHA256, d.stored.Size, p.Signature)
+		if err != nil {
+			return result, fmt.Errorf("sign %s %s: %w", p.Slug, p.Version, err)
+		}
+		d.history.RecordMirrored(domain.PluginMirrored{SourceID: id, Plugin: p.Slug, Name: p.Name, Version: p.Version,
+			Description: p.Description, Tags: p.Tags, SHA256: d.stored.SHA256, Size: d.stored.Size, BlobKey: d.key,
+			PublisherSignature: p.Signature, FederationSignature: fedSig, NodeKeyID: h.Signer.KeyID(), At: h.Now()})
+		source.RecordSignatureCheck(true, now)
+		result.MirroredCount++
+	}
+	// The histories go first: a crash after them leaves mirrored rows whose
+	// blobs exist; the source's summary is only a summary.
+	for _, hist := range touched {
+		if err := h.Histories.Save(ctx, hist); err != nil {
+			return result, fmt.Errorf("save history of %s: %w", hist.Plugin, err)
+		}
+	}
+	count, err := h.Histories.CountPlugins(ctx, id)
+	if err != nil {
+		return result, err
+	}
+	if err := source.RecordSync(result.MirroredCount, len(result.Rejected), count, h.Now()); err != nil {
+		return result, err
+	}
+	if err := h.Sources.Save(ctx, source); err != nil {
+		return result, fmt.Errorf("save source %s after sync: %w", id, err)
+	}
+	return result, nil
+}
+
+// fetchAll downloads into the blob store, at most Parallelism at once.
+func (h SyncSource) fetchAll(ctx context.Context, todo []*download) {
+	n := h.Parallelism
+	if n <= 0 {
+		n = 4
+	}
+	sem := make(chan struct{}, n)
+	var wg sync.WaitGroup
+	for _, d := range todo {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			d.stored, d.err = h.fetch(ctx, d)
+		}()
+	}
+	wg.Wait()
+}
+
+func (h SyncSource) fetch(ctx context.Context, d *download) (StoredBlob, error) {
+	body, err := h.Catalog.Download(ctx, d.url)
+	if err != nil {
+		return StoredBlob{}, fmt.Errorf("download: %w", err)
+	}
+	defer body.Close()
+	stored, err := h.Blobs.Put(ctx, d.key, body, h.MaxBytes)
+	if err != nil {
+		if errors.Is(err, domain.ErrInvalidInput) {
+			return StoredBlob{}, fmt.Errorf("cannot store: %w", err)
+		}
+		return StoredBlob{}, fmt.Errorf("store: %w", err)
+	}
+	return stored, nil
+}
+
+func wanted(filters []domain.Filters, p ListedPlugin) bool {
+	for _, f := range filters {
+		if f.Match(p.Slug, p.Tags) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,42 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/pfn-network/pfn/domain"
+)
+
+// Unsubscribe ends the calling key's subscription to a source.
+type Unsubscribe struct {
+	Sources       SourceRepository
+	Subscriptions SubscriptionRepository
+	Reader        SubscriptionReader
+	Now           func() time.Time
+}
+
+func (h Unsubscribe) Handle(ctx context.Context, by Principal, id domain.SourceID) error {
+	sub, err := h.Subscriptions.Load(ctx, id, by.KeyID)
+	if err != nil {
+		return err
+	}
+	if err := sub.Unsubscribe(h.Now()); err != nil {
+		return err
+	}
+	if err := h.Subscriptions.Save(ctx, sub); err != nil {
+		return err
+	}
+	return updateSubscriberCount(ctx, h.Sources, h.Reader, id, h.Now())
+}
+
+// ListSubscriptions lists the calling key's subscriptions; an admin key sees
+// every subscription.
+type ListSubscriptions struct{ Reader SubscriptionReader }
+
+func (h ListSubscriptions) Handle(ctx context.Context, by Principal) ([]SubscriptionView, error) {
+	subscriber := by.KeyID
+	if by.IsAdmin() {
+		subscriber = ""
+	}
+	return h.Reader.ListSubscriptions(ctx, subscriber)
+}

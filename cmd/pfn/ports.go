@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"io"
+
+	"github.com/pfn-network/pfn/adapters/blob"
+	"github.com/pfn-network/pfn/adapters/nodekey"
+	"github.com/pfn-network/pfn/adapters/publisher"
+	"github.com/pfn-network/pfn/app"
+	"github.com/pfn-network/pfn/domain"
+)
+
+// Small adapters from the driven-side packages to the app's interfaces.
+
+type catalogPort struct{ c *publisher.Client }
+
+func (p catalogPort) AuthorData(ctx context.Context, instanceURL, author string) ([]app.ListedPlugin, error) {
+	a, err := p.c.AuthorData(ctx, instanceURL, author)
+	if err != nil {
+		return nil, publisherError{err}
+	}
+	out := make([]app.ListedPlugin, len(a.Plugins))
+	for i, pl := range a.Plugins {
+		out[i] = app.ListedPlugin{Slug: pl.Slug, Name: pl.Name, Version: pl.Version, Description: pl.ShortDescription,
+			Tags: pl.Tags, Signature: pl.Signature, SHA256: pl.SHA256, Invalid: pl.Invalid}
+	}
+	return out, nil
+}
+
+func (p catalogPort) Download(ctx context.Context, url string) (io.ReadCloser, error) {
+	rc, err := p.c.Download(ctx, url)
+	if err != nil {
+		return nil, publisherError{err}
+	}
+	return rc, nil
+}
+
+type blobPort struct{ s blob.Store }
+
+func (p blobPort) Put(ctx context.Context, key string, r io.Reader, maxBytes int64) (app.StoredBlob, error) {
+	info, err := p.s.Put(ctx, key, r, maxBytes)
+	return app.StoredBlob{Size: info.Size, SHA256: info.SHA256}, err
+}
+
+func (p blobPort) Delete(ctx context.Context, key string) error { return p.s.Delete(ctx, key) }
+
+func (p blobPort) Open(ctx context.Context, key string) (io.ReadCloser, int64, error) {
+	rc, info, err := p.s.Open(ctx, key)
+	return rc, info.Size, err
+}
+
+type signerPort struct{ s *nodekey.Signer }
+
+func (p signerPort) KeyID() string { return p.s.KeyID() }
+
+func (p signerPort) SignMirror(source domain.SourceID, plugin, version, sha256 string, size int64, publisherSignature string) (string, error) {
+	return p.s.Sign(nodekey.Statement{Node: p.s.KeyID(), Source: string(source), Plugin: plugin, Version: version,
+		SHA256: sha256, Size: size, PublisherSignature: publisherSignature})
+}
+
+func (p signerPort) VerifyMirror(v app.PluginView) error {
+	return nodekey.Verify(p.s.PublicKey(), nodekey.Statement{Node: v.NodeKeyID, Source: v.SourceID, Plugin: v.Plugin,
+		Version: v.Version, SHA256: v.SHA256, Size: v.Size, PublisherSignature: v.PublisherSignature}, v.FederationSignature)
+}

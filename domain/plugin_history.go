@@ -1,0 +1,152 @@
+package domain
+
+import "time"
+
+// PluginEvent is an event of one (source, plugin) stream.
+type PluginEvent interface{ EventType() string }
+
+func (PluginMirrored) EventType() string       { return EventPluginMirrored }
+func (PluginRejected) EventType() string       { return EventPluginRejected }
+func (PluginTampered) EventType() string       { return EventPluginTampered }
+func (PluginRolledBack) EventType() string     { return EventPluginRolledBack }
+func (PluginVersionUpdated) EventType() string { return EventPluginVersionUpdate }
+
+// MirroredVersion is what the node recorded at a version's first sight.
+type MirroredVersion struct {
+	SHA256    string
+	Signature string
+}
+
+// Listing is one plugin version as the publisher lists it now.
+type Listing struct {
+	Version   string
+	Signature string
+	SHA256    string // optional
+}
+
+// PluginHistory is the mirror's record of one plugin of one source. It
+// decides what a new listing means: nothing new, a version to download,
+// tampering with a version already mirrored, or a rollback.
+type PluginHistory struct {
+	Source   SourceID
+	Plugin   string
+	Versions map[string]MirroredVersion
+	Latest   string
+	reported map[string]bool // problems already recorded, so a sync every few minutes does not repeat them
+	version  int64
+	changes  []PluginEvent
+}
+
+func NewPluginHistory(source SourceID, plugin string) *PluginHistory {
+	return &PluginHistory{Source: source, Plugin: plugin, Versions: map[string]MirroredVersion{}, reported: map[string]bool{}}
+}
+
+// Load replays the stored history.
+func (h *PluginHistory) Load(history []PluginEvent) {
+	for _, e := range history {
+		h.apply(e)
+	}
+	h.version = int64(len(history))
+}
+
+func (h *PluginHistory) Version() int64         { return h.version }
+func (h *PluginHistory) Changes() []PluginEvent { return h.changes }
+
+func (h *PluginHistory) MarkSaved() {
+	h.version += int64(len(h.changes))
+	h.changes = nil
+}
+
+// Consider looks at a listing of a valid version and says whether to
+// download it. A version already mirrored is never downloaded again: a
+// changed signature or sha256 for it is recorded as tampering (the first
+// copy stays); a version below the latest mirrored one is recorded as a
+// rollback (the latest stays).
+func (h *PluginHistory) Consider(l Listing, now time.Time) (download bool) {
+	if v, ok := h.Versions[l.Version]; ok {
+		switch {
+		case l.Signature != v.Signature:
+			h.reportOnce(PluginTampered{SourceID: h.Source, Plugin: h.Plugin, Version: l.Version,
+				Detail: "the publisher now signs this version differently", At: now})
+		case l.SHA256 != "" && l.SHA256 != v.SHA256:
+			h.reportOnce(PluginTampered{SourceID: h.Source, Plugin: h.Plugin, Version: l.Version,
+				Detail: "the publisher now lists another sha256 for this version (" + l.SHA256 + ", mirrored " + v.SHA256 + ")", At: now})
+		}
+		return false
+	}
+	if h.Latest != "" && versionLess(l.Version, h.Latest) {
+		h.reportOnce(PluginRolledBack{SourceID: h.Source, Plugin: h.Plugin, Listed: l.Version, Latest: h.Latest, At: now})
+		return false
+	}
+	return true
+}
+
+// RecordMirrored records a stored copy, and the version update it is when
+// an older version was mirrored before.
+func (h *PluginHistory) RecordMirrored(m PluginMirrored) {
+	previous := h.Latest
+	h.record(m)
+	if previous != "" && versionLess(previous, m.Version) {
+		h.record(PluginVersionUpdated{SourceID: h.Source, Plugin: h.Plugin, From: previous, To: m.Version, At: m.At})
+	}
+}
+
+// RecordRejected records why a listed version was not mirrored.
+func (h *PluginHistory) RecordRejected(version, reason string, now time.Time) {
+	h.reportOnce(PluginRejected{SourceID: h.Source, Plugin: h.Plugin, Version: version, Reason: reason, At: now})
+}
+
+// RecordTampered records bytes that differ from what the publisher's own
+// sha256 promised, found at download.
+func (h *PluginHistory) RecordTampered(version, detail string, now time.Time) {
+	h.reportOnce(PluginTampered{SourceID: h.Source, Plugin: h.Plugin, Version: version, Detail: detail, At: now})
+}
+
+func (h *PluginHistory) reportOnce(e PluginEvent) {
+	if key := problemKey(e); !h.reported[key] {
+		h.record(e)
+	}
+}
+
+func problemKey(e PluginEvent) string {
+	switch e := e.(type) {
+	case PluginRejected:
+		return "rejected|" + e.Version + "|" + e.Reason
+	case PluginTampered:
+		return "tampered|" + e.Version + "|" + e.Detail
+	case PluginRolledBack:
+		return "rollback|" + e.Listed + "|" + e.Latest
+	}
+	return ""
+}
+
+func (h *PluginHistory) record(e PluginEvent) {
+	h.apply(e)
+	h.changes = append(h.changes, e)
+}
+
+func (h *PluginHistory) apply(e PluginEvent) {
+	switch e := e.(type) {
+	case PluginMirrored:
+		h.Versions[e.Version] = MirroredVersion{SHA256: e.SHA256, Signature: e.PublisherSignature}
+		if h.Latest == "" || versionLess(h.Latest, e.Version) {
+			h.Latest = e.Version
+		}
+	default:
+		if key := problemKey(e); key != "" {
+			h.reported[key] = true
+		}
+	}
+}
+
+// versionLess compares versions that were validated before they reached the
+// history; an unparsable one (it cannot be) sorts as not less.
+func versionLess(a, b string) bool {
+	if _, err := ParseVersion(a); err != nil {
+		return false
+	}
+	if _, err := ParseVersion(b); err != nil {
+		return false
+	}
+	return CompareVersions(a, b) < 0
+}

@@ -1,0 +1,116 @@
+package domain
+
+import (
+	"fmt"
+	"time"
+)
+
+// Subscription events: one stream per (source, subscriber).
+const (
+	EventSubscribed             = "subscription.subscribed"
+	EventSubscriptionFiltersSet = "subscription.filters_changed"
+	EventUnsubscribed           = "subscription.unsubscribed"
+)
+
+type Subscribed struct {
+	SourceID   SourceID  `json:"source_id"`
+	Subscriber string    `json:"subscriber"` // API key id
+	Filters    Filters   `json:"filters"`
+	At         time.Time `json:"at"`
+}
+
+type SubscriptionFiltersChanged struct {
+	SourceID   SourceID  `json:"source_id"`
+	Subscriber string    `json:"subscriber"`
+	Filters    Filters   `json:"filters"`
+	At         time.Time `json:"at"`
+}
+
+type Unsubscribed struct {
+	SourceID   SourceID  `json:"source_id"`
+	Subscriber string    `json:"subscriber"`
+	At         time.Time `json:"at"`
+}
+
+// SubscriptionEvent is one of the three above.
+type SubscriptionEvent interface{ subscriptionEvent() }
+
+func (Subscribed) subscriptionEvent()                 {}
+func (SubscriptionFiltersChanged) subscriptionEvent() {}
+func (Unsubscribed) subscriptionEvent()               {}
+
+// Subscription is a consumer's interest in a source's plugins.
+type Subscription struct {
+	SourceID   SourceID
+	Subscriber string
+	Active     bool
+	Filters    Filters
+	version    int64
+	changes    []SubscriptionEvent
+}
+
+// NewSubscription is the empty subscription of subscriber to source, to be
+// loaded with its history (if any) and then changed.
+func NewSubscription(source SourceID, subscriber string) *Subscription {
+	return &Subscription{SourceID: source, Subscriber: subscriber}
+}
+
+// Load replays stored history.
+func (s *Subscription) Load(history []SubscriptionEvent) {
+	for _, e := range history {
+		s.apply(e)
+	}
+	s.version = int64(len(history))
+}
+
+func (s *Subscription) Version() int64               { return s.version }
+func (s *Subscription) Changes() []SubscriptionEvent { return s.changes }
+
+// MarkSaved: the changes are stored.
+func (s *Subscription) MarkSaved() {
+	s.version += int64(len(s.changes))
+	s.changes = nil
+}
+
+// Subscribe starts the subscription or changes its filters; subscribing
+// again with the same filters changes nothing. The source must be verified.
+func (s *Subscription) Subscribe(source SourceState, f Filters, now time.Time) error {
+	if source.ID != s.SourceID {
+		return fmt.Errorf("subscription for %s given source %s", s.SourceID, source.ID)
+	}
+	if source.Status != StatusVerified {
+		return fmt.Errorf("source %s is %s; only verified sources can be subscribed to: %w", source.ID, source.Status, ErrConflict)
+	}
+	switch {
+	case !s.Active:
+		s.record(Subscribed{SourceID: s.SourceID, Subscriber: s.Subscriber, Filters: f, At: now})
+	case !s.Filters.Equal(f):
+		s.record(SubscriptionFiltersChanged{SourceID: s.SourceID, Subscriber: s.Subscriber, Filters: f, At: now})
+	}
+	return nil
+}
+
+// Unsubscribe ends an active subscription.
+func (s *Subscription) Unsubscribe(now time.Time) error {
+	if !s.Active {
+		return fmt.Errorf("no subscription to %s: %w", s.SourceID, ErrNotFound)
+	}
+	s.record(Unsubscribed{SourceID: s.SourceID, Subscriber: s.Subscriber, At: now})
+	return nil
+}
+
+func (s *Subscription) record(e SubscriptionEvent) {
+	s.apply(e)
+	s.changes = append(s.changes, e)
+}
+
+func (s *Subscription) apply(e SubscriptionEvent) {
+	switch e := e.(type) {
+	case Subscribed:
+		s.Active, s.Filters = true, e.Filters
+	case SubscriptionFiltersChanged:
+		s.Filters = e.Filters
+	case Unsubscribed:
+		s.Active, s.Filters = false, Filters{}
+	}
+}

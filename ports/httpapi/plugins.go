@@ -1,0 +1,113 @@
+package httpapi
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/pfn-network/pfn/app"
+	"github.com/pfn-network/pfn/domain"
+)
+
+func listPlugins(h app.ListPlugins) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		q := app.PluginQuery{Source: c.QueryParam("source"), Tag: c.QueryParam("tag"), Text: c.QueryParam("q")}
+		var err error
+		if v := c.QueryParam("limit"); v != "" {
+			if q.Limit, err = strconv.Atoi(v); err != nil || q.Limit < 1 {
+				return fmt.Errorf("limit %q: want a positive whole number: %w", truncateParam(v), domain.ErrInvalidInput)
+			}
+		}
+		if v := c.QueryParam("cursor"); v != "" {
+			if q.After, err = strconv.ParseInt(v, 10, 64); err != nil || q.After < 0 {
+				return fmt.Errorf("cursor %q is not one this API gave out: %w", truncateParam(v), domain.ErrInvalidInput)
+			}
+		}
+		page, next, err := h.Handle(c.Request().Context(), q)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, map[string]any{"plugins": page, "next_cursor": next})
+	}
+}
+
+func pluginParams(c echo.Context) (source, plugin, version string, err error) {
+	source, plugin, version = c.QueryParam("source"), c.QueryParam("plugin"), c.QueryParam("version")
+	if err = required("source", source); err == nil {
+		err = required("plugin", plugin)
+	}
+	if err == nil {
+		_, err = domain.ParseSourceID(source)
+	}
+	if err == nil {
+		err = domain.ValidatePluginSlug(plugin)
+	}
+	return source, plugin, version, err
+}
+
+func downloadPlugin(find app.FindPlugin, blobs app.BlobOpener) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		source, plugin, version, err := pluginParams(c)
+		if err != nil {
+			return err
+		}
+		p, err := find.Handle(c.Request().Context(), source, plugin, version)
+		if err != nil {
+			return err
+		}
+		rc, size, err := blobs.Open(c.Request().Context(), p.BlobKey)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		h := c.Response().Header()
+		h.Set(echo.HeaderContentType, "application/zip")
+		h.Set(echo.HeaderContentLength, strconv.FormatInt(size, 10))
+		h.Set("ETag", `"`+p.SHA256+`"`)
+		h.Set("Digest", app.DigestHeader(p.SHA256))
+		h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename=%q`, p.Plugin+"-"+p.Version+".zip"))
+		if match := c.Request().Header.Get("If-None-Match"); match == `"`+p.SHA256+`"` {
+			return c.NoContent(http.StatusNotModified)
+		}
+		c.Response().WriteHeader(http.StatusOK)
+		_, err = io.Copy(c.Response(), rc)
+		return err
+	}
+}
+
+func verifyPlugin(h app.VerifyMirrored) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		source, plugin, version, err := pluginParams(c)
+		if err != nil {
+			return err
+		}
+		report, err := h.Handle(c.Request().Context(), source, plugin, version)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, report)
+	}
+}
+
+// NodeInfo is the node's own /federation-info.
+type NodeInfo struct {
+	Version   string   `json:"version"`
+	Features  []string `json:"features"`
+	Node      string   `json:"node"`
+	PublicKey string   `json:"public_key"`
+	KeyID     string   `json:"key_id"`
+}
+
+func federationInfo(info NodeInfo) echo.HandlerFunc {
+	return func(c echo.Context) error { return c.JSON(http.StatusOK, info) }
+}
+
+func truncateParam(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
