@@ -242,3 +242,85 @@ func TestEndToEndMirroring(t *testing.T) {
 		}
 	})
 }
+
+func TestEndToEndSubscriptionEdges(t *testing.T) {
+	t.Parallel()
+	pfn := buildBinary(t, ".", "pfn")
+	pubBin := buildBinary(t, "../pfn-publisher", "pfn-publisher")
+	dir := t.TempDir()
+	// An author called "slugger" breaks the original's naming scheme
+	// substitution; PFN substitutes in one pass.
+	slugger := startPublisher(t, pubBin, "-key-file", filepath.Join(dir, "s.pem"), "-username", "slugger", "-plugins", "3", "-admin")
+	const master = "master-key-for-the-e2e-test-0123456789"
+	api := apiClient{t, startNode(t, pfn, "PFN_MASTER_KEY="+master)}
+	_, body := api.do(http.MethodPost, "/federation/create-admin-key", master, map[string]string{})
+	admin := body["key"].(string)
+
+	status, body := api.do(http.MethodPost, "/federation/add-source", admin, map[string]string{
+		"instance_url": slugger.URL, "username": "slugger", "public_key": slugger.PublicKey})
+	if status != http.StatusCreated || body["verified"] != true {
+		t.Fatalf("add-source = %d %v", status, body)
+	}
+	id := body["sourceId"].(string)
+
+	t.Run("legacy naming scheme with an author called slugger", func(t *testing.T) {
+		status, body := api.do(http.MethodPost, "/federation/subscribe", admin, map[string]any{"sourceId": id})
+		res, _ := body["syncResult"].(map[string]any)
+		if status != 200 || res["mirroredCount"] != 3.0 {
+			t.Fatalf("subscribe = %d %v", status, body)
+		}
+	})
+
+	t.Run("two syncs at once download each new file once", func(t *testing.T) {
+		var entries []map[string]any
+		for i := 1; i <= 6; i++ {
+			entries = append(entries, map[string]any{"slug": fmt.Sprintf("plugin-%d", i), "name": fmt.Sprintf("Plugin %d", i),
+				"version": "1.0.0", "short_description": "d", "tags": []string{"utilities"}})
+		}
+		setCatalog(t, slugger, entries)
+		results := make(chan float64, 2)
+		for range 2 {
+			go func() {
+				_, body := api.do(http.MethodPost, "/federation/sync-source", admin, map[string]string{"sourceId": id})
+				res, _ := body["syncResult"].(map[string]any)
+				n, _ := res["mirroredCount"].(float64)
+				results <- n
+			}()
+		}
+		total := <-results + <-results
+		if total != 3 {
+			t.Fatalf("two concurrent syncs mirrored %v new files in all, want 3", total)
+		}
+		_, body := api.do(http.MethodGet, "/federation/plugins?source="+url.QueryEscape(id), "", nil)
+		if page, _ := body["plugins"].([]any); len(page) != 6 {
+			t.Fatalf("catalogue has %d rows, want 6", len(page))
+		}
+	})
+
+	t.Run("unsubscribe, twice", func(t *testing.T) {
+		if status, body := api.do(http.MethodPost, "/federation/unsubscribe", admin, map[string]string{"sourceId": id}); status != 200 {
+			t.Fatalf("unsubscribe = %d %v", status, body)
+		}
+		if status, body := api.do(http.MethodPost, "/federation/unsubscribe", admin, map[string]string{"sourceId": id}); status != 404 {
+			t.Fatalf("second unsubscribe = %d %v", status, body)
+		}
+		_, body := api.do(http.MethodGet, "/federation/source-status?sourceId="+url.QueryEscape(id), admin, nil)
+		if body["subscriber_count"] != 0.0 {
+			t.Fatalf("subscriber count after unsubscribing: %v", body["subscriber_count"])
+		}
+	})
+
+	t.Run("a source that is not verified cannot be subscribed to", func(t *testing.T) {
+		down := freeAddr(t)
+		api.do(http.MethodPost, "/federation/add-source", admin, map[string]string{
+			"instance_url": "http://" + down, "username": "slugger", "public_key": slugger.PublicKey})
+		status, body := api.do(http.MethodPost, "/federation/subscribe", admin, map[string]any{"sourceId": "slugger@" + down})
+		if status != http.StatusConflict || !strings.Contains(fmt.Sprint(body["error"]), "verified") {
+			t.Fatalf("subscribe to a failed source = %d %v", status, body)
+		}
+		status, body = api.do(http.MethodPost, "/federation/subscribe", admin, map[string]any{"sourceId": "nobody@nowhere.example"})
+		if status != http.StatusNotFound {
+			t.Fatalf("subscribe to an unknown source = %d %v", status, body)
+		}
+	})
+}

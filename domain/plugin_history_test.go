@@ -1,0 +1,112 @@
+package domain_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/pfn-network/pfn/domain"
+)
+
+func mirrored(version, sha, sig string) domain.PluginMirrored {
+	return domain.PluginMirrored{SourceID: "a@h", Plugin: "p", Version: version, SHA256: sha, PublisherSignature: sig, At: t0}
+}
+
+func types(events []domain.PluginEvent) []string {
+	var out []string
+	for _, e := range events {
+		out = append(out, e.EventType())
+	}
+	return out
+}
+
+func TestPluginHistoryDecisions(t *testing.T) {
+	h := domain.NewPluginHistory("a@h", "p")
+	if !h.Consider(domain.Listing{Version: "1.0.0", Signature: "s1"}, t0) {
+		t.Fatal("a new plugin is not downloaded")
+	}
+	h.RecordMirrored(mirrored("1.0.0", "aa", "s1"))
+
+	tests := []struct {
+		name         string
+		listing      domain.Listing
+		wantDownload bool
+		wantEvents   []string
+	}{
+		{"same version, same signature", domain.Listing{Version: "1.0.0", Signature: "s1"}, false, nil},
+		{"same version, new signature", domain.Listing{Version: "1.0.0", Signature: "s2"}, false, []string{domain.EventPluginTampered}},
+		{"same version, other sha256", domain.Listing{Version: "1.0.0", Signature: "s1", SHA256: "bb"}, false, []string{domain.EventPluginTampered}},
+		{"lower version", domain.Listing{Version: "0.9.0", Signature: "s0"}, false, []string{domain.EventPluginRolledBack}},
+		{"newer version", domain.Listing{Version: "1.1.0", Signature: "s3"}, true, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := domain.NewPluginHistory("a@h", "p")
+			h.Load([]domain.PluginEvent{mirrored("1.0.0", "aa", "s1")})
+			if got := h.Consider(tt.listing, t0); got != tt.wantDownload {
+				t.Fatalf("download = %v", got)
+			}
+			if got := types(h.Changes()); len(got) != len(tt.wantEvents) || (len(got) > 0 && got[0] != tt.wantEvents[0]) {
+				t.Fatalf("events %v, want %v", got, tt.wantEvents)
+			}
+			// The same finding on the next sync is not recorded again.
+			h.MarkSaved()
+			h.Consider(tt.listing, t0.Add(time.Hour))
+			if len(h.Changes()) != 0 {
+				t.Fatalf("repeated finding recorded again: %v", types(h.Changes()))
+			}
+		})
+	}
+
+	h.RecordMirrored(mirrored("1.1.0", "cc", "s3"))
+	got := types(h.Changes())
+	want := []string{domain.EventPluginMirrored, domain.EventPluginMirrored, domain.EventPluginVersionUpdate}
+	if len(got) != 3 || got[2] != want[2] || h.Latest != "1.1.0" {
+		t.Fatalf("events %v, latest %s", got, h.Latest)
+	}
+	replayed := domain.NewPluginHistory("a@h", "p")
+	replayed.Load(h.Changes())
+	if replayed.Latest != "1.1.0" || len(replayed.Versions) != 2 {
+		t.Fatalf("replay: %+v", replayed)
+	}
+}
+
+func TestSubscriptionLifecycle(t *testing.T) {
+	s := newSource(t)
+	sub := domain.NewSubscription(s.State().ID, "key_c")
+	if err := sub.Subscribe(s.State(), domain.Filters{}, t0); err == nil {
+		t.Fatal("subscribed to a pending source")
+	}
+	_ = s.RecordOwnershipProof(true, "", t0)
+	f, _ := domain.ParseFilters([]byte(`{"tags":["Security"]}`))
+	if err := sub.Subscribe(s.State(), f, t0); err != nil {
+		t.Fatal(err)
+	}
+	_ = sub.Subscribe(s.State(), f, t0) // same filters: nothing
+	g, _ := domain.ParseFilters([]byte(`{"slugs":["x"]}`))
+	_ = sub.Subscribe(s.State(), g, t0)
+	if err := sub.Unsubscribe(t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.Unsubscribe(t0); err == nil {
+		t.Fatal("unsubscribed twice")
+	}
+	var kinds []string
+	for _, e := range sub.Changes() {
+		kinds = append(kinds, typeName(e))
+	}
+	if len(kinds) != 3 || kinds[0] != "Subscribed" || kinds[1] != "SubscriptionFiltersChanged" || kinds[2] != "Unsubscribed" {
+		t.Fatalf("events %v", kinds)
+	}
+}
+
+func typeName(e domain.SubscriptionEvent) string {
+	switch e.(type) {
+	case domain.Subscribed:
+		return "Subscribed"
+	case domain.SubscriptionFiltersChanged:
+		return "SubscriptionFiltersChanged"
+	case domain.Unsubscribed:
+		return "Unsubscribed"
+	}
+	return "?"
+}
