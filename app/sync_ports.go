@@ -33,11 +33,12 @@ type BlobStore interface {
 	Delete(ctx context.Context, key string) error
 }
 
-// PluginHistories loads and saves per-plugin mirror histories; Save returns
-// once the read models show the change.
+// PluginHistories loads and saves per-plugin mirror histories; SaveAll
+// returns once the read models show every change (it waits once, for the
+// last, rather than once per plugin).
 type PluginHistories interface {
-	Load(ctx context.Context, source domain.SourceID, plugin string) (*domain.PluginHistory, error)
-	Save(ctx context.Context, h *domain.PluginHistory) error
+	LoadAll(ctx context.Context, source domain.SourceID, plugins []string) (map[string]*domain.PluginHistory, error)
+	SaveAll(ctx context.Context, hs []*domain.PluginHistory) error
 	CountPlugins(ctx context.Context, source domain.SourceID) (int, error)
 }
 

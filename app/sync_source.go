@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -101,6 +102,16 @@ func (h SyncSource) Run(ctx context.Context, id domain.SourceID) (SyncResult, er
 			hist.RecordRejected(p.Version, reason, now)
 		}
 	}
+	var slugs []string
+	for _, p := range listed {
+		if p.Invalid == "" && domain.ValidatePluginSlug(p.Slug) == nil && wanted(filters, p) {
+			slugs = append(slugs, p.Slug)
+		}
+	}
+	histories, err := h.Histories.LoadAll(ctx, id, slugs)
+	if err != nil {
+		return result, err
+	}
 	for _, p := range listed {
 		if p.Invalid != "" || domain.ValidatePluginSlug(p.Slug) != nil {
 			reason := p.Invalid
@@ -114,11 +125,10 @@ func (h SyncSource) Run(ctx context.Context, id domain.SourceID) (SyncResult, er
 			continue
 		}
 		result.Wanted++
-		hist, err := h.Histories.Load(ctx, id, p.Slug)
-		if err != nil {
-			return result, err
+		hist := histories[p.Slug]
+		if !slices.Contains(touched, hist) { // a publisher may list a slug twice
+			touched = append(touched, hist)
 		}
-		touched = append(touched, hist)
 		if _, err := domain.ParseVersion(p.Version); err != nil {
 			reject(hist, p, err.Error())
 			continue
@@ -171,10 +181,8 @@ func (h SyncSource) Run(ctx context.Context, id domain.SourceID) (SyncResult, er
 	}
 	// The histories go first: a crash after them leaves mirrored rows whose
 	// blobs exist; the source's summary is only a summary.
-	for _, hist := range touched {
-		if err := h.Histories.Save(ctx, hist); err != nil {
-			return result, fmt.Errorf("save history of %s: %w", hist.Plugin, err)
-		}
+	if err := h.Histories.SaveAll(ctx, touched); err != nil {
+		return result, fmt.Errorf("save plugin histories of %s: %w", id, err)
 	}
 	count, err := h.Histories.CountPlugins(ctx, id)
 	if err != nil {

@@ -167,19 +167,29 @@ func (b *appendBatch) firstID(current uuid.UUID) string {
 	return current.String()
 }
 
-func (s *Store) appendOnce(ctx context.Context, b *appendBatch) (Appended, error) {
-	query, args := appendExpectedSQL, b.args
+// statement is the single statement that appends the batch.
+func (b *appendBatch) statement() (string, []any) {
 	switch {
 	case b.expected == ExpectAny:
-		query = appendAnySQL
+		return appendAnySQL, b.args
 	case len(b.ids) == 1:
-		query = appendOneSQL
-		args = []any{b.streamID, b.expected, b.ids[0], b.types[0], b.versions[0], b.payloads[0], b.metas[0], b.args[7]}
+		return appendOneSQL, []any{b.streamID, b.expected, b.ids[0], b.types[0], b.versions[0], b.payloads[0], b.metas[0], b.args[7]}
+	default:
+		return appendExpectedSQL, b.args
 	}
+}
+
+func (s *Store) appendOnce(ctx context.Context, b *appendBatch) (Appended, error) {
+	query, args := b.statement()
 	var res Appended
 	var n int
 	err := s.db.QueryRow(ctx, query, args...).
 		Scan(&n, &res.Version, &res.Position.GlobalPosition, &res.Position.TransactionID)
+	return s.settle(ctx, b, res, n, err)
+}
+
+// settle turns one append statement's answer into the append's outcome.
+func (s *Store) settle(ctx context.Context, b *appendBatch, res Appended, n int, err error) (Appended, error) {
 	var pgErr *pgconn.PgError
 	switch {
 	case err == nil && n == len(b.ids):

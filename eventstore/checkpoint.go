@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -32,6 +31,8 @@ func (r *Runner) WaitFor(ctx context.Context, name string, pos Position) error {
 	if _, ok := r.byName[name]; !ok {
 		return fmt.Errorf("projection %q: %w", name, domain.ErrNotFound)
 	}
+	r.waiters.Add(1)
+	defer r.waiters.Add(-1)
 	for {
 		cp, err := r.Checkpoint(ctx, name)
 		if err != nil {
@@ -40,7 +41,7 @@ func (r *Runner) WaitFor(ctx context.Context, name string, pos Position) error {
 		if !cp.Less(pos) {
 			return nil
 		}
-		if !sleep(ctx, 5*time.Millisecond) {
+		if !sleep(ctx, fastPoll) {
 			return fmt.Errorf("projection %q waiting for %v (at %v): %w", name, pos, cp, ctx.Err())
 		}
 	}

@@ -93,3 +93,22 @@ func readRange(ctx context.Context, db DB, after, last Position, limit int) ([]E
 	}
 	return collect(rows, "read page")
 }
+
+// LoadMany returns the events of several streams in one query, each
+// stream's in version order; streams without events are absent.
+func (s *Store) LoadMany(ctx context.Context, streamIDs []string) (map[string][]Event, error) {
+	rows, err := s.db.Query(ctx, `SELECT `+eventColumns+` FROM events
+		WHERE stream_id = ANY($1) ORDER BY stream_id, stream_version`, streamIDs)
+	if err != nil {
+		return nil, fmt.Errorf("load %d streams: %w", len(streamIDs), err)
+	}
+	events, err := collect(rows, "load streams")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]Event{}
+	for _, e := range events {
+		out[e.StreamID] = append(out[e.StreamID], e)
+	}
+	return out, nil
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	wsql "github.com/ThreeDotsLabs/watermill-sql/v4/pkg/sql"
@@ -52,6 +53,7 @@ type Runner struct {
 	cfg         RunnerConfig
 	projections []Projection
 	byName      map[string]Projection
+	waiters     atomic.Int32 // callers in WaitFor: consumers poll fast meanwhile
 }
 
 // NewRunner checks that projection names are unique and non-empty.
@@ -112,6 +114,7 @@ func (r *Runner) consume(ctx context.Context, p Projection, careful Position, lo
 		PollInterval:   r.cfg.PollInterval,
 		ResendInterval: r.cfg.RetryDelay,
 		RetryInterval:  time.Second,
+		BackoffManager: backoff{r},
 		SchemaAdapter:  schema,
 		OffsetsAdapter: offsetsAdapter(),
 	}, wmLogger{log: log})

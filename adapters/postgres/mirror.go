@@ -68,8 +68,29 @@ func derefPlugin(e domain.PluginEvent) domain.PluginEvent {
 // PluginHistories stores per-plugin mirror histories as event streams.
 type PluginHistories struct {
 	Pool   *pgxpool.Pool
-	Store  *eventstore.Store
+	Store  *eventstore.Store // for loading
 	Waiter Waiter
+}
+
+// LoadAll loads the histories of several plugins of a source in one query.
+func (r PluginHistories) LoadAll(ctx context.Context, source domain.SourceID, plugins []string) (map[string]*domain.PluginHistory, error) {
+	streams := make([]string, len(plugins))
+	for i, p := range plugins {
+		streams[i] = pluginStream(source, p)
+	}
+	stored, err := r.Store.LoadMany(ctx, streams)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*domain.PluginHistory, len(plugins))
+	for i, p := range plugins {
+		h, err := historyFrom(source, p, stored[streams[i]])
+		if err != nil {
+			return nil, err
+		}
+		out[p] = h
+	}
+	return out, nil
 }
 
 func (r PluginHistories) Load(ctx context.Context, source domain.SourceID, plugin string) (*domain.PluginHistory, error) {
@@ -77,6 +98,10 @@ func (r PluginHistories) Load(ctx context.Context, source domain.SourceID, plugi
 	if err != nil {
 		return nil, err
 	}
+	return historyFrom(source, plugin, stored)
+}
+
+func historyFrom(source domain.SourceID, plugin string, stored []eventstore.Event) (*domain.PluginHistory, error) {
 	history := make([]domain.PluginEvent, 0, len(stored))
 	for _, e := range stored {
 		de, ok, err := decodePluginEvent(e)
@@ -92,24 +117,48 @@ func (r PluginHistories) Load(ctx context.Context, source domain.SourceID, plugi
 	return h, nil
 }
 
-func (r PluginHistories) Save(ctx context.Context, h *domain.PluginHistory) error {
-	if len(h.Changes()) == 0 {
+// SaveAll appends every history's changes in one transaction and one round
+// trip (not one commit per plugin), marks them saved once it committed, and
+// waits once for the read model to pass the last event.
+func (r PluginHistories) SaveAll(ctx context.Context, hs []*domain.PluginHistory) error {
+	var appends []eventstore.StreamAppend
+	for _, h := range hs {
+		if len(h.Changes()) == 0 {
+			continue
+		}
+		events := make([]eventstore.NewEvent, 0, len(h.Changes()))
+		for _, e := range h.Changes() {
+			payload, err := json.Marshal(e)
+			if err != nil {
+				return fmt.Errorf("encode %s: %w", e.EventType(), err)
+			}
+			events = append(events, eventstore.NewEvent{Type: e.EventType(), Payload: payload})
+		}
+		appends = append(appends, eventstore.StreamAppend{StreamID: pluginStream(h.Source, h.Plugin), Expected: h.Version(), Events: events})
+	}
+	if len(appends) == 0 {
 		return nil
 	}
-	events := make([]eventstore.NewEvent, 0, len(h.Changes()))
-	for _, e := range h.Changes() {
-		payload, err := json.Marshal(e)
+	var last eventstore.Position
+	err := pgx.BeginFunc(ctx, r.Pool, func(tx pgx.Tx) error {
+		results, err := eventstore.New(tx).AppendMany(ctx, appends)
 		if err != nil {
-			return fmt.Errorf("encode %s: %w", e.EventType(), err)
+			return err
 		}
-		events = append(events, eventstore.NewEvent{Type: e.EventType(), Payload: payload})
-	}
-	res, err := r.Store.Append(ctx, pluginStream(h.Source, h.Plugin), h.Version(), events...)
+		for _, res := range results {
+			if last.Less(res.Position) {
+				last = res.Position
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	h.MarkSaved()
-	return r.Waiter.WaitFor(ctx, MirrorProjection, res.Position)
+	for _, h := range hs {
+		h.MarkSaved()
+	}
+	return r.Waiter.WaitFor(ctx, MirrorProjection, last)
 }
 
 func (r PluginHistories) CountPlugins(ctx context.Context, source domain.SourceID) (int, error) {

@@ -20,7 +20,7 @@ type catalogEntry struct {
 	Size                       int
 }
 
-func publisherFiles(t *testing.T, pub publisherProc) []catalogEntry {
+func publisherFiles(t testing.TB, pub publisherProc) []catalogEntry {
 	t.Helper()
 	resp, err := http.Get(pub.URL + "/_admin/catalog")
 	if err != nil {
@@ -34,7 +34,7 @@ func publisherFiles(t *testing.T, pub publisherProc) []catalogEntry {
 	return out.Plugins
 }
 
-func publisherTagged(t *testing.T, pub publisherProc, tag string) []string {
+func publisherTagged(t testing.TB, pub publisherProc, tag string) []string {
 	t.Helper()
 	resp, err := http.Get(pub.URL + "/author-data?author=plugin-author")
 	if err != nil {
@@ -63,7 +63,7 @@ func publisherTagged(t *testing.T, pub publisherProc, tag string) []string {
 	return slugs
 }
 
-func setCatalog(t *testing.T, pub publisherProc, entries []map[string]any) {
+func setCatalog(t testing.TB, pub publisherProc, entries []map[string]any) {
 	t.Helper()
 	raw, _ := json.Marshal(entries)
 	resp, err := http.Post(pub.URL+"/_admin/catalog", "application/json", strings.NewReader(string(raw)))

@@ -20,7 +20,7 @@ import (
 // The end-to-end tests run the real binaries: the node (pfn serve) and the
 // reference publisher (pfn-publisher), talking HTTP on loopback.
 
-func buildBinary(t *testing.T, pkg, name string) string {
+func buildBinary(t testing.TB, pkg, name string) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), name)
 	cmd := exec.Command("go", "build", "-o", out, pkg)
@@ -31,7 +31,7 @@ func buildBinary(t *testing.T, pkg, name string) string {
 }
 
 // startProcess runs a binary until the test ends (SIGTERM, then wait).
-func startProcess(t *testing.T, bin string, env []string, args ...string) (*exec.Cmd, *bufio.Reader) {
+func startProcess(t testing.TB, bin string, env []string, args ...string) (*exec.Cmd, *bufio.Reader) {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
@@ -66,7 +66,7 @@ type publisherProc struct {
 	PublicKey string // raw base64
 }
 
-func startPublisher(t *testing.T, bin string, args ...string) publisherProc {
+func startPublisher(t testing.TB, bin string, args ...string) publisherProc {
 	t.Helper()
 	_, out := startProcess(t, bin, nil, append([]string{"-listen", "127.0.0.1:0"}, args...)...)
 	line1, err1 := out.ReadString('\n')
@@ -81,14 +81,20 @@ func startPublisher(t *testing.T, bin string, args ...string) publisherProc {
 	}
 }
 
-func startNode(t *testing.T, bin string, env ...string) string {
+func startNode(t testing.TB, bin string, env ...string) string {
+	base, _ := startNodeProcess(t, bin, env...)
+	return base
+}
+
+// startNodeProcess starts pfn serve and returns its base URL and pid.
+func startNodeProcess(t testing.TB, bin string, env ...string) (string, int) {
 	t.Helper()
 	addr := freeAddr(t)
 	env = append(env, "PFN_DATABASE_URL="+databaseURL(t), "PFN_LISTEN="+addr, "PFN_ALLOW_PRIVATE_NETWORKS=true")
 	for k, v := range dataEnv(t) {
 		env = append(env, k+"="+v)
 	}
-	startProcess(t, bin, env, "serve")
+	cmd, _ := startProcess(t, bin, env, "serve")
 	base := "http://" + addr
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -96,7 +102,7 @@ func startNode(t *testing.T, bin string, env ...string) string {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return base
+				return base, cmd.Process.Pid
 			}
 		}
 		if time.Now().After(deadline) {
@@ -107,7 +113,7 @@ func startNode(t *testing.T, bin string, env ...string) string {
 }
 
 type apiClient struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 }
 

@@ -19,7 +19,7 @@ import (
 	"github.com/pfn-network/pfn/migrations/pgtest"
 )
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -31,7 +31,7 @@ func freeAddr(t *testing.T) string {
 
 // databaseURL points at a database that does not exist yet on the test
 // server, and drops it when the test ends.
-func databaseURL(t *testing.T) string {
+func databaseURL(t testing.TB) string {
 	t.Helper()
 	name := fmt.Sprintf("pfn_cmdtest_%d", time.Now().UnixNano())
 	u, err := url.Parse(pgtest.ServerURL())
@@ -175,7 +175,7 @@ func TestAdminCreateKeyBootstrapsWithoutAMasterKey(t *testing.T) {
 }
 
 // dataEnv keeps a test node's blobs and key out of the source tree.
-func dataEnv(t *testing.T) map[string]string {
+func dataEnv(t testing.TB) map[string]string {
 	dir := t.TempDir()
 	return map[string]string{"PFN_BLOB_STORE": "file://" + filepath.Join(dir, "blobs"), "PFN_NODE_KEY_FILE": filepath.Join(dir, "keys", "node.key")}
 }
