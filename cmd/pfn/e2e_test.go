@@ -86,14 +86,24 @@ func startNode(t testing.TB, bin string, env ...string) string {
 	return base
 }
 
-// startNodeProcess starts pfn serve and returns its base URL and pid.
+// startNodeProcess starts pfn serve on a new database and returns its base
+// URL and pid.
 func startNodeProcess(t testing.TB, bin string, env ...string) (string, int) {
 	t.Helper()
-	addr := freeAddr(t)
-	env = append(env, "PFN_DATABASE_URL="+databaseURL(t), "PFN_LISTEN="+addr, "PFN_ALLOW_PRIVATE_NETWORKS=true")
+	env = append(env, "PFN_DATABASE_URL="+databaseURL(t))
 	for k, v := range dataEnv(t) {
 		env = append(env, k+"="+v)
 	}
+	cmd, base := startNodeWith(t, bin, env...)
+	return base, cmd.Process.Pid
+}
+
+// startNodeWith starts pfn serve with exactly env (plus a listen address)
+// and waits until it is ready.
+func startNodeWith(t testing.TB, bin string, env ...string) (*exec.Cmd, string) {
+	t.Helper()
+	addr := freeAddr(t)
+	env = append(env, "PFN_LISTEN="+addr, "PFN_ALLOW_PRIVATE_NETWORKS=true")
 	cmd, _ := startProcess(t, bin, env, "serve")
 	base := "http://" + addr
 	deadline := time.Now().Add(60 * time.Second)
@@ -102,7 +112,7 @@ func startNodeProcess(t testing.TB, bin string, env ...string) (string, int) {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return base, cmd.Process.Pid
+				return cmd, base
 			}
 		}
 		if time.Now().After(deadline) {
