@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/pfn-network/pfn/app"
@@ -32,17 +31,7 @@ func adminCreateKey(ctx context.Context, cfg Config, log *slog.Logger, roleName,
 	}
 	// The key store returns once the api_keys read model shows the key, so
 	// the projections must run meanwhile.
-	runCtx, stop := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		n.runner.Run(runCtx)
-	}()
-	defer func() {
-		stop()
-		wg.Wait()
-	}()
+	defer n.runProjections(ctx)()
 	k, err := n.app.CreateKey.Handle(ctx, app.System("cli"), role, description)
 	if err != nil {
 		return err

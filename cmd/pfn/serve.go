@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 )
 
@@ -24,7 +23,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	runner, api := n.runner, n.api(log, pool)
+	api := n.api(log, pool)
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -32,13 +31,8 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
 
-	runCtx, stopRunner := context.WithCancel(context.WithoutCancel(ctx))
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		runner.Run(runCtx)
-	}()
+	// The projections outlive ctx: they stop after the last request drained.
+	stopProjections := n.runProjections(context.WithoutCancel(ctx))
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -52,8 +46,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		err = srv.Shutdown(shutdownCtx)
 		cancel()
 	}
-	stopRunner()
-	wg.Wait()
+	stopProjections()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

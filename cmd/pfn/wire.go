@@ -96,3 +96,18 @@ func (w boundedWaiter) WaitFor(ctx context.Context, projection string, pos event
 	defer cancel()
 	return w.r.WaitFor(ctx, projection, pos)
 }
+
+// runProjections keeps the read models current in the background until the
+// returned stop is called (stop waits for the consumers to finish).
+func (n *node) runProjections(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		n.runner.Run(ctx)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
