@@ -134,7 +134,17 @@ func (h SyncSource) Run(ctx context.Context, id domain.SourceID) (SyncResult, er
 			continue
 		}
 		if _, known := hist.Versions[p.Version]; known {
-			hist.Consider(domain.Listing{Version: p.Version, Signature: p.Signature, SHA256: p.SHA256}, now)
+			listing := domain.Listing{Version: p.Version, Signature: p.Signature, SHA256: p.SHA256}
+			if detail := hist.Tampering(listing); detail != "" {
+				// Reported on every sync; recorded (and penalised) once.
+				result.Rejected = append(result.Rejected, Rejection{Plugin: p.Slug, Version: p.Version,
+					Reason: "tampering: " + detail + "; the first copy stays"})
+				before := len(hist.Changes())
+				hist.Consider(listing, now)
+				if len(hist.Changes()) > before {
+					source.RecordSignatureCheck(false, now)
+				}
+			}
 			result.AlreadyMirrored++
 			continue
 		}

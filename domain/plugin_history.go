@@ -63,14 +63,9 @@ func (h *PluginHistory) MarkSaved() {
 // copy stays); a version below the latest mirrored one is recorded as a
 // rollback (the latest stays).
 func (h *PluginHistory) Consider(l Listing, now time.Time) (download bool) {
-	if v, ok := h.Versions[l.Version]; ok {
-		switch {
-		case l.Signature != v.Signature:
-			h.reportOnce(PluginTampered{SourceID: h.Source, Plugin: h.Plugin, Version: l.Version,
-				Detail: "the publisher now signs this version differently", At: now})
-		case l.SHA256 != "" && l.SHA256 != v.SHA256:
-			h.reportOnce(PluginTampered{SourceID: h.Source, Plugin: h.Plugin, Version: l.Version,
-				Detail: "the publisher now lists another sha256 for this version (" + l.SHA256 + ", mirrored " + v.SHA256 + ")", At: now})
+	if _, ok := h.Versions[l.Version]; ok {
+		if detail := h.Tampering(l); detail != "" {
+			h.reportOnce(PluginTampered{SourceID: h.Source, Plugin: h.Plugin, Version: l.Version, Detail: detail, At: now})
 		}
 		return false
 	}
@@ -79,6 +74,22 @@ func (h *PluginHistory) Consider(l Listing, now time.Time) (download bool) {
 		return false
 	}
 	return true
+}
+
+// Tampering says how a listing of an already mirrored version contradicts
+// what was mirrored ("" when it does not, or the version is new). It
+// records nothing; Consider records it, once.
+func (h *PluginHistory) Tampering(l Listing) string {
+	v, ok := h.Versions[l.Version]
+	switch {
+	case !ok:
+		return ""
+	case l.Signature != v.Signature:
+		return "the publisher now signs this version differently"
+	case l.SHA256 != "" && l.SHA256 != v.SHA256:
+		return "the publisher now lists another sha256 for this version (" + l.SHA256 + ", mirrored " + v.SHA256 + ")"
+	}
+	return ""
 }
 
 // RecordMirrored records a stored copy, and the version update it is when

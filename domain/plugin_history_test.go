@@ -110,3 +110,26 @@ func typeName(e domain.SubscriptionEvent) string {
 	}
 	return "?"
 }
+
+func TestTamperingIsReportedWithoutRecording(t *testing.T) {
+	h := domain.NewPluginHistory("a@h", "p")
+	h.Load([]domain.PluginEvent{mirrored("1.0.0", "aa", "s1")})
+	tests := map[string]struct {
+		l    domain.Listing
+		want bool
+	}{
+		"unchanged":      {domain.Listing{Version: "1.0.0", Signature: "s1"}, false},
+		"unchanged sha":  {domain.Listing{Version: "1.0.0", Signature: "s1", SHA256: "aa"}, false},
+		"new signature":  {domain.Listing{Version: "1.0.0", Signature: "s2"}, true},
+		"new sha256":     {domain.Listing{Version: "1.0.0", Signature: "s1", SHA256: "bb"}, true},
+		"unseen version": {domain.Listing{Version: "2.0.0", Signature: "x"}, false},
+	}
+	for name, tt := range tests {
+		if got := h.Tampering(tt.l) != ""; got != tt.want {
+			t.Errorf("%s: tampering %v, want %v", name, got, tt.want)
+		}
+	}
+	if len(h.Changes()) != 0 {
+		t.Fatal("Tampering recorded events")
+	}
+}

@@ -214,7 +214,7 @@ func TestEndToEndMirroring(t *testing.T) {
 			t.Fatalf("sync = %d %v, want the one new version mirrored", status, body)
 		}
 		reasons := fmt.Sprint(res["rejected"])
-		for _, want := range []string{"forged", "signature does not verify", "rollback", "../escape"} {
+		for _, want := range []string{"forged", "signature does not verify", "rollback", "../escape", "tampering", first} {
 			if !strings.Contains(reasons, want) {
 				t.Errorf("rejections %s do not mention %q", reasons, want)
 			}

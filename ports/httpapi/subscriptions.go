@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -59,13 +61,18 @@ func listSubscriptions(h app.ListSubscriptions) echo.HandlerFunc {
 	}
 }
 
+// syncWait bounds how long POST /federation/sync-source waits for a sync.
+const syncWait = 10 * time.Minute
+
 func syncSource(h app.SyncNow) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := bindSourceID(c)
 		if err != nil {
 			return err
 		}
-		res, err := h.Handle(c.Request().Context(), principal(c), id)
+		ctx, cancel := context.WithTimeout(c.Request().Context(), syncWait)
+		defer cancel()
+		res, err := h.Handle(ctx, principal(c), id)
 		if err != nil {
 			return err
 		}
