@@ -1,17 +1,17 @@
 package eventstore
 
 import (
+	"sync"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
 )
 
-// fastPoll is how often a caught-up consumer looks for new events while a
-// caller waits in WaitFor: a request waiting for read-your-writes should not
-// sit out a whole idle poll interval, and an idle node should not poll fast.
-const fastPoll = 2 * time.Millisecond
-
-// backoff is the subscribers' watermill BackoffManager.
+// backoff is the subscribers' watermill BackoffManager. When a consumer
+// finds nothing new it waits here, rather than in watermill's sleep, so that
+// WaitFor can wake it at once: a request waiting for read-your-writes then
+// waits for the projection's work, not for the rest of an idle poll
+// interval, while an idle node still polls only every PollInterval.
 type backoff struct {
 	r *Runner
 }
@@ -23,9 +23,37 @@ func (b backoff) HandleError(logger watermill.LoggerAdapter, noMsg bool, err err
 		return time.Second
 	case !noMsg:
 		return 0
-	case b.r.waiters.Load() > 0:
-		return fastPoll
-	default:
-		return b.r.cfg.PollInterval
+	}
+	t := time.NewTimer(b.r.cfg.PollInterval)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-b.r.wake.wait():
+	}
+	return 0
+}
+
+// wakeup is a broadcast: wait returns a channel that closes at the next
+// poke.
+type wakeup struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+func (w *wakeup) wait() <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ch == nil {
+		w.ch = make(chan struct{})
+	}
+	return w.ch
+}
+
+func (w *wakeup) poke() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ch != nil {
+		close(w.ch)
+		w.ch = nil
 	}
 }

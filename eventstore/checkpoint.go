@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -31,8 +32,6 @@ func (r *Runner) WaitFor(ctx context.Context, name string, pos Position) error {
 	if _, ok := r.byName[name]; !ok {
 		return fmt.Errorf("projection %q: %w", name, domain.ErrNotFound)
 	}
-	r.waiters.Add(1)
-	defer r.waiters.Add(-1)
 	for {
 		cp, err := r.Checkpoint(ctx, name)
 		if err != nil {
@@ -41,7 +40,8 @@ func (r *Runner) WaitFor(ctx context.Context, name string, pos Position) error {
 		if !cp.Less(pos) {
 			return nil
 		}
-		if !sleep(ctx, fastPoll) {
+		r.wake.poke()
+		if !sleep(ctx, 2*time.Millisecond) {
 			return fmt.Errorf("projection %q waiting for %v (at %v): %w", name, pos, cp, ctx.Err())
 		}
 	}

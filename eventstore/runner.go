@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	wsql "github.com/ThreeDotsLabs/watermill-sql/v4/pkg/sql"
@@ -53,7 +52,7 @@ type Runner struct {
 	cfg         RunnerConfig
 	projections []Projection
 	byName      map[string]Projection
-	waiters     atomic.Int32 // callers in WaitFor: consumers poll fast meanwhile
+	wake        wakeup // WaitFor wakes idle consumers through it
 }
 
 // NewRunner checks that projection names are unique and non-empty.
