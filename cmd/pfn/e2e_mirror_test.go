@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -81,7 +82,9 @@ func TestEndToEndMirroring(t *testing.T) {
 	pfn := buildBinary(t, ".", "pfn")
 	pubBin := buildBinary(t, "../pfn-publisher", "pfn-publisher")
 	dir := t.TempDir()
-	pub := startPublisher(t, pubBin, "-key-file", filepath.Join(dir, "pub.pem"), "-plugins", "50", "-admin")
+	// -with-sha256: the publisher lists each file's sha256, as publishers
+	// that want their signature to cover the bytes do.
+	pub := startPublisher(t, pubBin, "-key-file", filepath.Join(dir, "pub.pem"), "-plugins", "50", "-admin", "-with-sha256")
 	const master = "master-key-for-the-e2e-test-0123456789"
 	api := apiClient{t, startNode(t, pfn, "PFN_MASTER_KEY="+master)}
 
@@ -194,15 +197,19 @@ func TestEndToEndMirroring(t *testing.T) {
 
 	t.Run("bad signatures, tampering, rollbacks and hostile slugs are refused with reasons", func(t *testing.T) {
 		first := wantSlugs[0]
-		var firstVersion string
+		var firstVersion, firstName, firstDescription string
 		for _, p := range listed {
 			if p["plugin_id"] == first {
-				firstVersion = p["version"].(string)
+				firstVersion, firstName, firstDescription = p["version"].(string), p["name"].(string), p["description"].(string)
 			}
 		}
 		sec := []string{"security"}
 		setCatalog(t, pub, []map[string]any{
-			{"slug": first, "name": "Changed", "version": firstVersion, "short_description": "x", "tags": sec, "sha256": strings.Repeat("ab", 32)},
+			// Other bytes under a version already mirrored (same name and
+			// description, so the publisher's signature is unchanged; the
+			// listed sha256 gives it away).
+			{"slug": first, "name": firstName, "version": firstVersion, "short_description": firstDescription, "tags": sec,
+				"content_base64": base64.StdEncoding.EncodeToString([]byte("PK\x03\x04 other bytes, same version"))},
 			{"slug": "forged", "name": "Forged", "version": "1.0.0", "short_description": "x", "tags": sec, "bad_signature": true},
 			{"slug": wantSlugs[1], "name": "Old", "version": "0.9.0", "short_description": "x", "tags": sec},
 			{"slug": "../escape", "name": "Escape", "version": "1.0.0", "short_description": "x", "tags": sec},
