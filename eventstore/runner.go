@@ -107,7 +107,7 @@ func (r *Runner) runProjection(ctx context.Context, p Projection) {
 // to that one under savepoints, retrying and finally poisoning it.
 func (r *Runner) consume(ctx context.Context, p Projection, careful Position, log *slog.Logger) (Position, error) {
 	schema := newEventsSchema(r.cfg.PageSize)
-	sub, err := wsql.NewSubscriber(wsql.BeginnerFromPgx(r.pool), wsql.SubscriberConfig{
+	sub, err := wsql.NewSubscriber(wsql.BeginnerFromPgx(asyncCommitPool{r.pool}), wsql.SubscriberConfig{
 		ConsumerGroup:  p.Name(),
 		AckDeadline:    new(time.Duration), // zero: every message is acked or the batch is cancelled
 		PollInterval:   r.cfg.PollInterval,
