@@ -178,6 +178,15 @@ func TestEndToEndMirroring(t *testing.T) {
 				t.Fatalf("download %s: %d, sha256 %s (publisher %s), headers %v", slug, resp.StatusCode, got, files[slug].SHA256, resp.Header)
 			}
 		}
+		head, err := http.Head(api.base + "/federation/download?source=" + url.QueryEscape(sourceID) + "&plugin=" + wantSlugs[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		head.Body.Close()
+		if head.StatusCode != 200 || head.Header.Get("Content-Length") != fmt.Sprint(files[wantSlugs[0]].Size) ||
+			head.Header.Get("ETag") != `"`+files[wantSlugs[0]].SHA256+`"` {
+			t.Fatalf("HEAD download: %d %v", head.StatusCode, head.Header)
+		}
 		status, body := api.do(http.MethodGet, "/federation/download?source="+url.QueryEscape(sourceID)+"&plugin=no-such-plugin", "", nil)
 		if status != 404 || body["error"] == nil {
 			t.Fatalf("download of a missing plugin = %d %v", status, body)

@@ -73,6 +73,9 @@ func downloadPlugin(find app.FindPlugin, blobs app.BlobOpener) echo.HandlerFunc 
 			return c.NoContent(http.StatusNotModified)
 		}
 		c.Response().WriteHeader(http.StatusOK)
+		if c.Request().Method == http.MethodHead {
+			return nil
+		}
 		_, err = io.Copy(c.Response(), rc)
 		return err
 	}

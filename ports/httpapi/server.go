@@ -107,6 +107,7 @@ func routeFederation(e *echo.Echo, a *App) {
 	}
 	f.GET("/plugins", listPlugins(a.ListPlugins), catalog...)
 	f.GET("/download", downloadPlugin(a.FindPlugin, a.Blobs), catalog...)
+	f.HEAD("/download", downloadPlugin(a.FindPlugin, a.Blobs), catalog...)
 	f.GET("/verify", verifyPlugin(a.VerifyMirrored), catalog...)
 	e.GET("/federation-info", federationInfo(a.NodeInfo))
 }
