@@ -96,12 +96,15 @@ func (h SyncSource) Run(ctx context.Context, id domain.SourceID) (SyncResult, er
 
 	var todo []*download
 	var touched []*domain.PluginHistory
-	reject := func(hist *domain.PluginHistory, p ListedPlugin, reason string) {
+	// reject reports a refusal on every sync and records it once; it says
+	// whether this sync recorded it (a penalty is due once, too).
+	reject := func(hist *domain.PluginHistory, p ListedPlugin, reason string) (recorded bool) {
 		result.Rejected = append(result.Rejected, Rejection{Plugin: p.Slug, Version: p.Version, Reason: reason})
-		if hist != nil {
-			hist.RecordRejected(p.Version, reason, now)
-		}
+		before := len(hist.Changes())
+		hist.RecordRejected(p.Version, reason, now)
+		return len(hist.Changes()) > before
 	}
+	planned := map[[2]string]bool{} // (slug, version) already queued in this sync
 	var slugs []string
 	for _, p := range listed {
 		if p.Invalid == "" && domain.ValidatePluginSlug(p.Slug) == nil && wanted(filters, p) {
@@ -150,14 +153,21 @@ func (h SyncSource) Run(ctx context.Context, id domain.SourceID) (SyncResult, er
 		}
 		claim := domain.PluginClaim{ID: p.Slug, Name: p.Name, Version: p.Version, Description: p.Description}
 		if err := domain.VerifyPlugin(st.PublicKey, claim, p.Signature); err != nil {
-			reject(hist, p, "publisher signature does not verify against the source's key")
-			source.RecordSignatureCheck(false, now)
+			if reject(hist, p, "publisher signature does not verify against the source's key") {
+				source.RecordSignatureCheck(false, now)
+			}
 			continue
+		}
+		if planned[[2]string{p.Slug, p.Version}] {
+			continue // listed twice
 		}
 		if !hist.Consider(domain.Listing{Version: p.Version, Signature: p.Signature, SHA256: p.SHA256}, now) {
-			reject(hist, p, "version "+p.Version+" is below the mirrored "+hist.Latest+" (rollback)")
+			// Consider recorded the rollback (once); report it every time.
+			result.Rejected = append(result.Rejected, Rejection{Plugin: p.Slug, Version: p.Version,
+				Reason: "version " + p.Version + " is below the mirrored " + hist.Latest + " (rollback)"})
 			continue
 		}
+		planned[[2]string{p.Slug, p.Version}] = true
 		assetURL, err := domain.AssetURL(st.Info.AssetDomain, st.Info.NamingScheme, st.Username, p.Slug, p.Version)
 		if err != nil {
 			reject(hist, p, err.Error())

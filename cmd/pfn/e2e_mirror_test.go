@@ -241,8 +241,18 @@ func TestEndToEndMirroring(t *testing.T) {
 			t.Fatalf("first copy after tampering: %d %v", status, body)
 		}
 		status, body = api.do(http.MethodGet, "/federation/source-status?sourceId="+url.QueryEscape(sourceID), admin, nil)
-		if comps, _ := body["trust_components"].(map[string]any); status != 200 || comps["signatures"] == 1.0 {
+		comps, _ := body["trust_components"].(map[string]any)
+		if status != 200 || comps["signatures"] == 1.0 {
 			t.Fatalf("a bad signature did not lower the signatures component: %v", body)
+		}
+		// The same findings on the next sync are reported again, penalised once.
+		status, body = api.do(http.MethodPost, "/federation/sync-source", admin, map[string]string{"sourceId": sourceID})
+		if res, _ := body["syncResult"].(map[string]any); status != 200 || !strings.Contains(fmt.Sprint(res["rejected"]), "tampering") {
+			t.Fatalf("second sync = %d %v", status, body)
+		}
+		_, body = api.do(http.MethodGet, "/federation/source-status?sourceId="+url.QueryEscape(sourceID), admin, nil)
+		if again, _ := body["trust_components"].(map[string]any); again["signatures"] != comps["signatures"] {
+			t.Fatalf("signatures component went from %v to %v on a sync that found nothing new", comps["signatures"], again["signatures"])
 		}
 	})
 
