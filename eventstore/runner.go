@@ -9,6 +9,7 @@ import (
 	"time"
 
 	wsql "github.com/ThreeDotsLabs/watermill-sql/v4/pkg/sql"
+	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -121,46 +122,76 @@ func (r *Runner) consume(ctx context.Context, p Projection, careful Position, lo
 		return careful, fmt.Errorf("new subscriber: %w", err)
 	}
 	defer sub.Close()
-	subCtx, cancel := context.WithCancel(ctx)
+	// Between receiving a page and acking it this goroutine uses the page's
+	// transaction, and watermill commits or rolls that transaction back in
+	// its own goroutine as soon as the subscription's context ends. So the
+	// context watermill sees ends only while no page is being handled.
+	subCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
+	var busy sync.Mutex
+	stopWatching := context.AfterFunc(ctx, func() {
+		busy.Lock()
+		defer busy.Unlock()
+		cancel()
+	})
+	defer stopWatching()
 	msgs, err := sub.Subscribe(subCtx, topic)
 	if err != nil {
 		return careful, fmt.Errorf("subscribe: %w", err)
 	}
 	for msg := range msgs {
-		tx, err := txFrom(msg.Context())
-		if err != nil {
+		busy.Lock()
+		if subCtx.Err() != nil {
+			// Sent as the context ended: watermill no longer waits for it.
+			busy.Unlock()
+			break
+		}
+		next, done, err := r.handlePage(subCtx, cancel, schema, msg, p, careful, log)
+		busy.Unlock()
+		careful = next
+		if done || err != nil {
 			return careful, err
 		}
-		bounds, ok := schema.bounds(msg)
-		if !ok {
-			return careful, fmt.Errorf("message %s was not decoded by the events schema", msg.UUID)
-		}
-		page, err := readRange(msg.Context(), tx, bounds.After, bounds.Last, r.cfg.PageSize)
-		if err != nil {
-			return careful, err
-		}
-		for _, e := range page {
-			pos := e.Position()
-			if careful != (Position{}) && !careful.Less(pos) {
-				if err := r.applyCarefully(msg.Context(), tx, p, e, log); err != nil {
-					return careful, err
-				}
-				if pos == careful {
-					careful = Position{}
-				}
-				continue
-			}
-			if err := p.Apply(msg.Context(), tx, e); err != nil {
-				log.Warn("projection failed on an event; re-reading its page event by event",
-					"event_id", e.ID, "event_type", e.Type, "global_position", e.GlobalPosition, "err", err)
-				cancel() // the subscriber rolls back the page's transaction
-				return pos, nil
-			}
-		}
-		msg.Ack()
 	}
 	return careful, nil
+}
+
+// handlePage applies one page. done reports that the subscription was
+// cancelled because an event failed; careful is then that event's position.
+func (r *Runner) handlePage(ctx context.Context, cancel context.CancelFunc, schema *eventsSchema, msg *message.Message,
+	p Projection, careful Position, log *slog.Logger) (next Position, done bool, err error) {
+	tx, err := txFrom(msg.Context())
+	if err != nil {
+		return careful, false, err
+	}
+	bounds, ok := schema.bounds(msg)
+	if !ok {
+		return careful, false, fmt.Errorf("message %s was not decoded by the events schema", msg.UUID)
+	}
+	page, err := readRange(msg.Context(), tx, bounds.After, bounds.Last, r.cfg.PageSize)
+	if err != nil {
+		return careful, false, err
+	}
+	for _, e := range page {
+		pos := e.Position()
+		if careful != (Position{}) && !careful.Less(pos) {
+			if err := r.applyCarefully(msg.Context(), tx, p, e, log); err != nil {
+				return careful, false, err
+			}
+			if pos == careful {
+				careful = Position{}
+			}
+			continue
+		}
+		if err := p.Apply(msg.Context(), tx, e); err != nil {
+			log.Warn("projection failed on an event; re-reading its page event by event",
+				"event_id", e.ID, "event_type", e.Type, "global_position", e.GlobalPosition, "err", err)
+			cancel() // the subscriber rolls back the page's transaction
+			return pos, true, nil
+		}
+	}
+	msg.Ack()
+	return careful, false, nil
 }
 
 // applyCarefully applies one event under a savepoint, retrying with backoff;
