@@ -18,7 +18,9 @@ func scanEvent(row pgx.Row) (Event, error) {
 	var e Event
 	var payload []byte
 	md := &e.Metadata
-	err := row.Scan(&e.ID, &e.StreamID, &e.StreamVersion, &e.Type, &e.SchemaVersion, &payload,
+	// *[16]byte takes pgx's binary uuid path; uuid.UUID would go through
+	// sql.Scanner and a string, which showed in catch-up profiles.
+	err := row.Scan((*[16]byte)(&e.ID), &e.StreamID, &e.StreamVersion, &e.Type, &e.SchemaVersion, &payload,
 		&md.Actor, &md.CorrelationID, &md.CausationID, &md.RequestID,
 		&e.RecordedAt, &e.GlobalPosition, &e.TransactionID)
 	e.Payload = payload
@@ -26,8 +28,13 @@ func scanEvent(row pgx.Row) (Event, error) {
 }
 
 func collect(rows pgx.Rows, what string) ([]Event, error) {
+	return collectN(rows, what, 0)
+}
+
+// collectN is collect with a capacity hint (a page's size).
+func collectN(rows pgx.Rows, what string, capacity int) ([]Event, error) {
 	defer rows.Close()
-	var out []Event
+	out := make([]Event, 0, capacity)
 	for rows.Next() {
 		e, err := scanEvent(rows)
 		if err != nil {
@@ -91,7 +98,7 @@ func readRange(ctx context.Context, db DB, after, last Position, limit int) ([]E
 	if err != nil {
 		return nil, fmt.Errorf("read page after %v: %w", after, err)
 	}
-	return collect(rows, "read page")
+	return collectN(rows, "read page", limit)
 }
 
 // LoadMany returns the events of several streams in one query, each
