@@ -107,7 +107,7 @@ func (h SyncSource) Run(ctx context.Context, id domain.SourceID) (SyncResult, er
 	planned := map[[2]string]bool{} // (slug, version) already queued in this sync
 	var slugs []string
 	for _, p := range listed {
-		if p.Invalid == "" && domain.ValidatePluginSlug(p.Slug) == nil && wanted(filters, p) {
+		if unusable(p) == "" && wanted(filters, p) {
 			slugs = append(slugs, p.Slug)
 		}
 	}
@@ -116,11 +116,7 @@ func (h SyncSource) Run(ctx context.Context, id domain.SourceID) (SyncResult, er
 		return result, err
 	}
 	for _, p := range listed {
-		if p.Invalid != "" || domain.ValidatePluginSlug(p.Slug) != nil {
-			reason := p.Invalid
-			if reason == "" {
-				reason = domain.ValidatePluginSlug(p.Slug).Error()
-			}
+		if reason := unusable(p); reason != "" {
 			result.Rejected = append(result.Rejected, Rejection{Plugin: p.Slug, Version: p.Version, Reason: reason})
 			continue
 		}
@@ -251,6 +247,18 @@ func (h SyncSource) fetch(ctx context.Context, d *download) (StoredBlob, error) 
 		return StoredBlob{}, fmt.Errorf("store: %w", err)
 	}
 	return stored, nil
+}
+
+// unusable says why a listed entry cannot even be considered ("" when it
+// can): the publisher's entry is malformed, or its slug cannot name a file.
+func unusable(p ListedPlugin) string {
+	if p.Invalid != "" {
+		return p.Invalid
+	}
+	if err := domain.ValidatePluginSlug(p.Slug); err != nil {
+		return err.Error()
+	}
+	return ""
 }
 
 func wanted(filters []domain.Filters, p ListedPlugin) bool {

@@ -26,43 +26,29 @@ func decodePluginEvent(e eventstore.Event) (domain.PluginEvent, bool, error) {
 	)
 	switch e.Type {
 	case domain.EventPluginMirrored:
-		var v domain.PluginMirrored
-		err, out = json.Unmarshal(e.Payload, &v), &v
+		out, err = decodeAs[domain.PluginMirrored](e.Payload)
 	case domain.EventPluginRejected:
-		var v domain.PluginRejected
-		err, out = json.Unmarshal(e.Payload, &v), &v
+		out, err = decodeAs[domain.PluginRejected](e.Payload)
 	case domain.EventPluginTampered:
-		var v domain.PluginTampered
-		err, out = json.Unmarshal(e.Payload, &v), &v
+		out, err = decodeAs[domain.PluginTampered](e.Payload)
 	case domain.EventPluginRolledBack:
-		var v domain.PluginRolledBack
-		err, out = json.Unmarshal(e.Payload, &v), &v
+		out, err = decodeAs[domain.PluginRolledBack](e.Payload)
 	case domain.EventPluginVersionUpdate:
-		var v domain.PluginVersionUpdated
-		err, out = json.Unmarshal(e.Payload, &v), &v
+		out, err = decodeAs[domain.PluginVersionUpdated](e.Payload)
 	default:
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, true, fmt.Errorf("decode %s: %w", e.Type, err)
 	}
-	return derefPlugin(out), true, nil
+	return out, true, nil
 }
 
-func derefPlugin(e domain.PluginEvent) domain.PluginEvent {
-	switch v := e.(type) {
-	case *domain.PluginMirrored:
-		return *v
-	case *domain.PluginRejected:
-		return *v
-	case *domain.PluginTampered:
-		return *v
-	case *domain.PluginRolledBack:
-		return *v
-	case *domain.PluginVersionUpdated:
-		return *v
-	}
-	return e
+// decodeAs unmarshals a payload into a value of T.
+func decodeAs[T any](payload []byte) (T, error) {
+	var v T
+	err := json.Unmarshal(payload, &v)
+	return v, err
 }
 
 // PluginHistories stores per-plugin mirror histories as event streams.
@@ -91,14 +77,6 @@ func (r PluginHistories) LoadAll(ctx context.Context, source domain.SourceID, pl
 		out[p] = h
 	}
 	return out, nil
-}
-
-func (r PluginHistories) Load(ctx context.Context, source domain.SourceID, plugin string) (*domain.PluginHistory, error) {
-	stored, err := r.Store.Load(ctx, pluginStream(source, plugin))
-	if err != nil {
-		return nil, err
-	}
-	return historyFrom(source, plugin, stored)
 }
 
 func historyFrom(source domain.SourceID, plugin string, stored []eventstore.Event) (*domain.PluginHistory, error) {

@@ -83,17 +83,11 @@ func decodeSubscriptionEvent(e eventstore.Event) (domain.SubscriptionEvent, erro
 	)
 	switch e.Type {
 	case domain.EventSubscribed:
-		var v domain.Subscribed
-		err = json.Unmarshal(e.Payload, &v)
-		out = v
+		out, err = decodeAs[domain.Subscribed](e.Payload)
 	case domain.EventSubscriptionFiltersSet:
-		var v domain.SubscriptionFiltersChanged
-		err = json.Unmarshal(e.Payload, &v)
-		out = v
+		out, err = decodeAs[domain.SubscriptionFiltersChanged](e.Payload)
 	case domain.EventUnsubscribed:
-		var v domain.Unsubscribed
-		err = json.Unmarshal(e.Payload, &v)
-		out = v
+		out, err = decodeAs[domain.Unsubscribed](e.Payload)
 	default:
 		return nil, fmt.Errorf("%s: not a subscription event", e.Type)
 	}
