@@ -38,9 +38,7 @@ func (h Subscribe) Handle(ctx context.Context, by Principal, id domain.SourceID,
 	if err := h.Subscriptions.Save(ctx, sub); err != nil {
 		return SyncResult{}, fmt.Errorf("save subscription: %w", err)
 	}
-	if err := updateSubscriberCount(ctx, h.Sources, h.Reader, id, h.Now()); err != nil {
-		return SyncResult{}, err
-	}
+	// The sync records the new subscriber count with its summary.
 	return h.Sync.Run(ctx, id)
 }
 

@@ -33,13 +33,12 @@ type BlobStore interface {
 	Delete(ctx context.Context, key string) error
 }
 
-// PluginHistories loads and saves per-plugin mirror histories; SaveAll
-// returns once the read models show every change (it waits once, for the
-// last, rather than once per plugin).
+// PluginHistories loads per-plugin mirror histories, and records a sync:
+// the histories' changes and the source's in one transaction, returning
+// once the read models show them.
 type PluginHistories interface {
 	LoadAll(ctx context.Context, source domain.SourceID, plugins []string) (map[string]*domain.PluginHistory, error)
-	SaveAll(ctx context.Context, hs []*domain.PluginHistory) error
-	CountPlugins(ctx context.Context, source domain.SourceID) (int, error)
+	SaveAll(ctx context.Context, hs []*domain.PluginHistory, source *domain.Source) error
 }
 
 // MirrorSigner signs the node's statement about a mirrored file.

@@ -86,6 +86,9 @@ func (h SyncSource) Run(ctx context.Context, id domain.SourceID) (SyncResult, er
 	if err != nil || len(filters) == 0 {
 		return result, err
 	}
+	// One active subscription per subscriber: the count the trust score
+	// needs is known here, without a write and a wait of its own.
+	subscribers := len(filters)
 	st := source.State()
 	listed, err := h.Catalog.AuthorData(ctx, st.InstanceURL, st.Username)
 	if err != nil {
@@ -96,6 +99,7 @@ func (h SyncSource) Run(ctx context.Context, id domain.SourceID) (SyncResult, er
 
 	var todo []*download
 	var touched []*domain.PluginHistory
+	var sum domain.SyncSummary
 	// reject reports a refusal on every sync and records it once; it says
 	// whether this sync recorded it (a penalty is due once, too).
 	reject := func(hist *domain.PluginHistory, p ListedPlugin, reason string) (recorded bool) {
@@ -141,7 +145,7 @@ func (h SyncSource) Run(ctx context.Context, id domain.SourceID) (SyncResult, er
 				before := len(hist.Changes())
 				hist.Consider(listing, now)
 				if len(hist.Changes()) > before {
-					source.RecordSignatureCheck(false, now)
+					sum.InvalidSignatures++
 				}
 			}
 			result.AlreadyMirrored++
@@ -150,7 +154,7 @@ func (h SyncSource) Run(ctx context.Context, id domain.SourceID) (SyncResult, er
 		claim := domain.PluginClaim{ID: p.Slug, Name: p.Name, Version: p.Version, Description: p.Description}
 		if err := domain.VerifyPlugin(st.PublicKey, claim, p.Signature); err != nil {
 			if reject(hist, p, "publisher signature does not verify against the source's key") {
-				source.RecordSignatureCheck(false, now)
+				sum.InvalidSignatures++
 			}
 			continue
 		}
@@ -174,6 +178,7 @@ func (h SyncSource) Run(ctx context.Context, id domain.SourceID) (SyncResult, er
 	}
 
 	h.fetchAll(ctx, todo)
+	newPlugins := 0
 	for _, d := range todo {
 		p := d.plugin
 		if d.err != nil {
@@ -192,23 +197,33 @@ func (h SyncSource) Run(ctx context.Context, id domain.SourceID) (SyncResult, er
 		d.history.RecordMirrored(domain.PluginMirrored{SourceID: id, Plugin: p.Slug, Name: p.Name, Version: p.Version,
 			Description: p.Description, Tags: p.Tags, SHA256: d.stored.SHA256, Size: d.stored.Size, BlobKey: d.key,
 			PublisherSignature: p.Signature, FederationSignature: fedSig, NodeKeyID: h.Signer.KeyID(), At: h.Now()})
-		source.RecordSignatureCheck(true, now)
+		if len(d.history.Versions) == 1 {
+			newPlugins++ // its first mirrored version
+		}
+		sum.ValidSignatures++
 		result.MirroredCount++
 	}
-	// The histories go first: a crash after them leaves mirrored rows whose
-	// blobs exist; the source's summary is only a summary.
-	if err := h.Histories.SaveAll(ctx, touched); err != nil {
-		return result, fmt.Errorf("save plugin histories of %s: %w", id, err)
-	}
-	count, err := h.Histories.CountPlugins(ctx, id)
-	if err != nil {
-		return result, err
-	}
-	if err := source.RecordSync(result.MirroredCount, len(result.Rejected), count, h.Now()); err != nil {
-		return result, err
-	}
-	if err := h.Sources.Save(ctx, source); err != nil {
-		return result, fmt.Errorf("save source %s after sync: %w", id, err)
+	sum.Mirrored, sum.Rejected = result.MirroredCount, len(result.Rejected)
+	// The plugin histories and the source's summary commit together, so the
+	// running plugin count cannot drift from the histories after a crash.
+	// A concurrent write to the source's stream (a verification, a health
+	// verdict) makes the save conflict: reload the source and summarise again.
+	for attempt := 1; ; attempt++ {
+		sum.PluginCount = source.State().PluginCount + newPlugins
+		source.SetSubscriberCount(subscribers, now)
+		if err := source.RecordSync(sum, h.Now()); err != nil {
+			return result, err
+		}
+		err := h.Histories.SaveAll(ctx, touched, source)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, domain.ErrConflict) || attempt == 3 {
+			return result, fmt.Errorf("record sync of %s: %w", id, err)
+		}
+		if source, err = h.Sources.Load(ctx, id); err != nil {
+			return result, err
+		}
 	}
 	return result, nil
 }

@@ -164,11 +164,12 @@ func (s *Source) RecordHealthCheck(up bool, responseMS int64, errText string, no
 	return nil
 }
 
-// RecordSignatureCheck records whether a plugin signature of this source
-// verified.
-func (s *Source) RecordSignatureCheck(valid bool, now time.Time) {
-	s.record(SourceSignatureChecked{Valid: valid, At: now})
-	s.recomputeTrust("plugin signature check", now)
+// SyncSummary is what one sync found, for the source's record and trust.
+type SyncSummary struct {
+	Mirrored, Rejected int
+	PluginCount        int // distinct plugins mirrored so far
+	// Publisher signatures checked in this sync; they feed the trust score.
+	ValidSignatures, InvalidSignatures int
 }
 
 // SetSubscriberCount records a change in how many consumers subscribe.
@@ -180,13 +181,20 @@ func (s *Source) SetSubscriberCount(n int, now time.Time) {
 	s.recomputeTrust("subscribers changed", now)
 }
 
-// RecordSync records the outcome of a sync. It is refused unless the source
-// may be synced.
-func (s *Source) RecordSync(mirrored, rejected, pluginCount int, now time.Time) error {
+// RecordSync closes a sync: one event, whatever the number of plugins (a
+// sync of fifty plugins used to append fifty signature checks).
+func (s *Source) RecordSync(sum SyncSummary, now time.Time) error {
 	if err := s.CanSync(); err != nil {
 		return err
 	}
-	s.record(SourceSynced{Mirrored: mirrored, Rejected: rejected, PluginCount: pluginCount, At: now})
+	if sum.Mirrored < 0 || sum.Rejected < 0 || sum.PluginCount < 0 || sum.ValidSignatures < 0 || sum.InvalidSignatures < 0 {
+		return fmt.Errorf("sync summary with a negative count: %w", ErrInvalidInput)
+	}
+	s.record(SourceSynced{Mirrored: sum.Mirrored, Rejected: sum.Rejected, PluginCount: sum.PluginCount,
+		ValidSignatures: sum.ValidSignatures, InvalidSignatures: sum.InvalidSignatures, At: now})
+	if sum.ValidSignatures+sum.InvalidSignatures > 0 {
+		s.recomputeTrust("plugin signature checks", now)
+	}
 	return nil
 }
 
@@ -280,6 +288,8 @@ func (s *Source) apply(e SourceEvent) {
 	case SourceSynced:
 		st.LastSyncAt = e.At
 		st.PluginCount = e.PluginCount
+		in.ValidSignatures += e.ValidSignatures
+		in.InvalidSignatures += e.InvalidSignatures
 	case SourceTrustAdjusted:
 		st.Trust = e.Components
 	case SourceStatusChanged:

@@ -71,7 +71,9 @@ type SourceStatusChanged struct {
 	At     time.Time    `json:"at"`
 }
 
-// SourceSignatureChecked records one plugin signature check (mirroring).
+// SourceSignatureChecked records one plugin signature check. Early syncs
+// recorded one per plugin; syncs now count them in SourceSynced. Kept so
+// that old streams still load.
 type SourceSignatureChecked struct {
 	Valid bool      `json:"valid"`
 	At    time.Time `json:"at"`
@@ -84,10 +86,13 @@ type SourceSubscriberCountChanged struct {
 
 // SourceSynced closes one sync of the source's plugins.
 type SourceSynced struct {
-	Mirrored    int       `json:"mirrored"`
-	Rejected    int       `json:"rejected"`
-	PluginCount int       `json:"plugin_count"` // distinct plugins mirrored so far
-	At          time.Time `json:"at"`
+	Mirrored    int `json:"mirrored"`
+	Rejected    int `json:"rejected"`
+	PluginCount int `json:"plugin_count"` // distinct plugins mirrored so far
+	// Publisher signature checks of this sync (absent in early events: 0).
+	ValidSignatures   int       `json:"valid_signatures,omitempty"`
+	InvalidSignatures int       `json:"invalid_signatures,omitempty"`
+	At                time.Time `json:"at"`
 }
 
 func (SourceSynced) EventType() string                 { return EventSourceSynced }

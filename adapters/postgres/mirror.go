@@ -95,10 +95,11 @@ func historyFrom(source domain.SourceID, plugin string, stored []eventstore.Even
 	return h, nil
 }
 
-// SaveAll appends every history's changes in one transaction and one round
-// trip (not one commit per plugin), marks them saved once it committed, and
-// waits once for the read model to pass the last event.
-func (r PluginHistories) SaveAll(ctx context.Context, hs []*domain.PluginHistory) error {
+// SaveAll records a sync: every history's changes and the source's, in one
+// transaction and one round trip, then waits for the mirror and sources read
+// models together. A stale source version is a conflict (domain.ErrConflict)
+// and nothing is written.
+func (r PluginHistories) SaveAll(ctx context.Context, hs []*domain.PluginHistory, source *domain.Source) error {
 	var appends []eventstore.StreamAppend
 	for _, h := range hs {
 		if len(h.Changes()) == 0 {
@@ -114,21 +115,22 @@ func (r PluginHistories) SaveAll(ctx context.Context, hs []*domain.PluginHistory
 		}
 		appends = append(appends, eventstore.StreamAppend{StreamID: pluginStream(h.Source, h.Plugin), Expected: h.Version(), Events: events})
 	}
-	if len(appends) == 0 {
-		return nil
-	}
-	var last eventstore.Position
-	err := pgx.BeginFunc(ctx, r.Pool, func(tx pgx.Tx) error {
-		results, err := eventstore.New(tx).AppendMany(ctx, appends)
+	sourceAt := len(appends)
+	if changes := source.Changes(); len(changes) > 0 {
+		events, err := encodeSourceEvents(changes)
 		if err != nil {
 			return err
 		}
-		for _, res := range results {
-			if last.Less(res.Position) {
-				last = res.Position
-			}
-		}
+		appends = append(appends, eventstore.StreamAppend{StreamID: sourceStream(source.State().ID), Expected: source.Version(), Events: events})
+	}
+	if len(appends) == 0 {
 		return nil
+	}
+	var results []eventstore.Appended
+	err := pgx.BeginFunc(ctx, r.Pool, func(tx pgx.Tx) error {
+		var err error
+		results, err = eventstore.New(tx).AppendMany(ctx, appends)
+		return err
 	})
 	if err != nil {
 		return err
@@ -136,16 +138,28 @@ func (r PluginHistories) SaveAll(ctx context.Context, hs []*domain.PluginHistory
 	for _, h := range hs {
 		h.MarkSaved()
 	}
-	return r.Waiter.WaitFor(ctx, MirrorProjection, last)
+	source.MarkSaved()
+	var mirrorAt, sourcesAt eventstore.Position
+	for i, res := range results {
+		if i < sourceAt {
+			mirrorAt = maxPosition(mirrorAt, res.Position)
+		} else {
+			sourcesAt = res.Position
+		}
+	}
+	// The two consumers run side by side; waiting for one then the other
+	// costs about one wait.
+	if err := r.Waiter.WaitFor(ctx, MirrorProjection, mirrorAt); err != nil {
+		return err
+	}
+	return r.Waiter.WaitFor(ctx, SourcesProjection, sourcesAt)
 }
 
-func (r PluginHistories) CountPlugins(ctx context.Context, source domain.SourceID) (int, error) {
-	var n int
-	err := r.Pool.QueryRow(ctx, `SELECT count(DISTINCT plugin_id) FROM mirrored_plugins WHERE source_id = $1`, string(source)).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("count plugins of %s: %w", source, err)
+func maxPosition(a, b eventstore.Position) eventstore.Position {
+	if a.Less(b) {
+		return b
 	}
-	return n, nil
+	return a
 }
 
 // MirrorProjectionHandler keeps mirrored_plugins and plugin_problems.
@@ -176,16 +190,16 @@ func (MirrorProjectionHandler) Apply(ctx context.Context, tx pgx.Tx, stored even
 		if e.Tags == nil {
 			tags = []byte("[]")
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO mirrored_plugins (plugin_id, source_id, name, version, description, local_path,
+		// One statement (one round trip) for the row and the cleared problem:
+		// a first sync applies fifty of these while a request waits.
+		_, err = tx.Exec(ctx, `WITH cleared AS (
+				DELETE FROM plugin_problems WHERE source_id = $2 AND plugin_id = $1 AND version = $4 AND kind = 'rejected')
+			INSERT INTO mirrored_plugins (plugin_id, source_id, name, version, description, local_path,
 			signature, mirror_date, sha256, size, federation_signature, node_key_id, tags, mirrored_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, extract(epoch FROM $8::timestamptz)::bigint, $9, $10, $11, $12, $13, $8)
 			ON CONFLICT (plugin_id, source_id, version) DO NOTHING`,
 			e.Plugin, string(e.SourceID), e.Name, e.Version, e.Description, e.BlobKey, e.PublisherSignature, e.At,
 			e.SHA256, e.Size, e.FederationSignature, e.NodeKeyID, string(tags))
-		if err == nil {
-			_, err = tx.Exec(ctx, `DELETE FROM plugin_problems WHERE source_id = $1 AND plugin_id = $2 AND version = $3 AND kind = 'rejected'`,
-				string(e.SourceID), e.Plugin, e.Version)
-		}
 	case domain.PluginRejected:
 		err = problem(e.SourceID, e.Plugin, e.Version, "rejected", e.Reason, e.At)
 	case domain.PluginTampered:

@@ -30,7 +30,7 @@ type node struct {
 }
 
 func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*node, error) {
-	runner, err := eventstore.NewRunner(pool, log, eventstore.RunnerConfig{PollInterval: 20 * time.Millisecond},
+	runner, err := eventstore.NewRunner(pool, log, eventstore.RunnerConfig{PollInterval: 200 * time.Millisecond},
 		postgres.SourceProjection{}, postgres.KeyProjection{}, postgres.SubscriptionProjection{}, postgres.MirrorProjectionHandler{})
 	if err != nil {
 		return nil, err
