@@ -23,6 +23,7 @@ bench:
 	@.ci/postgres-up
 	$(GO) test -run '^$$' -bench . -benchtime 2s -timeout 30m ./eventstore/
 	$(GO) test -run '^$$' -bench Mirror -benchtime 1x -timeout 30m ./cmd/pfn/
+	$(GO) test -run '^$$' -bench LoadSourceAfterAYear -benchtime 5x -timeout 30m ./adapters/postgres/
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

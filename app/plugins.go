@@ -27,6 +27,7 @@ type PluginView struct {
 	FederationSignature string   `json:"federation_signature"`
 	NodeKeyID           string   `json:"node_key_id"`
 	BlobKey             string   `json:"-"`
+	Pruned              string   `json:"-"` // why the file was removed; "" while it is kept
 }
 
 // PluginQuery filters and pages the catalogue.
@@ -90,8 +91,11 @@ func (h FindPlugin) Handle(ctx context.Context, source, plugin, version string) 
 	var found *PluginView
 	for i, v := range versions {
 		switch {
+		case version != "" && v.Version == version && v.Pruned != "":
+			return PluginView{}, fmt.Errorf("%s %s from source %s was pruned: %s: %w", plugin, version, source, v.Pruned, domain.ErrGone)
 		case version != "" && v.Version == version:
 			return v, nil
+		case v.Pruned != "":
 		case version == "" && (found == nil || domain.CompareVersions(found.Version, v.Version) < 0):
 			found = &versions[i]
 		}

@@ -29,6 +29,10 @@ type SourceView struct {
 	PluginCount       int               `json:"plugin_count"`
 	SubscriberCount   int               `json:"subscriber_count"`
 	AddedBy           string            `json:"added_by"`
+	HealthChecks      int               `json:"health_checks"`
+	Uptime            *float64          `json:"uptime"` // moving average of checks being up, 0..1
+	LastHealthAt      *time.Time        `json:"last_health_at"`
+	LastSyncError     string            `json:"last_sync_error"` // until the next successful sync
 }
 
 // SourceReader reads the sources read model.

@@ -27,6 +27,8 @@ type SyncSource struct {
 	Locker        SyncLocker
 	MaxBytes      int64 // PFN_MAX_PLUGIN_BYTES
 	Parallelism   int   // downloads at once
+	KeepVersions  int   // PFN_KEEP_VERSIONS: stored versions kept per plugin, 0 = all
+	Metrics       Metrics
 	Now           func() time.Time
 }
 
@@ -38,6 +40,8 @@ type SyncResult struct {
 	TotalPlugins    int         `json:"totalPlugins"`
 	Wanted          int         `json:"wanted"`
 	AlreadyMirrored int         `json:"alreadyMirrored"`
+	MirroredBytes   int64       `json:"mirroredBytes"`
+	Pruned          int         `json:"pruned"`
 	Rejected        []Rejection `json:"rejected"`
 }
 
@@ -69,6 +73,14 @@ type download struct {
 
 // Run syncs one source now.
 func (h SyncSource) Run(ctx context.Context, id domain.SourceID) (SyncResult, error) {
+	result, err := h.run(ctx, id)
+	if h.Metrics != nil {
+		h.Metrics.SyncFinished(id, err, result.MirroredCount, result.MirroredBytes)
+	}
+	return result, err
+}
+
+func (h SyncSource) run(ctx context.Context, id domain.SourceID) (SyncResult, error) {
 	result := SyncResult{SourceID: string(id), Rejected: []Rejection{}}
 	unlock, err := h.Locker.Lock(ctx, id)
 	if err != nil {
@@ -92,7 +104,16 @@ func (h SyncSource) Run(ctx context.Context, id domain.SourceID) (SyncResult, er
 	st := source.State()
 	listed, err := h.Catalog.AuthorData(ctx, st.InstanceURL, st.Username)
 	if err != nil {
-		return result, fmt.Errorf("author-data of %s: %w", id, err)
+		err = fmt.Errorf("author-data of %s: %w", id, err)
+		if ctx.Err() == nil {
+			// Counted by the failure policy, and visible until a sync succeeds.
+			if rerr := observe(ctx, h.Sources, id, source, func(s *domain.Source) error {
+				return s.RecordFailure(domain.FailureSync, err.Error(), h.Now())
+			}); rerr != nil {
+				return result, errors.Join(err, rerr)
+			}
+		}
+		return result, err
 	}
 	result.TotalPlugins = len(listed)
 	now := h.Now()
@@ -202,7 +223,13 @@ func (h SyncSource) Run(ctx context.Context, id domain.SourceID) (SyncResult, er
 		}
 		sum.ValidSignatures++
 		result.MirroredCount++
+		result.MirroredBytes += d.stored.Size
 	}
+	var pruned []domain.PluginPruned
+	for _, hist := range touched {
+		pruned = append(pruned, hist.Prune(h.KeepVersions, now)...)
+	}
+	result.Pruned = len(pruned)
 	sum.Mirrored, sum.Rejected = result.MirroredCount, len(result.Rejected)
 	// The plugin histories and the source's summary commit together, so the
 	// running plugin count cannot drift from the histories after a crash.
@@ -223,6 +250,13 @@ func (h SyncSource) Run(ctx context.Context, id domain.SourceID) (SyncResult, er
 		}
 		if source, err = h.Sources.Load(ctx, id); err != nil {
 			return result, err
+		}
+	}
+	// The files go once the events saying so are saved: a crash in between
+	// leaves a file nothing points to, never a row pointing at nothing.
+	for _, p := range pruned {
+		if err := h.Blobs.Delete(ctx, p.BlobKey); err != nil {
+			return result, fmt.Errorf("prune %s %s: %w", p.Plugin, p.Version, err)
 		}
 	}
 	return result, nil

@@ -51,31 +51,66 @@ func (h VerifySource) Handle(ctx context.Context, by Principal, id domain.Source
 	return VerifyResult{Source: s.State(), Verified: reason == "", Reason: reason}, nil
 }
 
+// Reverify is the scheduler's periodic proof of a verified source (or one
+// in error). A publisher that answers with a signature that no longer
+// verifies loses verified; one that cannot be reached only counts a failure.
+func (h VerifySource) Reverify(ctx context.Context, id domain.SourceID) error {
+	s, err := h.Sources.Load(ctx, id)
+	if err != nil {
+		return err
+	}
+	if st := s.State().Status; st != domain.StatusVerified && st != domain.StatusError {
+		return nil
+	}
+	reason, unreachable := h.attempt(ctx, s)
+	if unreachable {
+		err = s.RecordFailure(domain.FailureReverify, reason, h.Now())
+	} else {
+		err = s.RecordOwnershipProof(reason == "", reason, h.Now())
+	}
+	if err != nil {
+		return err
+	}
+	if err := h.Sources.Save(ctx, s); err != nil {
+		return fmt.Errorf("save re-verification of %s: %w", id, err)
+	}
+	if reason != "" {
+		return fmt.Errorf("re-verify %s: %s: %w", id, reason, domain.ErrPublisher)
+	}
+	return nil
+}
+
 // prove returns why ownership could not be proven, or "" when it was.
 func (h VerifySource) prove(ctx context.Context, s *domain.Source) string {
+	reason, _ := h.attempt(ctx, s)
+	return reason
+}
+
+// attempt runs a proof; unreachable says the publisher could not be reached.
+func (h VerifySource) attempt(ctx context.Context, s *domain.Source) (reason string, unreachable bool) {
 	st := s.State()
 	info, err := h.Publisher.FederationInfo(ctx, st.InstanceURL)
 	if err != nil {
-		return err.Error()
+		return err.Error(), errors.Is(err, domain.ErrUnreachable)
 	}
 	if err := s.RefreshInfo(info, h.Now()); err != nil {
-		return "federation-info: " + err.Error()
+		return "federation-info: " + err.Error(), false
 	}
 	// A fresh challenge for every attempt, never stored or reused.
 	raw := make([]byte, challengeBytes)
 	if _, err := io.ReadFull(h.Random, raw); err != nil {
-		return "could not draw a challenge: " + err.Error()
+		return "could not draw a challenge: " + err.Error(), false
 	}
 	challenge := hex.EncodeToString(raw)
 	sig, err := h.Publisher.ProveOwnership(ctx, st.InstanceURL, st.Username, challenge)
 	if err != nil {
-		return err.Error()
+		return err.Error(), errors.Is(err, domain.ErrUnreachable)
 	}
 	if err := domain.VerifyChallenge(st.PublicKey, challenge, sig); err != nil {
 		if errors.Is(err, domain.ErrBadSignature) {
-			return "the publisher's answer to the ownership challenge does not verify against the registered public key"
+			return "the publisher's answer to the ownership challenge does not verify against the registered public key", false
 		}
-		return err.Error()
+		return err.Error(), false
 	}
-	return ""
+	return "", false
 }

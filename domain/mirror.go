@@ -14,7 +14,20 @@ const (
 	EventPluginTampered      = "plugin.tampering_detected"
 	EventPluginRolledBack    = "plugin.rollback_detected"
 	EventPluginVersionUpdate = "plugin.version_updated"
+	EventPluginPruned        = "plugin.pruned"
 )
+
+// PluginPruned records that a mirrored version's file was removed by the
+// retention policy. The version stays known (it is not mirrored again) and
+// reads as gone, with the reason.
+type PluginPruned struct {
+	SourceID SourceID  `json:"source_id"`
+	Plugin   string    `json:"plugin"`
+	Version  string    `json:"version"`
+	BlobKey  string    `json:"blob_key"`
+	Reason   string    `json:"reason"`
+	At       time.Time `json:"at"`
+}
 
 // PluginMirrored: a verified copy of one plugin version is in the blob store.
 type PluginMirrored struct {

@@ -1,6 +1,10 @@
 package domain
 
-import "time"
+import (
+	"fmt"
+	"slices"
+	"time"
+)
 
 // PluginEvent is an event of one (source, plugin) stream.
 type PluginEvent interface{ EventType() string }
@@ -10,11 +14,14 @@ func (PluginRejected) EventType() string       { return EventPluginRejected }
 func (PluginTampered) EventType() string       { return EventPluginTampered }
 func (PluginRolledBack) EventType() string     { return EventPluginRolledBack }
 func (PluginVersionUpdated) EventType() string { return EventPluginVersionUpdate }
+func (PluginPruned) EventType() string         { return EventPluginPruned }
 
 // MirroredVersion is what the node recorded at a version's first sight.
 type MirroredVersion struct {
 	SHA256    string
 	Signature string
+	BlobKey   string
+	Pruned    bool // its file was removed by the retention policy
 }
 
 // Listing is one plugin version as the publisher lists it now.
@@ -102,6 +109,33 @@ func (h *PluginHistory) RecordMirrored(m PluginMirrored) {
 	}
 }
 
+// Prune records the removal of every stored version but the newest keep
+// (never the latest) and returns what was pruned, for the caller to delete
+// the files once the events are saved. keep 0 keeps everything.
+func (h *PluginHistory) Prune(keep int, now time.Time) []PluginPruned {
+	if keep <= 0 {
+		return nil
+	}
+	var stored []string
+	for v, mv := range h.Versions {
+		if !mv.Pruned {
+			stored = append(stored, v)
+		}
+	}
+	slices.SortFunc(stored, func(a, b string) int { return CompareVersions(b, a) })
+	var out []PluginPruned
+	for _, v := range stored[min(keep, len(stored)):] {
+		if v == h.Latest {
+			continue
+		}
+		e := PluginPruned{SourceID: h.Source, Plugin: h.Plugin, Version: v, BlobKey: h.Versions[v].BlobKey,
+			Reason: fmt.Sprintf("only the newest %d versions are kept (PFN_KEEP_VERSIONS)", keep), At: now}
+		h.record(e)
+		out = append(out, e)
+	}
+	return out
+}
+
 // RecordRejected records why a listed version was not mirrored.
 func (h *PluginHistory) RecordRejected(version, reason string, now time.Time) {
 	h.reportOnce(PluginRejected{SourceID: h.Source, Plugin: h.Plugin, Version: version, Reason: reason, At: now})
@@ -139,9 +173,14 @@ func (h *PluginHistory) record(e PluginEvent) {
 func (h *PluginHistory) apply(e PluginEvent) {
 	switch e := e.(type) {
 	case PluginMirrored:
-		h.Versions[e.Version] = MirroredVersion{SHA256: e.SHA256, Signature: e.PublisherSignature}
+		h.Versions[e.Version] = MirroredVersion{SHA256: e.SHA256, Signature: e.PublisherSignature, BlobKey: e.BlobKey}
 		if h.Latest == "" || versionLess(h.Latest, e.Version) {
 			h.Latest = e.Version
+		}
+	case PluginPruned:
+		if v, ok := h.Versions[e.Version]; ok {
+			v.Pruned = true
+			h.Versions[e.Version] = v
 		}
 	default:
 		if key := problemKey(e); key != "" {

@@ -37,6 +37,9 @@ type SourceState struct {
 	PluginCount      int
 	LastFailure      string
 	LastChangeReason string
+	LastHealthUp     bool        // the latest summarised health check was up
+	RecentFailures   []time.Time // failures counted by the failure policy, within its window
+	LastSyncError    string      // why the latest sync failed; empty after a successful one
 }
 
 // Source is the aggregate: its whole history is events. Commands check the
@@ -100,6 +103,21 @@ func LoadSource(history []SourceEvent) (*Source, error) {
 	return s, nil
 }
 
+// ResumeSource continues a source from a snapshot of its state at version
+// and the events after it: the same source LoadSource would build from the
+// whole stream, without reading all of it.
+func ResumeSource(snapshot SourceState, version int64, rest []SourceEvent) (*Source, error) {
+	if snapshot.ID == "" || version < 1 {
+		return nil, fmt.Errorf("source snapshot without an id or version: %w", ErrInvalidInput)
+	}
+	s := &Source{state: snapshot}
+	for _, e := range rest {
+		s.apply(e)
+	}
+	s.version = version + int64(len(rest))
+	return s, nil
+}
+
 // State returns the source as it stands, pending changes included.
 func (s *Source) State() SourceState { return s.state }
 
@@ -151,17 +169,72 @@ func (s *Source) RecordOwnershipProof(ok bool, reason string, now time.Time) err
 	return nil
 }
 
-// RecordHealthCheck records one health check of the publisher.
-func (s *Source) RecordHealthCheck(up bool, responseMS int64, errText string, now time.Time) error {
+// The failure policy: this many failures within the window put a verified
+// source in error; the first success afterwards brings it back.
+const (
+	FailuresForError = 3
+	FailureWindow    = 24 * time.Hour
+)
+
+// ObserveHealth takes one check from the source's health stream: a summary
+// when its figures matter, a failure when it failed, a recovery when it
+// succeeded while the source was in error.
+func (s *Source) ObserveHealth(c HealthChecked) error {
 	if s.state.Status == StatusSuspended {
 		return ErrSourceSuspended
 	}
-	if responseMS < 0 {
-		return fmt.Errorf("negative response time: %w", ErrInvalidInput)
+	if s.state.needsSummary(c) {
+		s.record(SourceHealthSummarized{Checks: c.Checks, UptimeAvg: c.UptimeAvg, ResponseMSAvg: c.ResponseMSAvg, Up: c.Up, At: c.At})
+		s.recomputeTrust("health", c.At)
 	}
-	s.record(SourceHealthChecked{Up: up, ResponseMS: responseMS, Error: errText, At: now})
-	s.recomputeTrust("health check", now)
+	if !c.Up {
+		return s.RecordFailure(FailureHealth, c.Error, c.At)
+	}
+	s.recover("health check succeeded", c.At)
 	return nil
+}
+
+// RecordFailure counts a failed sync, health check or re-verification.
+// While the source is in error, further health failures are left to the
+// health stream (a publisher down for a week would otherwise fill the
+// source's stream); failed syncs are always recorded, so the reason stays
+// visible until a sync succeeds.
+func (s *Source) RecordFailure(kind, reason string, now time.Time) error {
+	switch kind {
+	case FailureHealth, FailureSync, FailureReverify:
+	default:
+		return fmt.Errorf("unknown failure kind %q: %w", kind, ErrInvalidInput)
+	}
+	if reason == "" {
+		return fmt.Errorf("a failure needs a reason: %w", ErrInvalidInput)
+	}
+	switch s.state.Status {
+	case StatusSuspended:
+		return ErrSourceSuspended
+	case StatusVerified:
+	case StatusError:
+		if kind != FailureSync {
+			return nil
+		}
+	default:
+		return nil // pending or failed sources are not scheduled
+	}
+	s.record(SourceFailureRecorded{Kind: kind, Reason: reason, At: now})
+	if s.state.Status == StatusVerified && len(s.state.RecentFailures) >= FailuresForError {
+		s.changeStatus(StatusError, fmt.Sprintf("%d failures within %s; the last: %s: %s",
+			len(s.state.RecentFailures), FailureWindow, kind, reason), now)
+		s.recomputeTrust("entered error", now)
+	}
+	return nil
+}
+
+// recover brings a source in error back to verified after a success.
+func (s *Source) recover(reason string, now time.Time) {
+	if s.state.Status != StatusError {
+		return
+	}
+	s.changeStatus(StatusVerified, "recovered: "+reason, now)
+	s.recomputeTrust("recovered", now)
 }
 
 // SyncSummary is what one sync found, for the source's record and trust.
@@ -195,6 +268,7 @@ func (s *Source) RecordSync(sum SyncSummary, now time.Time) error {
 	if sum.ValidSignatures+sum.InvalidSignatures > 0 {
 		s.recomputeTrust("plugin signature checks", now)
 	}
+	s.recover("sync succeeded", now)
 	return nil
 }
 
@@ -207,7 +281,7 @@ func (s *Source) Suspend(reason string, now time.Time) {
 // CanSync tells whether plugins may be fetched from the source now.
 func (s *Source) CanSync() error {
 	switch s.state.Status {
-	case StatusVerified:
+	case StatusVerified, StatusError: // syncing a source in error is how it recovers
 		return nil
 	case StatusSuspended:
 		return ErrSourceSuspended
@@ -277,6 +351,7 @@ func (s *Source) apply(e SourceEvent) {
 		}
 		in.HealthChecks++
 		st.LastHealthAt = e.At
+		st.LastHealthUp = e.Up
 	case SourceSignatureChecked:
 		if e.Valid {
 			in.ValidSignatures++
@@ -287,6 +362,7 @@ func (s *Source) apply(e SourceEvent) {
 		in.Subscribers = e.Count
 	case SourceSynced:
 		st.LastSyncAt = e.At
+		st.LastSyncError = ""
 		st.PluginCount = e.PluginCount
 		in.ValidSignatures += e.ValidSignatures
 		in.InvalidSignatures += e.InvalidSignatures
@@ -295,5 +371,26 @@ func (s *Source) apply(e SourceEvent) {
 	case SourceStatusChanged:
 		st.Status = e.To
 		st.LastChangeReason = e.Reason
+		in.InError = e.To == StatusError
+		if e.To != StatusError {
+			st.RecentFailures = nil // a recovery (or any other move) starts the count again
+		}
+	case SourceHealthSummarized:
+		in.HealthChecks = e.Checks
+		in.UptimeAvg = e.UptimeAvg
+		in.ResponseMSAvg = e.ResponseMSAvg
+		st.LastHealthAt = e.At
+		st.LastHealthUp = e.Up
+	case SourceFailureRecorded:
+		kept := st.RecentFailures[:0:0]
+		for _, t := range st.RecentFailures {
+			if e.At.Sub(t) < FailureWindow {
+				kept = append(kept, t)
+			}
+		}
+		st.RecentFailures = append(kept, e.At)
+		if e.Kind == FailureSync {
+			st.LastSyncError = e.Reason
+		}
 	}
 }

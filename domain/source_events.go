@@ -116,3 +116,39 @@ func (e SourceTrustAdjusted) OccurredAt() time.Time          { return e.At }
 func (e SourceStatusChanged) OccurredAt() time.Time          { return e.At }
 func (e SourceSignatureChecked) OccurredAt() time.Time       { return e.At }
 func (e SourceSubscriberCountChanged) OccurredAt() time.Time { return e.At }
+
+// Events of the operations issue: health summaries, failures, recoveries.
+const (
+	EventSourceHealthSummarized = "source.health_summarized"
+	EventSourceFailureRecorded  = "source.failure_recorded"
+)
+
+// SourceHealthSummarized copies the health stream's running figures into
+// the source's stream when they matter (domain/health.go says when).
+type SourceHealthSummarized struct {
+	Checks        int       `json:"checks"`
+	UptimeAvg     float64   `json:"uptime_avg"`
+	ResponseMSAvg float64   `json:"response_ms_avg"`
+	Up            bool      `json:"up"` // the latest check
+	At            time.Time `json:"at"`
+}
+
+// Failure kinds.
+const (
+	FailureHealth   = "health"
+	FailureSync     = "sync"
+	FailureReverify = "reverify"
+)
+
+// SourceFailureRecorded is a failed sync, health check or re-verification
+// that counts towards the failure policy.
+type SourceFailureRecorded struct {
+	Kind   string    `json:"kind"`
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+}
+
+func (SourceHealthSummarized) EventType() string       { return EventSourceHealthSummarized }
+func (e SourceHealthSummarized) OccurredAt() time.Time { return e.At }
+func (SourceFailureRecorded) EventType() string        { return EventSourceFailureRecorded }
+func (e SourceFailureRecorded) OccurredAt() time.Time  { return e.At }

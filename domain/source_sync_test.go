@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -56,5 +57,28 @@ func TestEarlySignatureCheckEventsStillCount(t *testing.T) {
 	}
 	if in := r.State().TrustInputs; in.ValidSignatures != 3 || in.InvalidSignatures != 1 {
 		t.Fatalf("inputs %+v", in)
+	}
+}
+
+func TestResumeFromASnapshotEqualsAFullReplay(t *testing.T) {
+	s := verifiedSource(t)
+	run(t, s, domain.LoadHealth(nil, 0), []step{{1, "health-down"}, {2, "sync-failed"}, {3, "health-down"}, {4, "health-up"}, {5, "sync-ok"}})
+	all := s.Changes()
+	for cut := 1; cut < len(all); cut++ {
+		head, err := domain.LoadSource(all[:cut])
+		if err != nil {
+			t.Fatal(err)
+		}
+		resumed, err := domain.ResumeSource(head.State(), int64(cut), all[cut:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		full := replay(t, s)
+		if !reflect.DeepEqual(resumed.State(), full.State()) || resumed.Version() != full.Version() {
+			t.Fatalf("cut at %d: resumed %+v v%d, full %+v v%d", cut, resumed.State(), resumed.Version(), full.State(), full.Version())
+		}
+	}
+	if _, err := domain.ResumeSource(domain.SourceState{}, 3, nil); !errors.Is(err, domain.ErrInvalidInput) {
+		t.Fatalf("empty snapshot: %v", err)
 	}
 }

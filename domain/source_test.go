@@ -67,7 +67,7 @@ func TestSourceLifecycle(t *testing.T) {
 	for name, err := range map[string]error{
 		"sync":   s.CanSync(),
 		"verify": s.RecordOwnershipProof(true, "", t0.Add(4*time.Minute)),
-		"health": s.RecordHealthCheck(true, 10, "", t0.Add(4*time.Minute)),
+		"health": s.ObserveHealth(domain.HealthChecked{Up: true, ResponseMS: 10, Checks: 1, At: t0.Add(4 * time.Minute)}),
 	} {
 		if !errors.Is(err, domain.ErrSourceSuspended) {
 			t.Errorf("%s on a suspended source: %v", name, err)
@@ -82,8 +82,15 @@ func TestSourceLifecycle(t *testing.T) {
 func TestEveryTrustChangeIsAnEvent(t *testing.T) {
 	s := newSource(t)
 	_ = s.RecordOwnershipProof(true, "", t0)
+	h := domain.LoadHealth(nil, 0)
 	for i := range 5 {
-		_ = s.RecordHealthCheck(i != 2, 100+int64(i)*50, "", t0.Add(time.Duration(i+1)*time.Minute))
+		c, err := h.Check(i != 2, 100+int64(i)*50, "refused", t0.Add(time.Duration(i+1)*time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ObserveHealth(c); err != nil {
+			t.Fatal(err)
+		}
 	}
 	var last float64
 	for _, e := range s.Changes() {
@@ -104,7 +111,7 @@ func TestFailedProofNeedsAReasonAndBadInputIsRefused(t *testing.T) {
 	if err := s.RecordOwnershipProof(false, "", t0); err == nil {
 		t.Fatal("failed proof without a reason accepted")
 	}
-	if err := s.RecordHealthCheck(true, -1, "", t0); !errors.Is(err, domain.ErrInvalidInput) {
+	if _, err := domain.LoadHealth(nil, 0).Check(true, -1, "", t0); !errors.Is(err, domain.ErrInvalidInput) {
 		t.Fatalf("negative response time: %v", err)
 	}
 	if err := s.RefreshInfo(domain.PublisherInfo{ProtocolVersion: "1.0.0"}, t0); !errors.Is(err, domain.ErrInvalidInput) {

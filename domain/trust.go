@@ -18,6 +18,7 @@ type TrustInputs struct {
 	ValidSignatures   int
 	InvalidSignatures int
 	Subscribers       int
+	InError           bool // repeated failures (the failure policy)
 }
 
 // TrustScore is a score in [0,1] with the components it was computed from.
@@ -48,6 +49,7 @@ const (
 	ageFullDays      = 90.0   // days since first verification for full age component
 	subscriberScale  = 5.0    // subscribers component is 1-exp(-n/5)
 	neutralComponent = 0.5    // a component without data yet
+	errorPenalty     = 0.5    // the score is halved while the source is in error
 )
 
 // ComputeTrust is deterministic: the same inputs and time give the same
@@ -75,6 +77,9 @@ func ComputeTrust(in TrustInputs, now time.Time) TrustScore {
 	if in.LastProofOK {
 		t.Score = weightVerification*t.Verification + weightUptime*t.Uptime + weightLatency*t.Latency +
 			weightSignatures*t.Signatures + weightAge*t.Age + weightSubscribers*t.Subscribers
+	}
+	if in.InError {
+		t.Score *= errorPenalty
 	}
 	t.Score = round4(clamp01(t.Score))
 	return t.rounded()

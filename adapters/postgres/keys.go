@@ -71,6 +71,9 @@ type KeyProjection struct{}
 
 func (KeyProjection) Name() string { return KeysProjection }
 
+// Tables lists what a rebuild replaces (eventstore.TableOwner).
+func (KeyProjection) Tables() []string { return []string{"api_keys"} }
+
 func (KeyProjection) Reset(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, `TRUNCATE api_keys`)
 	return err

@@ -35,6 +35,8 @@ func decodePluginEvent(e eventstore.Event) (domain.PluginEvent, bool, error) {
 		out, err = decodeAs[domain.PluginRolledBack](e.Payload)
 	case domain.EventPluginVersionUpdate:
 		out, err = decodeAs[domain.PluginVersionUpdated](e.Payload)
+	case domain.EventPluginPruned:
+		out, err = decodeAs[domain.PluginPruned](e.Payload)
 	default:
 		return nil, false, nil
 	}
@@ -167,6 +169,11 @@ type MirrorProjectionHandler struct{}
 
 func (MirrorProjectionHandler) Name() string { return MirrorProjection }
 
+// Tables lists what a rebuild replaces (eventstore.TableOwner).
+func (MirrorProjectionHandler) Tables() []string {
+	return []string{"mirrored_plugins", "plugin_problems"}
+}
+
 func (MirrorProjectionHandler) Reset(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, `TRUNCATE mirrored_plugins, plugin_problems`)
 	return err
@@ -206,6 +213,9 @@ func (MirrorProjectionHandler) Apply(ctx context.Context, tx pgx.Tx, stored even
 		err = problem(e.SourceID, e.Plugin, e.Version, "tampering", e.Detail, e.At)
 	case domain.PluginRolledBack:
 		err = problem(e.SourceID, e.Plugin, e.Listed, "rollback", "listed "+e.Listed+" below mirrored "+e.Latest, e.At)
+	case domain.PluginPruned:
+		_, err = tx.Exec(ctx, `UPDATE mirrored_plugins SET pruned_at = $4, prune_reason = $5
+			WHERE source_id = $1 AND plugin_id = $2 AND version = $3`, string(e.SourceID), e.Plugin, e.Version, e.At, e.Reason)
 	}
 	if err != nil {
 		return fmt.Errorf("project %s: %w", stored.Type, err)

@@ -11,9 +11,14 @@ import (
 	"github.com/pfn-network/pfn/migrations"
 )
 
-// Readiness checks that the database answers and its schema is current.
+// Readiness checks that the database answers, its schema is current and
+// the read models are not far behind the log.
 type Readiness struct {
 	Pool *pgxpool.Pool
+	// Lag, when set, fails readiness for a projection more than MaxLag
+	// events behind (PFN_READY_MAX_LAG).
+	Lag    func(ctx context.Context) (map[string]int64, error)
+	MaxLag int64
 }
 
 // Ready returns nil when the node can serve.
@@ -27,6 +32,18 @@ func (r Readiness) Ready(ctx context.Context) error {
 	}
 	if n > 0 {
 		return fmt.Errorf("%d migrations not applied (run pfn migrate)", n)
+	}
+	if r.Lag == nil {
+		return nil
+	}
+	lags, err := r.Lag(ctx)
+	if err != nil {
+		return err
+	}
+	for name, lag := range lags {
+		if lag > r.MaxLag {
+			return fmt.Errorf("projection %s is %d events behind (more than %d)", name, lag, r.MaxLag)
+		}
 	}
 	return nil
 }

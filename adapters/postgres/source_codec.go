@@ -22,6 +22,8 @@ var sourceEventTypes = map[string]func() domain.SourceEvent{
 	domain.EventSourceSignatureChecked:       func() domain.SourceEvent { return &domain.SourceSignatureChecked{} },
 	domain.EventSourceSubscriberCountChanged: func() domain.SourceEvent { return &domain.SourceSubscriberCountChanged{} },
 	domain.EventSourceSynced:                 func() domain.SourceEvent { return &domain.SourceSynced{} },
+	domain.EventSourceHealthSummarized:       func() domain.SourceEvent { return &domain.SourceHealthSummarized{} },
+	domain.EventSourceFailureRecorded:        func() domain.SourceEvent { return &domain.SourceFailureRecorded{} },
 }
 
 func encodeSourceEvents(events []domain.SourceEvent) ([]eventstore.NewEvent, error) {
@@ -50,6 +52,23 @@ func decodeSourceEvent(e eventstore.Event) (domain.SourceEvent, bool, error) {
 	return deref(ptr), true, nil
 }
 
+// decodeSourceHistory decodes a source's stream; every event in it must be
+// a source event.
+func decodeSourceHistory(id domain.SourceID, stored []eventstore.Event) ([]domain.SourceEvent, error) {
+	history := make([]domain.SourceEvent, 0, len(stored))
+	for _, e := range stored {
+		de, ok, err := decodeSourceEvent(e)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("source %s: unknown event type %q in its stream", id, e.Type)
+		}
+		history = append(history, de)
+	}
+	return history, nil
+}
+
 // deref turns the pointer the decoder filled into the value type the
 // aggregate switches on.
 func deref(e domain.SourceEvent) domain.SourceEvent {
@@ -73,6 +92,10 @@ func deref(e domain.SourceEvent) domain.SourceEvent {
 	case *domain.SourceSubscriberCountChanged:
 		return *v
 	case *domain.SourceSynced:
+		return *v
+	case *domain.SourceHealthSummarized:
+		return *v
+	case *domain.SourceFailureRecorded:
 		return *v
 	}
 	return e

@@ -19,6 +19,9 @@ type SourceProjection struct{}
 
 func (SourceProjection) Name() string { return SourcesProjection }
 
+// Tables lists what a rebuild replaces (eventstore.TableOwner).
+func (SourceProjection) Tables() []string { return []string{"sources"} }
+
 func (SourceProjection) Reset(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, `TRUNCATE sources`)
 	return err
@@ -76,7 +79,24 @@ func (SourceProjection) Apply(ctx context.Context, tx pgx.Tx, stored eventstore.
 		return exec(`UPDATE sources SET updated_at = $2, subscriber_count = $3 WHERE id = $1`, e.Count)
 	case domain.SourceSynced:
 		return exec(`UPDATE sources SET updated_at = $2, last_sync = extract(epoch FROM $2::timestamptz)::bigint,
-			plugin_count = $3 WHERE id = $1`, e.PluginCount)
+			plugin_count = $3, last_sync_error = '' WHERE id = $1`, e.PluginCount)
+	case domain.SourceHealthSummarized:
+		return exec(`UPDATE sources SET updated_at = $2, health_checks = $3, avg_response_ms = $4, uptime = $5,
+			last_health_at = $2 WHERE id = $1`, e.Checks, nullIfZero(e.ResponseMSAvg), e.UptimeAvg)
+	case domain.SourceFailureRecorded:
+		if e.Kind != domain.FailureSync {
+			return exec(`UPDATE sources SET updated_at = $2, last_failure = $3 WHERE id = $1`, e.Kind+": "+e.Reason)
+		}
+		return exec(`UPDATE sources SET updated_at = $2, last_failure = $3, last_sync_error = $4 WHERE id = $1`,
+			e.Kind+": "+e.Reason, e.Reason)
 	}
 	return nil
+}
+
+// nullIfZero: a response average of 0 means no successful check yet.
+func nullIfZero(v float64) *float64 {
+	if v == 0 {
+		return nil
+	}
+	return &v
 }

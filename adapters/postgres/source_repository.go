@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/pfn-network/pfn/domain"
 	"github.com/pfn-network/pfn/eventstore"
 )
@@ -19,28 +21,40 @@ type Waiter interface {
 type SourceRepository struct {
 	Store  *eventstore.Store
 	Waiter Waiter
+	// Pool, when set, keeps snapshots of long streams (source_snapshot.go).
+	Pool *pgxpool.Pool
 }
 
 func (r SourceRepository) Load(ctx context.Context, id domain.SourceID) (*domain.Source, error) {
-	stored, err := r.Store.Load(ctx, sourceStream(id))
+	snap, at, err := r.loadSnapshot(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if len(stored) == 0 {
+	stored, err := r.Store.LoadFrom(ctx, sourceStream(id), at)
+	if err != nil {
+		return nil, err
+	}
+	if len(stored) == 0 && at == 0 {
 		return nil, fmt.Errorf("source %s: %w", id, domain.ErrNotFound)
 	}
-	history := make([]domain.SourceEvent, 0, len(stored))
-	for _, e := range stored {
-		de, ok, err := decodeSourceEvent(e)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return nil, fmt.Errorf("source %s: unknown event type %q in its stream", id, e.Type)
-		}
-		history = append(history, de)
+	history, err := decodeSourceHistory(id, stored)
+	if err != nil {
+		return nil, err
 	}
-	return domain.LoadSource(history)
+	var s *domain.Source
+	if at > 0 {
+		s, err = domain.ResumeSource(snap, at, history)
+	} else {
+		s, err = domain.LoadSource(history)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if r.Pool != nil && len(history) >= snapshotEvery {
+		// A failed snapshot only costs the next load time.
+		_ = r.saveSnapshot(ctx, s.State(), s.Version())
+	}
+	return s, nil
 }
 
 func (r SourceRepository) Save(ctx context.Context, s *domain.Source) error {

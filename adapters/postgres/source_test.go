@@ -82,8 +82,11 @@ func TestSourceRepositoryAndProjection(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = loaded.RecordOwnershipProof(true, "", now.Add(2*time.Second))
-	_ = loaded.RecordHealthCheck(true, 120, "", now.Add(3*time.Second))
-	_ = loaded.RecordHealthCheck(true, 220, "", now.Add(4*time.Second))
+	health := domain.LoadHealth(nil, 0)
+	for i, ms := range []int64{120, 220} {
+		c, _ := health.Check(true, ms, "", now.Add(time.Duration(3+i)*time.Second))
+		_ = loaded.ObserveHealth(c)
+	}
 	if err := repo.Save(ctx, loaded); err != nil {
 		t.Fatal(err)
 	}
@@ -100,11 +103,12 @@ func TestSourceRepositoryAndProjection(t *testing.T) {
 	}
 
 	stale, _ := repo.Load(ctx, "author@127.0.0.1:9001")
-	_ = loaded.RecordHealthCheck(false, 0, "timeout", now.Add(5*time.Second))
+	down, _ := health.Check(false, 0, "timeout", now.Add(5*time.Second))
+	_ = loaded.ObserveHealth(down)
 	if err := repo.Save(ctx, loaded); err != nil {
 		t.Fatal(err)
 	}
-	_ = stale.RecordHealthCheck(true, 1, "", now.Add(5*time.Second))
+	_ = stale.RecordFailure(domain.FailureSync, "refused", now.Add(5*time.Second))
 	if err := repo.Save(ctx, stale); !errors.Is(err, domain.ErrConflict) {
 		t.Fatalf("save of a stale aggregate: %v, want ErrConflict", err)
 	}

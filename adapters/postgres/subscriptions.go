@@ -102,6 +102,9 @@ type SubscriptionProjection struct{}
 
 func (SubscriptionProjection) Name() string { return SubscriptionsProjection }
 
+// Tables lists what a rebuild replaces (eventstore.TableOwner).
+func (SubscriptionProjection) Tables() []string { return []string{"subscriptions"} }
+
 func (SubscriptionProjection) Reset(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, `TRUNCATE subscriptions`)
 	return err

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"strconv"
 )
 
 // maxAdminBody caps POST /_admin/catalog, which carries file contents.
@@ -84,6 +85,27 @@ func (p *Publisher) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			down := r.URL.Path == "/_admin/down"
 			p.SetDown(down)
 			writeJSON(w, http.StatusOK, map[string]bool{"down": down})
+		}
+	case "/_admin/stats":
+		if allowMethods(w, r, http.MethodGet) {
+			p.mu.Lock()
+			at := make([]int64, len(p.authorDataAt))
+			for i, t := range p.authorDataAt {
+				at[i] = t.UnixMilli()
+			}
+			p.mu.Unlock()
+			writeJSON(w, http.StatusOK, map[string][]int64{"author_data_requests": at})
+		}
+	case "/_admin/slow":
+		// POST /_admin/slow?ms=N holds every file download back N ms.
+		if allowMethods(w, r, http.MethodPost) {
+			ms, err := strconv.ParseInt(r.URL.Query().Get("ms"), 10, 64)
+			if err != nil || ms < 0 {
+				writeError(w, http.StatusBadRequest, "ms: want a number of milliseconds")
+				return
+			}
+			p.assetDelay.Store(ms)
+			writeJSON(w, http.StatusOK, map[string]int64{"asset_delay_ms": ms})
 		}
 	default:
 		writeError(w, http.StatusNotFound, "not found")

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -46,6 +47,11 @@ type Publisher struct {
 	assetPrefix []string
 	catalog     atomic.Pointer[catalog]
 	down        atomic.Bool
+	// Test hooks (-admin): when /author-data was asked for, and how long
+	// each file download is held back.
+	mu           sync.Mutex
+	authorDataAt []time.Time
+	assetDelay   atomic.Int64 // milliseconds
 }
 
 // catalog is an immutable snapshot; replacing the catalog swaps the pointer.
@@ -143,9 +149,19 @@ func (p *Publisher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case "/author-data":
 		if allowMethods(w, r, http.MethodGet, http.MethodHead) {
+			p.mu.Lock()
+			p.authorDataAt = append(p.authorDataAt, time.Now())
+			p.mu.Unlock()
 			p.authorData(w, r)
 		}
 	default:
+		if ms := p.assetDelay.Load(); ms > 0 {
+			select {
+			case <-time.After(time.Duration(ms) * time.Millisecond):
+			case <-r.Context().Done():
+				return
+			}
+		}
 		p.serveAsset(w, r)
 	}
 }

@@ -9,6 +9,9 @@ import (
 	"time"
 )
 
+var defaultOps = OpsConfig{Scheduler: true, HealthInterval: 5 * time.Minute, SyncInterval: 15 * time.Minute,
+	ReverifyInterval: 24 * time.Hour, RetryBase: time.Hour, JobLease: 2 * time.Minute, ReadyMaxLag: 10000}
+
 func TestLoadConfig(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -20,24 +23,28 @@ func TestLoadConfig(t *testing.T) {
 		{
 			name: "defaults",
 			want: Config{DatabaseURL: defaultDatabaseURL, Listen: ":8080", LogLevel: slog.LevelInfo, LogFormat: "json", ShutdownTimeout: 15 * time.Second,
-				BlobStore: "file://./data/blobs", NodeKeyFile: "./data/node.key", MaxPluginBytes: 100 << 20, PublicCatalog: true},
+				BlobStore: "file://./data/blobs", NodeKeyFile: "./data/node.key", MaxPluginBytes: 100 << 20, PublicCatalog: true, Ops: defaultOps},
 		},
 		{
 			name: "environment",
 			env: map[string]string{"PFN_DATABASE_URL": "postgres://u@db/x", "PFN_LISTEN": "127.0.0.1:9000",
 				"PFN_LOG_LEVEL": "debug", "PFN_LOG_FORMAT": "TEXT", "PFN_SHUTDOWN_TIMEOUT": "3s",
 				"PFN_MASTER_KEY": "0123456789abcdefg", "PFN_ALLOW_PRIVATE_NETWORKS": "true", "PFN_BLOB_STORE": "s3://b?region=x",
-				"PFN_NODE_KEY_FILE": "/k", "PFN_MAX_PLUGIN_BYTES": "1000", "PFN_PUBLIC_CATALOG": "false"},
+				"PFN_NODE_KEY_FILE": "/k", "PFN_MAX_PLUGIN_BYTES": "1000", "PFN_PUBLIC_CATALOG": "false",
+				"PFN_SCHEDULER": "false", "PFN_HEALTH_INTERVAL": "2s", "PFN_SYNC_INTERVAL": "3s", "PFN_REVERIFY_INTERVAL": "1h",
+				"PFN_RETRY_BASE": "1s", "PFN_JOB_LEASE": "5s", "PFN_READY_MAX_LAG": "50", "PFN_KEEP_VERSIONS": "3"},
 			want: Config{DatabaseURL: "postgres://u@db/x", Listen: "127.0.0.1:9000", LogLevel: slog.LevelDebug, LogFormat: "text", ShutdownTimeout: 3 * time.Second,
 				MasterKey: "0123456789abcdefg", AllowPrivateNetworks: true, BlobStore: "s3://b?region=x", NodeKeyFile: "/k",
-				MaxPluginBytes: 1000, PublicCatalog: false},
+				MaxPluginBytes: 1000, PublicCatalog: false,
+				Ops: OpsConfig{HealthInterval: 2 * time.Second, SyncInterval: 3 * time.Second, ReverifyInterval: time.Hour,
+					RetryBase: time.Second, JobLease: 5 * time.Second, ReadyMaxLag: 50, KeepVersions: 3}},
 		},
 		{
 			name: "flags override the environment",
 			env:  map[string]string{"PFN_LISTEN": "127.0.0.1:9000", "PFN_LOG_LEVEL": "debug"},
 			args: []string{"-listen", ":7000", "-log-level", "warn"},
 			want: Config{DatabaseURL: defaultDatabaseURL, Listen: ":7000", LogLevel: slog.LevelWarn, LogFormat: "json", ShutdownTimeout: 15 * time.Second,
-				BlobStore: "file://./data/blobs", NodeKeyFile: "./data/node.key", MaxPluginBytes: 100 << 20, PublicCatalog: true},
+				BlobStore: "file://./data/blobs", NodeKeyFile: "./data/node.key", MaxPluginBytes: 100 << 20, PublicCatalog: true, Ops: defaultOps},
 		},
 		{name: "bad level", env: map[string]string{"PFN_LOG_LEVEL": "loud"}, wantErr: `PFN_LOG_LEVEL "loud"`},
 		{name: "bad format", env: map[string]string{"PFN_LOG_FORMAT": "xml"}, wantErr: `PFN_LOG_FORMAT "xml"`},
@@ -45,6 +52,9 @@ func TestLoadConfig(t *testing.T) {
 		{name: "short master key", env: map[string]string{"PFN_MASTER_KEY": "short"}, wantErr: "PFN_MASTER_KEY is shorter"},
 		{name: "bad max bytes", env: map[string]string{"PFN_MAX_PLUGIN_BYTES": "lots"}, wantErr: `PFN_MAX_PLUGIN_BYTES "lots"`},
 		{name: "bad bool", env: map[string]string{"PFN_PUBLIC_CATALOG": "yes"}, wantErr: `PFN_PUBLIC_CATALOG "yes"`},
+		{name: "bad interval", env: map[string]string{"PFN_SYNC_INTERVAL": "0s"}, wantErr: `PFN_SYNC_INTERVAL "0s"`},
+		{name: "bad keep", env: map[string]string{"PFN_KEEP_VERSIONS": "-2"}, wantErr: `PFN_KEEP_VERSIONS "-2"`},
+		{name: "bad scheduler", env: map[string]string{"PFN_SCHEDULER": "on"}, wantErr: `PFN_SCHEDULER "on"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

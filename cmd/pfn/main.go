@@ -24,6 +24,10 @@ Usage:
   pfn admin create-key [-role admin|consumer] [-description TEXT]
                 create an API key directly in the database and print it
                 (bootstraps the first admin key)
+  pfn events list|export|state|restamp
+                the event log: list or export it (filters as GET
+                /federation/events), rebuild a source as of a time,
+                restamp it after a move to another cluster ("pfn events" for more)
   pfn version   print the version
 
 Configuration comes from the environment (PFN_*); every command accepts
@@ -58,6 +62,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
+	case "events":
+		return eventsCommand(ctx, getenv, fs, args, stdout, stderr)
 	case "serve", "migrate", "admin":
 	default:
 		fmt.Fprint(stderr, usage)

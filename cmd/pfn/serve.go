@@ -33,6 +33,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 	// The projections outlive ctx: they stop after the last request drained.
 	stopProjections := n.runProjections(context.WithoutCancel(ctx))
+	stopScheduler := n.runScheduler(ctx)
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -46,6 +47,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		err = srv.Shutdown(shutdownCtx)
 		cancel()
 	}
+	stopScheduler()
 	stopProjections()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil

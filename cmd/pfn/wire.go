@@ -5,12 +5,14 @@ import (
 	"crypto/rand"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
 
 	"github.com/pfn-network/pfn/adapters/blob"
+	"github.com/pfn-network/pfn/adapters/metrics"
 	"github.com/pfn-network/pfn/adapters/nodekey"
 	"github.com/pfn-network/pfn/adapters/postgres"
 	"github.com/pfn-network/pfn/adapters/publisher"
@@ -25,16 +27,31 @@ const readYourWritesTimeout = 10 * time.Second
 
 // node is the wired application.
 type node struct {
-	runner *eventstore.Runner
-	app    *httpapi.App
+	runner    *eventstore.Runner
+	app       *httpapi.App
+	metrics   *metrics.Registry
+	readiness postgres.Readiness
+	scheduler *app.Scheduler // nil when PFN_SCHEDULER=false
+}
+
+// projections are the read models the node keeps, in one place for the
+// runner, the lag metric and readiness.
+func projections() []eventstore.Projection {
+	return []eventstore.Projection{postgres.SourceProjection{}, postgres.KeyProjection{}, postgres.SubscriptionProjection{},
+		postgres.MirrorProjectionHandler{}, postgres.ActivityProjection{}}
 }
 
 func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*node, error) {
-	runner, err := eventstore.NewRunner(pool, log, eventstore.RunnerConfig{PollInterval: 200 * time.Millisecond},
-		postgres.SourceProjection{}, postgres.KeyProjection{}, postgres.SubscriptionProjection{}, postgres.MirrorProjectionHandler{})
+	runner, err := eventstore.NewRunner(pool, log, eventstore.RunnerConfig{PollInterval: 200 * time.Millisecond}, projections()...)
 	if err != nil {
 		return nil, err
 	}
+	var names []string
+	for _, p := range projections() {
+		names = append(names, p.Name())
+	}
+	lag := postgres.Lag{Pool: pool, Projections: names}
+	reg := metrics.New(lag.Lag)
 	blobs, err := blob.Open(ctx, cfg.BlobStore)
 	if err != nil {
 		return nil, fmt.Errorf("PFN_BLOB_STORE: %w", err)
@@ -45,7 +62,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 	}
 	store := eventstore.New(pool)
 	waiter := boundedWaiter{runner}
-	sources := postgres.SourceRepository{Store: store, Waiter: waiter}
+	sources := postgres.SourceRepository{Store: store, Waiter: waiter, Pool: pool}
 	reader := postgres.SourceReader{Pool: pool}
 	keys := postgres.KeyStore{Pool: pool, Store: store, Waiter: waiter}
 	client := publisher.New(publisher.Config{AllowPrivateNetworks: cfg.AllowPrivateNetworks})
@@ -58,35 +75,50 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 	sync := app.SyncSource{Sources: sources, Subscriptions: subReader, Catalog: catalogPort{client},
 		Histories: postgres.PluginHistories{Pool: pool, Store: store, Waiter: waiter}, Blobs: blobPort{blobs},
 		Signer: signerPort{signer}, Locker: postgres.SyncLock{Pool: pool}, MaxBytes: cfg.MaxPluginBytes,
-		Parallelism: 4, Now: now}
+		Parallelism: 4, KeepVersions: cfg.Ops.KeepVersions, Metrics: reg, Now: now}
 	find := app.FindPlugin{Plugins: plugins}
-	return &node{runner: runner, app: &httpapi.App{
-		Authenticate:    app.Authenticate{Keys: keys, MasterKey: cfg.MasterKey},
-		CreateKey:       app.CreateKey{Keys: keys, Random: rand.Reader, Now: now},
-		RevokeKey:       app.RevokeKey{Keys: keys, Now: now},
-		AddSource:       app.AddSource{Sources: sources, Verify: verify, Now: now},
-		VerifySource:    verify,
-		UpdateSource:    app.UpdateSource{Sources: sources, Publisher: pub, Now: now},
-		ListSources:     app.ListSources{Sources: reader},
-		GetSourceStatus: app.GetSourceStatus{Sources: reader},
-		SourceReader:    reader,
-		Subscribe:       app.Subscribe{Sources: sources, Subscriptions: subs, Reader: subReader, Sync: sync, Now: now},
-		Unsubscribe:     app.Unsubscribe{Sources: sources, Subscriptions: subs, Reader: subReader, Now: now},
-		Subscriptions:   app.ListSubscriptions{Reader: subReader},
-		SyncNow:         app.SyncNow{Sync: sync},
-		ListPlugins:     app.ListPlugins{Plugins: plugins},
-		FindPlugin:      find,
-		VerifyMirrored:  app.VerifyMirrored{Find: find, Sources: reader, Blobs: blobPort{blobs}, Verifier: signerPort{signer}},
-		Blobs:           blobPort{blobs},
-		PublicCatalog:   cfg.PublicCatalog,
-		NodeInfo: httpapi.NodeInfo{Version: "1.0.0", Features: []string{"plugin-distribution", "signature-verification", "federation-signature"},
-			Node: "pfn " + version, PublicKey: signer.PublicKeyPEM(), KeyID: signer.KeyID()},
-	}}, nil
+	var scheduler *app.Scheduler
+	if cfg.Ops.Scheduler {
+		scheduler = &app.Scheduler{Jobs: postgres.Jobs{Pool: pool},
+			Health: app.CheckHealth{Sources: sources, Health: postgres.HealthRepository{Store: store}, Publisher: pub, Metrics: reg, Now: now},
+			Sync:   sync, Verify: verify,
+			Schedule: app.Schedule{HealthInterval: cfg.Ops.HealthInterval, SyncInterval: cfg.Ops.SyncInterval,
+				ReverifyInterval: cfg.Ops.ReverifyInterval, RetryBase: cfg.Ops.RetryBase, MaxRetries: 5},
+			Owner: schedulerOwner(), Lease: cfg.Ops.JobLease, Tick: schedulerTick(cfg.Ops), PlanEach: 10 * schedulerTick(cfg.Ops),
+			Workers: 4, Log: log}
+	}
+	return &node{runner: runner, metrics: reg, scheduler: scheduler,
+		readiness: postgres.Readiness{Pool: pool, Lag: lag.Lag, MaxLag: cfg.Ops.ReadyMaxLag}, app: &httpapi.App{
+			Authenticate:    app.Authenticate{Keys: keys, MasterKey: cfg.MasterKey},
+			CreateKey:       app.CreateKey{Keys: keys, Random: rand.Reader, Now: now},
+			RevokeKey:       app.RevokeKey{Keys: keys, Now: now},
+			AddSource:       app.AddSource{Sources: sources, Verify: verify, Now: now},
+			VerifySource:    verify,
+			UpdateSource:    app.UpdateSource{Sources: sources, Publisher: pub, Now: now},
+			ListSources:     app.ListSources{Sources: reader},
+			GetSourceStatus: app.GetSourceStatus{Sources: reader},
+			SourceStatusAt:  app.GetSourceStatusAt{History: postgres.SourceHistory{Store: store}},
+			ListEvents:      app.ListEvents{Log: postgres.EventLog{Store: store}},
+			Log:             log,
+			SourceReader:    reader,
+			Subscribe:       app.Subscribe{Sources: sources, Subscriptions: subs, Reader: subReader, Sync: sync, Now: now},
+			Unsubscribe:     app.Unsubscribe{Sources: sources, Subscriptions: subs, Reader: subReader, Now: now},
+			Subscriptions:   app.ListSubscriptions{Reader: subReader},
+			SyncNow:         app.SyncNow{Sync: sync},
+			ListActivity:    app.ListActivity{Reader: postgres.ActivityReader{Pool: pool}},
+			ListPlugins:     app.ListPlugins{Plugins: plugins},
+			FindPlugin:      find,
+			VerifyMirrored:  app.VerifyMirrored{Find: find, Sources: reader, Blobs: blobPort{blobs}, Verifier: signerPort{signer}},
+			Blobs:           blobPort{blobs},
+			PublicCatalog:   cfg.PublicCatalog,
+			NodeInfo: httpapi.NodeInfo{Version: "1.0.0", Features: []string{"plugin-distribution", "signature-verification", "federation-signature"},
+				Node: "pfn " + version, PublicKey: signer.PublicKeyPEM(), KeyID: signer.KeyID()},
+		}}, nil
 }
 
 // api builds the HTTP handler.
 func (n *node) api(log *slog.Logger, pool *pgxpool.Pool) *echo.Echo {
-	return httpapi.New(httpapi.Deps{Log: log, Readiness: postgres.Readiness{Pool: pool}, App: n.app})
+	return httpapi.New(httpapi.Deps{Log: log, Readiness: n.readiness, App: n.app, Metrics: n.metrics})
 }
 
 type boundedWaiter struct{ r *eventstore.Runner }
@@ -100,14 +132,45 @@ func (w boundedWaiter) WaitFor(ctx context.Context, projection string, pos event
 // runProjections keeps the read models current in the background until the
 // returned stop is called (stop waits for the consumers to finish).
 func (n *node) runProjections(ctx context.Context) (stop func()) {
+	return background(ctx, n.runner.Run)
+}
+
+// background runs fn until the returned stop is called; stop waits for fn
+// to return.
+func background(ctx context.Context, fn func(context.Context)) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		n.runner.Run(ctx)
+		fn(ctx)
 	}()
 	return func() {
 		cancel()
 		<-done
 	}
+}
+
+// schedulerOwner names this process in job leases: host and pid, so that
+// an operator reading the jobs table can tell nodes apart.
+func schedulerOwner() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d", host, os.Getpid())
+}
+
+// schedulerTick is how often the scheduler looks for due jobs: every
+// second, or more often when an interval is shorter (tests run on seconds).
+func schedulerTick(o OpsConfig) time.Duration {
+	tick := time.Second
+	for _, d := range []time.Duration{o.HealthInterval, o.SyncInterval, o.ReverifyInterval, o.RetryBase, o.JobLease / 3} {
+		tick = min(tick, max(d/4, 50*time.Millisecond))
+	}
+	return tick
+}
+
+// runScheduler runs scheduled work until the returned stop is called.
+func (n *node) runScheduler(ctx context.Context) (stop func()) {
+	if n.scheduler == nil {
+		return func() {}
+	}
+	return background(ctx, n.scheduler.Run)
 }

@@ -33,7 +33,7 @@ func presentedKey(c echo.Context) string {
 
 // requireKey admits requests with a valid key, records who it is for the
 // handlers and for the metadata of every event the request appends.
-func requireKey(auth Authenticator) echo.MiddlewareFunc {
+func requireKey(auth Authenticator, obs Observer) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			p, err := auth.Handle(c.Request().Context(), presentedKey(c))
@@ -41,6 +41,7 @@ func requireKey(auth Authenticator) echo.MiddlewareFunc {
 				return err
 			}
 			c.Set(principalKey, p)
+			obs.KeyUsed(p.KeyID)
 			req := c.Request()
 			ctx := eventstore.WithMetadata(req.Context(), eventstore.Metadata{
 				Actor:     p.KeyID,

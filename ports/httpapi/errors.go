@@ -25,6 +25,8 @@ func statusOf(err error) int {
 		return http.StatusBadRequest
 	case errors.Is(err, domain.ErrNotFound):
 		return http.StatusNotFound
+	case errors.Is(err, domain.ErrGone):
+		return http.StatusGone
 	case errors.Is(err, domain.ErrConflict):
 		return http.StatusConflict
 	case errors.Is(err, domain.ErrUnauthenticated):

@@ -13,6 +13,7 @@ import (
 	ratelimit "golang.org/x/time/rate"
 
 	"github.com/pfn-network/pfn/app"
+	"github.com/pfn-network/pfn/ports/webui"
 )
 
 // Deps are what the API needs from the rest of the node. A nil App serves
@@ -21,6 +22,8 @@ type Deps struct {
 	Log       *slog.Logger
 	Readiness ReadinessChecker
 	App       *App
+	// Metrics, when set, counts requests and key use and serves /metrics.
+	Metrics Observer
 }
 
 // App holds the use cases the API exposes.
@@ -38,6 +41,7 @@ type App struct {
 	Unsubscribe     app.Unsubscribe
 	Subscriptions   app.ListSubscriptions
 	SyncNow         app.SyncNow
+	ListActivity    app.ListActivity
 	ListPlugins     app.ListPlugins
 	FindPlugin      app.FindPlugin
 	VerifyMirrored  app.VerifyMirrored
@@ -49,6 +53,12 @@ type App struct {
 	// KeyCreationRate limits key creation per client address (per second;
 	// default 1, with a burst of 10).
 	KeyCreationRate float64
+	// ListEvents and SourceStatusAt are the audit: the log filtered and
+	// exported, and a source as of a moment (source-status?at=).
+	ListEvents     app.ListEvents
+	SourceStatusAt app.GetSourceStatusAt
+	// Log reports failures after a response has started (a cut-off export).
+	Log *slog.Logger
 }
 
 // New returns the API's handler.
@@ -59,19 +69,27 @@ func New(d Deps) *echo.Echo {
 	e.HTTPErrorHandler = errorHandler(d.Log)
 	e.Use(middleware.Recover())
 	e.Use(middleware.RequestID())
-	e.Use(requestLog(d.Log))
+	obs := d.Metrics
+	if obs == nil {
+		obs = noObserver{}
+	}
+	e.Use(requestLog(d.Log, obs))
 	e.Use(middleware.BodyLimit(strconv.Itoa(maxBody)))
 
 	e.GET("/healthz", healthz)
 	e.GET("/readyz", readyz(d.Readiness))
+	if d.Metrics != nil {
+		e.GET("/metrics", echo.WrapHandler(d.Metrics.Handler()))
+	}
+	webui.Register(e)
 	if d.App != nil {
-		routeFederation(e, d.App)
+		routeFederation(e, d.App, obs)
 	}
 	return e
 }
 
-func routeFederation(e *echo.Echo, a *App) {
-	auth := requireKey(a.Authenticate)
+func routeFederation(e *echo.Echo, a *App, obs Observer) {
+	auth := requireKey(a.Authenticate, obs)
 	rate := a.KeyCreationRate
 	if rate <= 0 {
 		rate = 1
@@ -95,8 +113,10 @@ func routeFederation(e *echo.Echo, a *App) {
 	f.GET("/sources", listSources(a.ListSources), auth, requireAdmin)
 	f.POST("/verify-source", verifySource(a.VerifySource, a.SourceReader), auth, requireAdmin)
 	f.POST("/update-source", updateSource(a.UpdateSource, a.SourceReader), auth, requireAdmin)
-	f.GET("/source-status", sourceStatus(a.GetSourceStatus), auth, requireAdmin)
+	f.GET("/source-status", sourceStatus(a.GetSourceStatus, a.SourceStatusAt), auth, requireAdmin)
+	f.GET("/events", listEvents(a.ListEvents, a.Log), auth, requireAdmin)
 	f.POST("/sync-source", syncSource(a.SyncNow), auth, requireAdmin)
+	f.GET("/activity", listActivity(a.ListActivity), auth, requireAdmin)
 	f.POST("/subscribe", subscribe(a.Subscribe), auth)
 	f.POST("/unsubscribe", unsubscribe(a.Unsubscribe), auth)
 	f.GET("/subscriptions", listSubscriptions(a.Subscriptions), auth)
@@ -114,7 +134,7 @@ func routeFederation(e *echo.Echo, a *App) {
 
 // requestLog writes one line per request. It logs the route pattern, not the
 // raw URL, so that query strings never reach the log.
-func requestLog(log *slog.Logger) echo.MiddlewareFunc {
+func requestLog(log *slog.Logger, obs Observer) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
@@ -127,6 +147,11 @@ func requestLog(log *slog.Logger) echo.MiddlewareFunc {
 			if c.Path() == "/healthz" || c.Path() == "/readyz" {
 				level = slog.LevelDebug
 			}
+			route := c.Path()
+			if route == "" {
+				route = "unmatched" // never the raw path: unbounded label values
+			}
+			obs.Request(route, c.Request().Method, status, time.Since(start))
 			log.Log(c.Request().Context(), level, "http request",
 				"method", c.Request().Method,
 				"route", c.Path(),

@@ -110,7 +110,7 @@ func listSources(h app.ListSources) echo.HandlerFunc {
 	}
 }
 
-func sourceStatus(h app.GetSourceStatus) echo.HandlerFunc {
+func sourceStatus(h app.GetSourceStatus, atH app.GetSourceStatusAt) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		raw := c.QueryParam("sourceId")
 		if err := required("sourceId", raw); err != nil {
@@ -119,6 +119,9 @@ func sourceStatus(h app.GetSourceStatus) echo.HandlerFunc {
 		id, err := domain.ParseSourceID(raw)
 		if err != nil {
 			return err
+		}
+		if c.QueryParam("at") != "" {
+			return sourceStatusAt(c, atH, id)
 		}
 		view, err := h.Handle(c.Request().Context(), principal(c), id)
 		if err != nil {

@@ -1,0 +1,129 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Scheduler runs health checks, syncs and re-verifications when they are
+// due, claiming each job through the shared JobQueue so that several nodes
+// on one database never run the same job at once.
+type Scheduler struct {
+	Jobs     JobQueue
+	Health   CheckHealth
+	Sync     SyncSource
+	Verify   VerifySource
+	Schedule Schedule
+	Owner    string        // this process, as it appears in leases
+	Lease    time.Duration // how long a claim holds without renewal
+	Tick     time.Duration // how often to look for due jobs
+	PlanEach time.Duration // how often to add and drop jobs as sources change
+	Workers  int           // jobs at once
+	Log      *slog.Logger
+}
+
+// Run works until ctx ends, then waits for the jobs in flight to stop and
+// frees their leases.
+func (s Scheduler) Run(ctx context.Context) {
+	workers := max(s.Workers, 1)
+	slots := make(chan struct{}, workers)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	tick := time.NewTicker(s.Tick)
+	defer tick.Stop()
+	var planned time.Time
+	for {
+		if time.Since(planned) >= s.PlanEach {
+			if err := s.Jobs.Plan(ctx, s.Schedule.first()); err != nil && ctx.Err() == nil {
+				s.Log.Error("scheduler: planning jobs failed", "err", err)
+			}
+			planned = time.Now()
+		}
+		if free := workers - len(slots); free > 0 && ctx.Err() == nil {
+			jobs, err := s.Jobs.Claim(ctx, s.Owner, s.Lease, free)
+			if err != nil && ctx.Err() == nil {
+				s.Log.Error("scheduler: claiming jobs failed", "err", err)
+			}
+			for _, j := range jobs {
+				slots <- struct{}{}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					defer func() { <-slots }()
+					s.runJob(ctx, j)
+				}()
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// runJob runs one claimed job, renewing its lease while it runs. A job
+// whose lease was lost (this process stalled past it and another took the
+// job) is cancelled.
+func (s Scheduler) runJob(ctx context.Context, j Job) {
+	jobCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		t := time.NewTicker(s.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-jobCtx.Done():
+				return
+			case <-t.C:
+				if err := s.Jobs.Extend(jobCtx, j, s.Owner, s.Lease); err != nil && jobCtx.Err() == nil {
+					s.Log.Warn("scheduler: lost the lease; stopping the job", "kind", j.Kind, "source", j.Source, "err", err)
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	start := time.Now()
+	err := s.do(jobCtx, j)
+	cancel()
+	<-renewed
+	// The bookkeeping outlives a shutdown's cancellation, briefly.
+	done, stop := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer stop()
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		if rerr := s.Jobs.Release(done, j, s.Owner); rerr != nil {
+			s.Log.Warn("scheduler: could not free a job", "kind", j.Kind, "source", j.Source, "err", rerr)
+		}
+		return
+	}
+	next, attempts := s.Schedule.next(j.Kind, err != nil, j.Attempts)
+	lastError := ""
+	if err != nil {
+		lastError = err.Error()
+		s.Log.Warn("scheduled job failed", "kind", j.Kind, "source", j.Source, "attempts", attempts, "next_in", next.String(), "err", err)
+	} else {
+		s.Log.Debug("scheduled job done", "kind", j.Kind, "source", j.Source, "took", time.Since(start).String())
+	}
+	if ferr := s.Jobs.Finish(done, j, s.Owner, next, attempts, lastError); ferr != nil {
+		s.Log.Error("scheduler: could not record a job's run", "kind", j.Kind, "source", j.Source, "err", ferr)
+	}
+}
+
+func (s Scheduler) do(ctx context.Context, j Job) error {
+	switch j.Kind {
+	case JobHealth:
+		return s.Health.Run(ctx, j.Source)
+	case JobSync:
+		_, err := s.Sync.Run(ctx, j.Source)
+		return err
+	case JobReverify:
+		return s.Verify.Reverify(ctx, j.Source)
+	}
+	return errors.New("unknown job kind " + string(j.Kind))
+}

@@ -1,0 +1,79 @@
+package app
+
+import (
+	"context"
+	"encoding/base64"
+	"time"
+
+	"github.com/pfn-network/pfn/domain"
+)
+
+// SourceHistory rebuilds a source from its own events.
+type SourceHistory interface {
+	// LoadUntil rebuilds the source from the events recorded at or before
+	// at; domain.ErrNotFound when it was not registered yet.
+	LoadUntil(ctx context.Context, id domain.SourceID, at time.Time) (*domain.Source, error)
+}
+
+// SourceStatusAt is a source as the node believed it at a moment.
+type SourceStatusAt struct {
+	SourceView
+	AsOf time.Time `json:"as_of"`
+	// StreamVersion counts the source's events up to AsOf.
+	StreamVersion int64 `json:"stream_version"`
+}
+
+// GetSourceStatusAt answers GET /federation/source-status?at= and
+// pfn events state: what did we believe about this publisher then?
+type GetSourceStatusAt struct{ History SourceHistory }
+
+func (h GetSourceStatusAt) Handle(ctx context.Context, by Principal, id domain.SourceID, at time.Time) (SourceStatusAt, error) {
+	if !by.IsAdmin() {
+		return SourceStatusAt{}, domain.ErrForbidden
+	}
+	s, err := h.History.LoadUntil(ctx, id, at)
+	if err != nil {
+		return SourceStatusAt{}, err
+	}
+	return SourceStatusAt{SourceView: viewOfState(s.State()), AsOf: at, StreamVersion: s.Version()}, nil
+}
+
+// viewOfState shows a rebuilt source in the shape of the sources read model,
+// field by field as SourceProjection fills it, so the two can be compared.
+func viewOfState(st domain.SourceState) SourceView {
+	v := SourceView{
+		ID:                string(st.ID),
+		InstanceURL:       st.InstanceURL,
+		Username:          st.Username,
+		PublicKey:         base64.StdEncoding.EncodeToString(st.PublicKey),
+		Status:            st.Status.String(),
+		StatusReason:      st.LastChangeReason,
+		TrustScore:        st.Trust.Score,
+		TrustComponents:   st.Trust,
+		CreatedAt:         st.CreatedAt.Unix(),
+		LastFailure:       st.LastFailure,
+		ProtocolVersion:   st.Info.ProtocolVersion,
+		Features:          st.Info.Features,
+		AssetDomain:       st.Info.AssetDomain,
+		AssetNamingScheme: st.Info.NamingScheme,
+		PluginCount:       st.PluginCount,
+		SubscriberCount:   st.TrustInputs.Subscribers,
+		AddedBy:           st.AddedBy,
+	}
+	if v.Features == nil {
+		v.Features = []string{}
+	}
+	if !st.LastSyncAt.IsZero() {
+		sync := st.LastSyncAt.Unix()
+		v.LastSync = &sync
+	}
+	if !st.LastVerifiedAt.IsZero() {
+		verified := st.LastVerifiedAt
+		v.LastVerification = &verified
+	}
+	if st.TrustInputs.ResponseMSAvg != 0 {
+		avg := st.TrustInputs.ResponseMSAvg
+		v.AvgResponseMS = &avg
+	}
+	return v
+}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"io/fs"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestEndToEndRetentionPrunesOldVersions(t *testing.T) {
+	t.Parallel()
+	pfn := buildBinary(t, ".", "pfn")
+	pubBin := buildBinary(t, "../pfn-publisher", "pfn-publisher")
+	pub := startPublisher(t, pubBin, "-key-file", filepath.Join(t.TempDir(), "pub.pem"), "-plugins", "1", "-admin")
+	blobs := filepath.Join(t.TempDir(), "blobs")
+	const master = "master-key-for-the-ops-test-0123456789"
+	_, base := startNodeWith(t, pfn, "PFN_DATABASE_URL="+databaseURL(t), "PFN_MASTER_KEY="+master, "PFN_KEEP_VERSIONS=1",
+		"PFN_SCHEDULER=false", "PFN_BLOB_STORE=file://"+blobs, "PFN_NODE_KEY_FILE="+filepath.Join(t.TempDir(), "node.key"))
+	s := register(t, apiClient{t, base}, pub, master)
+	version := func(v string) map[string]any {
+		return map[string]any{"slug": "tool", "name": "Tool", "version": v, "short_description": "a tool", "tags": []string{"utilities"}}
+	}
+	setCatalog(t, pub, []map[string]any{version("1.0.0")})
+	if code, body := s.api.do(http.MethodPost, "/federation/subscribe", s.admin, map[string]any{"sourceId": s.source}); code != http.StatusOK {
+		t.Fatalf("subscribe = %d %v", code, body)
+	}
+	files := func() []string {
+		var out []string
+		_ = filepath.WalkDir(blobs, func(path string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.HasSuffix(path, ".zip") {
+				out = append(out, filepath.Base(path))
+			}
+			return nil
+		})
+		return out
+	}
+	if got := files(); len(got) != 1 || got[0] != "1.0.0.zip" {
+		t.Fatalf("stored files %v", got)
+	}
+
+	setCatalog(t, pub, []map[string]any{version("2.0.0")})
+	code, body := s.api.do(http.MethodPost, "/federation/sync-source", s.admin, map[string]string{"sourceId": s.source})
+	res, _ := body["syncResult"].(map[string]any)
+	if code != http.StatusOK || res["mirroredCount"] != 1.0 || res["pruned"] != 1.0 {
+		t.Fatalf("sync-source = %d %v", code, body)
+	}
+	if got := files(); len(got) != 1 || got[0] != "2.0.0.zip" {
+		t.Fatalf("stored files after pruning %v", got)
+	}
+	q := "?source=" + s.source + "&plugin=tool&version=1.0.0"
+	for _, path := range []string{"/federation/download" + q, "/federation/verify" + q} {
+		code, body := s.api.do(http.MethodGet, path, "", nil)
+		if msg, _ := body["error"].(string); code != http.StatusGone || !strings.Contains(msg, "only the newest 1 versions are kept") {
+			t.Fatalf("GET %s = %d %v, want 410 with the reason", path, code, body)
+		}
+	}
+	resp, err := http.Get(base + "/federation/download?source=" + s.source + "&plugin=tool")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("latest download = %d", resp.StatusCode)
+	}
+	_, body = s.api.do(http.MethodGet, "/federation/plugins?source="+s.source, "", nil)
+	if ps, _ := body["plugins"].([]any); len(ps) != 1 || ps[0].(map[string]any)["version"] != "2.0.0" {
+		t.Fatalf("catalogue lists %v", body["plugins"])
+	}
+	var pruned bool
+	for _, e := range s.activity(t, "&source="+s.source, 50) {
+		pruned = pruned || (e.Kind == "pruned" && strings.Contains(e.Summary, "tool 1.0.0"))
+	}
+	if !pruned {
+		t.Fatal("the activity feed does not show the pruning")
+	}
+}
