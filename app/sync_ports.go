@@ -41,6 +41,17 @@ type PluginHistories interface {
 	SaveAll(ctx context.Context, hs []*domain.PluginHistory, source *domain.Source) error
 }
 
+// StoredVersion is a mirrored version whose file is kept.
+type StoredVersion struct {
+	Plugin, Version string
+	Size            int64
+}
+
+// StorageUsage lists what a source's mirror keeps, oldest mirrored first.
+type StorageUsage interface {
+	StoredVersions(ctx context.Context, source domain.SourceID) ([]StoredVersion, error)
+}
+
 // MirrorSigner signs the node's statement about a mirrored file.
 type MirrorSigner interface {
 	KeyID() string

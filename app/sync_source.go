@@ -28,6 +28,8 @@ type SyncSource struct {
 	MaxBytes      int64 // PFN_MAX_PLUGIN_BYTES
 	Parallelism   int   // downloads at once
 	KeepVersions  int   // PFN_KEEP_VERSIONS: stored versions kept per plugin, 0 = all
+	QuotaBytes    int64 // PFN_SOURCE_QUOTA_BYTES: bytes kept per source, 0 = no limit
+	Usage         StorageUsage
 	Metrics       Metrics
 	Now           func() time.Time
 }
@@ -259,6 +261,11 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID) (SyncResult, er
 			return result, fmt.Errorf("prune %s %s: %w", p.Plugin, p.Version, err)
 		}
 	}
+	n, err := h.enforceQuota(ctx, id, source, now)
+	result.Pruned += n
+	if err != nil {
+		return result, err
+	}
 	return result, nil
 }
 
@@ -317,4 +324,66 @@ func wanted(filters []domain.Filters, p ListedPlugin) bool {
 		}
 	}
 	return false
+}
+
+// enforceQuota prunes the oldest mirrored versions of a source, never a
+// plugin's latest, until what it keeps fits in QuotaBytes.
+func (h SyncSource) enforceQuota(ctx context.Context, id domain.SourceID, source *domain.Source, now time.Time) (int, error) {
+	if h.QuotaBytes <= 0 || h.Usage == nil {
+		return 0, nil
+	}
+	stored, err := h.Usage.StoredVersions(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	var total int64
+	latest := map[string]string{}
+	for _, v := range stored {
+		total += v.Size
+		if l, ok := latest[v.Plugin]; !ok || domain.CompareVersions(l, v.Version) < 0 {
+			latest[v.Plugin] = v.Version
+		}
+	}
+	var victims []StoredVersion
+	for _, v := range stored { // oldest mirrored first
+		if total <= h.QuotaBytes {
+			break
+		}
+		if latest[v.Plugin] != v.Version {
+			victims = append(victims, v)
+			total -= v.Size
+		}
+	}
+	if len(victims) == 0 {
+		return 0, nil
+	}
+	var slugs []string
+	for _, v := range victims {
+		slugs = append(slugs, v.Plugin)
+	}
+	histories, err := h.Histories.LoadAll(ctx, id, slugs)
+	if err != nil {
+		return 0, err
+	}
+	reason := fmt.Sprintf("the source's storage quota of %d bytes is reached (PFN_SOURCE_QUOTA_BYTES)", h.QuotaBytes)
+	var pruned []domain.PluginPruned
+	var touched []*domain.PluginHistory
+	for _, v := range victims {
+		hist := histories[v.Plugin]
+		if e, ok := hist.PruneVersion(v.Version, reason, now); ok {
+			pruned = append(pruned, e)
+			if !slices.Contains(touched, hist) {
+				touched = append(touched, hist)
+			}
+		}
+	}
+	if err := h.Histories.SaveAll(ctx, touched, source); err != nil {
+		return 0, fmt.Errorf("record pruning of %s: %w", id, err)
+	}
+	for _, p := range pruned {
+		if err := h.Blobs.Delete(ctx, p.BlobKey); err != nil {
+			return len(pruned), fmt.Errorf("prune %s %s: %w", p.Plugin, p.Version, err)
+		}
+	}
+	return len(pruned), nil
 }

@@ -125,15 +125,24 @@ func (h *PluginHistory) Prune(keep int, now time.Time) []PluginPruned {
 	slices.SortFunc(stored, func(a, b string) int { return CompareVersions(b, a) })
 	var out []PluginPruned
 	for _, v := range stored[min(keep, len(stored)):] {
-		if v == h.Latest {
-			continue
+		reason := fmt.Sprintf("only the newest %d versions are kept (PFN_KEEP_VERSIONS)", keep)
+		if e, ok := h.PruneVersion(v, reason, now); ok {
+			out = append(out, e)
 		}
-		e := PluginPruned{SourceID: h.Source, Plugin: h.Plugin, Version: v, BlobKey: h.Versions[v].BlobKey,
-			Reason: fmt.Sprintf("only the newest %d versions are kept (PFN_KEEP_VERSIONS)", keep), At: now}
-		h.record(e)
-		out = append(out, e)
 	}
 	return out
+}
+
+// PruneVersion records the removal of one stored version's file; it
+// refuses (ok false) the latest version, a pruned one and an unknown one.
+func (h *PluginHistory) PruneVersion(version, reason string, now time.Time) (PluginPruned, bool) {
+	v, known := h.Versions[version]
+	if !known || v.Pruned || version == h.Latest {
+		return PluginPruned{}, false
+	}
+	e := PluginPruned{SourceID: h.Source, Plugin: h.Plugin, Version: version, BlobKey: v.BlobKey, Reason: reason, At: now}
+	h.record(e)
+	return e, true
 }
 
 // RecordRejected records why a listed version was not mirrored.

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/pfn-network/pfn/app"
+	"github.com/pfn-network/pfn/domain"
 )
 
 // PluginReader reads mirrored_plugins.
@@ -43,6 +44,21 @@ func (r PluginReader) ListPlugins(ctx context.Context, q app.PluginQuery) ([]app
 		out = []app.PluginView{}
 	}
 	return out, nil
+}
+
+// StoredVersions lists the versions of a source whose files are kept,
+// oldest mirrored first (the quota prunes in that order).
+func (r PluginReader) StoredVersions(ctx context.Context, source domain.SourceID) ([]app.StoredVersion, error) {
+	rows, err := r.Pool.Query(ctx, `SELECT plugin_id, version, size FROM mirrored_plugins
+		WHERE source_id = $1 AND pruned_at IS NULL ORDER BY mirrored_at, id`, string(source))
+	if err != nil {
+		return nil, fmt.Errorf("stored versions of %s: %w", source, err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (app.StoredVersion, error) {
+		var v app.StoredVersion
+		err := row.Scan(&v.Plugin, &v.Version, &v.Size)
+		return v, err
+	})
 }
 
 func (r PluginReader) PluginVersions(ctx context.Context, source, plugin string) ([]app.PluginView, error) {

@@ -17,6 +17,7 @@ type OpsConfig struct {
 	JobLease         time.Duration // PFN_JOB_LEASE: how long a claimed job holds without renewal
 	ReadyMaxLag      int64         // PFN_READY_MAX_LAG: /readyz fails past this projection lag (events)
 	KeepVersions     int           // PFN_KEEP_VERSIONS: versions kept per plugin, 0 = all
+	SourceQuota      int64         // PFN_SOURCE_QUOTA_BYTES: bytes kept per source, 0 = no limit
 }
 
 // registerOps adds the operations flags (defaults from the environment);
@@ -37,7 +38,8 @@ func registerOps(fs *flag.FlagSet, env func(name, def string) string, cfg *OpsCo
 	for i, d := range durations {
 		fs.StringVar(&texts[i], d.name, env(d.env, d.def), d.help+" ("+d.env+")")
 	}
-	var scheduler, maxLag, keep string
+	var scheduler, maxLag, keep, quota string
+	fs.StringVar(&quota, "source-quota-bytes", env("PFN_SOURCE_QUOTA_BYTES", "0"), "bytes of files kept per source, 0 for no limit (PFN_SOURCE_QUOTA_BYTES)")
 	fs.StringVar(&scheduler, "scheduler", env("PFN_SCHEDULER", "true"), "run health checks, syncs and re-verifications (PFN_SCHEDULER)")
 	fs.StringVar(&maxLag, "ready-max-lag", env("PFN_READY_MAX_LAG", "10000"), "readiness fails past this projection lag in events (PFN_READY_MAX_LAG)")
 	fs.StringVar(&keep, "keep-versions", env("PFN_KEEP_VERSIONS", "0"), "versions kept per plugin, 0 keeps all (PFN_KEEP_VERSIONS)")
@@ -65,6 +67,11 @@ func registerOps(fs *flag.FlagSet, env func(name, def string) string, cfg *OpsCo
 			errs = append(errs, fmt.Errorf("PFN_KEEP_VERSIONS %q: want 0 (keep all) or a positive number", keep))
 		} else {
 			cfg.KeepVersions = n
+		}
+		if n, err := strconv.ParseInt(quota, 10, 64); err != nil || n < 0 {
+			errs = append(errs, fmt.Errorf("PFN_SOURCE_QUOTA_BYTES %q: want 0 (no limit) or a number of bytes", quota))
+		} else {
+			cfg.SourceQuota = n
 		}
 		return errs
 	}

@@ -32,12 +32,13 @@ func TestLoadConfig(t *testing.T) {
 				"PFN_MASTER_KEY": "0123456789abcdefg", "PFN_ALLOW_PRIVATE_NETWORKS": "true", "PFN_BLOB_STORE": "s3://b?region=x",
 				"PFN_NODE_KEY_FILE": "/k", "PFN_MAX_PLUGIN_BYTES": "1000", "PFN_PUBLIC_CATALOG": "false",
 				"PFN_SCHEDULER": "false", "PFN_HEALTH_INTERVAL": "2s", "PFN_SYNC_INTERVAL": "3s", "PFN_REVERIFY_INTERVAL": "1h",
-				"PFN_RETRY_BASE": "1s", "PFN_JOB_LEASE": "5s", "PFN_READY_MAX_LAG": "50", "PFN_KEEP_VERSIONS": "3"},
+				"PFN_RETRY_BASE": "1s", "PFN_JOB_LEASE": "5s", "PFN_READY_MAX_LAG": "50", "PFN_KEEP_VERSIONS": "3",
+				"PFN_SOURCE_QUOTA_BYTES": "1000000"},
 			want: Config{DatabaseURL: "postgres://u@db/x", Listen: "127.0.0.1:9000", LogLevel: slog.LevelDebug, LogFormat: "text", ShutdownTimeout: 3 * time.Second,
 				MasterKey: "0123456789abcdefg", AllowPrivateNetworks: true, BlobStore: "s3://b?region=x", NodeKeyFile: "/k",
 				MaxPluginBytes: 1000, PublicCatalog: false,
 				Ops: OpsConfig{HealthInterval: 2 * time.Second, SyncInterval: 3 * time.Second, ReverifyInterval: time.Hour,
-					RetryBase: time.Second, JobLease: 5 * time.Second, ReadyMaxLag: 50, KeepVersions: 3}},
+					RetryBase: time.Second, JobLease: 5 * time.Second, ReadyMaxLag: 50, KeepVersions: 3, SourceQuota: 1000000}},
 		},
 		{
 			name: "flags override the environment",
@@ -54,6 +55,7 @@ func TestLoadConfig(t *testing.T) {
 		{name: "bad bool", env: map[string]string{"PFN_PUBLIC_CATALOG": "yes"}, wantErr: `PFN_PUBLIC_CATALOG "yes"`},
 		{name: "bad interval", env: map[string]string{"PFN_SYNC_INTERVAL": "0s"}, wantErr: `PFN_SYNC_INTERVAL "0s"`},
 		{name: "bad keep", env: map[string]string{"PFN_KEEP_VERSIONS": "-2"}, wantErr: `PFN_KEEP_VERSIONS "-2"`},
+		{name: "bad quota", env: map[string]string{"PFN_SOURCE_QUOTA_BYTES": "1GB"}, wantErr: `PFN_SOURCE_QUOTA_BYTES "1GB"`},
 		{name: "bad scheduler", env: map[string]string{"PFN_SCHEDULER": "on"}, wantErr: `PFN_SCHEDULER "on"`},
 	}
 	for _, tt := range tests {

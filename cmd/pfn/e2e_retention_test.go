@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"io/fs"
 	"net/http"
 	"path/filepath"
@@ -73,5 +74,46 @@ func TestEndToEndRetentionPrunesOldVersions(t *testing.T) {
 	}
 	if !pruned {
 		t.Fatal("the activity feed does not show the pruning")
+	}
+}
+
+func TestEndToEndSourceQuotaPrunesTheOldestVersions(t *testing.T) {
+	t.Parallel()
+	pfn := buildBinary(t, ".", "pfn")
+	pubBin := buildBinary(t, "../pfn-publisher", "pfn-publisher")
+	pub := startPublisher(t, pubBin, "-key-file", filepath.Join(t.TempDir(), "pub.pem"), "-plugins", "1", "-admin")
+	const master = "master-key-for-the-ops-test-0123456789"
+	_, base := startNodeWith(t, pfn, "PFN_DATABASE_URL="+databaseURL(t), "PFN_MASTER_KEY="+master, "PFN_SOURCE_QUOTA_BYTES=2500",
+		"PFN_SCHEDULER=false", "PFN_BLOB_STORE=file://"+filepath.Join(t.TempDir(), "blobs"), "PFN_NODE_KEY_FILE="+filepath.Join(t.TempDir(), "node.key"))
+	s := register(t, apiClient{t, base}, pub, master)
+	kilobyte := base64.StdEncoding.EncodeToString(make([]byte, 1000))
+	entry := func(slug, v string) map[string]any {
+		return map[string]any{"slug": slug, "name": slug, "version": v, "short_description": "x", "tags": []string{"utilities"},
+			"content_base64": kilobyte}
+	}
+	setCatalog(t, pub, []map[string]any{entry("a", "1.0.0"), entry("b", "1.0.0"), entry("c", "1.0.0")})
+	code, body := s.api.do(http.MethodPost, "/federation/subscribe", s.admin, map[string]any{"sourceId": s.source})
+	if res, _ := body["syncResult"].(map[string]any); code != http.StatusOK || res["pruned"] != 0.0 {
+		// 3,000 bytes over a 2,500 quota, but each is its plugin's latest.
+		t.Fatalf("subscribe = %d %v", code, body)
+	}
+	setCatalog(t, pub, []map[string]any{entry("a", "2.0.0"), entry("b", "1.0.0"), entry("c", "1.0.0")})
+	code, body = s.api.do(http.MethodPost, "/federation/sync-source", s.admin, map[string]string{"sourceId": s.source})
+	if res, _ := body["syncResult"].(map[string]any); code != http.StatusOK || res["pruned"] != 1.0 {
+		t.Fatalf("sync-source = %d %v", code, body)
+	}
+	code, body = s.api.do(http.MethodGet, "/federation/download?source="+s.source+"&plugin=a&version=1.0.0", "", nil)
+	if msg, _ := body["error"].(string); code != http.StatusGone || !strings.Contains(msg, "storage quota of 2500 bytes") {
+		t.Fatalf("pruned download = %d %v", code, body)
+	}
+	for _, p := range []string{"a", "b", "c"} {
+		resp, err := http.Get(base + "/federation/download?source=" + s.source + "&plugin=" + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("latest %s = %d", p, resp.StatusCode)
+		}
 	}
 }

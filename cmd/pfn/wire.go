@@ -75,7 +75,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 	sync := app.SyncSource{Sources: sources, Subscriptions: subReader, Catalog: catalogPort{client},
 		Histories: postgres.PluginHistories{Pool: pool, Store: store, Waiter: waiter}, Blobs: blobPort{blobs},
 		Signer: signerPort{signer}, Locker: postgres.SyncLock{Pool: pool}, MaxBytes: cfg.MaxPluginBytes,
-		Parallelism: 4, KeepVersions: cfg.Ops.KeepVersions, Metrics: reg, Now: now}
+		Parallelism: 4, KeepVersions: cfg.Ops.KeepVersions, QuotaBytes: cfg.Ops.SourceQuota, Usage: plugins, Metrics: reg, Now: now}
 	find := app.FindPlugin{Plugins: plugins}
 	var scheduler *app.Scheduler
 	if cfg.Ops.Scheduler {

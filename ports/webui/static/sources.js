@@ -138,6 +138,8 @@ function sourceBody(src) {
       ['Plugins', String(src.plugin_count ?? 0)],
       ['Subscribers', String(src.subscriber_count ?? 0)],
       ['Avg response', typeof src.avg_response_ms === 'number' ? Math.round(src.avg_response_ms) + ' ms' : '–'],
+      ['Uptime', typeof src.uptime === 'number' ? `${percent(src.uptime)} of ${src.health_checks} checks` : '–'],
+      src.last_sync_error ? ['Last sync error', src.last_sync_error] : null,
       src.protocol_version ? ['Protocol', src.protocol_version] : null,
       src.last_failure ? ['Last failure', src.last_failure] : null,
     ]),
