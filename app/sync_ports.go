@@ -27,9 +27,12 @@ type StoredBlob struct {
 	SHA256 string
 }
 
-// BlobStore keeps plugin files.
+// BlobStore keeps plugin files. What Put stores is durable only once Sync
+// of its key returned: a sync stores its files, syncs them all at once,
+// and only then records events that point at them.
 type BlobStore interface {
 	Put(ctx context.Context, key string, r io.Reader, maxBytes int64) (StoredBlob, error)
+	Sync(ctx context.Context, keys []string) error
 	Delete(ctx context.Context, key string) error
 }
 

@@ -201,6 +201,9 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID) (SyncResult, er
 	}
 
 	h.fetchAll(ctx, todo)
+	if err := h.syncBlobs(ctx, todo); err != nil {
+		return result, err
+	}
 	newPlugins := 0
 	for _, d := range todo {
 		p := d.plugin
@@ -267,6 +270,24 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID) (SyncResult, er
 		return result, err
 	}
 	return result, nil
+}
+
+// syncBlobs makes every stored download durable before any event points
+// at it.
+func (h SyncSource) syncBlobs(ctx context.Context, todo []*download) error {
+	var keys []string
+	for _, d := range todo {
+		if d.err == nil {
+			keys = append(keys, d.key)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	if err := h.Blobs.Sync(ctx, keys); err != nil {
+		return fmt.Errorf("make the downloaded files durable: %w", err)
+	}
+	return nil
 }
 
 // fetchAll downloads into the blob store, at most Parallelism at once.

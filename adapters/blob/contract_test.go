@@ -52,6 +52,31 @@ func contract(t *testing.T, newStore func(t *testing.T) blob.Store) {
 		}
 	})
 
+	t.Run("a batch of unsynced puts, then one sync", func(t *testing.T) {
+		s := newStore(t)
+		var keys []string
+		for i := range 5 {
+			key := fmt.Sprintf("src/p%d/1.0.%d.zip", i, i)
+			content := bytes.Repeat([]byte{byte(i)}, 1000+i)
+			info, err := s.PutUnsynced(ctx, key, bytes.NewReader(content), 1<<20)
+			if err != nil || info.SHA256 != sum(content) {
+				t.Fatalf("put %s: %+v %v", key, info, err)
+			}
+			keys = append(keys, key)
+		}
+		if err := s.Sync(ctx, keys); err != nil {
+			t.Fatal(err)
+		}
+		for i, key := range keys {
+			if got := read(t, s, key); len(got) != 1000+i {
+				t.Fatalf("%s: %d bytes", key, len(got))
+			}
+		}
+		if err := s.Sync(ctx, []string{"../escape"}); !errors.Is(err, domain.ErrInvalidInput) {
+			t.Fatalf("sync of an unsafe key: %v", err)
+		}
+	})
+
 	t.Run("a large object streams through (multipart on S3)", func(t *testing.T) {
 		s := newStore(t)
 		content := make([]byte, 20<<20)

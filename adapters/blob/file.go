@@ -36,6 +36,20 @@ func (s *FileStore) path(key string) string {
 // renames it over the key and fsyncs the directory: a crash leaves either
 // the old object, the new one, or a stray temporary file, never a torn one.
 func (s *FileStore) Put(ctx context.Context, key string, r io.Reader, maxBytes int64) (Info, error) {
+	return s.put(ctx, key, r, maxBytes, true)
+}
+
+// PutUnsynced stores like Put, its content fsynced, but leaves the
+// directory entry to a later Sync of the key: fifty files then cost fifty
+// file flushes (overlapping the downloads, as any careful copy does) and one
+// round of directory flushes, instead of a hundred flushes in turn. Until
+// Sync returns, a power loss may leave the key missing; callers record
+// nothing that points at it before then.
+func (s *FileStore) PutUnsynced(ctx context.Context, key string, r io.Reader, maxBytes int64) (Info, error) {
+	return s.put(ctx, key, r, maxBytes, false)
+}
+
+func (s *FileStore) put(ctx context.Context, key string, r io.Reader, maxBytes int64, syncDirectory bool) (Info, error) {
 	if err := checkKey(key); err != nil {
 		return Info{}, err
 	}
@@ -63,13 +77,58 @@ func (s *FileStore) Put(ctx context.Context, key string, r io.Reader, maxBytes i
 	if err == nil {
 		err = os.Rename(tmp.Name(), dst)
 	}
-	if err == nil {
+	if err == nil && syncDirectory {
 		err = syncDir(dir)
 	}
 	if err != nil {
 		return Info{}, fmt.Errorf("put %s: %w", key, err)
 	}
 	return m.info(key), nil
+}
+
+// Sync makes the names of objects stored with PutUnsynced durable: it
+// flushes every directory between them and the root (MkdirAll may have
+// created some), each once, a few at a time.
+func (s *FileStore) Sync(ctx context.Context, keys []string) error {
+	dirs := map[string]bool{}
+	for _, key := range keys {
+		if err := checkKey(key); err != nil {
+			return err
+		}
+		for d := filepath.Dir(s.path(key)); len(d) >= len(s.root) && !dirs[d]; d = filepath.Dir(d) {
+			dirs[d] = true
+		}
+	}
+	dirList := make([]string, 0, len(dirs))
+	for d := range dirs {
+		dirList = append(dirList, d)
+	}
+	return syncAll(ctx, dirList, syncDir)
+}
+
+// syncAll runs fsync over paths four at a time: the filesystem batches
+// concurrent flushes into fewer journal commits.
+func syncAll(ctx context.Context, paths []string, sync func(string) error) error {
+	sem := make(chan struct{}, 4)
+	errs := make(chan error, len(paths))
+	for _, p := range paths {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		go func() {
+			defer func() { <-sem }()
+			if err := sync(p); err != nil {
+				errs <- fmt.Errorf("sync %s: %w", p, err)
+			}
+		}()
+	}
+	for range cap(sem) {
+		sem <- struct{}{}
+	}
+	close(errs)
+	return <-errs // nil when none failed
 }
 
 var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}

@@ -16,6 +16,10 @@ type Store interface {
 	Open(ctx context.Context, key string) (io.ReadCloser, Info, error)
 	Stat(ctx context.Context, key string) (Info, error)
 	Delete(ctx context.Context, key string) error
+	// PutUnsynced stores without waiting for durability; Sync of its key
+	// then guarantees it. A batch of puts costs one round of flushes.
+	PutUnsynced(ctx context.Context, key string, r io.Reader, maxBytes int64) (Info, error)
+	Sync(ctx context.Context, keys []string) error
 }
 
 // DefaultDir is where blobs go when PFN_BLOB_STORE is unset.

@@ -140,3 +140,18 @@ func (s *S3Store) mapErr(op, key string, err error) error {
 	}
 	return fmt.Errorf("%s %s: %w", op, key, err)
 }
+
+// PutUnsynced is Put: an S3 object is durable once its upload completes.
+func (s *S3Store) PutUnsynced(ctx context.Context, key string, r io.Reader, maxBytes int64) (Info, error) {
+	return s.Put(ctx, key, r, maxBytes)
+}
+
+// Sync has nothing to flush on S3 (see PutUnsynced); it only checks keys.
+func (s *S3Store) Sync(_ context.Context, keys []string) error {
+	for _, key := range keys {
+		if err := checkKey(key); err != nil {
+			return err
+		}
+	}
+	return nil
+}

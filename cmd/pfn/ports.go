@@ -39,9 +39,11 @@ func (p catalogPort) Download(ctx context.Context, url string) (io.ReadCloser, e
 type blobPort struct{ s blob.Store }
 
 func (p blobPort) Put(ctx context.Context, key string, r io.Reader, maxBytes int64) (app.StoredBlob, error) {
-	info, err := p.s.Put(ctx, key, r, maxBytes)
+	info, err := p.s.PutUnsynced(ctx, key, r, maxBytes)
 	return app.StoredBlob{Size: info.Size, SHA256: info.SHA256}, err
 }
+
+func (p blobPort) Sync(ctx context.Context, keys []string) error { return p.s.Sync(ctx, keys) }
 
 func (p blobPort) Delete(ctx context.Context, key string) error { return p.s.Delete(ctx, key) }
 
