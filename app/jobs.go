@@ -14,6 +14,7 @@ const (
 	JobHealth   JobKind = "health"
 	JobSync     JobKind = "sync"
 	JobReverify JobKind = "reverify"
+	JobRecheck  JobKind = "recheck" // re-download mirrored files to catch changed bytes
 )
 
 // Job is one claimed piece of scheduled work.

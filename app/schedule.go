@@ -7,6 +7,7 @@ type Schedule struct {
 	HealthInterval   time.Duration // PFN_HEALTH_INTERVAL
 	SyncInterval     time.Duration // PFN_SYNC_INTERVAL
 	ReverifyInterval time.Duration // PFN_REVERIFY_INTERVAL
+	RecheckInterval  time.Duration // PFN_RECHECK_INTERVAL
 	RetryBase        time.Duration // PFN_RETRY_BASE: first retry of a failed sync
 	MaxRetries       int           // retries of a failed sync before it waits for the regular schedule
 }
@@ -27,6 +28,8 @@ func (s Schedule) next(kind JobKind, failed bool, attempts int) (time.Duration, 
 		return s.HealthInterval, attempts
 	case JobReverify:
 		return s.ReverifyInterval, attempts
+	case JobRecheck:
+		return s.RecheckInterval, attempts
 	}
 	if failed && attempts <= s.MaxRetries {
 		return s.RetryBase << (attempts - 1), attempts
@@ -38,5 +41,6 @@ func (s Schedule) next(kind JobKind, failed bool, attempts int) (time.Duration, 
 // health at once; the first sync already ran when the first consumer
 // subscribed, and the first proof when the source was verified.
 func (s Schedule) first() map[JobKind]time.Duration {
-	return map[JobKind]time.Duration{JobHealth: 0, JobSync: s.SyncInterval, JobReverify: s.ReverifyInterval}
+	return map[JobKind]time.Duration{JobHealth: 0, JobSync: s.SyncInterval, JobReverify: s.ReverifyInterval,
+		JobRecheck: s.RecheckInterval}
 }

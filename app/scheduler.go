@@ -124,6 +124,9 @@ func (s Scheduler) do(ctx context.Context, j Job) error {
 		return err
 	case JobReverify:
 		return s.Verify.Reverify(ctx, j.Source)
+	case JobRecheck:
+		_, err := s.Sync.Recheck(ctx, j.Source)
+		return err
 	}
 	return errors.New("unknown job kind " + string(j.Kind))
 }

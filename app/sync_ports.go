@@ -48,6 +48,7 @@ type PluginHistories interface {
 type StoredVersion struct {
 	Plugin, Version string
 	Size            int64
+	SHA256          string
 }
 
 // StorageUsage lists what a source's mirror keeps, oldest mirrored first.

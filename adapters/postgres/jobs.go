@@ -22,18 +22,19 @@ func (q Jobs) Plan(ctx context.Context, first map[app.JobKind]time.Duration) err
 	_, err := q.Pool.Exec(ctx, `
 		WITH eligible AS (
 			SELECT s.id, k.kind FROM sources s
-			CROSS JOIN (VALUES ('health'), ('sync'), ('reverify')) AS k(kind)
-			WHERE s.status IN ('verified', 'error') AND (k.kind <> 'sync' OR s.subscriber_count > 0)
+			CROSS JOIN (VALUES ('health'), ('sync'), ('reverify'), ('recheck')) AS k(kind)
+			WHERE s.status IN ('verified', 'error') AND (k.kind NOT IN ('sync', 'recheck') OR s.subscriber_count > 0)
 		), added AS (
 			INSERT INTO jobs (kind, source_id, due_at)
-			SELECT kind, id, now() + CASE kind WHEN 'health' THEN $1::float8 WHEN 'sync' THEN $2::float8 ELSE $3::float8 END * interval '1 second'
+			SELECT kind, id, now() + CASE kind WHEN 'health' THEN $1::float8 WHEN 'sync' THEN $2::float8
+				WHEN 'reverify' THEN $3::float8 ELSE $4::float8 END * interval '1 second'
 			FROM eligible
 			ON CONFLICT (kind, source_id) DO NOTHING
 		)
 		DELETE FROM jobs j
 		WHERE (j.lease_until IS NULL OR j.lease_until < now())
 		  AND NOT EXISTS (SELECT 1 FROM eligible e WHERE e.id = j.source_id AND e.kind = j.kind)`,
-		seconds(first[app.JobHealth]), seconds(first[app.JobSync]), seconds(first[app.JobReverify]))
+		seconds(first[app.JobHealth]), seconds(first[app.JobSync]), seconds(first[app.JobReverify]), seconds(first[app.JobRecheck]))
 	if err != nil {
 		return fmt.Errorf("plan jobs: %w", err)
 	}

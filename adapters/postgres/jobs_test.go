@@ -23,7 +23,7 @@ func TestJobsArePlannedClaimedOnceAndReclaimedAfterTheLease(t *testing.T) {
 		('b@h', 'http://h', 'b', 'k', 'error', 0, 0, now()),
 		('c@h', 'http://h', 'c', 'k', 'pending', 0, 3, now())`)
 	q := postgres.Jobs{Pool: pool}
-	first := map[app.JobKind]time.Duration{app.JobHealth: 0, app.JobSync: 0, app.JobReverify: time.Hour}
+	first := map[app.JobKind]time.Duration{app.JobHealth: 0, app.JobSync: 0, app.JobReverify: time.Hour, app.JobRecheck: time.Hour}
 	if err := q.Plan(ctx, first); err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestJobsArePlannedClaimedOnceAndReclaimedAfterTheLease(t *testing.T) {
 		_ = rows.Scan(&s)
 		planned = append(planned, s)
 	}
-	want := []string{"health a@h", "health b@h", "reverify a@h", "reverify b@h", "sync a@h"}
+	want := []string{"health a@h", "health b@h", "recheck a@h", "reverify a@h", "reverify b@h", "sync a@h"}
 	if len(planned) != len(want) {
 		t.Fatalf("planned %v, want %v", planned, want)
 	}

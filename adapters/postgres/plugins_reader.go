@@ -49,14 +49,14 @@ func (r PluginReader) ListPlugins(ctx context.Context, q app.PluginQuery) ([]app
 // StoredVersions lists the versions of a source whose files are kept,
 // oldest mirrored first (the quota prunes in that order).
 func (r PluginReader) StoredVersions(ctx context.Context, source domain.SourceID) ([]app.StoredVersion, error) {
-	rows, err := r.Pool.Query(ctx, `SELECT plugin_id, version, size FROM mirrored_plugins
+	rows, err := r.Pool.Query(ctx, `SELECT plugin_id, version, size, sha256 FROM mirrored_plugins
 		WHERE source_id = $1 AND pruned_at IS NULL ORDER BY mirrored_at, id`, string(source))
 	if err != nil {
 		return nil, fmt.Errorf("stored versions of %s: %w", source, err)
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (app.StoredVersion, error) {
 		var v app.StoredVersion
-		err := row.Scan(&v.Plugin, &v.Version, &v.Size)
+		err := row.Scan(&v.Plugin, &v.Version, &v.Size, &v.SHA256)
 		return v, err
 	})
 }

@@ -13,6 +13,7 @@ type OpsConfig struct {
 	HealthInterval   time.Duration // PFN_HEALTH_INTERVAL
 	SyncInterval     time.Duration // PFN_SYNC_INTERVAL
 	ReverifyInterval time.Duration // PFN_REVERIFY_INTERVAL
+	RecheckInterval  time.Duration // PFN_RECHECK_INTERVAL
 	RetryBase        time.Duration // PFN_RETRY_BASE
 	JobLease         time.Duration // PFN_JOB_LEASE: how long a claimed job holds without renewal
 	ReadyMaxLag      int64         // PFN_READY_MAX_LAG: /readyz fails past this projection lag (events)
@@ -31,6 +32,7 @@ func registerOps(fs *flag.FlagSet, env func(name, def string) string, cfg *OpsCo
 		{"health-interval", "PFN_HEALTH_INTERVAL", "5m", "time between health checks of a source", &cfg.HealthInterval},
 		{"sync-interval", "PFN_SYNC_INTERVAL", "15m", "time between syncs of a subscribed source", &cfg.SyncInterval},
 		{"reverify-interval", "PFN_REVERIFY_INTERVAL", "24h", "time between ownership re-verifications", &cfg.ReverifyInterval},
+		{"recheck-interval", "PFN_RECHECK_INTERVAL", "24h", "time between re-downloads of mirrored files to catch changed bytes", &cfg.RecheckInterval},
 		{"retry-base", "PFN_RETRY_BASE", "1h", "first retry of a failed sync; doubles up to 5 times", &cfg.RetryBase},
 		{"job-lease", "PFN_JOB_LEASE", "2m", "how long a claimed job holds before another node may take it", &cfg.JobLease},
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 var defaultOps = OpsConfig{Scheduler: true, HealthInterval: 5 * time.Minute, SyncInterval: 15 * time.Minute,
-	ReverifyInterval: 24 * time.Hour, RetryBase: time.Hour, JobLease: 2 * time.Minute, ReadyMaxLag: 10000}
+	ReverifyInterval: 24 * time.Hour, RecheckInterval: 24 * time.Hour, RetryBase: time.Hour, JobLease: 2 * time.Minute, ReadyMaxLag: 10000}
 
 func TestLoadConfig(t *testing.T) {
 	tests := []struct {
@@ -33,11 +33,11 @@ func TestLoadConfig(t *testing.T) {
 				"PFN_NODE_KEY_FILE": "/k", "PFN_MAX_PLUGIN_BYTES": "1000", "PFN_PUBLIC_CATALOG": "false",
 				"PFN_SCHEDULER": "false", "PFN_HEALTH_INTERVAL": "2s", "PFN_SYNC_INTERVAL": "3s", "PFN_REVERIFY_INTERVAL": "1h",
 				"PFN_RETRY_BASE": "1s", "PFN_JOB_LEASE": "5s", "PFN_READY_MAX_LAG": "50", "PFN_KEEP_VERSIONS": "3",
-				"PFN_SOURCE_QUOTA_BYTES": "1000000"},
+				"PFN_SOURCE_QUOTA_BYTES": "1000000", "PFN_RECHECK_INTERVAL": "2h"},
 			want: Config{DatabaseURL: "postgres://u@db/x", Listen: "127.0.0.1:9000", LogLevel: slog.LevelDebug, LogFormat: "text", ShutdownTimeout: 3 * time.Second,
 				MasterKey: "0123456789abcdefg", AllowPrivateNetworks: true, BlobStore: "s3://b?region=x", NodeKeyFile: "/k",
 				MaxPluginBytes: 1000, PublicCatalog: false,
-				Ops: OpsConfig{HealthInterval: 2 * time.Second, SyncInterval: 3 * time.Second, ReverifyInterval: time.Hour,
+				Ops: OpsConfig{HealthInterval: 2 * time.Second, SyncInterval: 3 * time.Second, ReverifyInterval: time.Hour, RecheckInterval: 2 * time.Hour,
 					RetryBase: time.Second, JobLease: 5 * time.Second, ReadyMaxLag: 50, KeepVersions: 3, SourceQuota: 1000000}},
 		},
 		{

@@ -2,11 +2,13 @@ package main
 
 import (
 	"encoding/base64"
+	"io"
 	"io/fs"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestEndToEndRetentionPrunesOldVersions(t *testing.T) {
@@ -115,5 +117,67 @@ func TestEndToEndSourceQuotaPrunesTheOldestVersions(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("latest %s = %d", p, resp.StatusCode)
 		}
+	}
+}
+
+// Other bytes behind an unchanged listing: only a re-download notices, and
+// the scheduler's recheck does.
+func TestEndToEndRecheckFindsChangedBytesBehindAnUnchangedListing(t *testing.T) {
+	t.Parallel()
+	pfn := buildBinary(t, ".", "pfn")
+	pubBin := buildBinary(t, "../pfn-publisher", "pfn-publisher")
+	pub := startPublisher(t, pubBin, "-key-file", filepath.Join(t.TempDir(), "pub.pem"), "-plugins", "1", "-admin")
+	const master = "master-key-for-the-ops-test-0123456789"
+	_, base := startNodeWith(t, pfn, "PFN_DATABASE_URL="+databaseURL(t), "PFN_MASTER_KEY="+master, "PFN_RECHECK_INTERVAL=1s",
+		"PFN_SYNC_INTERVAL=1h", "PFN_HEALTH_INTERVAL=1h", "PFN_REVERIFY_INTERVAL=1h",
+		"PFN_BLOB_STORE=file://"+filepath.Join(t.TempDir(), "blobs"), "PFN_NODE_KEY_FILE="+filepath.Join(t.TempDir(), "node.key"))
+	s := register(t, apiClient{t, base}, pub, master)
+	entry := func(content string) map[string]any {
+		return map[string]any{"slug": "tool", "name": "Tool", "version": "1.0.0", "short_description": "a tool",
+			"tags": []string{"utilities"}, "content_base64": base64.StdEncoding.EncodeToString([]byte(content))}
+	}
+	setCatalog(t, pub, []map[string]any{entry("the original bytes")})
+	if code, body := s.api.do(http.MethodPost, "/federation/subscribe", s.admin, map[string]any{"sourceId": s.source}); code != http.StatusOK {
+		t.Fatalf("subscribe = %d %v", code, body)
+	}
+	signatures := func() float64 { return s.status(t)["trust_components"].(map[string]any)["signatures"].(float64) }
+	before := signatures()
+	setCatalog(t, pub, []map[string]any{entry("other bytes, same listing")})
+
+	var found activityEntry
+	waitFor(t, "the recheck to record tampering", 30*time.Second, func() (bool, string) {
+		for _, e := range s.activity(t, "&source="+s.source, 50) {
+			if e.Kind == "tampering" {
+				found = e
+				return true, ""
+			}
+		}
+		return false, "no tampering entry"
+	})
+	if !strings.Contains(found.Summary, "tool 1.0.0") || !strings.Contains(found.Summary, "other bytes") {
+		t.Fatalf("tampering entry %+v", found)
+	}
+	resp, err := http.Get(base + "/federation/download?source=" + s.source + "&plugin=tool&version=1.0.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(got) != "the original bytes" {
+		t.Fatalf("the mirror now serves %q", got)
+	}
+	if after := signatures(); after >= before {
+		t.Fatalf("signatures component of trust %v after tampering, %v before", after, before)
+	}
+	// Recorded once, however many rechecks run.
+	time.Sleep(2500 * time.Millisecond)
+	var n int
+	for _, e := range s.activity(t, "&source="+s.source, 50) {
+		if e.Kind == "tampering" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d tampering entries, want 1", n)
 	}
 }

@@ -83,7 +83,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			Health: app.CheckHealth{Sources: sources, Health: postgres.HealthRepository{Store: store}, Publisher: pub, Metrics: reg, Now: now},
 			Sync:   sync, Verify: verify,
 			Schedule: app.Schedule{HealthInterval: cfg.Ops.HealthInterval, SyncInterval: cfg.Ops.SyncInterval,
-				ReverifyInterval: cfg.Ops.ReverifyInterval, RetryBase: cfg.Ops.RetryBase, MaxRetries: 5},
+				ReverifyInterval: cfg.Ops.ReverifyInterval, RecheckInterval: cfg.Ops.RecheckInterval, RetryBase: cfg.Ops.RetryBase, MaxRetries: 5},
 			Owner: schedulerOwner(), Lease: cfg.Ops.JobLease, Tick: schedulerTick(cfg.Ops), PlanEach: 10 * schedulerTick(cfg.Ops),
 			Workers: 4, Log: log}
 	}
@@ -161,7 +161,7 @@ func schedulerOwner() string {
 // second, or more often when an interval is shorter (tests run on seconds).
 func schedulerTick(o OpsConfig) time.Duration {
 	tick := time.Second
-	for _, d := range []time.Duration{o.HealthInterval, o.SyncInterval, o.ReverifyInterval, o.RetryBase, o.JobLease / 3} {
+	for _, d := range []time.Duration{o.HealthInterval, o.SyncInterval, o.ReverifyInterval, o.RecheckInterval, o.RetryBase, o.JobLease / 3} {
 		tick = min(tick, max(d/4, 50*time.Millisecond))
 	}
 	return tick
