@@ -21,7 +21,8 @@ test:
 # Figures next to a raw pgx baseline measured in the same run, with ratios.
 bench:
 	@.ci/postgres-up
-	$(GO) test -run '^$$' -bench . -benchtime 2s -timeout 30m ./eventstore/
+	$(GO) test -run '^$$' -bench . -skip Rebuild -benchtime 2s -timeout 30m ./eventstore/
+	$(GO) test -run '^$$' -bench Rebuild1M -benchtime 1x -timeout 30m ./eventstore/
 	$(GO) test -run '^$$' -bench Mirror -benchtime 1x -timeout 30m ./cmd/pfn/
 	$(GO) test -run '^$$' -bench LoadSourceAfterAYear -benchtime 5x -timeout 30m ./adapters/postgres/
 

@@ -141,7 +141,7 @@ func (s *Store) prepare(ctx context.Context, streamID string, expected int64, ev
 		}
 		sv := e.SchemaVersion
 		if sv == 0 {
-			sv = 1
+			sv = CurrentSchemaVersion(e.Type)
 		}
 		b.ids = append(b.ids, id)
 		b.types = append(b.types, e.Type)

@@ -16,7 +16,7 @@ type NewEvent struct {
 	// the stream succeeds without writing it again. Zero means "make one".
 	ID            uuid.UUID
 	Type          string
-	SchemaVersion int // 0 means 1
+	SchemaVersion int // 0 means the type's current version (see upcast.go)
 	Payload       json.RawMessage
 	// Metadata fields left empty are filled from the context (WithMetadata).
 	Metadata Metadata

@@ -40,6 +40,9 @@ func collectN(rows pgx.Rows, what string, capacity int) ([]Event, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
+		if e, err = Upcast(e); err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {

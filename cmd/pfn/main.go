@@ -28,6 +28,9 @@ Usage:
                 the event log: list or export it (filters as GET
                 /federation/events), rebuild a source as of a time,
                 restamp it after a move to another cluster ("pfn events" for more)
+  pfn projections status|rebuild [-all] [NAME...]
+                each projection's position and lag; rebuild projections
+                into fresh tables and swap them in, beside a live node
   pfn version   print the version
 
 Configuration comes from the environment (PFN_*); every command accepts
@@ -64,6 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	case "events":
 		return eventsCommand(ctx, getenv, fs, args, stdout, stderr)
+	case "projections":
+		return projectionsCommand(ctx, getenv, fs, args, stdout, stderr)
 	case "serve", "migrate", "admin":
 	default:
 		fmt.Fprint(stderr, usage)
