@@ -35,11 +35,18 @@ func (h Subscribe) Handle(ctx context.Context, by Principal, id domain.SourceID,
 	if err := sub.Subscribe(source.State(), filters, h.Now()); err != nil {
 		return SyncResult{}, err
 	}
-	if err := h.Subscriptions.Save(ctx, sub); err != nil {
+	shown, err := h.Subscriptions.Record(ctx, sub)
+	if err != nil {
 		return SyncResult{}, fmt.Errorf("save subscription: %w", err)
 	}
-	// The sync records the new subscriber count with its summary.
-	return h.Sync.Run(ctx, id)
+	// The sync takes this subscriber's filters as given and records the new
+	// subscriber count with its summary; the subscriptions read model
+	// catches up meanwhile, and the answer waits for it.
+	result, err := h.Sync.RunFor(ctx, id, by.KeyID, &filters)
+	if err != nil {
+		return result, err
+	}
+	return result, shown(ctx)
 }
 
 // updateSubscriberCount feeds the trust score the number of subscribers.

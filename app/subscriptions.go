@@ -11,6 +11,9 @@ import (
 type SubscriptionRepository interface {
 	Load(ctx context.Context, source domain.SourceID, subscriber string) (*domain.Subscription, error)
 	Save(ctx context.Context, s *domain.Subscription) error
+	// Record appends like Save and returns at once, with a function that
+	// waits until the read model shows the change (run it before answering).
+	Record(ctx context.Context, s *domain.Subscription) (wait func(context.Context) error, err error)
 }
 
 // SubscriptionView is a row of the subscriptions read model.
@@ -24,7 +27,8 @@ type SubscriptionView struct {
 
 // SubscriptionReader reads the subscriptions read model.
 type SubscriptionReader interface {
-	ActiveFilters(ctx context.Context, source domain.SourceID) ([]domain.Filters, error)
+	// ActiveFilters are the filters of each subscriber of a source.
+	ActiveFilters(ctx context.Context, source domain.SourceID) (map[string]domain.Filters, error)
 	ListSubscriptions(ctx context.Context, subscriber string) ([]SubscriptionView, error) // "" lists all
 	CountSubscribers(ctx context.Context, source domain.SourceID) (int, error)
 }

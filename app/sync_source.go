@@ -75,14 +75,21 @@ type download struct {
 
 // Run syncs one source now.
 func (h SyncSource) Run(ctx context.Context, id domain.SourceID) (SyncResult, error) {
-	result, err := h.run(ctx, id)
+	return h.RunFor(ctx, id, "", nil)
+}
+
+// RunFor syncs with one subscriber's filters as given, whether or not the
+// subscriptions read model shows them yet: a new subscription's first sync
+// need not wait for it.
+func (h SyncSource) RunFor(ctx context.Context, id domain.SourceID, subscriber string, filters *domain.Filters) (SyncResult, error) {
+	result, err := h.run(ctx, id, subscriber, filters)
 	if h.Metrics != nil {
 		h.Metrics.SyncFinished(id, err, result.MirroredCount, result.MirroredBytes)
 	}
 	return result, err
 }
 
-func (h SyncSource) run(ctx context.Context, id domain.SourceID) (SyncResult, error) {
+func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber string, own *domain.Filters) (SyncResult, error) {
 	result := SyncResult{SourceID: string(id), Rejected: []Rejection{}}
 	unlock, err := h.Locker.Lock(ctx, id)
 	if err != nil {
@@ -96,13 +103,23 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID) (SyncResult, er
 	if err := source.CanSync(); err != nil {
 		return result, err
 	}
-	filters, err := h.Subscriptions.ActiveFilters(ctx, id)
-	if err != nil || len(filters) == 0 {
+	bySubscriber, err := h.Subscriptions.ActiveFilters(ctx, id)
+	if err != nil {
 		return result, err
 	}
-	// One active subscription per subscriber: the count the trust score
-	// needs is known here, without a write and a wait of its own.
-	subscribers := len(filters)
+	if own != nil {
+		bySubscriber[subscriber] = *own
+	}
+	if len(bySubscriber) == 0 {
+		return result, nil
+	}
+	// The count the trust score needs is known here, without a write and a
+	// wait of its own.
+	subscribers := len(bySubscriber)
+	filters := make([]domain.Filters, 0, subscribers)
+	for _, f := range bySubscriber {
+		filters = append(filters, f)
+	}
 	st := source.State()
 	listed, err := h.Catalog.AuthorData(ctx, st.InstanceURL, st.Username)
 	if err != nil {

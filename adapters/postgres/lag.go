@@ -12,8 +12,10 @@ import (
 const lagCap = 1_000_000
 
 // Lag counts, per projection, the committed events it has not applied: the
-// events after its checkpoint (commit order) below the oldest running
-// transaction. A projection without a checkpoint lags by the whole log.
+// events after its checkpoint in commit order. It includes events that
+// consumers may not read yet because an older transaction is still open
+// (the xmin barrier, ARCHITECTURE.md): they are lag all the same. A
+// projection without a checkpoint lags by the whole log.
 type Lag struct {
 	Pool        *pgxpool.Pool
 	Projections []string
@@ -25,7 +27,6 @@ func (l Lag) Lag(ctx context.Context) (map[string]int64, error) {
 			SELECT 1 FROM events e
 			WHERE (e.transaction_id, e.global_position) >
 			      (coalesce(o.last_processed_transaction_id, '0'::xid8), coalesce(o.offset_acked, 0))
-			  AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
 			LIMIT $2) x)
 		FROM unnest($1::text[]) AS p(name)
 		LEFT JOIN event_consumer_offsets o ON o.consumer_group = p.name`, l.Projections, lagCap)

@@ -45,24 +45,32 @@ func (r SubscriptionRepository) Load(ctx context.Context, source domain.SourceID
 }
 
 func (r SubscriptionRepository) Save(ctx context.Context, s *domain.Subscription) error {
+	wait, err := r.Record(ctx, s)
+	if err != nil {
+		return err
+	}
+	return wait(ctx)
+}
+
+func (r SubscriptionRepository) Record(ctx context.Context, s *domain.Subscription) (func(context.Context) error, error) {
 	if len(s.Changes()) == 0 {
-		return nil
+		return func(context.Context) error { return nil }, nil
 	}
 	events := make([]eventstore.NewEvent, 0, len(s.Changes()))
 	for _, e := range s.Changes() {
 		typ := subscriptionEventType(e)
 		payload, err := json.Marshal(e)
 		if err != nil {
-			return fmt.Errorf("encode %s: %w", typ, err)
+			return nil, fmt.Errorf("encode %s: %w", typ, err)
 		}
 		events = append(events, eventstore.NewEvent{Type: typ, Payload: payload})
 	}
 	res, err := r.Store.Append(ctx, subscriptionStream(s.SourceID, s.Subscriber), s.Version(), events...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s.MarkSaved()
-	return r.Waiter.WaitFor(ctx, SubscriptionsProjection, res.Position)
+	return func(ctx context.Context) error { return r.Waiter.WaitFor(ctx, SubscriptionsProjection, res.Position) }, nil
 }
 
 func subscriptionEventType(e domain.SubscriptionEvent) string {
@@ -143,16 +151,22 @@ func (SubscriptionProjection) Apply(ctx context.Context, tx pgx.Tx, stored event
 // SubscriptionReader reads the subscriptions table.
 type SubscriptionReader struct{ Pool *pgxpool.Pool }
 
-func (r SubscriptionReader) ActiveFilters(ctx context.Context, source domain.SourceID) ([]domain.Filters, error) {
-	rows, err := r.Pool.Query(ctx, `SELECT filters FROM subscriptions WHERE source_id = $1 ORDER BY id`, string(source))
+func (r SubscriptionReader) ActiveFilters(ctx context.Context, source domain.SourceID) (map[string]domain.Filters, error) {
+	rows, err := r.Pool.Query(ctx, `SELECT subscriber, filters FROM subscriptions WHERE source_id = $1`, string(source))
 	if err != nil {
 		return nil, fmt.Errorf("subscriptions of %s: %w", source, err)
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Filters, error) {
+	defer rows.Close()
+	out := map[string]domain.Filters{}
+	for rows.Next() {
+		var subscriber string
 		var f domain.Filters
-		err := row.Scan(&f)
-		return f, err
-	})
+		if err := rows.Scan(&subscriber, &f); err != nil {
+			return nil, fmt.Errorf("subscriptions of %s: %w", source, err)
+		}
+		out[subscriber] = f
+	}
+	return out, rows.Err()
 }
 
 func (r SubscriptionReader) ListSubscriptions(ctx context.Context, subscriber string) ([]app.SubscriptionView, error) {
