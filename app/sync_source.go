@@ -213,8 +213,11 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 			reject(hist, p, err.Error())
 			continue
 		}
+		// One directory per source, not per plugin: creating fifty
+		// directories (and flushing them) cost a first sync more than its
+		// event bookkeeping. Slugs hold no '@', so the key stays unique.
 		todo = append(todo, &download{plugin: p, history: hist, url: assetURL,
-			key: "plugins/" + url.PathEscape(string(id)) + "/" + p.Slug + "/" + url.PathEscape(p.Version) + ".zip"})
+			key: "plugins/" + url.PathEscape(string(id)) + "/" + p.Slug + "@" + url.PathEscape(p.Version) + ".zip"})
 	}
 
 	h.fetchAll(ctx, todo)

@@ -175,6 +175,17 @@ func (r *Runner) handlePage(ctx context.Context, cancel context.CancelFunc, sche
 	if err != nil {
 		return careful, false, err
 	}
+	if b, ok := p.(BatchApplier); ok && careful == (Position{}) && len(page) > 0 {
+		if err := b.ApplyBatch(msg.Context(), tx, page); err != nil {
+			last := page[len(page)-1]
+			log.Warn("projection failed on a page; re-reading it event by event",
+				"first_position", page[0].GlobalPosition, "last_position", last.GlobalPosition, "err", err)
+			cancel() // the subscriber rolls back the page's transaction
+			return last.Position(), true, nil
+		}
+		msg.Ack()
+		return careful, false, nil
+	}
 	for _, e := range page {
 		pos := e.Position()
 		if careful != (Position{}) && !careful.Less(pos) {

@@ -38,7 +38,7 @@ func TestEndToEndRetentionPrunesOldVersions(t *testing.T) {
 		})
 		return out
 	}
-	if got := files(); len(got) != 1 || got[0] != "1.0.0.zip" {
+	if got := files(); len(got) != 1 || got[0] != "tool@1.0.0.zip" {
 		t.Fatalf("stored files %v", got)
 	}
 
@@ -48,7 +48,7 @@ func TestEndToEndRetentionPrunesOldVersions(t *testing.T) {
 	if code != http.StatusOK || res["mirroredCount"] != 1.0 || res["pruned"] != 1.0 {
 		t.Fatalf("sync-source = %d %v", code, body)
 	}
-	if got := files(); len(got) != 1 || got[0] != "2.0.0.zip" {
+	if got := files(); len(got) != 1 || got[0] != "tool@2.0.0.zip" {
 		t.Fatalf("stored files after pruning %v", got)
 	}
 	q := "?source=" + s.source + "&plugin=tool&version=1.0.0"
