@@ -427,15 +427,6 @@ func (rb *rebuild) swap(ctx context.Context) error {
 // savepoint with the live runner's retries, and is recorded as poisoned
 // (in the rebuild's poisoned_events) if it keeps failing.
 func (rb *rebuild) apply(ctx context.Context, tx pgx.Tx, targets []Projection, events []Event) error {
-	// Batch appliers first take the whole batch; if that fails, everything
-	// goes event by event below.
-	if err := rb.applyBatches(ctx, tx, targets, events); err == nil {
-		return nil
-	} else if ctx.Err() != nil {
-		return err
-	} else {
-		rb.r.log.Warn("rebuild: a batch failed; applying its events one at a time", "err", err)
-	}
 	for len(events) > 0 {
 		failed, err := rb.applyPipelined(ctx, tx, targets, events)
 		if err == nil {
@@ -460,28 +451,6 @@ func (rb *rebuild) apply(ctx context.Context, tx pgx.Tx, targets []Projection, e
 		events = events[failed+1:]
 	}
 	return nil
-}
-
-// applyBatches applies events under a savepoint: batch appliers with one
-// ApplyBatch, the others pipelined event by event.
-func (rb *rebuild) applyBatches(ctx context.Context, tx pgx.Tx, targets []Projection, events []Event) error {
-	var single []Projection
-	return pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
-		for _, p := range targets {
-			if b, ok := p.(BatchApplier); ok {
-				if err := b.ApplyBatch(ctx, sp, events); err != nil {
-					return fmt.Errorf("%s: %w", p.Name(), err)
-				}
-				continue
-			}
-			single = append(single, p)
-		}
-		if len(single) == 0 {
-			return nil
-		}
-		_, err := rb.applyPipelined(ctx, sp, single, events)
-		return err
-	})
 }
 
 // applyPipelined applies events under a savepoint; on failure it rolls back

@@ -175,16 +175,8 @@ func (r *Runner) handlePage(ctx context.Context, cancel context.CancelFunc, sche
 	if err != nil {
 		return careful, false, err
 	}
-	if b, ok := p.(BatchApplier); ok && careful == (Position{}) && len(page) > 0 {
-		if err := b.ApplyBatch(msg.Context(), tx, page); err != nil {
-			last := page[len(page)-1]
-			log.Warn("projection failed on a page; re-reading it event by event",
-				"first_position", page[0].GlobalPosition, "last_position", last.GlobalPosition, "err", err)
-			cancel() // the subscriber rolls back the page's transaction
-			return last.Position(), true, nil
-		}
-		msg.Ack()
-		return careful, false, nil
+	if careful == (Position{}) {
+		return r.applyPipelined(msg, cancel, p, tx, page, log)
 	}
 	for _, e := range page {
 		pos := e.Position()
@@ -207,6 +199,46 @@ func (r *Runner) handlePage(ctx context.Context, cancel context.CancelFunc, sche
 	msg.Ack()
 	return careful, false, nil
 }
+
+// applyPipelined applies a page with its writes pipelined (rebuild_batch.go):
+// a first sync's fifty mirrored plugins reach the server in one round trip,
+// not fifty, while a request waits for them. A failure cancels the page, and
+// the next subscription re-reads it event by event from the failing event.
+func (r *Runner) applyPipelined(msg *message.Message, cancel context.CancelFunc, p Projection, tx pgx.Tx, page []Event,
+	log *slog.Logger) (next Position, done bool, err error) {
+	ctx := msg.Context()
+	pt := newPipelineTx(tx, pipelineDepth)
+	for i, e := range page {
+		pt.current = i
+		if err = p.Apply(ctx, pt, e); err != nil {
+			if werr := pt.wait(); werr != nil {
+				err = werr // an earlier statement failed first
+			}
+			break
+		}
+	}
+	if err == nil {
+		err = pt.flush(ctx)
+	} else {
+		_ = pt.wait()
+	}
+	if err == nil {
+		msg.Ack()
+		return Position{}, false, nil
+	}
+	failed := failedEvent(err)
+	if failed < 0 {
+		failed = pt.current
+	}
+	e := page[failed]
+	log.Warn("projection failed on an event; re-reading its page event by event",
+		"event_id", e.ID, "event_type", e.Type, "global_position", e.GlobalPosition, "err", err)
+	cancel() // the subscriber rolls back the page's transaction
+	return e.Position(), true, nil
+}
+
+// pipelineDepth is how many statements a page sends in one round trip.
+const pipelineDepth = 500
 
 // applyCarefully applies one event under a savepoint, retrying with backoff;
 // after the last attempt it records the event as poisoned (in the same
