@@ -22,3 +22,13 @@ type Projection interface {
 type Resetter interface {
 	Reset(ctx context.Context, tx pgx.Tx) error
 }
+
+// BatchApplier is a projection that can apply many events at once (one
+// statement for a run of similar events). The runner hands it a page and a
+// rebuild a batch, through a transaction whose writes are pipelined; it
+// must leave the read model exactly as Apply on each event in order would.
+// When ApplyBatch fails, the events are applied again one by one with
+// Apply, so a bad event is still found, retried and poisoned on its own.
+type BatchApplier interface {
+	ApplyBatch(ctx context.Context, tx pgx.Tx, events []Event) error
+}

@@ -39,7 +39,8 @@ func BenchmarkRebuild1M(b *testing.B) {
 	pool := benchPool(b, 8)
 	fillNodeLog(b, pool, rebuildEvents)
 	r, err := eventstore.NewRunner(pool, slog.New(slog.NewTextHandler(io.Discard, nil)), eventstore.RunnerConfig{},
-		postgres.SourceProjection{}, postgres.KeyProjection{}, postgres.SubscriptionProjection{}, postgres.MirrorProjectionHandler{})
+		postgres.SourceProjection{}, postgres.KeyProjection{}, postgres.SubscriptionProjection{}, postgres.MirrorProjectionHandler{},
+		postgres.ActivityProjection{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -208,6 +208,22 @@ func (r *Runner) applyPipelined(msg *message.Message, cancel context.CancelFunc,
 	log *slog.Logger) (next Position, done bool, err error) {
 	ctx := msg.Context()
 	pt := newPipelineTx(tx, pipelineDepth)
+	if b, ok := p.(BatchApplier); ok {
+		if err = b.ApplyBatch(ctx, pt, page); err == nil {
+			err = pt.flush(ctx)
+		}
+		_ = pt.wait()
+		if err == nil {
+			msg.Ack()
+			return Position{}, false, nil
+		}
+		// Which event failed is unknown: the whole page goes event by event.
+		last := page[len(page)-1]
+		log.Warn("projection failed on a page; re-reading it event by event", "first_position", page[0].GlobalPosition,
+			"last_position", last.GlobalPosition, "err", err)
+		cancel()
+		return last.Position(), true, nil
+	}
 	for i, e := range page {
 		pt.current = i
 		if err = p.Apply(ctx, pt, e); err != nil {

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/jackc/pgx/v5"
 
@@ -48,6 +51,11 @@ func (ActivityProjection) Apply(ctx context.Context, tx pgx.Tx, stored eventstor
 // activityEntry says what an event shows in the feed; ok is false for
 // events the feed leaves out (health checks, mirrored files, counts).
 func activityEntry(stored eventstore.Event) (entry, bool, error) {
+	switch stored.Type {
+	case domain.EventPluginMirrored, domain.EventSourceSubscriberCountChanged, domain.EventSourceHealthSummarized,
+		domain.EventSourceSignatureChecked, domain.EventSourceHealthChecked, domain.EventPublisherInfoRefreshed:
+		return entry{}, false, nil // never in the feed: skip decoding (most of a rebuild's events)
+	}
 	if strings.HasPrefix(stored.StreamID, "source-") {
 		e, ok, err := decodeSourceEvent(stored)
 		if err != nil || !ok {
@@ -113,4 +121,42 @@ func pluginEntry(e domain.PluginEvent) (entry, bool, error) {
 		return entry{"plugin_rejected", string(e.SourceID), e.Plugin, fmt.Sprintf("%s %s rejected: %s", e.Plugin, e.Version, e.Reason)}, true, nil
 	}
 	return entry{}, false, nil
+}
+
+// ApplyBatch inserts a batch's entries with one statement, in log order
+// (a rebuild's hundreds of thousands of events would otherwise cost a
+// statement per entry).
+func (ActivityProjection) ApplyBatch(ctx context.Context, tx pgx.Tx, events []eventstore.Event) error {
+	var (
+		ids                              []uuid.UUID
+		positions                        []int64
+		ats                              []time.Time
+		kinds, sources, plugins, summary []string
+	)
+	for _, stored := range events {
+		en, ok, err := activityEntry(stored)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		ids = append(ids, stored.ID)
+		positions = append(positions, stored.GlobalPosition)
+		ats = append(ats, stored.RecordedAt)
+		kinds, sources, plugins, summary = append(kinds, en.kind), append(sources, en.source), append(plugins, en.plugin), append(summary, en.summary)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO activity (event_id, position, at, kind, source_id, plugin, summary)
+		SELECT event_id, position, at, kind, source_id, plugin, summary
+		FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY
+			AS b(event_id, position, at, kind, source_id, plugin, summary, ord)
+		ORDER BY ord
+		ON CONFLICT (event_id) DO NOTHING`, ids, positions, ats, kinds, sources, plugins, summary)
+	if err != nil {
+		return fmt.Errorf("project %d activity entries: %w", len(ids), err)
+	}
+	return nil
 }

@@ -197,11 +197,11 @@ func (MirrorProjectionHandler) Apply(ctx context.Context, tx pgx.Tx, stored even
 		if e.Tags == nil {
 			tags = []byte("[]")
 		}
-		// One statement (one round trip) for the row and the cleared problem:
-		// a first sync applies fifty of these while a request waits.
-		_, err = tx.Exec(ctx, `WITH cleared AS (
-				DELETE FROM plugin_problems WHERE source_id = $2 AND plugin_id = $1 AND version = $4 AND kind = 'rejected')
-			INSERT INTO mirrored_plugins (plugin_id, source_id, name, version, description, local_path,
+		// plugin_problems keeps what was seen wrong with a version even when
+		// a later listing of it was mirrored (a mirrored row says it was
+		// resolved): clearing it cost every mirrored version a second
+		// statement, the larger part of a rebuild.
+		_, err = tx.Exec(ctx, `INSERT INTO mirrored_plugins (plugin_id, source_id, name, version, description, local_path,
 			signature, mirror_date, sha256, size, federation_signature, node_key_id, tags, mirrored_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, extract(epoch FROM $8::timestamptz)::bigint, $9, $10, $11, $12, $13, $8)
 			ON CONFLICT (plugin_id, source_id, version) DO NOTHING`,

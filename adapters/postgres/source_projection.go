@@ -58,16 +58,12 @@ func (SourceProjection) Apply(ctx context.Context, tx pgx.Tx, stored eventstore.
 		if !e.Up {
 			return exec(`UPDATE sources SET updated_at = $2, health_checks = health_checks + 1 WHERE id = $1`)
 		}
-		var avg *float64
-		if err := tx.QueryRow(ctx, `SELECT avg_response_ms FROM sources WHERE id = $1`, id).Scan(&avg); err != nil {
-			return fmt.Errorf("project %s for %s: %w", e.EventType(), id, err)
-		}
-		prev := 0.0
-		if avg != nil {
-			prev = *avg
-		}
-		return exec(`UPDATE sources SET updated_at = $2, health_checks = health_checks + 1, avg_response_ms = $3 WHERE id = $1`,
-			domain.SmoothResponseMS(prev, e.ResponseMS))
+		// domain.SmoothResponseMS in SQL (same float64 arithmetic), so the
+		// update needs no read first: early streams held a check every few
+		// minutes, and a rebuild pipelines writes but waits on every read.
+		return exec(`UPDATE sources SET updated_at = $2, health_checks = health_checks + 1,
+			avg_response_ms = CASE WHEN coalesce(avg_response_ms, 0) = 0 THEN $3::float8
+				ELSE avg_response_ms + 0.2 * ($3::float8 - avg_response_ms) END WHERE id = $1`, float64(e.ResponseMS))
 	case domain.SourceTrustAdjusted:
 		components, _ := json.Marshal(e.Components)
 		return exec(`UPDATE sources SET updated_at = $2, trust_score = $3, trust_components = $4 WHERE id = $1`,
