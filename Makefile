@@ -23,7 +23,7 @@ bench:
 	@.ci/postgres-up
 	$(GO) test -run '^$$' -bench . -skip Rebuild -benchtime 2s -timeout 30m ./eventstore/
 	$(GO) test -run '^$$' -bench Rebuild1M -benchtime 1x -timeout 30m ./eventstore/
-	$(GO) test -run '^$$' -bench Mirror -benchtime 1x -timeout 30m ./cmd/pfn/
+	$(GO) test -run '^$$' -bench Mirror -benchtime 5x -timeout 30m ./cmd/pfn/
 	$(GO) test -run '^$$' -bench LoadSourceAfterAYear -benchtime 5x -timeout 30m ./adapters/postgres/
 
 lint:
