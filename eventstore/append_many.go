@@ -2,9 +2,11 @@ package eventstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // StreamAppend is one stream's part of AppendMany.
@@ -51,8 +53,19 @@ func (s *Store) AppendMany(ctx context.Context, appends []StreamAppend) ([]Appen
 		a := &answers[i]
 		a.err = br.QueryRow().Scan(&a.n, &a.res.Version, &a.res.Position.GlobalPosition, &a.res.Position.TransactionID)
 	}
-	if err := br.Close(); err != nil {
-		return nil, fmt.Errorf("append many: %w", err)
+	closeErr := br.Close()
+	// A writer that appended to one of the streams since it was read wins
+	// the unique (stream, version) race; the transaction is aborted, so the
+	// retry-or-conflict look-up Append does is not possible here: it is a
+	// conflict, and the caller reloads and tries again.
+	for i, a := range answers {
+		var pgErr *pgconn.PgError
+		if errors.As(a.err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "events_stream_version_key" {
+			return nil, &ConflictError{StreamID: batches[i].streamID, Expected: batches[i].expected, Actual: -1}
+		}
+	}
+	if closeErr != nil {
+		return nil, fmt.Errorf("append many: %w", closeErr)
 	}
 	out := make([]Appended, len(batches))
 	for i, b := range batches {

@@ -15,6 +15,9 @@ type ConflictError struct {
 }
 
 func (e *ConflictError) Error() string {
+	if e.Actual < 0 { // lost a race: the winner's version is not known here
+		return fmt.Sprintf("stream %q: expected version %d, another writer appended first", e.StreamID, e.Expected)
+	}
 	return fmt.Sprintf("stream %q: expected version %d, actual version %d", e.StreamID, e.Expected, e.Actual)
 }
 
