@@ -13,7 +13,8 @@ import (
 // waits for the projection's work, not for the rest of an idle poll
 // interval, while an idle node still polls only every PollInterval.
 type backoff struct {
-	r *Runner
+	r    *Runner
+	wake *wakeup // this consumer's
 }
 
 func (b backoff) HandleError(logger watermill.LoggerAdapter, noMsg bool, err error) time.Duration {
@@ -28,7 +29,7 @@ func (b backoff) HandleError(logger watermill.LoggerAdapter, noMsg bool, err err
 	defer t.Stop()
 	select {
 	case <-t.C:
-	case <-b.r.wake.wait():
+	case <-b.wake.wait():
 	}
 	return 0
 }

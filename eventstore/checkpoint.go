@@ -32,7 +32,7 @@ func (r *Runner) WaitFor(ctx context.Context, name string, pos Position) error {
 	if _, ok := r.byName[name]; !ok {
 		return fmt.Errorf("projection %q: %w", name, domain.ErrNotFound)
 	}
-	for {
+	for i := 0; ; i++ {
 		cp, err := r.Checkpoint(ctx, name)
 		if err != nil {
 			return err
@@ -40,8 +40,14 @@ func (r *Runner) WaitFor(ctx context.Context, name string, pos Position) error {
 		if !cp.Less(pos) {
 			return nil
 		}
-		r.wake.poke()
-		if !sleep(ctx, 2*time.Millisecond) {
+		r.wakes[name].poke()
+		// A woken consumer usually commits within a few milliseconds: look
+		// often at first (a request is waiting), then less often.
+		wait := 2 * time.Millisecond
+		if i < 20 {
+			wait = 250 * time.Microsecond
+		}
+		if !sleep(ctx, wait) {
 			return fmt.Errorf("projection %q waiting for %v (at %v): %w", name, pos, cp, ctx.Err())
 		}
 	}

@@ -56,13 +56,16 @@ type Runner struct {
 	cfg         RunnerConfig
 	projections []Projection
 	byName      map[string]Projection
-	wake        wakeup // WaitFor wakes idle consumers through it
+	// wakes: WaitFor wakes the idle consumer of the projection it waits
+	// for (only that one: waking all of them for every request made them
+	// compete for the CPU the waited-for one needed).
+	wakes map[string]*wakeup
 }
 
 // NewRunner checks that projection names are unique and non-empty.
 func NewRunner(pool *pgxpool.Pool, log *slog.Logger, cfg RunnerConfig, projections ...Projection) (*Runner, error) {
 	cfg.setDefaults()
-	r := &Runner{pool: pool, log: log, cfg: cfg, byName: map[string]Projection{}}
+	r := &Runner{pool: pool, log: log, cfg: cfg, byName: map[string]Projection{}, wakes: map[string]*wakeup{}}
 	for _, p := range projections {
 		name := p.Name()
 		if name == "" {
@@ -72,6 +75,7 @@ func NewRunner(pool *pgxpool.Pool, log *slog.Logger, cfg RunnerConfig, projectio
 			return nil, fmt.Errorf("two projections named %q", name)
 		}
 		r.byName[name] = p
+		r.wakes[name] = &wakeup{}
 		r.projections = append(r.projections, p)
 	}
 	return r, nil
@@ -117,7 +121,7 @@ func (r *Runner) consume(ctx context.Context, p Projection, careful Position, lo
 		PollInterval:   r.cfg.PollInterval,
 		ResendInterval: r.cfg.RetryDelay,
 		RetryInterval:  time.Second,
-		BackoffManager: backoff{r},
+		BackoffManager: backoff{r, r.wakes[p.Name()]},
 		SchemaAdapter:  schema,
 		OffsetsAdapter: offsetsAdapter(),
 	}, wmLogger{log: log})
