@@ -93,7 +93,7 @@ func (h SyncSource) Recheck(ctx context.Context, id domain.SourceID) (RecheckRes
 	if newlyTampered == 0 {
 		return result, nil // reported before: recorded (and penalised) once
 	}
-	if err := source.RecordSync(domain.SyncSummary{PluginCount: st.PluginCount, InvalidSignatures: newlyTampered}, now); err != nil {
+	if err := source.RecordTampering(newlyTampered, now); err != nil {
 		return result, err
 	}
 	if err := h.Histories.SaveAll(ctx, touched, source); err != nil {

@@ -52,8 +52,10 @@ func (h VerifySource) Handle(ctx context.Context, by Principal, id domain.Source
 }
 
 // Reverify is the scheduler's periodic proof of a verified source (or one
-// in error). A publisher that answers with a signature that no longer
-// verifies loses verified; one that cannot be reached only counts a failure.
+// in error). A publisher whose answer to the challenge no longer verifies
+// against the registered key loses verified; any other trouble (down, an
+// error page from its proxy, a malformed answer) only counts a failure: a
+// bad night at the publisher's host must not cost it its verification.
 func (h VerifySource) Reverify(ctx context.Context, id domain.SourceID) error {
 	s, err := h.Sources.Load(ctx, id)
 	if err != nil {
@@ -62,8 +64,8 @@ func (h VerifySource) Reverify(ctx context.Context, id domain.SourceID) error {
 	if st := s.State().Status; st != domain.StatusVerified && st != domain.StatusError {
 		return nil
 	}
-	reason, unreachable := h.attempt(ctx, s)
-	if unreachable {
+	reason, disproved := h.attempt(ctx, s)
+	if reason != "" && !disproved {
 		err = s.RecordFailure(domain.FailureReverify, reason, h.Now())
 	} else {
 		err = s.RecordOwnershipProof(reason == "", reason, h.Now())
@@ -86,12 +88,14 @@ func (h VerifySource) prove(ctx context.Context, s *domain.Source) string {
 	return reason
 }
 
-// attempt runs a proof; unreachable says the publisher could not be reached.
-func (h VerifySource) attempt(ctx context.Context, s *domain.Source) (reason string, unreachable bool) {
+// attempt runs a proof: why it failed ("" when it did not), and whether the
+// publisher answered the challenge with a signature the registered key does
+// not verify (disproved), as opposed to failing some other way.
+func (h VerifySource) attempt(ctx context.Context, s *domain.Source) (reason string, disproved bool) {
 	st := s.State()
 	info, err := h.Publisher.FederationInfo(ctx, st.InstanceURL)
 	if err != nil {
-		return err.Error(), errors.Is(err, domain.ErrUnreachable)
+		return err.Error(), false
 	}
 	if err := s.RefreshInfo(info, h.Now()); err != nil {
 		return "federation-info: " + err.Error(), false
@@ -104,11 +108,11 @@ func (h VerifySource) attempt(ctx context.Context, s *domain.Source) (reason str
 	challenge := hex.EncodeToString(raw)
 	sig, err := h.Publisher.ProveOwnership(ctx, st.InstanceURL, st.Username, challenge)
 	if err != nil {
-		return err.Error(), errors.Is(err, domain.ErrUnreachable)
+		return err.Error(), false
 	}
 	if err := domain.VerifyChallenge(st.PublicKey, challenge, sig); err != nil {
 		if errors.Is(err, domain.ErrBadSignature) {
-			return "the publisher's answer to the ownership challenge does not verify against the registered public key", false
+			return "the publisher's answer to the ownership challenge does not verify against the registered public key", true
 		}
 		return err.Error(), false
 	}

@@ -26,11 +26,6 @@ var (
 // unusable. The HTTP port answers 502.
 var ErrPublisher = errors.New("publisher failed")
 
-// ErrUnreachable: the publisher could not be reached at all (it also
-// matches ErrPublisher). A re-verification that cannot reach the publisher
-// is a failure to count, not a failed proof.
-var ErrUnreachable = errors.New("publisher unreachable")
-
 // ErrGone: the thing existed and was removed on purpose (a pruned plugin
 // version). The HTTP port answers 410 with the reason.
 var ErrGone = errors.New("gone")

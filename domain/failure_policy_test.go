@@ -140,3 +140,21 @@ func TestSteadyHealthChecksAreSummarisedRarely(t *testing.T) {
 		t.Fatalf("summarised inputs %+v", in)
 	}
 }
+
+// Tampering found by a recheck lowers trust but is not a sync: it neither
+// clears the last sync error nor recovers a source in error.
+func TestRecheckTamperingIsNotASync(t *testing.T) {
+	s := verifiedSource(t)
+	run(t, s, domain.LoadHealth(nil, 0), []step{{1, "sync-failed"}, {2, "sync-failed"}, {3, "sync-failed"}})
+	before := s.State()
+	if err := s.RecordTampering(2, t0.Add(4*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	after := s.State()
+	if after.Status != domain.StatusError || after.LastSyncError != before.LastSyncError || !after.LastSyncAt.Equal(before.LastSyncAt) {
+		t.Fatalf("tampering changed sync state: %+v", after)
+	}
+	if after.TrustInputs.InvalidSignatures != before.TrustInputs.InvalidSignatures+2 || after.Trust.Signatures >= before.Trust.Signatures {
+		t.Fatalf("signatures: before %+v / %v, after %+v / %v", before.TrustInputs, before.Trust.Signatures, after.TrustInputs, after.Trust.Signatures)
+	}
+}

@@ -245,6 +245,23 @@ type SyncSummary struct {
 	ValidSignatures, InvalidSignatures int
 }
 
+// RecordTampering counts tampering found outside a sync (the recheck of
+// mirrored files): it lowers the signature part of the trust score and
+// touches nothing a sync does (last sync, its error, a recovery).
+func (s *Source) RecordTampering(found int, now time.Time) error {
+	if s.state.Status == StatusSuspended {
+		return ErrSourceSuspended
+	}
+	if found <= 0 {
+		return nil
+	}
+	for range found {
+		s.record(SourceSignatureChecked{Valid: false, At: now})
+	}
+	s.recomputeTrust("tampering found by a recheck", now)
+	return nil
+}
+
 // SetSubscriberCount records a change in how many consumers subscribe.
 func (s *Source) SetSubscriberCount(n int, now time.Time) {
 	if n == s.state.TrustInputs.Subscribers || n < 0 {

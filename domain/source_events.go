@@ -72,8 +72,8 @@ type SourceStatusChanged struct {
 }
 
 // SourceSignatureChecked records one plugin signature check. Early syncs
-// recorded one per plugin; syncs now count them in SourceSynced. Kept so
-// that old streams still load.
+// recorded one per plugin; syncs now count them in SourceSynced. A recheck
+// that finds changed bytes records a failed one.
 type SourceSignatureChecked struct {
 	Valid bool      `json:"valid"`
 	At    time.Time `json:"at"`

@@ -26,6 +26,12 @@ func (r *Runner) Checkpoint(ctx context.Context, name string) (Position, error) 
 	return pos, nil
 }
 
+func (r *Runner) pokeAll() {
+	for _, w := range r.wakes {
+		w.poke()
+	}
+}
+
 // WaitFor returns once the projection has applied the event at pos, so that a
 // read after a write sees the write. It gives up when ctx ends.
 func (r *Runner) WaitFor(ctx context.Context, name string, pos Position) error {
@@ -38,6 +44,11 @@ func (r *Runner) WaitFor(ctx context.Context, name string, pos Position) error {
 			return err
 		}
 		if !cp.Less(pos) {
+			// The other consumers catch up now, once the waiting request
+			// no longer competes with them (the activity feed, say).
+			if i > 0 {
+				r.pokeAll()
+			}
 			return nil
 		}
 		r.wakes[name].poke()

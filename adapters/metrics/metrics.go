@@ -70,7 +70,9 @@ func New(lag LagFunc) *Registry {
 
 // Handler serves /metrics.
 func (r *Registry) Handler() http.Handler {
-	return promhttp.HandlerFor(r.reg, promhttp.HandlerOpts{})
+	// A series that cannot be collected (the lag query timed out during a
+	// rebuild) is left out; the rest of the scrape still answers.
+	return promhttp.HandlerFor(r.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
 }
 
 func (r *Registry) HealthChecked(source domain.SourceID, up bool, took time.Duration) {
@@ -96,7 +98,15 @@ func (r *Registry) SyncFinished(source domain.SourceID, err error, files int, by
 func (r *Registry) KeyUsed(keyID string) { r.keyRequests.WithLabelValues(keyID).Inc() }
 
 // Request counts one HTTP request; route is the pattern, not the path.
+// Methods outside the standard set count as OTHER: a client must not be
+// able to mint label values.
 func (r *Registry) Request(route, method string, status int, took time.Duration) {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+	default:
+		method = "OTHER"
+	}
 	r.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 	r.duration.WithLabelValues(route).Observe(took.Seconds())
 }

@@ -15,7 +15,7 @@ type ActivityReader struct{ Pool *pgxpool.Pool }
 
 func (r ActivityReader) Activity(ctx context.Context, source domain.SourceID, before int64, limit int) ([]app.ActivityEntry, error) {
 	rows, err := r.Pool.Query(ctx, `SELECT seq, event_id::text, position, at, kind, source_id, plugin, summary
-		FROM activity WHERE ($1 = '' OR source_id = $1) AND ($2 = 0 OR seq < $2)
+		FROM activity WHERE ($1 = '' OR source_id = $1) AND ($2::bigint = 0 OR seq < $2::bigint)
 		ORDER BY seq DESC LIMIT $3`, string(source), before, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read activity: %w", err)

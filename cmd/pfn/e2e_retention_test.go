@@ -70,13 +70,14 @@ func TestEndToEndRetentionPrunesOldVersions(t *testing.T) {
 	if ps, _ := body["plugins"].([]any); len(ps) != 1 || ps[0].(map[string]any)["version"] != "2.0.0" {
 		t.Fatalf("catalogue lists %v", body["plugins"])
 	}
-	var pruned bool
-	for _, e := range s.activity(t, "&source="+s.source, 50) {
-		pruned = pruned || (e.Kind == "pruned" && strings.Contains(e.Summary, "tool 1.0.0"))
-	}
-	if !pruned {
-		t.Fatal("the activity feed does not show the pruning")
-	}
+	waitFor(t, "the pruning in the activity feed", 20*time.Second, func() (bool, string) {
+		for _, e := range s.activity(t, "&source="+s.source, 50) {
+			if e.Kind == "pruned" && strings.Contains(e.Summary, "tool 1.0.0") {
+				return true, ""
+			}
+		}
+		return false, "no pruned entry"
+	})
 }
 
 func TestEndToEndSourceQuotaPrunesTheOldestVersions(t *testing.T) {

@@ -64,11 +64,12 @@ func startProcess(t testing.TB, bin string, env []string, args ...string) (*exec
 type publisherProc struct {
 	URL       string
 	PublicKey string // raw base64
+	cmd       *exec.Cmd
 }
 
 func startPublisher(t testing.TB, bin string, args ...string) publisherProc {
 	t.Helper()
-	_, out := startProcess(t, bin, nil, append([]string{"-listen", "127.0.0.1:0"}, args...)...)
+	cmd, out := startProcess(t, bin, nil, append([]string{"-listen", "127.0.0.1:0"}, args...)...)
 	line1, err1 := out.ReadString('\n')
 	line2, err2 := out.ReadString('\n')
 	if err1 != nil || err2 != nil {
@@ -78,6 +79,7 @@ func startPublisher(t testing.TB, bin string, args ...string) publisherProc {
 	return publisherProc{
 		URL:       strings.TrimSpace(strings.TrimPrefix(line1, "listening on ")),
 		PublicKey: strings.TrimSpace(strings.TrimPrefix(line2, "public key: ")),
+		cmd:       cmd,
 	}
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 
 	"github.com/pfn-network/pfn/adapters/publisher"
 	"github.com/pfn-network/pfn/domain"
@@ -33,9 +32,4 @@ type publisherError struct{ err error }
 
 func (e publisherError) Error() string { return e.err.Error() }
 
-func (e publisherError) Unwrap() []error {
-	if errors.Is(e.err, publisher.ErrUnreachable) {
-		return []error{e.err, domain.ErrPublisher, domain.ErrUnreachable}
-	}
-	return []error{e.err, domain.ErrPublisher}
-}
+func (e publisherError) Unwrap() []error { return []error{e.err, domain.ErrPublisher} }
