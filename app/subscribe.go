@@ -42,11 +42,13 @@ func (h Subscribe) Handle(ctx context.Context, by Principal, id domain.SourceID,
 	// The sync takes this subscriber's filters as given and records the new
 	// subscriber count with its summary; the subscriptions read model
 	// catches up meanwhile, and the answer waits for it.
+	subscriptionShown := make(chan error, 1)
+	go func() { subscriptionShown <- shown(ctx) }()
 	result, err := h.Sync.RunFor(ctx, id, by.KeyID, &filters)
-	if err != nil {
-		return result, err
+	if shownErr := <-subscriptionShown; err == nil {
+		err = shownErr
 	}
-	return result, shown(ctx)
+	return result, err
 }
 
 // updateSubscriberCount feeds the trust score the number of subscribers.
