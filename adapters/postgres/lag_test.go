@@ -2,8 +2,12 @@ package postgres_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/pfn-network/pfn/adapters/postgres"
 	"github.com/pfn-network/pfn/eventstore"
@@ -29,7 +33,11 @@ func TestLagCountsUnappliedEventsAndFailsReadiness(t *testing.T) {
 		VALUES ('behind', $1, $2::bigint::text::xid8)`, pos, tx); err != nil {
 		t.Fatal(err)
 	}
-	lag := postgres.Lag{Pool: pool, Projections: []string{"behind", "never"}}
+	lag, err := eventstore.NewRunner(pool, slog.New(slog.NewTextHandler(io.Discard, nil)), eventstore.RunnerConfig{},
+		idle("behind"), idle("never"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	got, err := lag.Lag(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -46,3 +54,9 @@ func TestLagCountsUnappliedEventsAndFailsReadiness(t *testing.T) {
 		t.Fatalf("readiness within the lag: %v", err)
 	}
 }
+
+// idle is a projection that is never run: only its checkpoint matters.
+type idle string
+
+func (p idle) Name() string                                        { return string(p) }
+func (idle) Apply(context.Context, pgx.Tx, eventstore.Event) error { return nil }

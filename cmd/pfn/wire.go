@@ -34,24 +34,14 @@ type node struct {
 	scheduler *app.Scheduler // nil when PFN_SCHEDULER=false
 }
 
-// projections are the read models the node keeps, in one place for the
-// runner, the lag metric and readiness.
-func projections() []eventstore.Projection {
-	return []eventstore.Projection{postgres.SourceProjection{}, postgres.KeyProjection{}, postgres.SubscriptionProjection{},
-		postgres.MirrorProjectionHandler{}, postgres.ActivityProjection{}}
-}
-
 func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*node, error) {
-	runner, err := eventstore.NewRunner(pool, log, eventstore.RunnerConfig{PollInterval: 200 * time.Millisecond}, projections()...)
+	runner, err := eventstore.NewRunner(pool, log, eventstore.RunnerConfig{PollInterval: 200 * time.Millisecond},
+		postgres.SourceProjection{}, postgres.KeyProjection{}, postgres.SubscriptionProjection{},
+		postgres.MirrorProjectionHandler{}, postgres.ActivityProjection{})
 	if err != nil {
 		return nil, err
 	}
-	var names []string
-	for _, p := range projections() {
-		names = append(names, p.Name())
-	}
-	lag := postgres.Lag{Pool: pool, Projections: names}
-	reg := metrics.New(lag.Lag)
+	reg := metrics.New(runner.Lag)
 	blobs, err := blob.Open(ctx, cfg.BlobStore)
 	if err != nil {
 		return nil, fmt.Errorf("PFN_BLOB_STORE: %w", err)
@@ -88,7 +78,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			Workers: 4, Log: log}
 	}
 	return &node{runner: runner, metrics: reg, scheduler: scheduler,
-		readiness: postgres.Readiness{Pool: pool, Lag: lag.Lag, MaxLag: cfg.Ops.ReadyMaxLag}, app: &httpapi.App{
+		readiness: postgres.Readiness{Pool: pool, Lag: runner.Lag, MaxLag: cfg.Ops.ReadyMaxLag}, app: &httpapi.App{
 			Authenticate:    app.Authenticate{Keys: keys, MasterKey: cfg.MasterKey},
 			CreateKey:       app.CreateKey{Keys: keys, Random: rand.Reader, Now: now},
 			RevokeKey:       app.RevokeKey{Keys: keys, Now: now},
