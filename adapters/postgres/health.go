@@ -41,13 +41,9 @@ func (r HealthRepository) Save(ctx context.Context, id domain.SourceID, h *domai
 	if len(h.Changes()) == 0 {
 		return nil
 	}
-	events := make([]eventstore.NewEvent, len(h.Changes()))
-	for i, c := range h.Changes() {
-		payload, err := json.Marshal(c)
-		if err != nil {
-			return fmt.Errorf("encode %s: %w", c.EventType(), err)
-		}
-		events[i] = eventstore.NewEvent{Type: c.EventType(), Payload: payload}
+	events, err := encodeEvents(h.Changes(), domain.HealthChecked.EventType)
+	if err != nil {
+		return err
 	}
 	if _, err := r.Store.Append(ctx, healthStream(id), h.Version(), events...); err != nil {
 		return err

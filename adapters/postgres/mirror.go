@@ -47,13 +47,6 @@ func decodePluginEvent(e eventstore.Event) (domain.PluginEvent, bool, error) {
 	return out, true, nil
 }
 
-// decodeAs unmarshals a payload into a value of T.
-func decodeAs[T any](payload []byte) (T, error) {
-	var v T
-	err := json.Unmarshal(payload, &v)
-	return v, err
-}
-
 // PluginHistories stores per-plugin mirror histories as event streams.
 type PluginHistories struct {
 	Pool   *pgxpool.Pool
@@ -108,19 +101,15 @@ func (r PluginHistories) SaveAll(ctx context.Context, hs []*domain.PluginHistory
 		if len(h.Changes()) == 0 {
 			continue
 		}
-		events := make([]eventstore.NewEvent, 0, len(h.Changes()))
-		for _, e := range h.Changes() {
-			payload, err := json.Marshal(e)
-			if err != nil {
-				return fmt.Errorf("encode %s: %w", e.EventType(), err)
-			}
-			events = append(events, eventstore.NewEvent{Type: e.EventType(), Payload: payload})
+		events, err := encodeEvents(h.Changes(), domain.PluginEvent.EventType)
+		if err != nil {
+			return err
 		}
 		appends = append(appends, eventstore.StreamAppend{StreamID: pluginStream(h.Source, h.Plugin), Expected: h.Version(), Events: events})
 	}
 	sourceAt := len(appends)
 	if changes := source.Changes(); len(changes) > 0 {
-		events, err := encodeSourceEvents(changes)
+		events, err := encodeEvents(changes, domain.SourceEvent.EventType)
 		if err != nil {
 			return err
 		}

@@ -26,18 +26,6 @@ var sourceEventTypes = map[string]func() domain.SourceEvent{
 	domain.EventSourceFailureRecorded:        func() domain.SourceEvent { return &domain.SourceFailureRecorded{} },
 }
 
-func encodeSourceEvents(events []domain.SourceEvent) ([]eventstore.NewEvent, error) {
-	out := make([]eventstore.NewEvent, len(events))
-	for i, e := range events {
-		payload, err := json.Marshal(e)
-		if err != nil {
-			return nil, fmt.Errorf("encode %s: %w", e.EventType(), err)
-		}
-		out[i] = eventstore.NewEvent{Type: e.EventType(), Payload: payload}
-	}
-	return out, nil
-}
-
 // decodeSourceEvent returns the domain event a stored event holds; ok is
 // false for event types that are not source events.
 func decodeSourceEvent(e eventstore.Event) (domain.SourceEvent, bool, error) {

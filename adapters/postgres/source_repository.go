@@ -62,7 +62,7 @@ func (r SourceRepository) Save(ctx context.Context, s *domain.Source) error {
 	if len(changes) == 0 {
 		return nil
 	}
-	events, err := encodeSourceEvents(changes)
+	events, err := encodeEvents(changes, domain.SourceEvent.EventType)
 	if err != nil {
 		return err
 	}

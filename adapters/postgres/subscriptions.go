@@ -56,14 +56,9 @@ func (r SubscriptionRepository) Record(ctx context.Context, s *domain.Subscripti
 	if len(s.Changes()) == 0 {
 		return func(context.Context) error { return nil }, nil
 	}
-	events := make([]eventstore.NewEvent, 0, len(s.Changes()))
-	for _, e := range s.Changes() {
-		typ := subscriptionEventType(e)
-		payload, err := json.Marshal(e)
-		if err != nil {
-			return nil, fmt.Errorf("encode %s: %w", typ, err)
-		}
-		events = append(events, eventstore.NewEvent{Type: typ, Payload: payload})
+	events, err := encodeEvents(s.Changes(), subscriptionEventType)
+	if err != nil {
+		return nil, err
 	}
 	res, err := r.Store.Append(ctx, subscriptionStream(s.SourceID, s.Subscriber), s.Version(), events...)
 	if err != nil {
