@@ -34,18 +34,8 @@ type entry struct {
 	kind, source, plugin, summary string
 }
 
-func (ActivityProjection) Apply(ctx context.Context, tx pgx.Tx, stored eventstore.Event) error {
-	en, ok, err := activityEntry(stored)
-	if err != nil || !ok {
-		return err
-	}
-	_, err = tx.Exec(ctx, `INSERT INTO activity (event_id, position, at, kind, source_id, plugin, summary)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING`,
-		stored.ID, stored.GlobalPosition, stored.RecordedAt, en.kind, en.source, en.plugin, en.summary)
-	if err != nil {
-		return fmt.Errorf("project %s into activity: %w", stored.Type, err)
-	}
-	return nil
+func (p ActivityProjection) Apply(ctx context.Context, tx pgx.Tx, stored eventstore.Event) error {
+	return p.ApplyBatch(ctx, tx, []eventstore.Event{stored}) // the batch's statement, for one
 }
 
 // activityEntry says what an event shows in the feed; ok is false for

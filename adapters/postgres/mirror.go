@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -183,20 +182,9 @@ func (MirrorProjectionHandler) Apply(ctx context.Context, tx pgx.Tx, stored even
 	}
 	switch e := e.(type) {
 	case domain.PluginMirrored:
-		tags, _ := json.Marshal(e.Tags)
-		if e.Tags == nil {
-			tags = []byte("[]")
-		}
-		// plugin_problems keeps what was seen wrong with a version even when
-		// a later listing of it was mirrored (a mirrored row says it was
-		// resolved): clearing it cost every mirrored version a second
-		// statement, the larger part of a rebuild.
-		_, err = tx.Exec(ctx, `INSERT INTO mirrored_plugins (plugin_id, source_id, name, version, description, local_path,
-			signature, mirror_date, sha256, size, federation_signature, node_key_id, tags, mirrored_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, extract(epoch FROM $8::timestamptz)::bigint, $9, $10, $11, $12, $13, $8)
-			ON CONFLICT (plugin_id, source_id, version) DO NOTHING`,
-			e.Plugin, string(e.SourceID), e.Name, e.Version, e.Description, e.BlobKey, e.PublisherSignature, e.At,
-			e.SHA256, e.Size, e.FederationSignature, e.NodeKeyID, string(tags))
+		var run mirroredRun // a run of one: the same statement as a batch's
+		run.add(e)
+		err = run.flush(ctx, tx)
 	case domain.PluginRejected:
 		err = problem(e.SourceID, e.Plugin, e.Version, "rejected", e.Reason, e.At)
 	case domain.PluginTampered:
