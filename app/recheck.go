@@ -40,15 +40,9 @@ func (h SyncSource) Recheck(ctx context.Context, id domain.SourceID) (RecheckRes
 	if err != nil {
 		return result, err
 	}
-	latest := map[string]StoredVersion{}
-	for _, v := range stored {
-		if l, ok := latest[v.Plugin]; !ok || domain.CompareVersions(l.Version, v.Version) < 0 {
-			latest[v.Plugin] = v
-		}
-	}
 	st := source.State()
 	var changed []StoredVersion
-	for _, v := range latest {
+	for _, v := range latestStored(stored) {
 		url, err := domain.AssetURL(st.Info.AssetDomain, st.Info.NamingScheme, st.Username, v.Plugin, v.Version)
 		if err != nil {
 			continue // the naming scheme changed since: nothing to compare

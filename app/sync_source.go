@@ -279,12 +279,8 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 			return result, err
 		}
 	}
-	// The files go once the events saying so are saved: a crash in between
-	// leaves a file nothing points to, never a row pointing at nothing.
-	for _, p := range pruned {
-		if err := h.Blobs.Delete(ctx, p.BlobKey); err != nil {
-			return result, fmt.Errorf("prune %s %s: %w", p.Plugin, p.Version, err)
-		}
+	if err := h.deletePruned(ctx, pruned); err != nil {
+		return result, err
 	}
 	n, err := h.enforceQuota(ctx, id, source, now)
 	result.Pruned += n
@@ -380,19 +376,16 @@ func (h SyncSource) enforceQuota(ctx context.Context, id domain.SourceID, source
 		return 0, err
 	}
 	var total int64
-	latest := map[string]string{}
 	for _, v := range stored {
 		total += v.Size
-		if l, ok := latest[v.Plugin]; !ok || domain.CompareVersions(l, v.Version) < 0 {
-			latest[v.Plugin] = v.Version
-		}
 	}
+	latest := latestStored(stored)
 	var victims []StoredVersion
 	for _, v := range stored { // oldest mirrored first
 		if total <= h.QuotaBytes {
 			break
 		}
-		if latest[v.Plugin] != v.Version {
+		if latest[v.Plugin].Version != v.Version {
 			victims = append(victims, v)
 			total -= v.Size
 		}
@@ -423,12 +416,30 @@ func (h SyncSource) enforceQuota(ctx context.Context, id domain.SourceID, source
 	if err := h.Histories.SaveAll(ctx, touched, source); err != nil {
 		return 0, fmt.Errorf("record pruning of %s: %w", id, err)
 	}
+	return len(pruned), h.deletePruned(ctx, pruned)
+}
+
+// deletePruned removes pruned versions' files. They go once the events
+// saying so are saved: a crash in between leaves a file nothing points to,
+// never a row pointing at nothing.
+func (h SyncSource) deletePruned(ctx context.Context, pruned []domain.PluginPruned) error {
 	for _, p := range pruned {
 		if err := h.Blobs.Delete(ctx, p.BlobKey); err != nil {
-			return len(pruned), fmt.Errorf("prune %s %s: %w", p.Plugin, p.Version, err)
+			return fmt.Errorf("prune %s %s: %w", p.Plugin, p.Version, err)
 		}
 	}
-	return len(pruned), nil
+	return nil
+}
+
+// latestStored picks each plugin's newest kept version.
+func latestStored(stored []StoredVersion) map[string]StoredVersion {
+	latest := map[string]StoredVersion{}
+	for _, v := range stored {
+		if l, ok := latest[v.Plugin]; !ok || domain.CompareVersions(l.Version, v.Version) < 0 {
+			latest[v.Plugin] = v
+		}
+	}
+	return latest
 }
 
 // verifySignatures checks the publisher signature of every listed version
