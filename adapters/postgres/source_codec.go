@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/pfn-network/pfn/domain"
@@ -11,33 +10,39 @@ import (
 // sourceStream is the event stream of one source.
 func sourceStream(id domain.SourceID) string { return "source-" + string(id) }
 
-var sourceEventTypes = map[string]func() domain.SourceEvent{
-	domain.EventSourceRegistered:             func() domain.SourceEvent { return &domain.SourceRegistered{} },
-	domain.EventPublisherInfoRefreshed:       func() domain.SourceEvent { return &domain.PublisherInfoRefreshed{} },
-	domain.EventOwnershipVerified:            func() domain.SourceEvent { return &domain.OwnershipVerified{} },
-	domain.EventOwnershipVerificationFailed:  func() domain.SourceEvent { return &domain.OwnershipVerificationFailed{} },
-	domain.EventSourceHealthChecked:          func() domain.SourceEvent { return &domain.SourceHealthChecked{} },
-	domain.EventSourceTrustAdjusted:          func() domain.SourceEvent { return &domain.SourceTrustAdjusted{} },
-	domain.EventSourceStatusChanged:          func() domain.SourceEvent { return &domain.SourceStatusChanged{} },
-	domain.EventSourceSignatureChecked:       func() domain.SourceEvent { return &domain.SourceSignatureChecked{} },
-	domain.EventSourceSubscriberCountChanged: func() domain.SourceEvent { return &domain.SourceSubscriberCountChanged{} },
-	domain.EventSourceSynced:                 func() domain.SourceEvent { return &domain.SourceSynced{} },
-	domain.EventSourceHealthSummarized:       func() domain.SourceEvent { return &domain.SourceHealthSummarized{} },
-	domain.EventSourceFailureRecorded:        func() domain.SourceEvent { return &domain.SourceFailureRecorded{} },
+// sourceDecoders decode each source event type into the value type the
+// aggregate switches on.
+var sourceDecoders = map[string]func([]byte) (domain.SourceEvent, error){
+	domain.EventSourceRegistered:             sourceDecoder[domain.SourceRegistered](),
+	domain.EventPublisherInfoRefreshed:       sourceDecoder[domain.PublisherInfoRefreshed](),
+	domain.EventOwnershipVerified:            sourceDecoder[domain.OwnershipVerified](),
+	domain.EventOwnershipVerificationFailed:  sourceDecoder[domain.OwnershipVerificationFailed](),
+	domain.EventSourceHealthChecked:          sourceDecoder[domain.SourceHealthChecked](),
+	domain.EventSourceTrustAdjusted:          sourceDecoder[domain.SourceTrustAdjusted](),
+	domain.EventSourceStatusChanged:          sourceDecoder[domain.SourceStatusChanged](),
+	domain.EventSourceSignatureChecked:       sourceDecoder[domain.SourceSignatureChecked](),
+	domain.EventSourceSubscriberCountChanged: sourceDecoder[domain.SourceSubscriberCountChanged](),
+	domain.EventSourceSynced:                 sourceDecoder[domain.SourceSynced](),
+	domain.EventSourceHealthSummarized:       sourceDecoder[domain.SourceHealthSummarized](),
+	domain.EventSourceFailureRecorded:        sourceDecoder[domain.SourceFailureRecorded](),
+}
+
+func sourceDecoder[T domain.SourceEvent]() func([]byte) (domain.SourceEvent, error) {
+	return func(payload []byte) (domain.SourceEvent, error) { return decodeAs[T](payload) }
 }
 
 // decodeSourceEvent returns the domain event a stored event holds; ok is
 // false for event types that are not source events.
 func decodeSourceEvent(e eventstore.Event) (domain.SourceEvent, bool, error) {
-	newEvent, ok := sourceEventTypes[e.Type]
+	decode, ok := sourceDecoders[e.Type]
 	if !ok {
 		return nil, false, nil
 	}
-	ptr := newEvent()
-	if err := json.Unmarshal(e.Payload, ptr); err != nil {
+	de, err := decode(e.Payload)
+	if err != nil {
 		return nil, true, fmt.Errorf("decode %s at %s v%d: %w", e.Type, e.StreamID, e.StreamVersion, err)
 	}
-	return deref(ptr), true, nil
+	return de, true, nil
 }
 
 // decodeSourceHistory decodes a source's stream; every event in it must be
@@ -55,36 +60,4 @@ func decodeSourceHistory(id domain.SourceID, stored []eventstore.Event) ([]domai
 		history = append(history, de)
 	}
 	return history, nil
-}
-
-// deref turns the pointer the decoder filled into the value type the
-// aggregate switches on.
-func deref(e domain.SourceEvent) domain.SourceEvent {
-	switch v := e.(type) {
-	case *domain.SourceRegistered:
-		return *v
-	case *domain.PublisherInfoRefreshed:
-		return *v
-	case *domain.OwnershipVerified:
-		return *v
-	case *domain.OwnershipVerificationFailed:
-		return *v
-	case *domain.SourceHealthChecked:
-		return *v
-	case *domain.SourceTrustAdjusted:
-		return *v
-	case *domain.SourceStatusChanged:
-		return *v
-	case *domain.SourceSignatureChecked:
-		return *v
-	case *domain.SourceSubscriberCountChanged:
-		return *v
-	case *domain.SourceSynced:
-		return *v
-	case *domain.SourceHealthSummarized:
-		return *v
-	case *domain.SourceFailureRecorded:
-		return *v
-	}
-	return e
 }
