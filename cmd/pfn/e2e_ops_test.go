@@ -27,6 +27,7 @@ type opsSetup struct {
 	pub    publisherProc
 	admin  string
 	source string
+	blobs  string // the node's blob directory
 }
 
 func startOps(t *testing.T, plugins int, env ...string) opsSetup {
@@ -35,8 +36,12 @@ func startOps(t *testing.T, plugins int, env ...string) opsSetup {
 	pubBin := buildBinary(t, "../pfn-publisher", "pfn-publisher")
 	pub := startPublisher(t, pubBin, "-key-file", filepath.Join(t.TempDir(), "pub.pem"), "-plugins", strconv.Itoa(plugins), "-admin")
 	const master = "master-key-for-the-ops-test-0123456789"
-	api := apiClient{t, startNode(t, pfn, append(env, "PFN_MASTER_KEY="+master)...)}
-	return register(t, api, pub, master)
+	blobs := filepath.Join(t.TempDir(), "blobs")
+	_, base := startNodeWith(t, pfn, append(env, "PFN_DATABASE_URL="+databaseURL(t), "PFN_MASTER_KEY="+master,
+		"PFN_BLOB_STORE=file://"+blobs, "PFN_NODE_KEY_FILE="+filepath.Join(t.TempDir(), "node.key"))...)
+	s := register(t, apiClient{t, base}, pub, master)
+	s.blobs = blobs
+	return s
 }
 
 func register(t *testing.T, api apiClient, pub publisherProc, master string) opsSetup {
@@ -246,11 +251,20 @@ func TestActivityFeedPagesThroughAThousandEntries(t *testing.T) {
 		}
 	}
 	// The feed is a projection like any other: it catches up on its own.
-	var all []activityEntry
-	waitFor(t, "1,000 entries in the feed", 20*time.Second, func() (bool, string) {
-		all = s.activity(t, "", 500)
-		return len(all) >= 1000, fmt.Sprint(len(all))
+	// Paging is compared once it has (no entry may arrive in between).
+	waitFor(t, "the activity feed to catch up", 20*time.Second, func() (bool, string) {
+		resp, err := http.Get(s.api.base + "/metrics")
+		if err != nil {
+			return false, err.Error()
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return strings.Contains(string(body), `pfn_projection_lag_events{projection="activity"} 0`+"\n"), "lagging"
 	})
+	all := s.activity(t, "", 500)
+	if len(all) < 1000 {
+		t.Fatalf("feed has %d entries, want at least 1000", len(all))
+	}
 	for _, limit := range []int{1, 7, 100} {
 		paged := s.activity(t, "", limit)
 		seen := map[string]bool{}

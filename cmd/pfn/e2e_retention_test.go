@@ -13,14 +13,8 @@ import (
 
 func TestEndToEndRetentionPrunesOldVersions(t *testing.T) {
 	t.Parallel()
-	pfn := buildBinary(t, ".", "pfn")
-	pubBin := buildBinary(t, "../pfn-publisher", "pfn-publisher")
-	pub := startPublisher(t, pubBin, "-key-file", filepath.Join(t.TempDir(), "pub.pem"), "-plugins", "1", "-admin")
-	blobs := filepath.Join(t.TempDir(), "blobs")
-	const master = "master-key-for-the-ops-test-0123456789"
-	_, base := startNodeWith(t, pfn, "PFN_DATABASE_URL="+databaseURL(t), "PFN_MASTER_KEY="+master, "PFN_KEEP_VERSIONS=1",
-		"PFN_SCHEDULER=false", "PFN_BLOB_STORE=file://"+blobs, "PFN_NODE_KEY_FILE="+filepath.Join(t.TempDir(), "node.key"))
-	s := register(t, apiClient{t, base}, pub, master)
+	s := startOps(t, 1, "PFN_KEEP_VERSIONS=1", "PFN_SCHEDULER=false")
+	pub, blobs, base := s.pub, s.blobs, s.api.base
 	version := func(v string) map[string]any {
 		return map[string]any{"slug": "tool", "name": "Tool", "version": v, "short_description": "a tool", "tags": []string{"utilities"}}
 	}
@@ -82,13 +76,8 @@ func TestEndToEndRetentionPrunesOldVersions(t *testing.T) {
 
 func TestEndToEndSourceQuotaPrunesTheOldestVersions(t *testing.T) {
 	t.Parallel()
-	pfn := buildBinary(t, ".", "pfn")
-	pubBin := buildBinary(t, "../pfn-publisher", "pfn-publisher")
-	pub := startPublisher(t, pubBin, "-key-file", filepath.Join(t.TempDir(), "pub.pem"), "-plugins", "1", "-admin")
-	const master = "master-key-for-the-ops-test-0123456789"
-	_, base := startNodeWith(t, pfn, "PFN_DATABASE_URL="+databaseURL(t), "PFN_MASTER_KEY="+master, "PFN_SOURCE_QUOTA_BYTES=2500",
-		"PFN_SCHEDULER=false", "PFN_BLOB_STORE=file://"+filepath.Join(t.TempDir(), "blobs"), "PFN_NODE_KEY_FILE="+filepath.Join(t.TempDir(), "node.key"))
-	s := register(t, apiClient{t, base}, pub, master)
+	s := startOps(t, 1, "PFN_SOURCE_QUOTA_BYTES=2500", "PFN_SCHEDULER=false")
+	pub, base := s.pub, s.api.base
 	kilobyte := base64.StdEncoding.EncodeToString(make([]byte, 1000))
 	entry := func(slug, v string) map[string]any {
 		return map[string]any{"slug": slug, "name": slug, "version": v, "short_description": "x", "tags": []string{"utilities"},
@@ -125,14 +114,8 @@ func TestEndToEndSourceQuotaPrunesTheOldestVersions(t *testing.T) {
 // the scheduler's recheck does.
 func TestEndToEndRecheckFindsChangedBytesBehindAnUnchangedListing(t *testing.T) {
 	t.Parallel()
-	pfn := buildBinary(t, ".", "pfn")
-	pubBin := buildBinary(t, "../pfn-publisher", "pfn-publisher")
-	pub := startPublisher(t, pubBin, "-key-file", filepath.Join(t.TempDir(), "pub.pem"), "-plugins", "1", "-admin")
-	const master = "master-key-for-the-ops-test-0123456789"
-	_, base := startNodeWith(t, pfn, "PFN_DATABASE_URL="+databaseURL(t), "PFN_MASTER_KEY="+master, "PFN_RECHECK_INTERVAL=1s",
-		"PFN_SYNC_INTERVAL=1h", "PFN_HEALTH_INTERVAL=1h", "PFN_REVERIFY_INTERVAL=1h",
-		"PFN_BLOB_STORE=file://"+filepath.Join(t.TempDir(), "blobs"), "PFN_NODE_KEY_FILE="+filepath.Join(t.TempDir(), "node.key"))
-	s := register(t, apiClient{t, base}, pub, master)
+	s := startOps(t, 1, "PFN_RECHECK_INTERVAL=1s", "PFN_SYNC_INTERVAL=1h", "PFN_HEALTH_INTERVAL=1h", "PFN_REVERIFY_INTERVAL=1h")
+	pub, base := s.pub, s.api.base
 	entry := func(content string) map[string]any {
 		return map[string]any{"slug": "tool", "name": "Tool", "version": "1.0.0", "short_description": "a tool",
 			"tags": []string{"utilities"}, "content_base64": base64.StdEncoding.EncodeToString([]byte(content))}
