@@ -269,7 +269,15 @@ func TestAdminUI(t *testing.T) {
 			document.querySelectorAll('#view-activity li.entry.kind-verified').length >= 1`)
 		b.screenshot("admin-ui-activity.png")
 		b.do("back to the sources", chromedp.Click(chromedp.CSS(`.tabs a[data-view=sources]`)))
-		b.do("show a source's events", chromedp.Click(chromedp.CSS(`article.source .actions button:last-child`)))
+		// Opening the tab reloads the list, which can replace the card under a
+		// click by node id ("could not find node"): click from the page,
+		// on whichever card is there once there is one.
+		b.waitFor("a source's events button, clicked", `(() => {
+			const button = document.querySelector('article.source .actions button:last-child');
+			if (!button) return false;
+			button.click();
+			return true;
+		})()`)
 		b.waitFor("the source's events", `!document.getElementById('view-audit').hidden &&
 			[...document.querySelectorAll('#view-audit li.event .type')].some(e => e.textContent === 'source.registered')`)
 		// Every event shown belongs to the source asked for.
