@@ -22,7 +22,20 @@ const maxKeyText = 4096
 // in base64. Anything else (another algorithm, a wrong length, trailing
 // bytes, nothing) is an ErrInvalidInput that says what was wrong. Unlike the
 // original network it never takes "the last 32 bytes" of whatever decoded.
+// Whatever the form, the key must be a canonically encoded curve point that
+// is not of small order (checkPublicKeyPoint says why).
 func ParsePublicKey(text string) (ed25519.PublicKey, error) {
+	pub, err := parsePublicKey(text)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPublicKeyPoint(pub); err != nil {
+		return nil, err
+	}
+	return pub, nil
+}
+
+func parsePublicKey(text string) (ed25519.PublicKey, error) {
 	text = strings.TrimSpace(text)
 	switch {
 	case text == "":

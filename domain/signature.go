@@ -50,6 +50,11 @@ func verify(pub ed25519.PublicKey, msg []byte, signatureB64, what string) error 
 	if len(pub) != ed25519.PublicKeySize {
 		return fmt.Errorf("%s: public key has %d bytes: %w", what, len(pub), ErrInvalidInput)
 	}
+	// Checked here too, not only at registration: a key stored before the
+	// check existed must not verify signatures anyone can forge.
+	if err := checkPublicKeyPoint(pub); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
 	sig, err := decodeBase64(signatureB64)
 	if err != nil {
 		return fmt.Errorf("%s: signature is not base64: %w", what, ErrBadSignature)
