@@ -2,7 +2,6 @@ package domain
 
 import (
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 	"unicode"
@@ -45,22 +44,19 @@ func NormalizeInstanceURL(raw string) (string, error) {
 	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
 		return "", fmt.Errorf("instance_url must not have a query or fragment: %w", ErrInvalidInput)
 	}
-	host := strings.ToLower(u.Hostname())
-	port := u.Port()
-	if (scheme == "http" && port == "80") || (scheme == "https" && port == "443") {
-		port = ""
+	host, err := NormalizeHost(u.Hostname())
+	if err != nil {
+		return "", fmt.Errorf("instance_url: %w", err)
 	}
-	hostPort := host
-	if strings.Contains(host, ":") { // IPv6 literal
-		hostPort = "[" + host + "]"
+	port, err := normalizePort(scheme, u.Port())
+	if err != nil {
+		return "", fmt.Errorf("instance_url: %w", err)
 	}
-	if port != "" {
-		hostPort = net.JoinHostPort(host, port)
+	if err := checkNoDotPathSegments(u.EscapedPath()); err != nil {
+		return "", fmt.Errorf("instance_url: %w", err)
 	}
 	path := strings.TrimRight(u.EscapedPath(), "/")
-	if strings.Contains(path, "/../") || strings.HasSuffix(path, "/..") || strings.Contains(path, "/./") {
-		return "", fmt.Errorf("instance_url path must not contain dot segments: %w", ErrInvalidInput)
-	}
+	hostPort := joinHostPort(host, port)
 	return scheme + "://" + hostPort + path, nil
 }
 
@@ -103,10 +99,8 @@ func ParseSourceID(s string) (SourceID, error) {
 	if err := ValidateUsername(user); err != nil {
 		return "", err
 	}
-	for _, r := range host {
-		if !(r == '.' || r == '-' || r == ':' || r == '[' || r == ']' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r)) {
-			return "", fmt.Errorf("sourceId host %q contains %q: %w", truncate(host, 80), r, ErrInvalidInput)
-		}
+	if err := parseIDHostPort(host); err != nil {
+		return "", fmt.Errorf("sourceId %q: %w", truncate(s, 80), err)
 	}
 	return SourceID(s), nil
 }
