@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -9,11 +10,16 @@ import (
 )
 
 // RevokeKey revokes an API key by id, or by the key itself (the original's
-// clients send the key). Only admin keys may revoke; the master key only
+// clients send the key), and ends the key's subscriptions: a revoked
+// consumer's interests must not keep driving syncs or the trust score's
+// subscriber count. Only admin keys may revoke; the master key only
 // creates.
 type RevokeKey struct {
-	Keys KeyStore
-	Now  func() time.Time
+	Keys          KeyStore
+	Sources       SourceRepository
+	Subscriptions SubscriptionRepository
+	Reader        SubscriptionReader
+	Now           func() time.Time
 }
 
 func (h RevokeKey) Handle(ctx context.Context, by Principal, keyOrID string) (KeyRecord, error) {
@@ -28,14 +34,64 @@ func (h RevokeKey) Handle(ctx context.Context, by Principal, keyOrID string) (Ke
 	if err != nil {
 		return KeyRecord{}, fmt.Errorf("key %q: %w", truncateID(id), err)
 	}
-	if rec.Revoked {
-		return rec, nil
+	if !rec.Revoked {
+		// Revoked first, so the key can start no new subscription while
+		// its old ones are being ended.
+		if err := h.Keys.Revoke(ctx, domain.APIKeyRevoked{KeyID: rec.ID, RevokedBy: by.KeyID, At: h.Now().UTC()}); err != nil {
+			return KeyRecord{}, err
+		}
+		rec.Revoked = true
 	}
-	if err := h.Keys.Revoke(ctx, domain.APIKeyRevoked{KeyID: rec.ID, RevokedBy: by.KeyID, At: h.Now().UTC()}); err != nil {
-		return KeyRecord{}, err
+	// Also for a key revoked before: what a revocation left (one revoked
+	// before revocations ended subscriptions, or one cut short) is ended by
+	// revoking again.
+	if err := h.endSubscriptions(ctx, rec.ID); err != nil {
+		return KeyRecord{}, fmt.Errorf("key %s is revoked, but ending its subscriptions failed (revoke it again): %w", rec.ID, err)
 	}
-	rec.Revoked = true
 	return rec, nil
+}
+
+// endSubscriptions records one Unsubscribed (reason "key revoked") per
+// subscription of the key, then the new subscriber count of each source it
+// left, so sources left without subscribers drop out of scheduled syncs.
+func (h RevokeKey) endSubscriptions(ctx context.Context, keyID string) error {
+	if keyID == "" {
+		return nil // "" would list every key's subscriptions
+	}
+	subs, err := h.Reader.ListSubscriptions(ctx, keyID)
+	if err != nil {
+		return err
+	}
+	for _, v := range subs {
+		if v.Subscriber != keyID {
+			continue
+		}
+		if err := h.end(ctx, domain.SourceID(v.SourceID), keyID); err != nil {
+			return err
+		}
+		if err := updateSubscriberCount(ctx, h.Sources, h.Reader, domain.SourceID(v.SourceID), h.Now()); err != nil {
+			return fmt.Errorf("subscriber count of %s: %w", v.SourceID, err)
+		}
+	}
+	return nil
+}
+
+// end ends one subscription; a concurrent change to it (a filter change
+// that slipped in before the revocation showed) is reloaded and ended too.
+func (h RevokeKey) end(ctx context.Context, source domain.SourceID, keyID string) error {
+	for attempt := 1; ; attempt++ {
+		sub, err := h.Subscriptions.Load(ctx, source, keyID)
+		if err != nil {
+			return err
+		}
+		if err := sub.End(domain.UnsubscribedKeyRevoked, h.Now()); err != nil {
+			return err
+		}
+		err = h.Subscriptions.Save(ctx, sub)
+		if err == nil || !errors.Is(err, domain.ErrConflict) || attempt == 3 {
+			return err
+		}
+	}
 }
 
 // truncateID keeps whatever a client sent out of messages beyond a short

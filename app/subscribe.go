@@ -61,6 +61,9 @@ func updateSubscriberCount(ctx context.Context, sources SourceRepository, reader
 	if err != nil {
 		return err
 	}
-	source.SetSubscriberCount(n, now)
-	return sources.Save(ctx, source)
+	// A health check or sync may write the source's stream meanwhile.
+	return observe(ctx, sources, id, source, func(s *domain.Source) error {
+		s.SetSubscriberCount(n, now)
+		return nil
+	})
 }

@@ -27,10 +27,17 @@ type SubscriptionFiltersChanged struct {
 }
 
 type Unsubscribed struct {
-	SourceID   SourceID  `json:"source_id"`
-	Subscriber string    `json:"subscriber"`
-	At         time.Time `json:"at"`
+	SourceID   SourceID `json:"source_id"`
+	Subscriber string   `json:"subscriber"`
+	// Reason is why the node ended the subscription ("key revoked"); empty
+	// when the subscriber ended it.
+	Reason string    `json:"reason,omitempty"`
+	At     time.Time `json:"at"`
 }
+
+// UnsubscribedKeyRevoked is the reason of an Unsubscribed recorded because
+// the subscriber's API key was revoked.
+const UnsubscribedKeyRevoked = "key revoked"
 
 // SubscriptionEvent is one of the three above.
 type SubscriptionEvent interface{ subscriptionEvent() }
@@ -96,6 +103,20 @@ func (s *Subscription) Unsubscribe(now time.Time) error {
 		return fmt.Errorf("no subscription to %s: %w", s.SourceID, ErrNotFound)
 	}
 	s.record(Unsubscribed{SourceID: s.SourceID, Subscriber: s.Subscriber, At: now})
+	return nil
+}
+
+// End ends an active subscription for a reason of the node's (the key was
+// revoked), not the subscriber's wish. Ending a subscription that is not
+// active changes nothing, so ending every subscription of a key can be
+// repeated.
+func (s *Subscription) End(reason string, now time.Time) error {
+	if reason == "" {
+		return fmt.Errorf("ending a subscription needs a reason: %w", ErrInvalidInput)
+	}
+	if s.Active {
+		s.record(Unsubscribed{SourceID: s.SourceID, Subscriber: s.Subscriber, Reason: reason, At: now})
+	}
 	return nil
 }
 

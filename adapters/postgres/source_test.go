@@ -27,10 +27,12 @@ func (w waiter) WaitFor(ctx context.Context, name string, pos eventstore.Positio
 	return w.r.WaitFor(ctx, name, pos)
 }
 
-func startRunner(t *testing.T, pool *pgxpool.Pool) *eventstore.Runner {
+// startRunner runs the sources and keys projections, and any others given.
+func startRunner(t *testing.T, pool *pgxpool.Pool, more ...eventstore.Projection) *eventstore.Runner {
 	t.Helper()
 	r, err := eventstore.NewRunner(pool, slog.New(slog.NewTextHandler(io.Discard, nil)),
-		eventstore.RunnerConfig{PollInterval: 10 * time.Millisecond}, postgres.SourceProjection{}, postgres.KeyProjection{})
+		eventstore.RunnerConfig{PollInterval: 10 * time.Millisecond},
+		append([]eventstore.Projection{postgres.SourceProjection{}, postgres.KeyProjection{}}, more...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,7 +81,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 		readiness: postgres.Readiness{Pool: pool, Lag: runner.Lag, MaxLag: cfg.Ops.ReadyMaxLag}, app: &httpapi.App{
 			Authenticate:    app.Authenticate{Keys: keys, MasterKey: cfg.MasterKey},
 			CreateKey:       app.CreateKey{Keys: keys, Random: rand.Reader, Now: now},
-			RevokeKey:       app.RevokeKey{Keys: keys, Now: now},
+			RevokeKey:       app.RevokeKey{Keys: keys, Sources: sources, Subscriptions: subs, Reader: subReader, Now: now},
 			AddSource:       app.AddSource{Sources: sources, Verify: verify, Now: now},
 			VerifySource:    verify,
 			UpdateSource:    app.UpdateSource{Sources: sources, Publisher: pub, Now: now},
