@@ -10,7 +10,8 @@ import (
 
 // AddSource registers a publisher and then tries to prove its ownership at
 // once, as the original did. The registration stands even when the proof
-// fails: the source is kept with the reason.
+// fails: the source is kept with the reason. A publisher whose asset
+// domain breaks the asset-host rule is refused before anything is stored.
 type AddSource struct {
 	Sources SourceRepository
 	Verify  VerifySource
@@ -21,6 +22,9 @@ type AddSourceRequest struct {
 	InstanceURL string
 	Username    string
 	PublicKey   string
+	// AllowedAssetHosts are hosts the publisher's assetInfo.domain may be
+	// on besides the instance's registrable domain.
+	AllowedAssetHosts []string
 }
 
 func (h AddSource) Handle(ctx context.Context, by Principal, req AddSourceRequest) (VerifyResult, error) {
@@ -31,8 +35,19 @@ func (h AddSource) Handle(ctx context.Context, by Principal, req AddSourceReques
 	if err != nil {
 		return VerifyResult{}, err
 	}
+	if err := s.AllowAssetHosts(req.AllowedAssetHosts, h.Now()); err != nil {
+		return VerifyResult{}, err
+	}
+	// Asked once, for the check here and for the proof below. A publisher
+	// that does not answer is registered with the reason, as before.
+	info, infoErr := h.Verify.Publisher.FederationInfo(ctx, s.State().InstanceURL)
+	if infoErr == nil {
+		if err := s.CheckAssetHost(info); err != nil {
+			return VerifyResult{}, fmt.Errorf("source %s not added: %w", s.State().ID, err)
+		}
+	}
 	if err := h.Sources.Save(ctx, s); err != nil {
 		return VerifyResult{}, fmt.Errorf("register source %s: %w", s.State().ID, err)
 	}
-	return h.Verify.Handle(ctx, by, s.State().ID)
+	return h.Verify.verify(ctx, s, &fetchedInfo{info: info, err: infoErr})
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -9,30 +10,61 @@ import (
 )
 
 // UpdateSource refreshes a source's publisher info (protocol version,
-// features, asset domain and naming scheme) from its /federation-info.
+// features, asset domain and naming scheme) from its /federation-info, and
+// may first change the hosts its asset domain is allowed on.
 type UpdateSource struct {
 	Sources   SourceRepository
 	Publisher Publisher
 	Now       func() time.Time
 }
 
-func (h UpdateSource) Handle(ctx context.Context, by Principal, id domain.SourceID) (domain.SourceState, error) {
+// UpdateSourceRequest is what an admin asks of update-source.
+type UpdateSourceRequest struct {
+	ID domain.SourceID
+	// AllowedAssetHosts, when not nil, replaces the source's allow-list of
+	// asset hosts; an empty list withdraws every extra host.
+	AllowedAssetHosts *[]string
+}
+
+func (h UpdateSource) Handle(ctx context.Context, by Principal, req UpdateSourceRequest) (domain.SourceState, error) {
 	if !by.IsAdmin() {
 		return domain.SourceState{}, domain.ErrForbidden
 	}
-	s, err := h.Sources.Load(ctx, id)
+	s, err := h.Sources.Load(ctx, req.ID)
 	if err != nil {
 		return domain.SourceState{}, err
 	}
+	if req.AllowedAssetHosts != nil {
+		if err := s.AllowAssetHosts(*req.AllowedAssetHosts, h.Now()); err != nil {
+			return domain.SourceState{}, err
+		}
+	}
 	info, err := h.Publisher.FederationInfo(ctx, s.State().InstanceURL)
 	if err != nil {
-		return domain.SourceState{}, fmt.Errorf("refresh %s: %w", id, err)
+		// The admin's change of the allow-list stands all the same.
+		return domain.SourceState{}, errors.Join(fmt.Errorf("refresh %s: %w", req.ID, err), h.save(ctx, s))
+	}
+	if err := s.CheckAssetHost(info); err != nil {
+		// Refused, and recorded: the source keeps the asset domain it had,
+		// and the failure (with its reason) counts like any other.
+		refused := fmt.Errorf("refresh %s: %w", req.ID, err)
+		if rerr := s.RecordFailure(domain.FailureRefresh, "federation-info: "+err.Error(), h.Now()); rerr != nil {
+			return domain.SourceState{}, errors.Join(refused, rerr)
+		}
+		return domain.SourceState{}, errors.Join(refused, h.save(ctx, s))
 	}
 	if err := s.RefreshInfo(info, h.Now()); err != nil {
 		return domain.SourceState{}, err
 	}
-	if err := h.Sources.Save(ctx, s); err != nil {
-		return domain.SourceState{}, fmt.Errorf("save %s: %w", id, err)
+	if err := h.save(ctx, s); err != nil {
+		return domain.SourceState{}, err
 	}
 	return s.State(), nil
+}
+
+func (h UpdateSource) save(ctx context.Context, s *domain.Source) error {
+	if err := h.Sources.Save(ctx, s); err != nil {
+		return fmt.Errorf("save %s: %w", s.State().ID, err)
+	}
+	return nil
 }

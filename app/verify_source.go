@@ -41,7 +41,20 @@ func (h VerifySource) Handle(ctx context.Context, by Principal, id domain.Source
 	if s.State().Status == domain.StatusSuspended {
 		return VerifyResult{}, domain.ErrSourceSuspended
 	}
-	reason := h.prove(ctx, s)
+	return h.verify(ctx, s, nil)
+}
+
+// fetchedInfo is a /federation-info answer already asked for.
+type fetchedInfo struct {
+	info domain.PublisherInfo
+	err  error
+}
+
+// verify runs a proof and records its outcome; fetched, when not nil, is
+// the publisher's /federation-info as the caller just asked for it.
+func (h VerifySource) verify(ctx context.Context, s *domain.Source, fetched *fetchedInfo) (VerifyResult, error) {
+	id := s.State().ID
+	reason, _ := h.attempt(ctx, s, fetched)
 	if err := s.RecordOwnershipProof(reason == "", reason, h.Now()); err != nil {
 		return VerifyResult{}, err
 	}
@@ -64,7 +77,7 @@ func (h VerifySource) Reverify(ctx context.Context, id domain.SourceID) error {
 	if st := s.State().Status; st != domain.StatusVerified && st != domain.StatusError {
 		return nil
 	}
-	reason, disproved := h.attempt(ctx, s)
+	reason, disproved := h.attempt(ctx, s, nil)
 	if reason != "" && !disproved {
 		err = s.RecordFailure(domain.FailureReverify, reason, h.Now())
 	} else {
@@ -82,18 +95,17 @@ func (h VerifySource) Reverify(ctx context.Context, id domain.SourceID) error {
 	return nil
 }
 
-// prove returns why ownership could not be proven, or "" when it was.
-func (h VerifySource) prove(ctx context.Context, s *domain.Source) string {
-	reason, _ := h.attempt(ctx, s)
-	return reason
-}
-
 // attempt runs a proof: why it failed ("" when it did not), and whether the
 // publisher answered the challenge with a signature the registered key does
-// not verify (disproved), as opposed to failing some other way.
-func (h VerifySource) attempt(ctx context.Context, s *domain.Source) (reason string, disproved bool) {
+// not verify (disproved), as opposed to failing some other way. An asset
+// domain the asset-host rule refuses fails the attempt with that reason.
+func (h VerifySource) attempt(ctx context.Context, s *domain.Source, fetched *fetchedInfo) (reason string, disproved bool) {
 	st := s.State()
-	info, err := h.Publisher.FederationInfo(ctx, st.InstanceURL)
+	if fetched == nil {
+		info, err := h.Publisher.FederationInfo(ctx, st.InstanceURL)
+		fetched = &fetchedInfo{info: info, err: err}
+	}
+	info, err := fetched.info, fetched.err
 	if err != nil {
 		return err.Error(), false
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -40,6 +41,9 @@ type SourceState struct {
 	LastHealthUp     bool        // the latest summarised health check was up
 	RecentFailures   []time.Time // failures counted by the failure policy, within its window
 	LastSyncError    string      // why the latest sync failed; empty after a successful one
+	// AllowedAssetHosts are hosts an admin allowed the asset domain to be
+	// on besides the instance's registrable domain (CheckAssetHost).
+	AllowedAssetHosts []string `json:",omitempty"`
 }
 
 // Source is the aggregate: its whole history is events. Commands check the
@@ -143,6 +147,9 @@ func (s *Source) RefreshInfo(info PublisherInfo, now time.Time) error {
 	if info.AssetDomain == "" || info.NamingScheme == "" {
 		return fmt.Errorf("publisher gave no asset domain or naming scheme: %w", ErrInvalidInput)
 	}
+	if err := s.CheckAssetHost(info); err != nil {
+		return err
+	}
 	s.record(PublisherInfoRefreshed{ProtocolVersion: info.ProtocolVersion, Features: info.Features,
 		AssetDomain: info.AssetDomain, NamingScheme: info.NamingScheme, At: now})
 	return nil
@@ -201,7 +208,7 @@ func (s *Source) ObserveHealth(c HealthChecked) error {
 // visible until a sync succeeds.
 func (s *Source) RecordFailure(kind, reason string, now time.Time) error {
 	switch kind {
-	case FailureHealth, FailureSync, FailureReverify:
+	case FailureHealth, FailureSync, FailureReverify, FailureRefresh:
 	default:
 		return fmt.Errorf("unknown failure kind %q: %w", kind, ErrInvalidInput)
 	}
@@ -299,6 +306,13 @@ func (s *Source) Suspend(reason string, now time.Time) {
 func (s *Source) CanSync() error {
 	switch s.state.Status {
 	case StatusVerified, StatusError: // syncing a source in error is how it recovers
+		// An asset domain recorded before the asset-host rule existed (or
+		// allowed by a host since withdrawn) is not fetched from.
+		if info := s.state.Info; info.AssetDomain != "" {
+			if err := s.CheckAssetHost(info); err != nil {
+				return fmt.Errorf("the recorded asset domain is refused: %v: %w", err, ErrConflict)
+			}
+		}
 		return nil
 	case StatusSuspended:
 		return ErrSourceSuspended
@@ -398,6 +412,8 @@ func (s *Source) apply(e SourceEvent) {
 		in.ResponseMSAvg = e.ResponseMSAvg
 		st.LastHealthAt = e.At
 		st.LastHealthUp = e.Up
+	case SourceAssetHostsAllowed:
+		st.AllowedAssetHosts = slices.Clone(e.Hosts)
 	case SourceFailureRecorded:
 		kept := st.RecentFailures[:0:0]
 		for _, t := range st.RecentFailures {

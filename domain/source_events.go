@@ -138,6 +138,7 @@ const (
 	FailureHealth   = "health"
 	FailureSync     = "sync"
 	FailureReverify = "reverify"
+	FailureRefresh  = "refresh" // an admin's refresh of /federation-info (update-source) refused
 )
 
 // SourceFailureRecorded is a failed sync, health check or re-verification

@@ -13,6 +13,9 @@ type addSourceRequest struct {
 	InstanceURL string `json:"instance_url"`
 	Username    string `json:"username"`
 	PublicKey   string `json:"public_key"`
+	// Hosts the publisher's assetInfo.domain may be on besides its own
+	// registrable domain.
+	AllowedAssetHosts []string `json:"allowed_asset_hosts"`
 }
 
 type sourceIDRequest struct {
@@ -41,7 +44,7 @@ func addSource(h app.AddSource, read app.SourceReader) echo.HandlerFunc {
 			}
 		}
 		res, err := h.Handle(c.Request().Context(), principal(c), app.AddSourceRequest{
-			InstanceURL: req.InstanceURL, Username: req.Username, PublicKey: req.PublicKey})
+			InstanceURL: req.InstanceURL, Username: req.Username, PublicKey: req.PublicKey, AllowedAssetHosts: req.AllowedAssetHosts})
 		if err != nil {
 			return err
 		}
@@ -72,13 +75,27 @@ func answerVerification(c echo.Context, status int, res app.VerifyResult, read a
 		Verified: res.Verified, Reason: res.Reason, Source: view})
 }
 
+// updateSourceRequest: allowed_asset_hosts absent (or null) leaves the
+// source's allow-list as it is; [] clears it.
+type updateSourceRequest struct {
+	SourceID          string    `json:"sourceId"`
+	AllowedAssetHosts *[]string `json:"allowed_asset_hosts"`
+}
+
 func updateSource(h app.UpdateSource, read app.SourceReader) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id, err := bindSourceID(c)
+		var req updateSourceRequest
+		if err := bindJSON(c, &req); err != nil {
+			return err
+		}
+		if err := required("sourceId", req.SourceID); err != nil {
+			return err
+		}
+		id, err := domain.ParseSourceID(req.SourceID)
 		if err != nil {
 			return err
 		}
-		if _, err := h.Handle(c.Request().Context(), principal(c), id); err != nil {
+		if _, err := h.Handle(c.Request().Context(), principal(c), app.UpdateSourceRequest{ID: id, AllowedAssetHosts: req.AllowedAssetHosts}); err != nil {
 			return err
 		}
 		view, err := read.GetSource(c.Request().Context(), id)
