@@ -1,14 +1,20 @@
 package main
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/pfn-network/pfn/domain"
 )
@@ -127,4 +133,63 @@ func TestRegistrationRefusesForgeableKeysBadHostsAndForeignAssetHosts(t *testing
 			t.Fatalf("update-source = %d %v", code, body)
 		}
 	})
+}
+
+// A publisher (an httptest server) that later points its assetInfo.domain
+// at another registrable domain: the scheduler's next re-verification
+// records a failure with the reason, and the recorded asset domain stays.
+func TestAReverificationRefusesAnAssetDomainMovedOffThePublishersDomain(t *testing.T) {
+	t.Parallel()
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var assetDomain atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/federation-info":
+			_ = json.NewEncoder(w).Encode(map[string]any{"version": "1.0.0", "features": []string{"plugin-distribution"},
+				"assetInfo": map[string]string{"domain": assetDomain.Load().(string), "namingScheme": "{author}/{slug}/{version}.zip"}})
+		case "/verify-ownership":
+			var req struct{ Challenge string }
+			if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+				http.Error(w, `{"error":"bad request"}`, http.StatusBadRequest)
+				return
+			}
+			_ = json.NewEncoder(w).Encode(map[string]string{"signature": base64.StdEncoding.EncodeToString(ed25519.Sign(priv, []byte(req.Challenge)))})
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	assetDomain.Store(srv.URL) // a loopback publisher serving its own files
+
+	const master = "master-key-for-the-trust-test-0123456789"
+	api := apiClient{t, startNode(t, buildBinary(t, ".", "pfn"), "PFN_MASTER_KEY="+master,
+		"PFN_REVERIFY_INTERVAL=500ms", "PFN_HEALTH_INTERVAL=1h", "PFN_SYNC_INTERVAL=1h")}
+	_, body := api.do(http.MethodPost, "/federation/create-admin-key", master, map[string]string{})
+	admin, _ := body["key"].(string)
+	code, body := api.do(http.MethodPost, "/federation/add-source", admin, map[string]string{
+		"instance_url": srv.URL, "username": "plugin-author", "public_key": base64.StdEncoding.EncodeToString(pub)})
+	if code != http.StatusCreated || body["verified"] != true {
+		t.Fatalf("add-source = %d %v", code, body)
+	}
+	source, _ := body["sourceId"].(string)
+
+	assetDomain.Store("https://evil.example.net")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, st := api.do(http.MethodGet, "/federation/source-status?sourceId="+url.QueryEscape(source), admin, nil)
+		if strings.Contains(fmt.Sprint(st["last_failure"]), `reverify: federation-info: asset domain host "evil.example.net"`) {
+			if st["asset_domain"] != srv.URL {
+				t.Fatalf("asset domain after the refusal: %v", st["asset_domain"])
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no refusal recorded; source: %v", st)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
