@@ -113,7 +113,13 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 		bySubscriber[subscriber] = *own
 	}
 	if len(bySubscriber) == 0 {
-		return result, nil
+		// A count a sync left stale (it started before a revocation ended
+		// the last subscription) is put right, so the source leaves the
+		// sync schedule.
+		return result, observe(ctx, h.Sources, id, source, func(s *domain.Source) error {
+			s.SetSubscriberCount(0, h.Now())
+			return nil
+		})
 	}
 	// The count the trust score needs is known here, without a write and a
 	// wait of its own.

@@ -126,6 +126,30 @@ func TestRevokingAKeyEndsItsSubscriptions(t *testing.T) {
 		t.Errorf("sync jobs after the revocation: %v, want only the source that kept a subscriber", got)
 	}
 
+	// A sync that started before the revocation records the count it
+	// began with; the next sync finds no subscriber and puts it right.
+	stale, err := sources.Load(ctx, "author@127.0.0.1:9102")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale.SetSubscriberCount(1, now)
+	if err := sources.Save(ctx, stale); err != nil {
+		t.Fatal(err)
+	}
+	sync := app.SyncSource{Sources: sources, Subscriptions: reader, Locker: postgres.SyncLock{Pool: pool}, Now: clock}
+	if res, err := sync.Run(ctx, "author@127.0.0.1:9102"); err != nil || res.Wanted != 0 {
+		t.Fatalf("sync of a source without subscribers: %+v, %v", res, err)
+	}
+	if s, err := sources.Load(ctx, "author@127.0.0.1:9102"); err != nil || s.State().TrustInputs.Subscribers != 0 {
+		t.Fatalf("subscriber count after a sync without subscribers: %v", err)
+	}
+	if err := jobs.Plan(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	if got := syncJobs(t, ctx, pool); !slices.Equal(got, []string{"author@127.0.0.1:9101"}) {
+		t.Errorf("sync jobs after the stale count was put right: %v", got)
+	}
+
 	// Revoking again changes nothing and records nothing.
 	before := countEvents(t, ctx, pool)
 	if _, err := revoke.Handle(ctx, admin, "revoked"); err != nil {
