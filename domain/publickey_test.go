@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"bytes"
 	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -8,10 +9,13 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"strings"
 	"testing"
+
+	"filippo.io/edwards25519"
 
 	"github.com/pfn-network/pfn/domain"
 )
@@ -104,6 +108,10 @@ func FuzzParsePublicKey(f *testing.F) {
 	f.Add(b64(der))
 	f.Add(b64(pub))
 	f.Add("-----BEGIN PUBLIC KEY-----\n\n-----END PUBLIC KEY-----")
+	for _, e := range smallOrderEncodings {
+		raw, _ := hex.DecodeString(e.hex)
+		f.Add(b64(raw))
+	}
 	f.Fuzz(func(t *testing.T, text string) {
 		key, err := domain.ParsePublicKey(text)
 		if err != nil {
@@ -114,6 +122,13 @@ func FuzzParsePublicKey(f *testing.F) {
 		}
 		if len(key) != ed25519.PublicKeySize {
 			t.Fatalf("accepted a %d-byte key", len(key))
+		}
+		p, err := new(edwards25519.Point).SetBytes(key)
+		if err != nil || !bytes.Equal(p.Bytes(), key) {
+			t.Fatalf("accepted %x, not a canonical point encoding", []byte(key))
+		}
+		if new(edwards25519.Point).MultByCofactor(p).Equal(edwards25519.NewIdentityPoint()) == 1 {
+			t.Fatalf("accepted the small-order point %x", []byte(key))
 		}
 	})
 }
