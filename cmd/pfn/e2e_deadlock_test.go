@@ -298,6 +298,7 @@ func TestDeadlockSlowFilesConcurrentSubscribesAndSyncs(t *testing.T) {
 	for i, id := range s.sources {
 		go post("sync-source "+strconv.Itoa(i), "/federation/sync-source", s.admin, `{"sourceId":"`+id+`"}`)
 	}
+	scheduled := 0
 	for range 12 {
 		var a answer
 		select {
@@ -321,8 +322,12 @@ func TestDeadlockSlowFilesConcurrentSubscribesAndSyncs(t *testing.T) {
 			if _, ok := res["success"].(bool); a.body["success"] != true || !ok || a.body["message"] == "" || a.body["source"] == nil {
 				t.Fatalf("%s: success, message, source or syncResult.success missing: %v", a.what, a.body)
 			}
+			if res["scheduled"] == true {
+				scheduled++
+			}
 		}
 	}
+	t.Logf("%d of 8 first syncs were left to the schedule", scheduled)
 	// Nothing accepted is lost: every subscription is there, and every
 	// source is mirrored in the end (by the schedule where a first sync
 	// could not start at once).
@@ -355,7 +360,7 @@ func TestDeadlockSyncAndRecheckDueTogether(t *testing.T) {
 	s.slow(t, 1000)
 	start := time.Now()
 	reads := watchReads(t, s.base, s.admin)
-	reads.hold(t, 10*time.Second)
+	reads.hold(t, 8*time.Second)
 	reads.check(t)
 	s.ranSince(t, "sync", start)
 	s.ranSince(t, "recheck", start)
@@ -386,7 +391,7 @@ func TestDeadlockOverdueJobsAfterRestart(t *testing.T) {
 	restart := time.Now()
 	s.start(t)
 	reads := watchReads(t, s.base, s.admin)
-	reads.hold(t, 8*time.Second)
+	reads.hold(t, 6*time.Second)
 	reads.check(t)
 	s.ranSince(t, "sync", restart)
 	s.ranSince(t, "recheck", restart)
