@@ -79,10 +79,7 @@ func (s Scheduler) Run(ctx context.Context) {
 // whose lease was lost (this process stalled past it and another took the
 // job) is cancelled.
 func (s Scheduler) runJob(ctx context.Context, j Job) {
-	jobCtx, cancel := context.WithCancel(ctx)
-	if s.Timeout > 0 {
-		jobCtx, cancel = context.WithTimeout(ctx, s.Timeout)
-	}
+	jobCtx, cancel := withDeadline(ctx, s.Timeout)
 	defer cancel()
 	renewed := make(chan struct{})
 	go func() {
@@ -148,4 +145,12 @@ func (s Scheduler) do(ctx context.Context, j Job) error {
 		return err
 	}
 	return errors.New("unknown job kind " + string(j.Kind))
+}
+
+// withDeadline is ctx cancellable, and ended after timeout when it is set.
+func withDeadline(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	if timeout > 0 {
+		return context.WithTimeout(ctx, timeout)
+	}
+	return context.WithCancel(ctx)
 }

@@ -68,10 +68,7 @@ func (h Subscribe) Handle(ctx context.Context, by Principal, id domain.SourceID,
 	// catches up meanwhile, and the answer waits for it.
 	subscriptionShown := make(chan error, 1)
 	go func() { subscriptionShown <- shown(ctx) }()
-	syncCtx, cancel := ctx, context.CancelFunc(func() {})
-	if h.SyncTimeout > 0 {
-		syncCtx, cancel = context.WithTimeout(ctx, h.SyncTimeout)
-	}
+	syncCtx, cancel := withDeadline(ctx, h.SyncTimeout)
 	result, err := h.Sync.RunFor(syncCtx, id, by.KeyID, &filters)
 	cancel()
 	shownErr := <-subscriptionShown

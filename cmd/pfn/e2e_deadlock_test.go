@@ -417,3 +417,22 @@ func TestDeadlockFastSourcesOnOneSecondSchedules(t *testing.T) {
 	reads.hold(t, 10*time.Second)
 	s.ranSince(t, reads, start, "sync", "health", "recheck")
 }
+
+// Every job has a deadline: a recheck whose download never ends in time
+// is cut off at PFN_JOB_TIMEOUT and recorded as failed, saying so.
+func TestJobsEndAtTheirDeadline(t *testing.T) {
+	t.Parallel()
+	s := startStorm(t, 1, 1, true, "PFN_JOB_TIMEOUT=3s", "PFN_RECHECK_INTERVAL=1s", "PFN_SYNC_INTERVAL=1h",
+		"PFN_HEALTH_INTERVAL=1h", "PFN_REVERIFY_INTERVAL=1h")
+	s.slow(t, 6000)
+	conn, err := pgx.Connect(context.Background(), s.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	waitFor(t, "the recheck cut off at its deadline", 30*time.Second, func() (bool, string) {
+		var lastError string
+		_ = conn.QueryRow(context.Background(), `SELECT coalesce(last_error, '') FROM jobs WHERE kind = 'recheck'`).Scan(&lastError)
+		return strings.Contains(lastError, "did not finish within 3s (PFN_JOB_TIMEOUT)"), lastError
+	})
+}
