@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -22,8 +23,17 @@ type Scheduler struct {
 	Tick     time.Duration // how often to look for due jobs
 	PlanEach time.Duration // how often to add and drop jobs as sources change
 	Workers  int           // jobs at once
-	Log      *slog.Logger
+	// Timeout (PFN_JOB_TIMEOUT) is each job's deadline: a job still
+	// running then is cancelled and counts as failed.
+	Timeout time.Duration
+	Log     *slog.Logger
 }
+
+// busyRetry is how soon a sync or recheck that could not start (ErrBusy:
+// no free slot, or its source's other job running) is tried again. That is
+// not a failure: it neither counts an attempt nor waits for the retry
+// backoff.
+const busyRetry = 5 * time.Second
 
 // Run works until ctx ends, then waits for the jobs in flight to stop and
 // frees their leases.
@@ -69,7 +79,7 @@ func (s Scheduler) Run(ctx context.Context) {
 // whose lease was lost (this process stalled past it and another took the
 // job) is cancelled.
 func (s Scheduler) runJob(ctx context.Context, j Job) {
-	jobCtx, cancel := context.WithCancel(ctx)
+	jobCtx, cancel := withDeadline(ctx, s.Timeout)
 	defer cancel()
 	renewed := make(chan struct{})
 	go func() {
@@ -91,6 +101,9 @@ func (s Scheduler) runJob(ctx context.Context, j Job) {
 	}()
 	start := time.Now()
 	err := s.do(jobCtx, j)
+	if errors.Is(err, context.DeadlineExceeded) && errors.Is(jobCtx.Err(), context.DeadlineExceeded) {
+		err = fmt.Errorf("%s job of %s did not finish within %s (PFN_JOB_TIMEOUT): %w", j.Kind, j.Source, s.Timeout, err)
+	}
 	cancel()
 	<-renewed
 	// The bookkeeping outlives a shutdown's cancellation, briefly.
@@ -104,7 +117,10 @@ func (s Scheduler) runJob(ctx context.Context, j Job) {
 	}
 	next, attempts := s.Schedule.next(j.Kind, err != nil, j.Attempts)
 	lastError := ""
-	if err != nil {
+	if errors.Is(err, ErrBusy) {
+		next, attempts, lastError = min(next, busyRetry), j.Attempts, err.Error()
+		s.Log.Debug("scheduled job postponed", "kind", j.Kind, "source", j.Source, "next_in", next.String(), "err", err)
+	} else if err != nil {
 		lastError = err.Error()
 		s.Log.Warn("scheduled job failed", "kind", j.Kind, "source", j.Source, "attempts", attempts, "next_in", next.String(), "err", err)
 	} else {
@@ -129,4 +145,12 @@ func (s Scheduler) do(ctx context.Context, j Job) error {
 		return err
 	}
 	return errors.New("unknown job kind " + string(j.Kind))
+}
+
+// withDeadline is ctx cancellable, and ended after timeout when it is set.
+func withDeadline(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	if timeout > 0 {
+		return context.WithTimeout(ctx, timeout)
+	}
+	return context.WithCancel(ctx)
 }

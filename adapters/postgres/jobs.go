@@ -43,7 +43,8 @@ func (q Jobs) Plan(ctx context.Context, first map[app.JobKind]time.Duration) err
 
 func (q Jobs) Claim(ctx context.Context, owner string, lease time.Duration, limit int) ([]app.Job, error) {
 	rows, err := q.Pool.Query(ctx, `
-		UPDATE jobs j SET leased_by = $1, lease_until = now() + $2::float8 * interval '1 second'
+		UPDATE jobs j SET leased_by = $1, lease_until = now() + $2::float8 * interval '1 second',
+			due_at = CASE WHEN j.due_at = `+requestedSQL+` THEN now() ELSE j.due_at END
 		FROM (SELECT kind, source_id FROM jobs
 		      WHERE due_at <= now() AND (lease_until IS NULL OR lease_until < now())
 		      ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED) due
@@ -79,7 +80,7 @@ func (q Jobs) Extend(ctx context.Context, j app.Job, owner string, lease time.Du
 }
 
 func (q Jobs) Finish(ctx context.Context, j app.Job, owner string, next time.Duration, attempts int, lastError string) error {
-	_, err := q.Pool.Exec(ctx, `UPDATE jobs SET due_at = now() + $4::float8 * interval '1 second', attempts = $5,
+	_, err := q.Pool.Exec(ctx, `UPDATE jobs SET due_at = CASE WHEN due_at = `+requestedSQL+` THEN now() ELSE now() + $4::float8 * interval '1 second' END, attempts = $5,
 		last_error = $6, last_run_at = now(), leased_by = NULL, lease_until = NULL
 		WHERE kind = $1 AND source_id = $2 AND leased_by = $3`,
 		string(j.Kind), string(j.Source), owner, seconds(next), attempts, lastError)

@@ -136,7 +136,7 @@ func TestRevokingAKeyEndsItsSubscriptions(t *testing.T) {
 	if err := sources.Save(ctx, stale); err != nil {
 		t.Fatal(err)
 	}
-	sync := app.SyncSource{Sources: sources, Subscriptions: reader, Locker: postgres.SyncLock{Pool: pool}, Now: clock}
+	sync := app.SyncSource{Sources: sources, Subscriptions: reader, Locker: app.SyncGate{Slots: app.NewSyncSlots(1), Locks: postgres.SyncLock{Pool: pool}}, Now: clock}
 	if res, err := sync.Run(ctx, "author@127.0.0.1:9102"); err != nil || res.Wanted != 0 {
 		t.Fatalf("sync of a source without subscribers: %+v, %v", res, err)
 	}

@@ -12,6 +12,10 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
+// poolPingTimeout bounds the liveness check of an idle connection taken
+// from the pool; past it the connection is dropped and another tried.
+const poolPingTimeout = 5 * time.Second
+
 // redactURL hides the password of a database URL for messages and logs.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
@@ -45,10 +49,11 @@ func rootCause(err error) error {
 	}
 }
 
-// connect opens a pool on the configured database, creating the database
+// connect opens a pool of at most maxConns connections (PFN_DB_MAX_CONNS;
+// 0 keeps pgx's default) on the configured database, creating the database
 // when the server is there but the database is not. Its errors are one line
 // that names the URL tried (password hidden) and the variable to change.
-func connect(ctx context.Context, rawURL string) (*pgxpool.Pool, error) {
+func connect(ctx context.Context, rawURL string, maxConns int32) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("PFN_DATABASE_URL is not a valid PostgreSQL URL (%s): %v", redactURL(rawURL), rootCause(err))
@@ -59,6 +64,13 @@ func connect(ctx context.Context, rawURL string) (*pgxpool.Pool, error) {
 	// A consumer's batch transaction holds back every other consumer while it
 	// is open; never let an abandoned one linger.
 	cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = "60000"
+	if maxConns > 0 {
+		cfg.MaxConns = maxConns
+	}
+	// Waiting for a free connection ends with the caller's context (every
+	// request, job and API sync has a deadline); a connection that stopped
+	// answering must not make that wait longer than the ping's bound.
+	cfg.PingTimeout = poolPingTimeout
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("cannot use PostgreSQL at %s: %v (set PFN_DATABASE_URL)", redactURL(rawURL), rootCause(err))

@@ -48,6 +48,12 @@ func register(t *testing.T, api apiClient, pub publisherProc, master string) ops
 	t.Helper()
 	_, body := api.do(http.MethodPost, "/federation/create-admin-key", master, map[string]string{})
 	admin, _ := body["key"].(string)
+	return addSource(t, api, pub, admin)
+}
+
+// addSource registers the publisher as a source with an admin key.
+func addSource(t *testing.T, api apiClient, pub publisherProc, admin string) opsSetup {
+	t.Helper()
 	status, body := api.do(http.MethodPost, "/federation/add-source", admin, map[string]string{
 		"instance_url": pub.URL, "username": "plugin-author", "public_key": pub.PublicKey})
 	if status != http.StatusCreated || body["verified"] != true {

@@ -104,13 +104,20 @@ func startNodeProcess(t testing.TB, bin string, env ...string) (string, int) {
 // and waits until it is ready.
 func startNodeWith(t testing.TB, bin string, env ...string) (*exec.Cmd, string) {
 	t.Helper()
+	return startNodeWithin(t, bin, 60*time.Second, env...)
+}
+
+// startNodeWithin is startNodeWith that gives up after timeout.
+func startNodeWithin(t testing.TB, bin string, timeout time.Duration, env ...string) (*exec.Cmd, string) {
+	t.Helper()
 	addr := freeAddr(t)
 	env = append(env, "PFN_LISTEN="+addr, "PFN_ALLOW_PRIVATE_NETWORKS=true")
 	cmd, _ := startProcess(t, bin, env, "serve")
 	base := "http://" + addr
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(timeout)
+	client := &http.Client{Timeout: time.Second}
 	for {
-		resp, err := http.Get(base + "/readyz")
+		resp, err := client.Get(base + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {

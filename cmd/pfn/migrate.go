@@ -22,7 +22,7 @@ func migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
 // openDatabase connects (creating the database when missing) and brings its
 // schema up to date.
 func openDatabase(ctx context.Context, cfg Config, log *slog.Logger) (*pgxpool.Pool, error) {
-	pool, err := connect(ctx, cfg.DatabaseURL)
+	pool, err := connect(ctx, cfg.DatabaseURL, cfg.Limits.DBMaxConns)
 	if err != nil {
 		return nil, err
 	}

@@ -35,9 +35,7 @@ type node struct {
 }
 
 func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*node, error) {
-	runner, err := eventstore.NewRunner(pool, log, eventstore.RunnerConfig{PollInterval: 200 * time.Millisecond},
-		postgres.SourceProjection{}, postgres.KeyProjection{}, postgres.SubscriptionProjection{},
-		postgres.MirrorProjectionHandler{}, postgres.ActivityProjection{})
+	runner, err := eventstore.NewRunner(pool, log, eventstore.RunnerConfig{PollInterval: 200 * time.Millisecond}, nodeProjections()...)
 	if err != nil {
 		return nil, err
 	}
@@ -62,16 +60,19 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 	subs := postgres.SubscriptionRepository{Store: store, Waiter: waiter}
 	subReader := postgres.SubscriptionReader{Pool: pool}
 	plugins := postgres.PluginReader{Pool: pool}
+	gate := app.SyncGate{Slots: app.NewSyncSlots(cfg.Limits.MaxSyncs), Locks: postgres.SyncLock{Pool: pool}}
 	sync := app.SyncSource{Sources: sources, Subscriptions: subReader, Catalog: catalogPort{client},
 		Histories: postgres.PluginHistories{Pool: pool, Store: store, Waiter: waiter}, Blobs: blobPort{blobs},
-		Signer: signerPort{signer}, Locker: postgres.SyncLock{Pool: pool}, MaxBytes: cfg.MaxPluginBytes,
+		Signer: signerPort{signer}, Locker: gate.Within(apiSyncWait), MaxBytes: cfg.MaxPluginBytes,
 		Parallelism: 4, KeepVersions: cfg.Ops.KeepVersions, QuotaBytes: cfg.Ops.SourceQuota, Usage: plugins, Metrics: reg, Now: now}
+	firstSync, scheduledSync := sync, sync
+	firstSync.Locker, scheduledSync.Locker = gate.Within(firstSyncWait), gate.Within(scheduledSyncWait)
 	find := app.FindPlugin{Plugins: plugins}
 	var scheduler *app.Scheduler
 	if cfg.Ops.Scheduler {
 		scheduler = &app.Scheduler{Jobs: postgres.Jobs{Pool: pool},
 			Health: app.CheckHealth{Sources: sources, Health: postgres.HealthRepository{Store: store}, Publisher: pub, Metrics: reg, Now: now},
-			Sync:   sync, Verify: verify,
+			Sync:   scheduledSync, Verify: verify, Timeout: cfg.Limits.JobTimeout,
 			Schedule: app.Schedule{HealthInterval: cfg.Ops.HealthInterval, SyncInterval: cfg.Ops.SyncInterval,
 				ReverifyInterval: cfg.Ops.ReverifyInterval, RecheckInterval: cfg.Ops.RecheckInterval, RetryBase: cfg.Ops.RetryBase, MaxRetries: 5},
 			Owner: schedulerOwner(), Lease: cfg.Ops.JobLease, Tick: schedulerTick(cfg.Ops), PlanEach: 10 * schedulerTick(cfg.Ops),
@@ -91,16 +92,18 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			ListEvents:      app.ListEvents{Log: postgres.EventLog{Store: store}},
 			Log:             log,
 			SourceReader:    reader,
-			Subscribe:       app.Subscribe{Sources: sources, Subscriptions: subs, Reader: subReader, Sync: sync, Now: now},
-			Unsubscribe:     app.Unsubscribe{Sources: sources, Subscriptions: subs, Reader: subReader, Now: now},
-			Subscriptions:   app.ListSubscriptions{Reader: subReader},
-			SyncNow:         app.SyncNow{Sync: sync},
-			ListActivity:    app.ListActivity{Reader: postgres.ActivityReader{Pool: pool}},
-			ListPlugins:     app.ListPlugins{Plugins: plugins},
-			FindPlugin:      find,
-			VerifyMirrored:  app.VerifyMirrored{Find: find, Sources: reader, Blobs: blobPort{blobs}, Verifier: signerPort{signer}},
-			Blobs:           blobPort{blobs},
-			PublicCatalog:   cfg.PublicCatalog,
+			Subscribe: app.Subscribe{Sources: sources, Subscriptions: subs, Reader: subReader, Sync: firstSync,
+				Jobs: postgres.Jobs{Pool: pool}, SyncTimeout: cfg.Limits.JobTimeout, Now: now},
+			Unsubscribe:    app.Unsubscribe{Sources: sources, Subscriptions: subs, Reader: subReader, Now: now},
+			Subscriptions:  app.ListSubscriptions{Reader: subReader},
+			SyncNow:        app.SyncNow{Sync: sync},
+			ListActivity:   app.ListActivity{Reader: postgres.ActivityReader{Pool: pool}},
+			ListPlugins:    app.ListPlugins{Plugins: plugins},
+			FindPlugin:     find,
+			VerifyMirrored: app.VerifyMirrored{Find: find, Sources: reader, Blobs: blobPort{blobs}, Verifier: signerPort{signer}},
+			Blobs:          blobPort{blobs},
+			PublicCatalog:  cfg.PublicCatalog,
+			SyncTimeout:    cfg.Limits.JobTimeout,
 			NodeInfo: httpapi.NodeInfo{Version: "1.0.0", Features: []string{"plugin-distribution", "signature-verification", "federation-signature"},
 				Node: "pfn " + version, PublicKey: signer.PublicKeyPEM(), KeyID: signer.KeyID()},
 		}}, nil

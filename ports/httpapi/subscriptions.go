@@ -34,7 +34,9 @@ func subscribe(h app.Subscribe) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, map[string]any{"subscribed": true, "sourceId": id, "syncResult": res})
+		// success, message and source are what the original's clients read.
+		return c.JSON(http.StatusOK, map[string]any{"subscribed": true, "success": true, "message": res.Message,
+			"sourceId": id, "source": id, "syncResult": res})
 	}
 }
 
@@ -61,16 +63,20 @@ func listSubscriptions(h app.ListSubscriptions) echo.HandlerFunc {
 	}
 }
 
-// syncWait bounds how long POST /federation/sync-source waits for a sync.
+// syncWait bounds how long POST /federation/sync-source waits for a sync
+// when no timeout is configured.
 const syncWait = 10 * time.Minute
 
-func syncSource(h app.SyncNow) echo.HandlerFunc {
+func syncSource(h app.SyncNow, timeout time.Duration) echo.HandlerFunc {
+	if timeout <= 0 {
+		timeout = syncWait
+	}
 	return func(c echo.Context) error {
 		id, err := bindSourceID(c)
 		if err != nil {
 			return err
 		}
-		ctx, cancel := context.WithTimeout(c.Request().Context(), syncWait)
+		ctx, cancel := context.WithTimeout(c.Request().Context(), timeout)
 		defer cancel()
 		res, err := h.Handle(ctx, principal(c), id)
 		if err != nil {
