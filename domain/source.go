@@ -40,6 +40,9 @@ type SourceState struct {
 	LastHealthUp     bool        // the latest summarised health check was up
 	RecentFailures   []time.Time // failures counted by the failure policy, within its window
 	LastSyncError    string      // why the latest sync failed; empty after a successful one
+	// RefusedListings holds the listing refusals on record (plugin, version
+	// and reason joined by NUL), so each is recorded once.
+	RefusedListings map[string]bool
 }
 
 // Source is the aggregate: its whole history is events. Commands check the
@@ -398,6 +401,8 @@ func (s *Source) apply(e SourceEvent) {
 		in.ResponseMSAvg = e.ResponseMSAvg
 		st.LastHealthAt = e.At
 		st.LastHealthUp = e.Up
+	case SourceListingRefused:
+		st.applyListingRefused(e)
 	case SourceFailureRecorded:
 		kept := st.RecentFailures[:0:0]
 		for _, t := range st.RecentFailures {

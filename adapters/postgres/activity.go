@@ -86,6 +86,8 @@ func sourceEntry(id domain.SourceID, e domain.SourceEvent) (entry, bool, error) 
 		en.kind, en.summary = e.Kind+"_failed", e.Kind+" failed: "+e.Reason
 	case domain.SourceTrustAdjusted:
 		en.kind, en.summary = "trust_changed", fmt.Sprintf("trust %.4f → %.4f (%s)", e.Old, e.New, e.Reason)
+	case domain.SourceListingRefused:
+		en.kind, en.plugin, en.summary = "listing_refused", e.Plugin, refusalSummary(e)
 	case domain.SourceSynced:
 		if e.Mirrored == 0 && e.Rejected == 0 {
 			return entry{}, false, nil
@@ -111,6 +113,12 @@ func pluginEntry(e domain.PluginEvent) (entry, bool, error) {
 		return entry{"plugin_rejected", string(e.SourceID), e.Plugin, fmt.Sprintf("%s %s rejected: %s", e.Plugin, e.Version, e.Reason)}, true, nil
 	}
 	return entry{}, false, nil
+}
+
+// refusalSummary says which listing entry was refused and why, with the
+// listed slug quoted: it is the publisher's text and may hold anything.
+func refusalSummary(e domain.SourceListingRefused) string {
+	return fmt.Sprintf("listing entry %q version %q refused: %s", e.Plugin, e.Version, e.Reason)
 }
 
 // ApplyBatch inserts a batch's entries with one statement, in log order

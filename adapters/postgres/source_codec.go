@@ -25,6 +25,7 @@ var sourceDecoders = map[string]func([]byte) (domain.SourceEvent, error){
 	domain.EventSourceSynced:                 sourceDecoder[domain.SourceSynced](),
 	domain.EventSourceHealthSummarized:       sourceDecoder[domain.SourceHealthSummarized](),
 	domain.EventSourceFailureRecorded:        sourceDecoder[domain.SourceFailureRecorded](),
+	domain.EventSourceListingRefused:         sourceDecoder[domain.SourceListingRefused](),
 }
 
 func sourceDecoder[T domain.SourceEvent]() func([]byte) (domain.SourceEvent, error) {

@@ -24,6 +24,12 @@ type Config struct {
 	// MaxListing caps the entries of one /author-data listing
 	// (PFN_SYNC_MAX_LISTING). Zero or negative means DefaultMaxListing.
 	MaxListing int
+	// MinDownloadRate (PFN_MIN_DOWNLOAD_RATE, bytes per second) over
+	// RateWindow (PFN_MIN_DOWNLOAD_RATE_WINDOW): a download that brings
+	// fewer bytes in any window is cut. Zero or negative means
+	// DefaultMinDownloadRate and DefaultRateWindow.
+	MinDownloadRate int64
+	RateWindow      time.Duration
 }
 
 const (
@@ -44,6 +50,8 @@ type Client struct {
 	timeout    time.Duration
 	maxBody    int64
 	maxListing int
+	minRate    int64
+	rateWindow time.Duration
 }
 
 // New returns a Client configured by cfg.
@@ -102,5 +110,7 @@ func newClient(cfg Config, refuse func(netip.Addr) string) *Client {
 		timeout:    timeout,
 		maxBody:    maxBody,
 		maxListing: cmp.Or(max(cfg.MaxListing, 0), DefaultMaxListing),
+		minRate:    cmp.Or(max(cfg.MinDownloadRate, 0), DefaultMinDownloadRate),
+		rateWindow: cmp.Or(max(cfg.RateWindow, 0), DefaultRateWindow),
 	}
 }
