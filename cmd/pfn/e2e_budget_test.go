@@ -1,0 +1,174 @@
+package main
+
+import (
+	"encoding/base64"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// storedBytes is what the node keeps in its blob directory, in plugin files.
+func storedBytes(t *testing.T, blobs string) (total int64, files []string) {
+	t.Helper()
+	_ = filepath.WalkDir(blobs, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".zip") {
+			info, _ := d.Info()
+			total += info.Size()
+			files = append(files, filepath.Base(path))
+		}
+		return nil
+	})
+	return total, files
+}
+
+// rejections are a sync result's refusals, reason by plugin@version.
+func rejections(t *testing.T, body map[string]any) map[string]string {
+	t.Helper()
+	res, _ := body["syncResult"].(map[string]any)
+	list, _ := res["rejected"].([]any)
+	out := map[string]string{}
+	for _, r := range list {
+		m := r.(map[string]any)
+		out[fmt.Sprint(m["plugin"], "@", m["version"])] = fmt.Sprint(m["reason"])
+	}
+	return out
+}
+
+func sized(slug, version string, size int) map[string]any {
+	return map[string]any{"slug": slug, "name": slug, "version": version, "short_description": "x", "tags": []string{"utilities"},
+		"content_base64": base64.StdEncoding.EncodeToString([]byte(strings.Repeat("z", size)))}
+}
+
+// A quota of 1,000 bytes and 4 KiB files: nothing past the quota is stored,
+// whatever its version, and every refusal says quota. (The quota used to be
+// enforced after the downloads, by pruning, and never pruned a plugin's
+// latest: the same source kept 20,480 bytes.)
+func TestEndToEndSourceQuotaIsNeverPassed(t *testing.T) {
+	t.Parallel()
+	s := startOps(t, 1, "PFN_SOURCE_QUOTA_BYTES=1000", "PFN_SCHEDULER=false")
+	catalog := []map[string]any{sized("small", "1.0.0", 600)}
+	for i := range 5 {
+		catalog = append(catalog, sized(fmt.Sprintf("big%d", i), "1.0.0", 4096))
+	}
+	setCatalog(t, s.pub, catalog)
+	code, body := s.api.do(http.MethodPost, "/federation/subscribe", s.admin, map[string]any{"sourceId": s.source})
+	if code != http.StatusOK {
+		t.Fatalf("subscribe = %d %v", code, body)
+	}
+	refused := rejections(t, body)
+	for i := range 5 {
+		if r := refused[fmt.Sprintf("big%d@1.0.0", i)]; !strings.HasPrefix(r, "quota") {
+			t.Errorf("big%d: reason %q, want one starting with quota", i, r)
+		}
+	}
+	if total, files := storedBytes(t, s.blobs); total > 1000 || len(files) != 1 || files[0] != "small@1.0.0.zip" {
+		t.Fatalf("stored %d bytes in %v under a quota of 1000", total, files)
+	}
+
+	// A new version of a plugin already kept is refused as well.
+	setCatalog(t, s.pub, []map[string]any{sized("small", "2.0.0", 600)})
+	code, body = s.api.do(http.MethodPost, "/federation/sync-source", s.admin, map[string]string{"sourceId": s.source})
+	if r := rejections(t, body)["small@2.0.0"]; code != http.StatusOK || !strings.HasPrefix(r, "quota") {
+		t.Fatalf("sync-source = %d %v", code, body)
+	}
+	if total, files := storedBytes(t, s.blobs); total > 1000 {
+		t.Fatalf("stored %d bytes in %v under a quota of 1000", total, files)
+	}
+	// The refusals are on record, once each.
+	waitFor(t, "the quota refusals in the activity feed", 20*time.Second, func() (bool, string) {
+		n := 0
+		for _, e := range s.activity(t, "&source="+s.source, 100) {
+			if e.Kind == "plugin_rejected" && strings.Contains(e.Summary, "rejected: quota") {
+				n++
+			}
+		}
+		return n == 6, fmt.Sprint(n, " quota refusals")
+	})
+}
+
+func TestEndToEndListingOverTheCapFailsTheSync(t *testing.T) {
+	t.Parallel()
+	s := startOps(t, 1, "PFN_SYNC_MAX_LISTING=5", "PFN_SCHEDULER=false")
+	if code, body := s.api.do(http.MethodPost, "/federation/subscribe", s.admin, map[string]any{"sourceId": s.source}); code != http.StatusOK {
+		t.Fatalf("subscribe = %d %v", code, body)
+	}
+	var six []map[string]any
+	for i := range 6 {
+		six = append(six, sized(fmt.Sprintf("p%d", i), "1.0.0", 10))
+	}
+	setCatalog(t, s.pub, six)
+	code, body := s.api.do(http.MethodPost, "/federation/sync-source", s.admin, map[string]string{"sourceId": s.source})
+	if code != http.StatusBadGateway { // the publisher's fault; the reason is recorded on the source
+		t.Fatalf("sync of a listing over the cap = %d %v", code, body)
+	}
+	waitFor(t, "the failure on the source", 20*time.Second, func() (bool, string) {
+		st := s.status(t)
+		reason := fmt.Sprint(st["last_sync_error"])
+		return strings.Contains(reason, `"plugins" lists more than 5 entries`), reason
+	})
+	if _, files := storedBytes(t, s.blobs); len(files) != 1 { // the subscription's first plugin only
+		t.Fatalf("files stored from a refused listing: %v", files)
+	}
+}
+
+// A hostile listing seen only by scheduled syncs (nobody reads their
+// answers) is recorded once, shown in the activity feed and source status,
+// and lowers trust once however many syncs see it again.
+func TestEndToEndScheduledSyncRecordsListingRefusalsOnce(t *testing.T) {
+	t.Parallel()
+	s := startOps(t, 1, "PFN_SYNC_INTERVAL=1s", "PFN_HEALTH_INTERVAL=1h", "PFN_REVERIFY_INTERVAL=1h", "PFN_RECHECK_INTERVAL=1h")
+	tool := map[string]any{"slug": "tool", "name": "Tool", "version": "1.0.0", "short_description": "a tool", "tags": []string{"utilities"}}
+	setCatalog(t, s.pub, []map[string]any{tool})
+	if code, body := s.api.do(http.MethodPost, "/federation/subscribe", s.admin, map[string]any{"sourceId": s.source}); code != http.StatusOK {
+		t.Fatalf("subscribe = %d %v", code, body)
+	}
+	setCatalog(t, s.pub, []map[string]any{tool,
+		{"slug": "../x", "name": "Escape", "version": "1.0.0", "short_description": "x", "tags": []string{"utilities"}},
+		{"slug": "big", "name": "Big", "version": "1.0.0", "short_description": strings.Repeat("d", 900_000), "tags": []string{"utilities"}},
+	})
+
+	// Wait for three scheduled syncs that saw the hostile listing.
+	var entries []activityEntry
+	waitFor(t, "three scheduled syncs of the hostile listing", 60*time.Second, func() (bool, string) {
+		entries = s.activity(t, "&source="+s.source, 200)
+		n := 0
+		for _, e := range entries {
+			if e.Kind == "synced" && strings.Contains(e.Summary, "2 rejected") {
+				n++
+			}
+		}
+		return n >= 3, fmt.Sprint(n, " syncs")
+	})
+	var refused, trustDrops []string
+	for _, e := range entries {
+		switch {
+		case e.Kind == "listing_refused":
+			refused = append(refused, e.Summary)
+		case e.Kind == "trust_changed" && strings.Contains(e.Summary, "listing entries refused"):
+			trustDrops = append(trustDrops, e.Summary)
+		}
+	}
+	if len(refused) != 2 || !strings.Contains(strings.Join(refused, "\n"), `"../x"`) ||
+		!strings.Contains(strings.Join(refused, "\n"), `"short_description" is 900000 characters, the cap is 500`) {
+		t.Fatalf("listing refusals in the feed: %q", refused)
+	}
+	if len(trustDrops) != 1 {
+		t.Fatalf("trust changes for the refusals: %q, want one", trustDrops)
+	}
+	st := s.status(t)
+	if st["refused_entries"] != 2.0 || !strings.Contains(fmt.Sprint(st["last_refusal"]), "refused: ") || st["last_refusal_at"] == nil {
+		t.Fatalf("source status: refused_entries %v, last_refusal %v at %v", st["refused_entries"], st["last_refusal"], st["last_refusal_at"])
+	}
+	if comps, _ := st["trust_components"].(map[string]any); comps["signatures"] == 1.0 {
+		t.Fatalf("signatures component %v after two refused entries", comps["signatures"])
+	}
+	// The catalogue holds no 900 KB description.
+	_, body := s.api.do(http.MethodGet, "/federation/plugins?source="+s.source, "", nil)
+	if raw := fmt.Sprint(body); len(raw) > 10_000 || strings.Contains(raw, "big") {
+		t.Fatalf("catalogue of %d bytes: %.300s", len(raw), raw)
+	}
+}
