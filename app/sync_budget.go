@@ -58,15 +58,24 @@ func filesDeferred(maxFiles int) error {
 		reason: fmt.Sprintf("deferred: this sync's budget of %d files (PFN_SYNC_MAX_FILES) is spent; a later sync fetches it", maxFiles)}
 }
 
-// take draws n bytes, or refuses them all.
-func (b *syncBudget) take(n int64) error {
+// take draws n more bytes for a download that drew drawn so far. When they
+// do not fit, it refuses them and gives back drawn in the same step: the
+// download has failed, and another one must not fail for want of bytes it
+// still held. So the last download running always has the whole budget
+// that is left, and a file that fits it completes.
+func (b *syncBudget) take(n, drawn int64) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	var err error
 	switch {
 	case b.quotaLeft >= 0 && n > b.quotaLeft:
-		return b.quotaError()
+		err = b.quotaError()
 	case b.syncLeft >= 0 && n > b.syncLeft:
-		return b.syncBytesError()
+		err = b.syncBytesError()
+	}
+	if err != nil {
+		b.giveBackLocked(drawn)
+		return err
 	}
 	if b.quotaLeft >= 0 {
 		b.quotaLeft -= n
@@ -81,6 +90,10 @@ func (b *syncBudget) take(n int64) error {
 func (b *syncBudget) giveBack(n int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.giveBackLocked(n)
+}
+
+func (b *syncBudget) giveBackLocked(n int64) {
 	if b.quotaLeft >= 0 {
 		b.quotaLeft += n
 	}
@@ -127,7 +140,8 @@ func (br *budgetReader) Read(p []byte) (int, error) {
 	}
 	n, err := br.r.Read(p)
 	if n > 0 {
-		if berr := br.b.take(int64(n)); berr != nil {
+		if berr := br.b.take(int64(n), br.drawn); berr != nil {
+			br.drawn = 0 // given back
 			br.err = berr
 			return 0, berr
 		}

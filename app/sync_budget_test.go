@@ -14,6 +14,7 @@ func TestSyncBudget(t *testing.T) {
 	t.Parallel()
 	type step struct {
 		take     int64 // > 0 draws, < 0 gives back
+		drawn    int64 // what the drawing download holds already
 		wantErr  string
 		deferred bool
 	}
@@ -29,6 +30,7 @@ func TestSyncBudget(t *testing.T) {
 		{"quota counts what is kept", 0, 1000, 900, []step{{take: 101, wantErr: "quota: "}, {take: 100}}, "quota"},
 		{"kept already over the quota", 0, 1000, 5000, []step{{take: 1, wantErr: "quota: "}}, "quota"},
 		{"a failed download gives back", 0, 1000, 0, []step{{take: 800}, {take: 300, wantErr: "quota: "}, {take: -800}, {take: 300}}, ""},
+		{"a refused draw gives back the download's earlier ones", 0, 1000, 0, []step{{take: 800}, {take: 300, drawn: 800, wantErr: "quota: "}, {take: 1000}}, "quota"},
 		{"sync bytes are deferred, not refused", 500, 0, 0, []step{{take: 400}, {take: 101, wantErr: "deferred: ", deferred: true}, {take: 100}}, "deferred"},
 		{"the quota speaks first", 500, 300, 0, []step{{take: 400, wantErr: "quota: "}}, ""},
 	}
@@ -41,7 +43,7 @@ func TestSyncBudget(t *testing.T) {
 					b.giveBack(-s.take)
 					continue
 				}
-				err := b.take(s.take)
+				err := b.take(s.take, s.drawn)
 				var be *budgetError
 				switch {
 				case s.wantErr == "" && err != nil:
@@ -98,7 +100,8 @@ func TestBudgetReaderNeverPassesTheQuota(t *testing.T) {
 	}
 
 	// Eight at once in small reads, a quota of 10,000 bytes: whatever the
-	// interleaving, what completes fits, and something completes.
+	// interleaving, what completes fits, and something completes (a failing
+	// download gives back what it drew as it fails).
 	for range 20 {
 		b := newSyncBudget(0, 10000, 0)
 		var mu sync.Mutex

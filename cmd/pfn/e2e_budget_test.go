@@ -172,3 +172,45 @@ func TestEndToEndScheduledSyncRecordsListingRefusalsOnce(t *testing.T) {
 		t.Fatalf("catalogue of %d bytes: %.300s", len(raw), raw)
 	}
 }
+
+// A sync downloads at most PFN_SYNC_MAX_FILES files and PFN_SYNC_MAX_BYTES
+// bytes; the rest are deferred to later syncs, not refused.
+func TestEndToEndSyncBudgetDefersTheRest(t *testing.T) {
+	t.Parallel()
+	s := startOps(t, 1, "PFN_SYNC_MAX_FILES=2", "PFN_SYNC_MAX_BYTES=5000", "PFN_SCHEDULER=false")
+	var four []map[string]any
+	for i := range 4 {
+		four = append(four, sized(fmt.Sprintf("p%d", i), "1.0.0", 3000))
+	}
+	setCatalog(t, s.pub, four)
+	code, body := s.api.do(http.MethodPost, "/federation/subscribe", s.admin, map[string]any{"sourceId": s.source})
+	for sync := 1; ; sync++ {
+		res, _ := body["syncResult"].(map[string]any)
+		// Two files fit the file budget, one of them the byte budget.
+		if code != http.StatusOK || res["mirroredCount"] != 1.0 {
+			t.Fatalf("sync %d = %d %v, want one file mirrored", sync, code, body)
+		}
+		deferred := 0
+		for key, reason := range rejections(t, body) {
+			if !strings.HasPrefix(reason, "deferred: this sync's budget of ") {
+				t.Fatalf("sync %d: %s refused with %q", sync, key, reason)
+			}
+			deferred++
+		}
+		if deferred != 4-sync {
+			t.Fatalf("sync %d deferred %d files, want %d", sync, deferred, 4-sync)
+		}
+		if sync == 4 {
+			break
+		}
+		code, body = s.api.do(http.MethodPost, "/federation/sync-source", s.admin, map[string]string{"sourceId": s.source})
+	}
+	if total, files := storedBytes(t, s.blobs); total != 4*3000 || len(files) != 4 {
+		t.Fatalf("stored %d bytes in %v after four syncs", total, files)
+	}
+	for _, e := range s.activity(t, "&source="+s.source, 100) {
+		if e.Kind == "plugin_rejected" {
+			t.Fatalf("a deferral was recorded as a refusal: %+v", e)
+		}
+	}
+}
