@@ -43,6 +43,8 @@ type SourceState struct {
 	// RefusedListings holds the listing refusals on record (plugin, version
 	// and reason joined by NUL), so each is recorded once.
 	RefusedListings map[string]bool
+	LastRefusal     string // the latest refusal's summary
+	LastRefusalAt   time.Time
 }
 
 // Source is the aggregate: its whole history is events. Commands check the

@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // EventSourceListingRefused is a listing entry refused before any download.
 const EventSourceListingRefused = "source.listing_entry_refused"
@@ -15,6 +18,12 @@ type SourceListingRefused struct {
 	Version string    `json:"version"`
 	Reason  string    `json:"reason"`
 	At      time.Time `json:"at"`
+}
+
+// Summary says which entry was refused and why, with the listed slug and
+// version quoted: they are the publisher's text and may hold anything.
+func (e SourceListingRefused) Summary() string {
+	return fmt.Sprintf("listing entry %q version %q refused: %s", e.Plugin, e.Version, e.Reason)
 }
 
 func (SourceListingRefused) EventType() string       { return EventSourceListingRefused }
@@ -70,4 +79,5 @@ func (st *SourceState) applyListingRefused(e SourceListingRefused) {
 	}
 	st.RefusedListings[refusalKey(e)] = true
 	st.TrustInputs.RefusedEntries++
+	st.LastRefusal, st.LastRefusalAt = e.Summary(), e.At
 }

@@ -61,6 +61,9 @@ func TestListingRefusalsAreRecordedOnceAndLowerTrustOnce(t *testing.T) {
 	if st.TrustInputs.RefusedEntries != 3 || st.Trust.Signatures != 0.4 || st.Trust.Score >= startScore {
 		t.Fatalf("inputs %+v, trust %+v (was %v)", st.TrustInputs, st.Trust, startScore)
 	}
+	if want := `listing entry "../x" version "2.0.0" refused: ` + refusals[0].Reason; st.LastRefusal != want || !st.LastRefusalAt.Equal(t0.Add(3*time.Minute)) {
+		t.Fatalf("last refusal %q at %v, want %q", st.LastRefusal, st.LastRefusalAt, want)
+	}
 	r := replay(t, s).State()
 	if r.TrustInputs != st.TrustInputs || !reflect.DeepEqual(r.RefusedListings, st.RefusedListings) {
 		t.Fatalf("replay: %+v %v, want %+v %v", r.TrustInputs, r.RefusedListings, st.TrustInputs, st.RefusedListings)

@@ -87,7 +87,7 @@ func sourceEntry(id domain.SourceID, e domain.SourceEvent) (entry, bool, error) 
 	case domain.SourceTrustAdjusted:
 		en.kind, en.summary = "trust_changed", fmt.Sprintf("trust %.4f → %.4f (%s)", e.Old, e.New, e.Reason)
 	case domain.SourceListingRefused:
-		en.kind, en.plugin, en.summary = "listing_refused", e.Plugin, refusalSummary(e)
+		en.kind, en.plugin, en.summary = "listing_refused", e.Plugin, e.Summary()
 	case domain.SourceSynced:
 		if e.Mirrored == 0 && e.Rejected == 0 {
 			return entry{}, false, nil
@@ -113,12 +113,6 @@ func pluginEntry(e domain.PluginEvent) (entry, bool, error) {
 		return entry{"plugin_rejected", string(e.SourceID), e.Plugin, fmt.Sprintf("%s %s rejected: %s", e.Plugin, e.Version, e.Reason)}, true, nil
 	}
 	return entry{}, false, nil
-}
-
-// refusalSummary says which listing entry was refused and why, with the
-// listed slug quoted: it is the publisher's text and may hold anything.
-func refusalSummary(e domain.SourceListingRefused) string {
-	return fmt.Sprintf("listing entry %q version %q refused: %s", e.Plugin, e.Version, e.Reason)
 }
 
 // ApplyBatch inserts a batch's entries with one statement, in log order

@@ -163,6 +163,12 @@ func TestEndToEndScheduledSyncRecordsListingRefusalsOnce(t *testing.T) {
 	if st["refused_entries"] != 2.0 || !strings.Contains(fmt.Sprint(st["last_refusal"]), "refused: ") || st["last_refusal_at"] == nil {
 		t.Fatalf("source status: refused_entries %v, last_refusal %v at %v", st["refused_entries"], st["last_refusal"], st["last_refusal_at"])
 	}
+	// The source rebuilt from its events says the same.
+	code, then := s.api.do(http.MethodGet, "/federation/source-status?sourceId="+s.source+"&at="+time.Now().UTC().Format(time.RFC3339), s.admin, nil)
+	if code != http.StatusOK || then["refused_entries"] != 2.0 || then["last_refusal"] != st["last_refusal"] {
+		t.Fatalf("source status rebuilt from events = %d: %v refused, last %v; the read model says %v", code,
+			then["refused_entries"], then["last_refusal"], st["last_refusal"])
+	}
 	if comps, _ := st["trust_components"].(map[string]any); comps["signatures"] == 1.0 {
 		t.Fatalf("signatures component %v after two refused entries", comps["signatures"])
 	}
