@@ -52,8 +52,9 @@ func startRateGuard(ctx context.Context, minRate int64, window time.Duration) (*
 			case <-tick.C:
 				now := g.read.Load()
 				if now-last < need {
-					cancel(fmt.Errorf("%w: %d bytes in %s, want at least %d bytes/s (PFN_MIN_DOWNLOAD_RATE)",
-						ErrTooSlow, now-last, window, minRate))
+					// No byte count in the text: the same refusal on the next
+					// sync must read the same, so it is recorded once.
+					cancel(fmt.Errorf("%w: fewer than %d bytes in %s (PFN_MIN_DOWNLOAD_RATE)", ErrTooSlow, need, window))
 					return
 				}
 				last = now

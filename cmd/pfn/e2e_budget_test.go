@@ -220,3 +220,25 @@ func TestEndToEndSyncBudgetDefersTheRest(t *testing.T) {
 		}
 	}
 }
+
+// A publisher that holds its files back is cut by the minimum-rate rule
+// after one window, with the reason, instead of holding the sync for the
+// ten-minute download deadline.
+func TestEndToEndStalledDownloadIsCut(t *testing.T) {
+	t.Parallel()
+	s := startOps(t, 1, "PFN_MIN_DOWNLOAD_RATE=1000", "PFN_MIN_DOWNLOAD_RATE_WINDOW=1s", "PFN_SCHEDULER=false")
+	publisherAdmin(t, s.pub, http.MethodPost, "/_admin/slow?ms=20000")
+	code, body := s.api.do(http.MethodPost, "/federation/subscribe", s.admin, map[string]any{"sourceId": s.source})
+	res, _ := body["syncResult"].(map[string]any)
+	if code != http.StatusOK || res["mirroredCount"] != 0.0 {
+		t.Fatalf("subscribe = %d %v", code, body)
+	}
+	for key, reason := range rejections(t, body) {
+		if !strings.Contains(reason, "minimum transfer rate") || !strings.Contains(reason, "PFN_MIN_DOWNLOAD_RATE") {
+			t.Fatalf("%s refused with %q", key, reason)
+		}
+	}
+	if len(rejections(t, body)) != 1 {
+		t.Fatalf("refusals %v", rejections(t, body))
+	}
+}
