@@ -246,16 +246,16 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 	if err != nil {
 		return result, err
 	}
-	todo, later := splitByFiles(todo, h.MaxFiles)
+	started, later := splitByFiles(todo, h.MaxFiles)
 	for _, d := range later {
 		d.err = filesDeferred(h.MaxFiles)
 	}
-	h.fetchAll(ctx, todo, budget)
-	if err := h.syncBlobs(ctx, todo); err != nil {
+	h.fetchAll(ctx, started, budget)
+	if err := h.syncBlobs(ctx, started); err != nil {
 		return result, err
 	}
 	newPlugins := 0
-	for _, d := range append(todo, later...) {
+	for _, d := range todo {
 		p := d.plugin
 		var refused *budgetError
 		if errors.As(d.err, &refused) && refused.deferred {
