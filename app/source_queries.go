@@ -33,6 +33,11 @@ type SourceView struct {
 	Uptime            *float64          `json:"uptime"` // moving average of checks being up, 0..1
 	LastHealthAt      *time.Time        `json:"last_health_at"`
 	LastSyncError     string            `json:"last_sync_error"` // until the next successful sync
+	// Listing entries refused before any download, each counted once, and
+	// the latest of them with its reason.
+	RefusedEntries int        `json:"refused_entries"`
+	LastRefusal    string     `json:"last_refusal"`
+	LastRefusalAt  *time.Time `json:"last_refusal_at"`
 }
 
 // SourceReader reads the sources read model.

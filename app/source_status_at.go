@@ -59,6 +59,12 @@ func viewOfState(st domain.SourceState) SourceView {
 		PluginCount:       st.PluginCount,
 		SubscriberCount:   st.TrustInputs.Subscribers,
 		AddedBy:           st.AddedBy,
+		RefusedEntries:    st.TrustInputs.RefusedEntries,
+		LastRefusal:       st.LastRefusal,
+	}
+	if !st.LastRefusalAt.IsZero() {
+		at := st.LastRefusalAt
+		v.LastRefusalAt = &at
 	}
 	if v.Features == nil {
 		v.Features = []string{}

@@ -28,6 +28,8 @@ type SyncSource struct {
 	Signer        MirrorSigner
 	Locker        SyncLocker
 	MaxBytes      int64 // PFN_MAX_PLUGIN_BYTES
+	MaxFiles      int   // PFN_SYNC_MAX_FILES: files downloaded per sync, 0 = no limit
+	MaxSyncBytes  int64 // PFN_SYNC_MAX_BYTES: bytes downloaded per sync, 0 = no limit
 	Parallelism   int   // downloads at once
 	KeepVersions  int   // PFN_KEEP_VERSIONS: stored versions kept per plugin, 0 = all
 	QuotaBytes    int64 // PFN_SOURCE_QUOTA_BYTES: bytes kept per source, 0 = no limit
@@ -73,6 +75,22 @@ type download struct {
 	stored  StoredBlob
 	key     string
 	err     error
+}
+
+// budget says what this sync may store: its own byte budget and what the
+// source's quota leaves of what it keeps already.
+func (h SyncSource) budget(ctx context.Context, id domain.SourceID) (*syncBudget, error) {
+	var used int64
+	if h.QuotaBytes > 0 && h.Usage != nil {
+		stored, err := h.Usage.StoredVersions(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range stored {
+			used += v.Size
+		}
+	}
+	return newSyncBudget(h.MaxSyncBytes, h.QuotaBytes, used), nil
 }
 
 // Run syncs one source now.
@@ -156,7 +174,8 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 		hist.RecordRejected(p.Version, reason, now)
 		return len(hist.Changes()) > before
 	}
-	planned := map[[2]string]bool{} // (slug, version) already queued in this sync
+	var refusals []domain.ListingRefusal // entries refused before any download, recorded once on the source
+	planned := map[[2]string]bool{}      // (slug, version) already queued in this sync
 	var slugs []string
 	for _, p := range listed {
 		if unusable(p) == "" && wanted(filters, p) {
@@ -171,6 +190,7 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 	for i, p := range listed {
 		if reason := unusable(p); reason != "" {
 			result.Rejected = append(result.Rejected, Rejection{Plugin: p.Slug, Version: p.Version, Reason: reason})
+			refusals = append(refusals, domain.ListingRefusal{Plugin: p.Slug, Version: p.Version, Reason: reason})
 			continue
 		}
 		if !wanted(filters, p) {
@@ -228,13 +248,27 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 			key: "plugins/" + url.PathEscape(string(id)) + "/" + p.Slug + "@" + url.PathEscape(p.Version) + ".zip"})
 	}
 
-	h.fetchAll(ctx, todo)
-	if err := h.syncBlobs(ctx, todo); err != nil {
+	budget, err := h.budget(ctx, id)
+	if err != nil {
+		return result, err
+	}
+	started, later := splitByFiles(todo, h.MaxFiles)
+	for _, d := range later {
+		d.err = filesDeferred(h.MaxFiles)
+	}
+	h.fetchAll(ctx, started, budget)
+	if err := h.syncBlobs(ctx, started); err != nil {
 		return result, err
 	}
 	newPlugins := 0
 	for _, d := range todo {
 		p := d.plugin
+		var refused *budgetError
+		if errors.As(d.err, &refused) && refused.deferred {
+			// The node's own pacing, not the publisher's doing: answered, not recorded.
+			result.Rejected = append(result.Rejected, Rejection{Plugin: p.Slug, Version: p.Version, Reason: refused.reason})
+			continue
+		}
 		if d.err != nil {
 			reject(d.history, p, d.err.Error())
 			continue
@@ -271,6 +305,9 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 	for attempt := 1; ; attempt++ {
 		sum.PluginCount = source.State().PluginCount + newPlugins
 		source.SetSubscriberCount(subscribers, now)
+		if _, err := source.RecordListingRefusals(refusals, now); err != nil {
+			return result, err
+		}
 		if err := source.RecordSync(sum, h.Now()); err != nil {
 			return result, err
 		}
@@ -314,8 +351,9 @@ func (h SyncSource) syncBlobs(ctx context.Context, todo []*download) error {
 	return nil
 }
 
-// fetchAll downloads into the blob store, at most Parallelism at once.
-func (h SyncSource) fetchAll(ctx context.Context, todo []*download) {
+// fetchAll downloads into the blob store, at most Parallelism at once,
+// within the budget.
+func (h SyncSource) fetchAll(ctx context.Context, todo []*download, budget *syncBudget) {
 	n := h.Parallelism
 	if n <= 0 {
 		n = 4
@@ -328,20 +366,32 @@ func (h SyncSource) fetchAll(ctx context.Context, todo []*download) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			d.stored, d.err = h.fetch(ctx, d)
+			d.stored, d.err = h.fetch(ctx, d, budget)
 		}()
 	}
 	wg.Wait()
 }
 
-func (h SyncSource) fetch(ctx context.Context, d *download) (StoredBlob, error) {
+func (h SyncSource) fetch(ctx context.Context, d *download, budget *syncBudget) (StoredBlob, error) {
+	if err := budget.spent(); err != nil {
+		return StoredBlob{}, err // nothing left: not even a request
+	}
 	body, err := h.Catalog.Download(ctx, d.url)
 	if err != nil {
 		return StoredBlob{}, fmt.Errorf("download: %w", err)
 	}
 	defer body.Close()
-	stored, err := h.Blobs.Put(ctx, d.key, body, h.MaxBytes)
+	counted := &budgetReader{r: body, b: budget}
+	stored, err := h.Blobs.Put(ctx, d.key, counted, h.MaxBytes)
 	if err != nil {
+		counted.release() // the file is not kept
+		var refused *budgetError
+		switch {
+		case errors.As(counted.err, &refused):
+			return StoredBlob{}, refused
+		case counted.err != nil:
+			return StoredBlob{}, fmt.Errorf("download: %w", counted.err)
+		}
 		if errors.Is(err, domain.ErrInvalidInput) {
 			return StoredBlob{}, fmt.Errorf("cannot store: %w", err)
 		}

@@ -44,6 +44,11 @@ type SourceState struct {
 	// AllowedAssetHosts are hosts an admin allowed the asset domain to be
 	// on besides the instance's registrable domain (CheckAssetHost).
 	AllowedAssetHosts []string `json:",omitempty"`
+	// RefusedListings holds the listing refusals on record (plugin, version
+	// and reason joined by NUL), so each is recorded once.
+	RefusedListings map[string]bool
+	LastRefusal     string // the latest refusal's summary
+	LastRefusalAt   time.Time
 }
 
 // Source is the aggregate: its whole history is events. Commands check the
@@ -414,6 +419,8 @@ func (s *Source) apply(e SourceEvent) {
 		st.LastHealthUp = e.Up
 	case SourceAssetHostsAllowed:
 		st.AllowedAssetHosts = slices.Clone(e.Hosts)
+	case SourceListingRefused:
+		st.applyListingRefused(e)
 	case SourceFailureRecorded:
 		kept := st.RecentFailures[:0:0]
 		for _, t := range st.RecentFailures {

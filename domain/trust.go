@@ -17,6 +17,7 @@ type TrustInputs struct {
 	HealthChecks      int
 	ValidSignatures   int
 	InvalidSignatures int
+	RefusedEntries    int // listing entries refused before download (bad slug, over a cap, malformed)
 	Subscribers       int
 	InError           bool // repeated failures (the failure policy)
 }
@@ -68,7 +69,9 @@ func ComputeTrust(in TrustInputs, now time.Time) TrustScore {
 		t.Uptime = clamp01(in.UptimeAvg)
 		t.Latency = clamp01((latencyBadMS - in.ResponseMSAvg) / (latencyBadMS - latencyGoodMS))
 	}
-	if n := in.ValidSignatures + in.InvalidSignatures; n > 0 {
+	// A refused listing entry is a failed check of what the publisher
+	// signs and lists, like a signature that does not verify.
+	if n := in.ValidSignatures + in.InvalidSignatures + in.RefusedEntries; n > 0 {
 		t.Signatures = float64(in.ValidSignatures) / float64(n)
 	}
 	if !in.FirstVerifiedAt.IsZero() {

@@ -86,6 +86,8 @@ func sourceEntry(id domain.SourceID, e domain.SourceEvent) (entry, bool, error) 
 		en.kind, en.summary = e.Kind+"_failed", e.Kind+" failed: "+e.Reason
 	case domain.SourceTrustAdjusted:
 		en.kind, en.summary = "trust_changed", fmt.Sprintf("trust %.4f → %.4f (%s)", e.Old, e.New, e.Reason)
+	case domain.SourceListingRefused:
+		en.kind, en.plugin, en.summary = "listing_refused", e.Plugin, e.Summary()
 	case domain.SourceSynced:
 		if e.Mirrored == 0 && e.Rejected == 0 {
 			return entry{}, false, nil

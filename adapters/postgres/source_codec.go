@@ -26,6 +26,7 @@ var sourceDecoders = map[string]func([]byte) (domain.SourceEvent, error){
 	domain.EventSourceHealthSummarized:       sourceDecoder[domain.SourceHealthSummarized](),
 	domain.EventSourceFailureRecorded:        sourceDecoder[domain.SourceFailureRecorded](),
 	domain.EventSourceAssetHostsAllowed:      sourceDecoder[domain.SourceAssetHostsAllowed](),
+	domain.EventSourceListingRefused:         sourceDecoder[domain.SourceListingRefused](),
 }
 
 func sourceDecoder[T domain.SourceEvent]() func([]byte) (domain.SourceEvent, error) {

@@ -79,6 +79,9 @@ func (SourceProjection) Apply(ctx context.Context, tx pgx.Tx, stored eventstore.
 	case domain.SourceHealthSummarized:
 		return exec(`UPDATE sources SET updated_at = $2, health_checks = $3, avg_response_ms = $4, uptime = $5,
 			last_health_at = $2 WHERE id = $1`, e.Checks, nullIfZero(e.ResponseMSAvg), e.UptimeAvg)
+	case domain.SourceListingRefused:
+		return exec(`UPDATE sources SET updated_at = $2, refused_entries = refused_entries + 1, last_refusal = $3,
+			last_refusal_at = $2 WHERE id = $1`, e.Summary())
 	case domain.SourceFailureRecorded:
 		if e.Kind != domain.FailureSync {
 			return exec(`UPDATE sources SET updated_at = $2, last_failure = $3 WHERE id = $1`, e.Kind+": "+e.Reason)

@@ -20,14 +20,15 @@ type SourceReader struct {
 const sourceViewColumns = `id, instance_url, username, public_key, status, status_reason, trust_score, trust_components,
 	created_at, last_sync, last_verification, last_failure, avg_response_ms, protocol_version, features,
 	coalesce(asset_domain, ''), coalesce(asset_naming_scheme, ''), plugin_count, subscriber_count, added_by,
-	health_checks, uptime, last_health_at, last_sync_error`
+	health_checks, uptime, last_health_at, last_sync_error, refused_entries, last_refusal, last_refusal_at`
 
 func scanSourceView(row pgx.Row) (app.SourceView, error) {
 	var v app.SourceView
 	err := row.Scan(&v.ID, &v.InstanceURL, &v.Username, &v.PublicKey, &v.Status, &v.StatusReason, &v.TrustScore,
 		&v.TrustComponents, &v.CreatedAt, &v.LastSync, &v.LastVerification, &v.LastFailure, &v.AvgResponseMS,
 		&v.ProtocolVersion, &v.Features, &v.AssetDomain, &v.AssetNamingScheme, &v.PluginCount, &v.SubscriberCount,
-		&v.AddedBy, &v.HealthChecks, &v.Uptime, &v.LastHealthAt, &v.LastSyncError)
+		&v.AddedBy, &v.HealthChecks, &v.Uptime, &v.LastHealthAt, &v.LastSyncError,
+		&v.RefusedEntries, &v.LastRefusal, &v.LastRefusalAt)
 	return v, err
 }
 

@@ -56,16 +56,23 @@ func (c *Client) AuthorData(ctx context.Context, instanceURL, author string) (Au
 	if err != nil {
 		return Author{}, fmt.Errorf("GET %s: %w", u, err)
 	}
-	a, err := parseAuthorData(body)
+	a, err := parseAuthorDataMax(body, c.maxListing)
 	if err != nil {
 		return Author{}, fmt.Errorf("GET %s: %w", u, err)
 	}
 	return a, nil
 }
 
-// parseAuthorData decodes an /author-data body. It never panics and every
-// error wraps ErrIncompatible (FuzzAuthorData holds it to both).
+// parseAuthorData decodes an /author-data body under the default listing
+// cap. It never panics and every error wraps ErrIncompatible
+// (FuzzAuthorData holds it to both).
 func parseAuthorData(body []byte) (Author, error) {
+	return parseAuthorDataMax(body, DefaultMaxListing)
+}
+
+// parseAuthorDataMax decodes an /author-data body listing at most
+// maxEntries plugins; a longer listing is ErrIncompatible.
+func parseAuthorDataMax(body []byte, maxEntries int) (Author, error) {
 	obj, err := parseJSONObject(body)
 	if err != nil {
 		return Author{}, fmt.Errorf("%w: %w", err, ErrIncompatible)
@@ -77,16 +84,10 @@ func parseAuthorData(body []byte) (Author, error) {
 	a.Website = problems.str(obj, "website")
 	a.GitHub = problems.str(obj, "github")
 	a.Twitter = problems.str(obj, "twitter")
-	entries, err := obj.array("plugins")
+	a.Plugins, err = parsePlugins(obj, maxEntries)
 	problems.add(err)
 	if err := problems.err(); err != nil {
 		return Author{}, fmt.Errorf("%w: %w", err, ErrIncompatible)
-	}
-	if len(entries) > 0 {
-		a.Plugins = make([]Plugin, len(entries))
-		for i, e := range entries {
-			a.Plugins[i] = parsePlugin(e)
-		}
 	}
 	return a, nil
 }
@@ -119,6 +120,7 @@ func parsePlugin(raw json.RawMessage) Plugin {
 	p.Signature = problems.required(obj, "signature", "")
 	p.SHA256, err = sha256Member(obj)
 	problems.add(err)
+	capProblems(p, &problems)
 	p.Invalid = problems.String()
 	return p
 }

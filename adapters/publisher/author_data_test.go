@@ -103,7 +103,7 @@ func TestParseAuthorDataNoPlugins(t *testing.T) {
 
 // FuzzAuthorData feeds arbitrary bytes as an /author-data body: no panic,
 // every error is ErrIncompatible, and every plugin not marked Invalid has
-// what the node needs to verify it.
+// what the node needs to verify it and stays within the field caps.
 func FuzzAuthorData(f *testing.F) {
 	seeds := []string{
 		`{"username":"u","plugins":[{"slug":"s","name":"n","version":"1","signature":"sig","tags":{"a":"b"},"icons":{"1x":"i"},"rating":4.5,"active_installs":1000,"sha256":"` + strings.Repeat("A0", 32) + `"}]}`,
@@ -118,6 +118,7 @@ func FuzzAuthorData(f *testing.F) {
 		`{"a":` + strings.Repeat("[", 20000) + `}`,
 		"{\"slug\":\"\xff\"}",
 		`{} {}`,
+		`{"plugins":[{"slug":"s","name":"` + strings.Repeat("n", MaxNameChars+1) + `","version":"1","signature":"sig","tags":["` + strings.Repeat("t", MaxTagChars+1) + `"]}]}`,
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))
@@ -147,6 +148,9 @@ func FuzzAuthorData(f *testing.F) {
 			}
 			if p.ActiveInstalls < 0 {
 				t.Fatalf("plugin %d has %d installs", i, p.ActiveInstalls)
+			}
+			if !withinCaps(p) {
+				t.Fatalf("plugin %d is usable over a field cap: %+v", i, p)
 			}
 		}
 	})

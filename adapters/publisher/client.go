@@ -1,6 +1,7 @@
 package publisher
 
 import (
+	"cmp"
 	"math"
 	"net"
 	"net/http"
@@ -20,6 +21,15 @@ type Config struct {
 	Timeout time.Duration
 	// MaxBodyBytes caps a JSON response body. Zero or negative means 1 MiB.
 	MaxBodyBytes int64
+	// MaxListing caps the entries of one /author-data listing
+	// (PFN_SYNC_MAX_LISTING). Zero or negative means DefaultMaxListing.
+	MaxListing int
+	// MinDownloadRate (PFN_MIN_DOWNLOAD_RATE, bytes per second) over
+	// RateWindow (PFN_MIN_DOWNLOAD_RATE_WINDOW): a download that brings
+	// fewer bytes in any window is cut. Zero or negative means
+	// DefaultMinDownloadRate and DefaultRateWindow.
+	MinDownloadRate int64
+	RateWindow      time.Duration
 }
 
 const (
@@ -36,9 +46,12 @@ const (
 // Client talks to publishers. It is safe for concurrent use and keeps
 // connections alive between calls, so make one and share it.
 type Client struct {
-	http    *http.Client
-	timeout time.Duration
-	maxBody int64
+	http       *http.Client
+	timeout    time.Duration
+	maxBody    int64
+	maxListing int
+	minRate    int64
+	rateWindow time.Duration
 }
 
 // New returns a Client configured by cfg.
@@ -94,7 +107,10 @@ func newClient(cfg Config, refuse func(netip.Addr) string) *Client {
 			// context, which also covers reading the body and lets the error
 			// say that the deadline, not the caller, ended the call.
 		},
-		timeout: timeout,
-		maxBody: maxBody,
+		timeout:    timeout,
+		maxBody:    maxBody,
+		maxListing: cmp.Or(max(cfg.MaxListing, 0), DefaultMaxListing),
+		minRate:    cmp.Or(max(cfg.MinDownloadRate, 0), DefaultMinDownloadRate),
+		rateWindow: cmp.Or(max(cfg.RateWindow, 0), DefaultRateWindow),
 	}
 }

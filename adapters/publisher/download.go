@@ -2,6 +2,7 @@ package publisher
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,7 +12,8 @@ import (
 
 // downloadTimeout bounds one plugin download. Downloads are larger than the
 // JSON calls, so they get their own, longer deadline; the blob store caps
-// their size while streaming.
+// their size while streaming, and a rateGuard cuts a transfer that crawls
+// long before the deadline.
 const downloadTimeout = 10 * time.Minute
 
 // Download GETs a plugin file through the same guarded transport as every
@@ -24,23 +26,30 @@ func (c *Client) Download(ctx context.Context, rawURL string) (io.ReadCloser, er
 		return nil, fmt.Errorf("GET %s: not an http(s) URL: %w", shorten(rawURL, 200), ErrIncompatible)
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, downloadTimeout, errDeadline)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
+	guard, ctx := startRateGuard(ctx, c.minRate, c.rateWindow)
+	fail := func(err error) (io.ReadCloser, error) {
+		guard.halt()
 		cancel()
 		return nil, fmt.Errorf("GET %s: %w", shorten(rawURL, 200), err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return fail(err)
 	}
 	req.Header.Set("User-Agent", userAgent)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		cancel()
-		return nil, fmt.Errorf("GET %s: %w", shorten(rawURL, 200), c.transportError(ctx, u, err))
+		if cause := context.Cause(ctx); errors.Is(cause, ErrTooSlow) {
+			return fail(fmt.Errorf("%w: %w", cause, ErrUnreachable))
+		}
+		return fail(c.transportError(ctx, u, err))
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		resp.Body.Close()
-		cancel()
-		return nil, fmt.Errorf("GET %s: %w", shorten(rawURL, 200), statusError(resp))
+		defer resp.Body.Close()
+		return fail(statusError(resp))
 	}
-	return cancelOnClose{resp.Body, cancel}, nil
+	guard.body = resp.Body
+	return cancelOnClose{guard, cancel}, nil
 }
 
 type cancelOnClose struct {

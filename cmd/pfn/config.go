@@ -30,6 +30,7 @@ type Config struct {
 	PublicCatalog        bool   // PFN_PUBLIC_CATALOG: list/download/verify without a key
 	Ops                  OpsConfig
 	Limits               LimitsConfig
+	Sync                 SyncConfig
 }
 
 const defaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/pfn?sslmode=disable"
@@ -62,12 +63,13 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet, args []string) (Co
 	fs.StringVar(&public, "public-catalog", env("PFN_PUBLIC_CATALOG", "true"), "serve the plugin catalogue without a key (PFN_PUBLIC_CATALOG)")
 	checkOps := registerOps(fs, env, &cfg.Ops)
 	checkLimits := registerLimits(fs, env, &cfg.Limits)
+	checkSync := registerSync(fs, env, &cfg.Sync)
 	// No flag for the master key: flags show up in process listings.
 	cfg.MasterKey = getenv("PFN_MASTER_KEY")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, nil, err
 	}
-	errs := append(checkOps(), checkLimits()...)
+	errs := append(append(checkOps(), checkLimits()...), checkSync()...)
 	if err := cfg.LogLevel.UnmarshalText([]byte(level)); err != nil {
 		errs = append(errs, fmt.Errorf("PFN_LOG_LEVEL %q: want debug, info, warn or error", level))
 	}

@@ -74,42 +74,6 @@ func TestEndToEndRetentionPrunesOldVersions(t *testing.T) {
 	})
 }
 
-func TestEndToEndSourceQuotaPrunesTheOldestVersions(t *testing.T) {
-	t.Parallel()
-	s := startOps(t, 1, "PFN_SOURCE_QUOTA_BYTES=2500", "PFN_SCHEDULER=false")
-	pub, base := s.pub, s.api.base
-	kilobyte := base64.StdEncoding.EncodeToString(make([]byte, 1000))
-	entry := func(slug, v string) map[string]any {
-		return map[string]any{"slug": slug, "name": slug, "version": v, "short_description": "x", "tags": []string{"utilities"},
-			"content_base64": kilobyte}
-	}
-	setCatalog(t, pub, []map[string]any{entry("a", "1.0.0"), entry("b", "1.0.0"), entry("c", "1.0.0")})
-	code, body := s.api.do(http.MethodPost, "/federation/subscribe", s.admin, map[string]any{"sourceId": s.source})
-	if res, _ := body["syncResult"].(map[string]any); code != http.StatusOK || res["pruned"] != 0.0 {
-		// 3,000 bytes over a 2,500 quota, but each is its plugin's latest.
-		t.Fatalf("subscribe = %d %v", code, body)
-	}
-	setCatalog(t, pub, []map[string]any{entry("a", "2.0.0"), entry("b", "1.0.0"), entry("c", "1.0.0")})
-	code, body = s.api.do(http.MethodPost, "/federation/sync-source", s.admin, map[string]string{"sourceId": s.source})
-	if res, _ := body["syncResult"].(map[string]any); code != http.StatusOK || res["pruned"] != 1.0 {
-		t.Fatalf("sync-source = %d %v", code, body)
-	}
-	code, body = s.api.do(http.MethodGet, "/federation/download?source="+s.source+"&plugin=a&version=1.0.0", "", nil)
-	if msg, _ := body["error"].(string); code != http.StatusGone || !strings.Contains(msg, "storage quota of 2500 bytes") {
-		t.Fatalf("pruned download = %d %v", code, body)
-	}
-	for _, p := range []string{"a", "b", "c"} {
-		resp, err := http.Get(base + "/federation/download?source=" + s.source + "&plugin=" + p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("latest %s = %d", p, resp.StatusCode)
-		}
-	}
-}
-
 // Other bytes behind an unchanged listing: only a re-download notices, and
 // the scheduler's recheck does.
 func TestEndToEndRecheckFindsChangedBytesBehindAnUnchangedListing(t *testing.T) {

@@ -53,7 +53,8 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 	sources := postgres.SourceRepository{Store: store, Waiter: waiter, Pool: pool}
 	reader := postgres.SourceReader{Pool: pool}
 	keys := postgres.KeyStore{Pool: pool, Store: store, Waiter: waiter}
-	client := publisher.New(publisher.Config{AllowPrivateNetworks: cfg.AllowPrivateNetworks})
+	client := publisher.New(publisher.Config{AllowPrivateNetworks: cfg.AllowPrivateNetworks, MaxListing: cfg.Sync.MaxListing,
+		MinDownloadRate: cfg.Sync.MinDownloadRate, RateWindow: cfg.Sync.RateWindow})
 	pub := publisherPort{client}
 	now := func() time.Time { return time.Now().UTC() }
 	verify := app.VerifySource{Sources: sources, Publisher: pub, Random: rand.Reader, Now: now}
@@ -64,7 +65,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 	sync := app.SyncSource{Sources: sources, Subscriptions: subReader, Catalog: catalogPort{client},
 		Histories: postgres.PluginHistories{Pool: pool, Store: store, Waiter: waiter}, Blobs: blobPort{blobs},
 		Signer: signerPort{signer}, Locker: gate.Within(apiSyncWait), MaxBytes: cfg.MaxPluginBytes,
-		Parallelism: 4, KeepVersions: cfg.Ops.KeepVersions, QuotaBytes: cfg.Ops.SourceQuota, Usage: plugins, Metrics: reg, Now: now}
+		MaxFiles: cfg.Sync.MaxFiles, MaxSyncBytes: cfg.Sync.MaxBytes, Parallelism: 4, KeepVersions: cfg.Ops.KeepVersions, QuotaBytes: cfg.Ops.SourceQuota, Usage: plugins, Metrics: reg, Now: now}
 	firstSync, scheduledSync := sync, sync
 	firstSync.Locker, scheduledSync.Locker = gate.Within(firstSyncWait), gate.Within(scheduledSyncWait)
 	find := app.FindPlugin{Plugins: plugins}

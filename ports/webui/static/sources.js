@@ -140,6 +140,7 @@ function sourceBody(src) {
       ['Avg response', typeof src.avg_response_ms === 'number' ? Math.round(src.avg_response_ms) + ' ms' : '–'],
       ['Uptime', typeof src.uptime === 'number' ? `${percent(src.uptime)} of ${src.health_checks} checks` : '–'],
       src.last_sync_error ? ['Last sync error', src.last_sync_error] : null,
+      src.refused_entries ? ['Refused listing entries', `${src.refused_entries}; latest: ${src.last_refusal}`] : null,
       src.protocol_version ? ['Protocol', src.protocol_version] : null,
       src.last_failure ? ['Last failure', src.last_failure] : null,
     ]),

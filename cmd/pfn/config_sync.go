@@ -1,0 +1,60 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// SyncConfig bounds the work and storage one sync may take
+// (docs/limits.md).
+type SyncConfig struct {
+	MaxFiles        int           // PFN_SYNC_MAX_FILES: files downloaded per sync
+	MaxBytes        int64         // PFN_SYNC_MAX_BYTES: bytes downloaded per sync
+	MaxListing      int           // PFN_SYNC_MAX_LISTING: entries one /author-data may list
+	MinDownloadRate int64         // PFN_MIN_DOWNLOAD_RATE: bytes/s below which a download is cut
+	RateWindow      time.Duration // PFN_MIN_DOWNLOAD_RATE_WINDOW: the window that rate is measured over
+}
+
+// registerSync adds the sync budget flags (defaults from the environment);
+// the returned function checks them once the flags are parsed.
+func registerSync(fs *flag.FlagSet, env func(name, def string) string, cfg *SyncConfig) func() []error {
+	type positive struct {
+		name, env, def, help string
+		set                  func(int64)
+	}
+	numbers := []positive{
+		{"sync-max-files", "PFN_SYNC_MAX_FILES", "200", "files downloaded per sync; the rest wait for the next", func(n int64) { cfg.MaxFiles = int(n) }},
+		{"sync-max-bytes", "PFN_SYNC_MAX_BYTES", "1073741824", "bytes downloaded per sync; the rest wait for the next", func(n int64) { cfg.MaxBytes = n }},
+		{"sync-max-listing", "PFN_SYNC_MAX_LISTING", "10000", "entries a publisher's listing may hold; a longer one fails the sync", func(n int64) { cfg.MaxListing = int(n) }},
+		{"min-download-rate", "PFN_MIN_DOWNLOAD_RATE", "4096", "bytes per second below which a download is cut", func(n int64) { cfg.MinDownloadRate = n }},
+	}
+	texts := make([]string, len(numbers))
+	for i, n := range numbers {
+		fs.StringVar(&texts[i], n.name, env(n.env, n.def), n.help+" ("+n.env+")")
+	}
+	var window string
+	fs.StringVar(&window, "min-download-rate-window", env("PFN_MIN_DOWNLOAD_RATE_WINDOW", "30s"),
+		"window the minimum download rate is measured over (PFN_MIN_DOWNLOAD_RATE_WINDOW)")
+	return func() []error {
+		var errs []error
+		for i, n := range numbers {
+			v, err := strconv.ParseInt(texts[i], 10, 32)
+			if n.env == "PFN_SYNC_MAX_BYTES" {
+				v, err = strconv.ParseInt(texts[i], 10, 64)
+			}
+			if err != nil || v <= 0 {
+				errs = append(errs, fmt.Errorf("%s %q: want a positive number such as %s", n.env, texts[i], n.def))
+				continue
+			}
+			n.set(v)
+		}
+		d, err := time.ParseDuration(window)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("PFN_MIN_DOWNLOAD_RATE_WINDOW %q: want a positive duration such as 30s", window))
+		}
+		cfg.RateWindow = d
+		return errs
+	}
+}
