@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -148,4 +149,101 @@ func statusOf(t *testing.T, u string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// timedClient answers every request within its timeout or fails the test:
+// a node that hangs on a dead database shows as an error, not a stuck test.
+var timedClient = &http.Client{Timeout: 20 * time.Second}
+
+// requestStatus sends a request and returns its status; a transport error
+// or a timeout fails the test.
+func requestStatus(t *testing.T, method, u, key, body string) int {
+	t.Helper()
+	req, err := http.NewRequest(method, u, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := timedClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, u, err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// PostgreSQL stopping under a running node (a cluster of the test's own):
+// the process stays alive, /readyz says 503, API calls answer with an error
+// promptly, and once the database is back everything works again without a
+// restart: reads, a write shown by the read models, the scheduler.
+func TestNodeSurvivesPostgresStopping(t *testing.T) {
+	t.Parallel()
+	cluster := testservers.StartCluster(t)
+	pfn := buildBinary(t, ".", "pfn")
+	pubBin := buildBinary(t, "../pfn-publisher", "pfn-publisher")
+	pub := startPublisher(t, pubBin, "-key-file", filepath.Join(t.TempDir(), "pub.pem"), "-plugins", "1")
+	pub2 := startPublisher(t, pubBin, "-key-file", filepath.Join(t.TempDir(), "pub2.pem"), "-plugins", "1")
+	const master = "master-key-for-the-postgres-stop-test-0123"
+	env := []string{"PFN_DATABASE_URL=" + cluster.URL("pfn"), "PFN_MASTER_KEY=" + master,
+		"PFN_HEALTH_INTERVAL=300ms", "PFN_SYNC_INTERVAL=1h", "PFN_REVERIFY_INTERVAL=1h", "PFN_RETRY_BASE=1h"}
+	for k, v := range dataEnv(t) {
+		env = append(env, k+"="+v)
+	}
+	node, base := startNodeWith(t, pfn, env...)
+	s := register(t, apiClient{t, base}, pub, master)
+	if code, body := s.api.do(http.MethodPost, "/federation/subscribe", s.admin, map[string]any{"sourceId": s.source}); code != http.StatusOK {
+		t.Fatalf("subscribe = %d %v", code, body)
+	}
+
+	cluster.Stop(t)
+	waitFor(t, "/readyz 503 with the database stopped", 20*time.Second, func() (bool, string) {
+		code := readyStatus(t, base)
+		return code == http.StatusServiceUnavailable, http.StatusText(code)
+	})
+	if code := statusOf(t, base+"/healthz"); code != http.StatusOK {
+		t.Fatalf("/healthz = %d; the process itself is fine", code)
+	}
+	sourcesURL := base + "/federation/sources"
+	for _, call := range []struct{ method, url, body string }{
+		{http.MethodGet, sourcesURL, ""},
+		{http.MethodGet, base + "/federation/source-status?sourceId=" + s.source, ""},
+		{http.MethodPost, base + "/federation/sync-source", `{"sourceId":"` + s.source + `"}`},
+	} {
+		if code := requestStatus(t, call.method, call.url, s.admin, call.body); code < 500 {
+			t.Errorf("%s %s with the database stopped = %d, want a 5xx", call.method, call.url, code)
+		}
+	}
+	if node.ProcessState != nil {
+		t.Fatal("the node exited when the database stopped")
+	}
+
+	cluster.Start(t)
+	waitFor(t, "/readyz 200 with the database back", 30*time.Second, func() (bool, string) {
+		code := readyStatus(t, base)
+		return code == http.StatusOK, http.StatusText(code)
+	})
+	if n := s.api.sourceCount(s.admin); n != 1 {
+		t.Fatalf("%d sources listed after recovery, want 1", n)
+	}
+	checks := s.status(t)["health_checks"].(float64)
+	// A write and its read model: the projection consumers resumed.
+	code, body := s.api.do(http.MethodPost, "/federation/add-source", s.admin, map[string]string{
+		"instance_url": pub2.URL, "username": "second-author", "public_key": pub2.PublicKey})
+	if code != http.StatusCreated {
+		t.Fatalf("add-source after recovery = %d %v", code, body)
+	}
+	if n := s.api.sourceCount(s.admin); n != 2 {
+		t.Fatalf("%d sources listed after adding one, want 2", n)
+	}
+	if code, body := s.api.do(http.MethodPost, "/federation/sync-source", s.admin, map[string]string{"sourceId": s.source}); code != http.StatusOK {
+		t.Fatalf("sync after recovery = %d %v", code, body)
+	}
+	// The scheduler resumed: health checks are counted again.
+	waitFor(t, "a scheduled health check after recovery", 20*time.Second, func() (bool, string) {
+		n := s.status(t)["health_checks"].(float64)
+		return n > checks, fmt.Sprint(n)
+	})
 }
