@@ -223,7 +223,7 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 	}
 
 	h.fetchAll(ctx, todo)
-	if err := h.syncBlobs(ctx, todo); err != nil {
+	if err := h.abortOnStorageFailure(ctx, id, source, todo, h.syncBlobs(ctx, todo)); err != nil {
 		return result, err
 	}
 	newPlugins := 0
@@ -303,7 +303,7 @@ func (h SyncSource) syncBlobs(ctx context.Context, todo []*download) error {
 		return nil
 	}
 	if err := h.Blobs.Sync(ctx, keys); err != nil {
-		return fmt.Errorf("make the downloaded files durable: %w", err)
+		return fmt.Errorf("%w: make the downloaded files durable: %w", ErrStorage, err)
 	}
 	return nil
 }
@@ -334,12 +334,13 @@ func (h SyncSource) fetch(ctx context.Context, d *download) (StoredBlob, error) 
 		return StoredBlob{}, fmt.Errorf("download: %w", err)
 	}
 	defer body.Close()
-	stored, err := h.Blobs.Put(ctx, d.key, body, h.MaxBytes)
+	counted := &bodyReader{r: body}
+	stored, err := h.Blobs.Put(ctx, d.key, counted, h.MaxBytes)
 	if err != nil {
 		if errors.Is(err, domain.ErrInvalidInput) {
 			return StoredBlob{}, fmt.Errorf("cannot store: %w", err)
 		}
-		return StoredBlob{}, fmt.Errorf("store: %w", err)
+		return StoredBlob{}, storeFailure(counted, h.MaxBytes, fmt.Errorf("store: %w", err))
 	}
 	return stored, nil
 }

@@ -201,7 +201,7 @@ func (s *Source) ObserveHealth(c HealthChecked) error {
 // visible until a sync succeeds.
 func (s *Source) RecordFailure(kind, reason string, now time.Time) error {
 	switch kind {
-	case FailureHealth, FailureSync, FailureReverify:
+	case FailureHealth, FailureSync, FailureReverify, FailureStorage:
 	default:
 		return fmt.Errorf("unknown failure kind %q: %w", kind, ErrInvalidInput)
 	}
@@ -213,13 +213,16 @@ func (s *Source) RecordFailure(kind, reason string, now time.Time) error {
 		return ErrSourceSuspended
 	case StatusVerified:
 	case StatusError:
-		if kind != FailureSync {
+		if kind != FailureSync && kind != FailureStorage {
 			return nil
 		}
 	default:
 		return nil // pending or failed sources are not scheduled
 	}
 	s.record(SourceFailureRecorded{Kind: kind, Reason: reason, At: now})
+	if kind == FailureStorage {
+		return nil
+	}
 	if s.state.Status == StatusVerified && len(s.state.RecentFailures) >= FailuresForError {
 		s.changeStatus(StatusError, fmt.Sprintf("%d failures within %s; the last: %s: %s",
 			len(s.state.RecentFailures), FailureWindow, kind, reason), now)
@@ -399,6 +402,10 @@ func (s *Source) apply(e SourceEvent) {
 		st.LastHealthAt = e.At
 		st.LastHealthUp = e.Up
 	case SourceFailureRecorded:
+		if e.Kind == FailureStorage {
+			st.LastSyncError = e.Reason
+			break
+		}
 		kept := st.RecentFailures[:0:0]
 		for _, t := range st.RecentFailures {
 			if e.At.Sub(t) < FailureWindow {

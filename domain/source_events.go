@@ -138,6 +138,10 @@ const (
 	FailureHealth   = "health"
 	FailureSync     = "sync"
 	FailureReverify = "reverify"
+	// FailureStorage is a sync that failed on the node's own blob store.
+	// It is the sync's error (shown until a sync succeeds) but not the
+	// publisher's fault, so it does not count towards the failure policy.
+	FailureStorage = "storage"
 )
 
 // SourceFailureRecorded is a failed sync, health check or re-verification

@@ -80,7 +80,7 @@ func (SourceProjection) Apply(ctx context.Context, tx pgx.Tx, stored eventstore.
 		return exec(`UPDATE sources SET updated_at = $2, health_checks = $3, avg_response_ms = $4, uptime = $5,
 			last_health_at = $2 WHERE id = $1`, e.Checks, nullIfZero(e.ResponseMSAvg), e.UptimeAvg)
 	case domain.SourceFailureRecorded:
-		if e.Kind != domain.FailureSync {
+		if e.Kind != domain.FailureSync && e.Kind != domain.FailureStorage {
 			return exec(`UPDATE sources SET updated_at = $2, last_failure = $3 WHERE id = $1`, e.Kind+": "+e.Reason)
 		}
 		return exec(`UPDATE sources SET updated_at = $2, last_failure = $3, last_sync_error = $4 WHERE id = $1`,

@@ -3,15 +3,23 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pfn-network/pfn/adapters/blob"
 	"github.com/pfn-network/pfn/internal/testservers"
 )
 
@@ -194,9 +202,7 @@ func TestNodeSurvivesPostgresStopping(t *testing.T) {
 	}
 	node, base := startNodeWith(t, pfn, env...)
 	s := register(t, apiClient{t, base}, pub, master)
-	if code, body := s.api.do(http.MethodPost, "/federation/subscribe", s.admin, map[string]any{"sourceId": s.source}); code != http.StatusOK {
-		t.Fatalf("subscribe = %d %v", code, body)
-	}
+	s.subscribe(t)
 
 	cluster.Stop(t)
 	waitFor(t, "/readyz 503 with the database stopped", 20*time.Second, func() (bool, string) {
@@ -246,4 +252,120 @@ func TestNodeSurvivesPostgresStopping(t *testing.T) {
 		n := s.status(t)["health_checks"].(float64)
 		return n > checks, fmt.Sprint(n)
 	})
+}
+
+// checkMirroredBlobs fails the test unless every mirrored row's file is in
+// the bucket with the row's sha256 and size; it returns how many rows.
+func checkMirroredBlobs(t *testing.T, dbURL string, srv *testservers.S3Server, bucket string) int {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT local_path, sha256, size FROM mirrored_plugins WHERE pruned_at IS NULL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		key, sha string
+		size     int64
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
+		var x row
+		return x, r.Scan(&x.key, &x.sha, &x.size)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := blob.NewS3Store(ctx, blob.S3Config{Bucket: bucket, Endpoint: srv.Endpoint, AccessKey: srv.Access, SecretKey: srv.Secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range list {
+		body, _, err := store.Open(ctx, r.key)
+		if err != nil {
+			t.Fatalf("mirrored row points at %s, which is not stored: %v", r.key, err)
+		}
+		h := sha256.New()
+		n, err := io.Copy(h, body)
+		body.Close()
+		if err != nil || n != r.size || hex.EncodeToString(h.Sum(nil)) != r.sha {
+			t.Fatalf("%s: %d bytes hashing %x (err %v); the row says %d bytes, %s", r.key, n, h.Sum(nil), err, r.size, r.sha)
+		}
+	}
+	return len(list)
+}
+
+// The blob store going away while a sync downloads: the sync fails with a
+// reason the source's status and the activity feed show, no mirrored row
+// points at a file that was not stored, and once the store is back the
+// next sync completes.
+func TestSyncSurvivesTheBlobStoreStopping(t *testing.T) {
+	t.Parallel()
+	srv := testservers.StartVersityGW(t)
+	const bucket = "midsync"
+	srv.CreateBucket(t, bucket)
+	dbURL := databaseURL(t)
+	pfn := buildBinary(t, ".", "pfn")
+	pubBin := buildBinary(t, "../pfn-publisher", "pfn-publisher")
+	pub := startPublisher(t, pubBin, "-key-file", filepath.Join(t.TempDir(), "pub.pem"), "-plugins", "1", "-admin")
+	const master = "master-key-for-the-blob-stop-test-0123456"
+	env := append(s3Env(t, srv, bucket, srv.Access, srv.Secret), "PFN_DATABASE_URL="+dbURL, "PFN_MASTER_KEY="+master,
+		"PFN_NODE_KEY_FILE="+filepath.Join(t.TempDir(), "node.key"), "PFN_SCHEDULER=false")
+	_, base := startNodeWith(t, pfn, env...)
+	s := register(t, apiClient{t, base}, pub, master)
+	s.subscribe(t)
+
+	const n = 8
+	var entries []map[string]any
+	for i := range n {
+		entries = append(entries, map[string]any{"slug": fmt.Sprintf("held-%d", i), "name": fmt.Sprintf("Held %d", i),
+			"version": "1.0.0", "short_description": "held back", "tags": []string{"media"},
+			"content_base64": base64.StdEncoding.EncodeToString([]byte(strings.Repeat(fmt.Sprint(i), 4096)))})
+	}
+	setCatalog(t, pub, entries)
+	publisherAdmin(t, pub, http.MethodPost, "/_admin/slow?ms=1500")
+	syncBody := `{"sourceId":"` + s.source + `"}`
+	answered := make(chan int, 1)
+	go func() {
+		answered <- requestStatus(t, http.MethodPost, base+"/federation/sync-source", s.admin, syncBody)
+	}()
+	time.Sleep(500 * time.Millisecond) // the first downloads are held at the publisher
+	srv.Stop(t)
+	code := <-answered
+	if code == http.StatusOK {
+		t.Errorf("sync with the blob store stopped = %d, want a failure", code)
+	}
+	st := s.status(t)
+	if reason, _ := st["last_sync_error"].(string); !strings.Contains(reason, "blob store failed") {
+		t.Errorf("last_sync_error %q, want the blob store named", reason)
+	}
+	waitFor(t, "the failed sync in the activity feed", 10*time.Second, func() (bool, string) {
+		entries := s.activity(t, "&source="+s.source, 50)
+		return slices.ContainsFunc(entries, func(e activityEntry) bool { return e.Kind == "storage_failed" }), fmt.Sprint(entries)
+	})
+
+	srv.Start(t)
+	if rows := checkMirroredBlobs(t, dbURL, srv, bucket); rows != 1 {
+		t.Errorf("%d mirrored rows after the failed sync; want only the first plugin's", rows)
+	}
+	publisherAdmin(t, pub, http.MethodPost, "/_admin/slow?ms=0")
+	if code := requestStatus(t, http.MethodPost, base+"/federation/sync-source", s.admin, syncBody); code != http.StatusOK {
+		t.Fatalf("sync with the blob store back = %d", code)
+	}
+	if rows := checkMirroredBlobs(t, dbURL, srv, bucket); rows != n+1 {
+		t.Fatalf("%d mirrored rows after the sync with the store back, want %d", rows, n+1)
+	}
+	if reason := s.status(t)["last_sync_error"]; reason != "" {
+		t.Fatalf("last_sync_error %q after a successful sync", reason)
+	}
+}
+
+func (s opsSetup) subscribe(t *testing.T) {
+	t.Helper()
+	if code, body := s.api.do(http.MethodPost, "/federation/subscribe", s.admin, map[string]any{"sourceId": s.source}); code != http.StatusOK {
+		t.Fatalf("subscribe = %d %v", code, body)
+	}
 }
