@@ -260,7 +260,7 @@ func TestNodeSurvivesPostgresStopping(t *testing.T) {
 
 // checkMirroredBlobs fails the test unless every mirrored row's file is in
 // the bucket with the row's sha256 and size; it returns how many rows.
-func checkMirroredBlobs(t *testing.T, dbURL string, srv *testservers.S3Server, bucket string) int {
+func checkMirroredBlobs(t *testing.T, dbURL string, store blob.Store) int {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dbURL)
@@ -283,10 +283,6 @@ func checkMirroredBlobs(t *testing.T, dbURL string, srv *testservers.S3Server, b
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := blob.NewS3Store(ctx, blob.S3Config{Bucket: bucket, Endpoint: srv.Endpoint, AccessKey: srv.Access, SecretKey: srv.Secret})
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, r := range list {
 		body, _, err := store.Open(ctx, r.key)
 		if err != nil {
@@ -300,6 +296,17 @@ func checkMirroredBlobs(t *testing.T, dbURL string, srv *testservers.S3Server, b
 		}
 	}
 	return len(list)
+}
+
+// plainEntries is a publisher catalogue of n plugins of size bytes each.
+func plainEntries(n, size int) []map[string]any {
+	var entries []map[string]any
+	for i := range n {
+		entries = append(entries, map[string]any{"slug": fmt.Sprintf("plain-%d", i), "name": fmt.Sprintf("Plain %d", i),
+			"version": "1.0.0", "short_description": "plain", "tags": []string{"media"},
+			"content_base64": base64.StdEncoding.EncodeToString([]byte(strings.Repeat(fmt.Sprint(i), size)))})
+	}
+	return entries
 }
 
 // The blob store going away while a sync downloads: the sync fails with a
@@ -323,13 +330,7 @@ func TestSyncSurvivesTheBlobStoreStopping(t *testing.T) {
 	s.subscribe(t)
 
 	const n = 8
-	var entries []map[string]any
-	for i := range n {
-		entries = append(entries, map[string]any{"slug": fmt.Sprintf("held-%d", i), "name": fmt.Sprintf("Held %d", i),
-			"version": "1.0.0", "short_description": "held back", "tags": []string{"media"},
-			"content_base64": base64.StdEncoding.EncodeToString([]byte(strings.Repeat(fmt.Sprint(i), 4096)))})
-	}
-	setCatalog(t, pub, entries)
+	setCatalog(t, pub, plainEntries(n, 4096))
 	publisherAdmin(t, pub, http.MethodPost, "/_admin/slow?ms=1500")
 	syncBody := `{"sourceId":"` + s.source + `"}`
 	answered := make(chan int, 1)
@@ -338,29 +339,48 @@ func TestSyncSurvivesTheBlobStoreStopping(t *testing.T) {
 	}()
 	time.Sleep(500 * time.Millisecond) // the first downloads are held at the publisher
 	srv.Stop(t)
-	code := <-answered
-	if code == http.StatusOK {
-		t.Errorf("sync with the blob store stopped = %d, want a failure", code)
+	s.expectStorageFailure(t, <-answered, "blob store failed")
+
+	srv.Start(t)
+	store, err := blob.NewS3Store(context.Background(), blob.S3Config{Bucket: bucket, Endpoint: srv.Endpoint, AccessKey: srv.Access, SecretKey: srv.Secret})
+	if err != nil {
+		t.Fatal(err)
 	}
-	st := s.status(t)
-	if reason, _ := st["last_sync_error"].(string); !strings.Contains(reason, "blob store failed") {
-		t.Errorf("last_sync_error %q, want the blob store named", reason)
+	publisherAdmin(t, pub, http.MethodPost, "/_admin/slow?ms=0")
+	s.expectRecovery(t, dbURL, store, 1, n+1)
+}
+
+// expectStorageFailure checks what a sync that failed on the blob store
+// left: its answer an error, the source's last sync error naming why, and
+// the failure in the activity feed.
+func (s opsSetup) expectStorageFailure(t *testing.T, code int, reason string) {
+	t.Helper()
+	if code == http.StatusOK {
+		t.Errorf("sync with the blob store failing = %d, want a failure", code)
+	}
+	if got, _ := s.status(t)["last_sync_error"].(string); !strings.Contains(got, reason) {
+		t.Errorf("last_sync_error %q, want one containing %q", got, reason)
 	}
 	waitFor(t, "the failed sync in the activity feed", 10*time.Second, func() (bool, string) {
 		entries := s.activity(t, "&source="+s.source, 50)
 		return slices.ContainsFunc(entries, func(e activityEntry) bool { return e.Kind == "storage_failed" }), fmt.Sprint(entries)
 	})
+}
 
-	srv.Start(t)
-	if rows := checkMirroredBlobs(t, dbURL, srv, bucket); rows != 1 {
-		t.Errorf("%d mirrored rows after the failed sync; want only the first plugin's", rows)
+// expectRecovery checks that no mirrored row points at a missing or wrong
+// file (before rows of them), then that a sync with the store usable again
+// completes with after rows, all stored.
+func (s opsSetup) expectRecovery(t *testing.T, dbURL string, store blob.Store, before, after int) {
+	t.Helper()
+	if rows := checkMirroredBlobs(t, dbURL, store); rows != before {
+		t.Errorf("%d mirrored rows after the failed sync, want %d", rows, before)
 	}
-	publisherAdmin(t, pub, http.MethodPost, "/_admin/slow?ms=0")
-	if code := requestStatus(t, http.MethodPost, base+"/federation/sync-source", s.admin, syncBody); code != http.StatusOK {
-		t.Fatalf("sync with the blob store back = %d", code)
+	syncBody := `{"sourceId":"` + s.source + `"}`
+	if code := requestStatus(t, http.MethodPost, s.api.base+"/federation/sync-source", s.admin, syncBody); code != http.StatusOK {
+		t.Fatalf("sync with the blob store usable again = %d", code)
 	}
-	if rows := checkMirroredBlobs(t, dbURL, srv, bucket); rows != n+1 {
-		t.Fatalf("%d mirrored rows after the sync with the store back, want %d", rows, n+1)
+	if rows := checkMirroredBlobs(t, dbURL, store); rows != after {
+		t.Fatalf("%d mirrored rows after the sync with the store back, want %d", rows, after)
 	}
 	if reason := s.status(t)["last_sync_error"]; reason != "" {
 		t.Fatalf("last_sync_error %q after a successful sync", reason)
@@ -462,4 +482,70 @@ func TestRebuildKilledMidwayCompletesWhenRunAgain(t *testing.T) {
 	if err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'pfn_rebuild')`).Scan(&leftover); err != nil || leftover {
 		t.Fatalf("the rebuild schema is left behind (%v)", err)
 	}
+}
+
+// smallDisk is a blob directory that runs out of room, and a way to give it
+// room again. As root: a tmpfs of 256 KiB (a real full disk, ENOSPC),
+// resized with a remount. Otherwise the node runs under a file size limit
+// of 32 KiB (EFBIG), through a wrapper script, lifted with prlimit: a write
+// refused the same way, where mounting needs privileges.
+func smallDisk(t *testing.T, pfn string) (dir, bin, want string, grow func(pid int)) {
+	t.Helper()
+	dir = filepath.Join(t.TempDir(), "blobs")
+	if err := os.Mkdir(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if os.Geteuid() == 0 {
+		if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256k", "pfn-test-full", dir).CombinedOutput(); err != nil {
+			t.Fatalf("mount a small tmpfs on %s: %v\n%s", dir, err, out)
+		}
+		t.Cleanup(func() {
+			if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+				t.Errorf("umount %s: %v\n%s", dir, err, out)
+			}
+		})
+		return dir, pfn, "no space left on device", func(int) {
+			if out, err := exec.Command("mount", "-o", "remount,size=16m", dir).CombinedOutput(); err != nil {
+				t.Fatalf("grow the tmpfs: %v\n%s", err, out)
+			}
+		}
+	}
+	bin = filepath.Join(t.TempDir(), "pfn-limited")
+	script := "#!/bin/bash\nulimit -S -f 32\nexec " + pfn + ` "$@"` + "\n"
+	if err := os.WriteFile(bin, []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return dir, bin, "file too large", func(pid int) {
+		if out, err := exec.Command("prlimit", "--pid", fmt.Sprint(pid), "--fsize=unlimited:").CombinedOutput(); err != nil {
+			t.Fatalf("lift the file size limit: %v\n%s", err, out)
+		}
+	}
+}
+
+// The file store's disk filling up during a sync: the sync fails with the
+// reason recorded, no row points at a file that is not there, and once the
+// disk has room the next sync completes.
+func TestSyncSurvivesAFullDisk(t *testing.T) {
+	t.Parallel()
+	dbURL := databaseURL(t)
+	pfn := buildBinary(t, ".", "pfn")
+	pubBin := buildBinary(t, "../pfn-publisher", "pfn-publisher")
+	pub := startPublisher(t, pubBin, "-key-file", filepath.Join(t.TempDir(), "pub.pem"), "-plugins", "1", "-admin")
+	dir, bin, want, grow := smallDisk(t, pfn)
+	const master = "master-key-for-the-full-disk-test-01234567"
+	node, base := startNodeWith(t, bin, "PFN_DATABASE_URL="+dbURL, "PFN_MASTER_KEY="+master, "PFN_BLOB_STORE=file://"+dir,
+		"PFN_NODE_KEY_FILE="+filepath.Join(t.TempDir(), "node.key"), "PFN_SCHEDULER=false")
+	s := register(t, apiClient{t, base}, pub, master)
+	s.subscribe(t)
+
+	const n = 8 // 64 KiB each: more than the disk holds
+	setCatalog(t, pub, plainEntries(n, 64<<10))
+	s.expectStorageFailure(t, requestStatus(t, http.MethodPost, base+"/federation/sync-source", s.admin,
+		`{"sourceId":"`+s.source+`"}`), want)
+	grow(node.Process.Pid)
+	store, err := blob.NewFileStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.expectRecovery(t, dbURL, store, 1, n+1)
 }
