@@ -3,7 +3,10 @@ package blob_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -77,5 +80,42 @@ func TestCheckerFollowsTheStore(t *testing.T) {
 	time.Sleep(400 * time.Millisecond)
 	if err := c.Ready(ctx); err != nil {
 		t.Fatalf("Ready with the server back: %v", err)
+	}
+}
+
+// Without credentials the S3 store does not ask the EC2 instance metadata
+// endpoint unless told to: a node off EC2 would otherwise send requests
+// there. The endpoint here is a loopback server that counts what it is
+// asked (nothing leaves the machine either way).
+func TestS3StoreAsksEC2MetadataOnlyWhenTold(t *testing.T) {
+	srv := testservers.StartVersityGW(t)
+	srv.CreateBucket(t, "no-credentials")
+	var asked atomic.Int64
+	imds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		http.Error(w, "no role here", http.StatusNotFound)
+	}))
+	defer imds.Close()
+	for k, v := range map[string]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT": imds.URL, "AWS_EC2_METADATA_DISABLED": "",
+		"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "",
+		"AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "HOME": t.TempDir(),
+		"AWS_CONTAINER_CREDENTIALS_FULL_URI": "", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "", "AWS_WEB_IDENTITY_TOKEN_FILE": ""} {
+		t.Setenv(k, v)
+	}
+	for _, tc := range []struct {
+		ec2Metadata bool
+		wantAsked   bool
+	}{{false, false}, {true, true}} {
+		asked.Store(0)
+		s, err := blob.NewS3Store(context.Background(), blob.S3Config{Bucket: "no-credentials", Endpoint: srv.Endpoint, EC2Metadata: tc.ec2Metadata})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := blob.Probe(context.Background(), s); err == nil {
+			t.Fatal("a probe without credentials succeeded")
+		}
+		if got := asked.Load() > 0; got != tc.wantAsked {
+			t.Errorf("EC2Metadata %v: the metadata endpoint was asked %d times", tc.ec2Metadata, asked.Load())
+		}
 	}
 }
