@@ -24,11 +24,15 @@ func checkBlobStore(ctx context.Context, spec string, store blob.Store) error {
 	ctx, cancel := context.WithTimeout(ctx, blobCheckTimeout)
 	defer cancel()
 	if err := blob.Probe(ctx, store); err != nil {
-		if spec == "" {
-			spec = blob.DefaultDir
+		shown := spec
+		switch {
+		case spec == "":
+			shown = blob.DefaultDir
+		case strings.Contains(spec, "://"):
+			shown = redactURL(spec)
 		}
 		msg := strings.Join(strings.Fields(err.Error()), " ") // one line, whatever the SDK said
-		return fmt.Errorf("cannot use the blob store %s: %s (set PFN_BLOB_STORE)", redactURL(spec), msg)
+		return fmt.Errorf("cannot use the blob store %s: %s (set PFN_BLOB_STORE)", shown, msg)
 	}
 	return nil
 }
