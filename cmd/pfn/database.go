@@ -56,6 +56,12 @@ func connect(ctx context.Context, rawURL string) (*pgxpool.Pool, error) {
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	}
+	// A connection idle for a second is pinged before it is handed out; with
+	// no timeout that ping waits as long as a stalled server does, and so does
+	// every caller without a deadline of its own.
+	if cfg.PingTimeout == 0 {
+		cfg.PingTimeout = 2 * time.Second
+	}
 	// A consumer's batch transaction holds back every other consumer while it
 	// is open; never let an abandoned one linger.
 	cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = "60000"
