@@ -257,7 +257,7 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 		d.err = filesDeferred(h.MaxFiles)
 	}
 	h.fetchAll(ctx, started, budget)
-	if err := h.syncBlobs(ctx, started); err != nil {
+	if err := h.abortOnStorageFailure(ctx, id, source, started, h.syncBlobs(ctx, started)); err != nil {
 		return result, err
 	}
 	newPlugins := 0
@@ -346,7 +346,7 @@ func (h SyncSource) syncBlobs(ctx context.Context, todo []*download) error {
 		return nil
 	}
 	if err := h.Blobs.Sync(ctx, keys); err != nil {
-		return fmt.Errorf("make the downloaded files durable: %w", err)
+		return fmt.Errorf("%w: make the downloaded files durable: %w", ErrStorage, err)
 	}
 	return nil
 }
@@ -381,7 +381,8 @@ func (h SyncSource) fetch(ctx context.Context, d *download, budget *syncBudget) 
 		return StoredBlob{}, fmt.Errorf("download: %w", err)
 	}
 	defer body.Close()
-	counted := &budgetReader{r: body, b: budget}
+	read := &bodyReader{r: body}
+	counted := &budgetReader{r: read, b: budget}
 	stored, err := h.Blobs.Put(ctx, d.key, counted, h.MaxBytes)
 	if err != nil {
 		counted.release() // the file is not kept
@@ -395,7 +396,7 @@ func (h SyncSource) fetch(ctx context.Context, d *download, budget *syncBudget) 
 		if errors.Is(err, domain.ErrInvalidInput) {
 			return StoredBlob{}, fmt.Errorf("cannot store: %w", err)
 		}
-		return StoredBlob{}, fmt.Errorf("store: %w", err)
+		return StoredBlob{}, storeFailure(read, h.MaxBytes, fmt.Errorf("store: %w", err))
 	}
 	return stored, nil
 }

@@ -19,7 +19,7 @@ func verifiedSource(t *testing.T) *domain.Source {
 // step is one thing that happens to a source, hours after t0.
 type step struct {
 	at   float64
-	kind string // "health-down", "health-up", "sync-failed", "sync-ok"
+	kind string // "health-down", "health-up", "sync-failed", "storage-failed", "sync-ok"
 }
 
 func run(t *testing.T, s *domain.Source, h *domain.SourceHealth, steps []step) {
@@ -35,6 +35,8 @@ func run(t *testing.T, s *domain.Source, h *domain.SourceHealth, steps []step) {
 			}
 		case "sync-failed":
 			err = s.RecordFailure(domain.FailureSync, "author-data: 503", at)
+		case "storage-failed":
+			err = s.RecordFailure(domain.FailureStorage, "blob store unavailable: put: connection refused", at)
 		case "sync-ok":
 			err = s.RecordSync(domain.SyncSummary{}, at)
 		}
@@ -52,6 +54,8 @@ func TestFailurePolicy(t *testing.T) {
 	}{
 		{"three health failures in a day", []step{{1, "health-down"}, {2, "health-down"}, {3, "health-down"}}, domain.StatusError},
 		{"mixed sync and health failures count together", []step{{1, "sync-failed"}, {2, "health-down"}, {20, "sync-failed"}}, domain.StatusError},
+		{"the node's own storage failing is not the publisher's failure", []step{{1, "storage-failed"}, {2, "storage-failed"},
+			{3, "storage-failed"}, {4, "health-down"}, {5, "health-down"}}, domain.StatusVerified},
 		{"two failures are not enough", []step{{1, "health-down"}, {2, "health-down"}, {3, "health-up"}}, domain.StatusVerified},
 		{"failures outside the 24h window do not count", []step{{1, "health-down"}, {2, "health-down"}, {26, "health-down"}}, domain.StatusVerified},
 		{"a health success recovers", []step{{1, "health-down"}, {2, "health-down"}, {3, "health-down"}, {4, "health-up"}}, domain.StatusVerified},
@@ -156,5 +160,21 @@ func TestRecheckTamperingIsNotASync(t *testing.T) {
 	}
 	if after.TrustInputs.InvalidSignatures != before.TrustInputs.InvalidSignatures+2 || after.Trust.Signatures >= before.Trust.Signatures {
 		t.Fatalf("signatures: before %+v / %v, after %+v / %v", before.TrustInputs, before.Trust.Signatures, after.TrustInputs, after.Trust.Signatures)
+	}
+}
+
+// A storage failure is the sync's error until a sync succeeds, like a
+// publisher's failure, but leaves the policy's count alone.
+func TestStorageFailureIsTheLastSyncError(t *testing.T) {
+	s := verifiedSource(t)
+	run(t, s, domain.LoadHealth(nil, 0), []step{{1, "storage-failed"}})
+	for _, src := range []*domain.Source{s, replay(t, s)} {
+		if st := src.State(); st.LastSyncError == "" || len(st.RecentFailures) != 0 {
+			t.Fatalf("last sync error %q, %d recent failures; want the error and none counted", st.LastSyncError, len(st.RecentFailures))
+		}
+	}
+	run(t, s, domain.LoadHealth(nil, 0), []step{{2, "sync-ok"}})
+	if e := s.State().LastSyncError; e != "" {
+		t.Fatalf("last sync error %q after a successful sync", e)
 	}
 }

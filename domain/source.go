@@ -213,7 +213,7 @@ func (s *Source) ObserveHealth(c HealthChecked) error {
 // visible until a sync succeeds.
 func (s *Source) RecordFailure(kind, reason string, now time.Time) error {
 	switch kind {
-	case FailureHealth, FailureSync, FailureReverify, FailureRefresh:
+	case FailureHealth, FailureSync, FailureReverify, FailureRefresh, FailureStorage:
 	default:
 		return fmt.Errorf("unknown failure kind %q: %w", kind, ErrInvalidInput)
 	}
@@ -225,13 +225,16 @@ func (s *Source) RecordFailure(kind, reason string, now time.Time) error {
 		return ErrSourceSuspended
 	case StatusVerified:
 	case StatusError:
-		if kind != FailureSync {
+		if kind != FailureSync && kind != FailureStorage {
 			return nil
 		}
 	default:
 		return nil // pending or failed sources are not scheduled
 	}
 	s.record(SourceFailureRecorded{Kind: kind, Reason: reason, At: now})
+	if kind == FailureStorage {
+		return nil
+	}
 	if s.state.Status == StatusVerified && len(s.state.RecentFailures) >= FailuresForError {
 		s.changeStatus(StatusError, fmt.Sprintf("%d failures within %s; the last: %s: %s",
 			len(s.state.RecentFailures), FailureWindow, kind, reason), now)
@@ -422,6 +425,10 @@ func (s *Source) apply(e SourceEvent) {
 	case SourceListingRefused:
 		st.applyListingRefused(e)
 	case SourceFailureRecorded:
+		if e.Kind == FailureStorage {
+			st.LastSyncError = e.Reason
+			break
+		}
 		kept := st.RecentFailures[:0:0]
 		for _, t := range st.RecentFailures {
 			if e.At.Sub(t) < FailureWindow {

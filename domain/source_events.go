@@ -139,6 +139,10 @@ const (
 	FailureSync     = "sync"
 	FailureReverify = "reverify"
 	FailureRefresh  = "refresh" // an admin's refresh of /federation-info (update-source) refused
+	// FailureStorage is a sync that failed on the node's own blob store.
+	// It is the sync's error (shown until a sync succeeds) but not the
+	// publisher's fault, so it does not count towards the failure policy.
+	FailureStorage = "storage"
 )
 
 // SourceFailureRecorded is a failed sync, health check or re-verification

@@ -6,13 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/pfn-network/pfn/eventstore"
+	"github.com/pfn-network/pfn/internal/testservers"
 	"github.com/pfn-network/pfn/migrations/pgtest"
 )
 
@@ -324,90 +322,6 @@ func TestRestampRefuses(t *testing.T) {
 	}
 }
 
-// cluster is a PostgreSQL cluster of the test's own, started from initdb:
-// a new transaction id counter, as after moving a database to a new server.
-type cluster struct {
-	bin, dir string
-	port     int
-}
-
-func (c cluster) url(db string) string {
-	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", c.port, db)
-}
-
-// pgBin finds the server's binaries: PFN_PG_BIN, or the newest under
-// /usr/lib/postgresql.
-func pgBin(t *testing.T) string {
-	t.Helper()
-	if d := os.Getenv("PFN_PG_BIN"); d != "" {
-		return d
-	}
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
-	sort.Slice(dirs, func(i, j int) bool {
-		vi, _ := strconv.Atoi(filepath.Base(filepath.Dir(dirs[i])))
-		vj, _ := strconv.Atoi(filepath.Base(filepath.Dir(dirs[j])))
-		return vi < vj
-	})
-	if len(dirs) == 0 {
-		t.Skip("no PostgreSQL server binaries (set PFN_PG_BIN to the directory holding initdb)")
-	}
-	return dirs[len(dirs)-1]
-}
-
-// asServerUser runs a server binary; initdb and postgres refuse to run as
-// root, so as root they run as the postgres user.
-func asServerUser(bin string, args ...string) *exec.Cmd {
-	if os.Geteuid() == 0 {
-		return exec.Command("runuser", append([]string{"-u", "postgres", "--", bin}, args...)...)
-	}
-	return exec.Command(bin, args...)
-}
-
-func startCluster(t *testing.T) cluster {
-	t.Helper()
-	c := cluster{bin: pgBin(t)}
-	dir, err := os.MkdirTemp("", "pfn-restamp-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if os.Geteuid() == 0 {
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			t.Skipf("running as root without a postgres user to run the server as: %v", err)
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		if err := os.Chown(dir, uid, gid); err != nil {
-			t.Fatal(err)
-		}
-	}
-	c.dir = dir
-	data := filepath.Join(dir, "data")
-	if out, err := asServerUser(filepath.Join(c.bin, "initdb"), "-D", data, "-U", "postgres", "-A", "trust",
-		"-E", "UTF8", "--no-sync").CombinedOutput(); err != nil {
-		t.Fatalf("initdb: %v\n%s", err, out)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.port = ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off", c.port, dir)
-	if out, err := asServerUser(filepath.Join(c.bin, "pg_ctl"), "-D", data, "-o", opts, "-l", filepath.Join(dir, "log"),
-		"-w", "start").CombinedOutput(); err != nil {
-		logs, _ := os.ReadFile(filepath.Join(dir, "log"))
-		t.Fatalf("pg_ctl start: %v\n%s\n%s", err, out, logs)
-	}
-	t.Cleanup(func() {
-		if out, err := asServerUser(filepath.Join(c.bin, "pg_ctl"), "-D", data, "-m", "immediate", "stop").CombinedOutput(); err != nil {
-			t.Errorf("pg_ctl stop: %v\n%s", err, out)
-		}
-	})
-	return c
-}
-
 func run(t *testing.T, cmd *exec.Cmd) {
 	t.Helper()
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -471,23 +385,23 @@ func TestRestampAfterRestoreIntoANewCluster(t *testing.T) {
 	}
 	const restored = 9
 
-	c := startCluster(t)
-	dump := filepath.Join(c.dir, "pfn.dump")
-	run(t, exec.Command(filepath.Join(c.bin, "pg_dump"), "-Fc", "-f", dump, "-d", srcURL))
+	c := testservers.StartCluster(t)
+	dump := filepath.Join(c.Dir, "pfn.dump")
+	run(t, exec.Command(filepath.Join(c.Bin, "pg_dump"), "-Fc", "-f", dump, "-d", srcURL))
 	if os.Geteuid() == 0 {
 		run(t, exec.Command("chmod", "0644", dump))
 	}
 	for _, db := range []string{"plain_restore", "restamped"} {
-		run(t, exec.Command(filepath.Join(c.bin, "createdb"), "-h", "127.0.0.1", "-p", strconv.Itoa(c.port), "-U", "postgres", db))
-		run(t, exec.Command(filepath.Join(c.bin, "pg_restore"), "--no-owner", "--exit-on-error", "-d", c.url(db), dump))
+		run(t, exec.Command(filepath.Join(c.Bin, "createdb"), "-h", "127.0.0.1", "-p", strconv.Itoa(c.Port), "-U", "postgres", db))
+		run(t, exec.Command(filepath.Join(c.Bin, "pg_restore"), "--no-owner", "--exit-on-error", "-d", c.URL(db), dump))
 	}
 	oldMax := last.TransactionID
-	if x := currentXID(t, c.url("postgres")); x >= oldMax {
+	if x := currentXID(t, c.URL("postgres")); x >= oldMax {
 		t.Fatalf("setup: the new cluster is already at transaction %d, past the old log's %d; nothing to show", x, oldMax)
 	}
 
 	t.Run("without restamp new events are lost to consumers", func(t *testing.T) {
-		pool, err := pgxpool.New(ctx, c.url("plain_restore"))
+		pool, err := pgxpool.New(ctx, c.URL("plain_restore"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -517,7 +431,7 @@ func TestRestampAfterRestoreIntoANewCluster(t *testing.T) {
 	})
 
 	t.Run("after restamp consumers see exactly the new events", func(t *testing.T) {
-		conn, err := pgx.Connect(ctx, c.url("restamped"))
+		conn, err := pgx.Connect(ctx, c.URL("restamped"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -529,7 +443,7 @@ func TestRestampAfterRestoreIntoANewCluster(t *testing.T) {
 		if !res.Needed() || res.Events != restored || res.Rewritten != restored {
 			t.Fatalf("restamp %+v: want all %d events rewritten, and the log reported ahead of the cluster", res, restored)
 		}
-		pool, err := pgxpool.New(ctx, c.url("restamped"))
+		pool, err := pgxpool.New(ctx, c.URL("restamped"))
 		if err != nil {
 			t.Fatal(err)
 		}

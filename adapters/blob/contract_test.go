@@ -13,6 +13,7 @@ import (
 
 	"github.com/pfn-network/pfn/adapters/blob"
 	"github.com/pfn-network/pfn/domain"
+	"github.com/pfn-network/pfn/internal/testservers"
 )
 
 // contract is what every blob store must do; it runs against the
@@ -195,11 +196,11 @@ func TestFileStore(t *testing.T) {
 }
 
 func TestS3Store(t *testing.T) {
-	srv := startVersityGW(t)
+	srv := testservers.StartVersityGW(t)
 	n := 0
 	contract(t, func(t *testing.T) blob.Store {
 		n++
-		return srv.newBucketStore(t, fmt.Sprintf("contract-%d", n))
+		return newBucketStore(t, srv, fmt.Sprintf("contract-%d", n))
 	})
 }
 

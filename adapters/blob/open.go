@@ -26,7 +26,7 @@ type Store interface {
 const DefaultDir = "./data/blobs"
 
 // Open reads PFN_BLOB_STORE: empty (DefaultDir), a path, file:///path, or
-// s3://bucket?endpoint=URL&region=REGION.
+// s3://bucket?endpoint=URL&region=REGION[&ec2metadata=true].
 func Open(ctx context.Context, spec string) (Store, error) {
 	switch {
 	case spec == "":
@@ -39,7 +39,8 @@ func Open(ctx context.Context, spec string) (Store, error) {
 			return nil, fmt.Errorf("PFN_BLOB_STORE %q: want s3://bucket?endpoint=...&region=...: %w", spec, domain.ErrInvalidInput)
 		}
 		q := u.Query()
-		return NewS3Store(ctx, S3Config{Bucket: u.Host, Endpoint: q.Get("endpoint"), Region: q.Get("region")})
+		return NewS3Store(ctx, S3Config{Bucket: u.Host, Endpoint: q.Get("endpoint"), Region: q.Get("region"),
+			EC2Metadata: q.Get("ec2metadata") == "true"})
 	case strings.Contains(spec, "://"):
 		return nil, fmt.Errorf("PFN_BLOB_STORE %q: want a path, file:// or s3://: %w", spec, domain.ErrInvalidInput)
 	default:

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -32,6 +33,11 @@ type S3Config struct {
 	// AccessKey and SecretKey, when set, replace the AWS environment's
 	// credentials (tests and single-purpose setups).
 	AccessKey, SecretKey string
+	// EC2Metadata lets the SDK ask the EC2 instance metadata endpoint
+	// (169.254.169.254) for credentials and region. Off by default: a node
+	// that is not on EC2 would otherwise send requests there, and wait on
+	// them, whenever the other credential sources come up empty.
+	EC2Metadata bool
 }
 
 // partSize bounds memory: the uploader buffers at most concurrency parts.
@@ -49,6 +55,9 @@ func NewS3Store(ctx context.Context, c S3Config) (*S3Store, error) {
 		c.Region = "us-east-1"
 	}
 	opts := []func(*config.LoadOptions) error{config.WithRegion(c.Region)}
+	if !c.EC2Metadata {
+		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
+	}
 	if c.AccessKey != "" {
 		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(c.AccessKey, c.SecretKey, "")))
 	}

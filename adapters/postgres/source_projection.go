@@ -83,7 +83,7 @@ func (SourceProjection) Apply(ctx context.Context, tx pgx.Tx, stored eventstore.
 		return exec(`UPDATE sources SET updated_at = $2, refused_entries = refused_entries + 1, last_refusal = $3,
 			last_refusal_at = $2 WHERE id = $1`, e.Summary())
 	case domain.SourceFailureRecorded:
-		if e.Kind != domain.FailureSync {
+		if e.Kind != domain.FailureSync && e.Kind != domain.FailureStorage {
 			return exec(`UPDATE sources SET updated_at = $2, last_failure = $3 WHERE id = $1`, e.Kind+": "+e.Reason)
 		}
 		return exec(`UPDATE sources SET updated_at = $2, last_failure = $3, last_sync_error = $4 WHERE id = $1`,

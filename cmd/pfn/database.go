@@ -12,10 +12,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// poolPingTimeout bounds the liveness check of an idle connection taken
-// from the pool; past it the connection is dropped and another tried.
-const poolPingTimeout = 5 * time.Second
-
 // redactURL hides the password of a database URL for messages and logs.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
@@ -61,6 +57,12 @@ func connect(ctx context.Context, rawURL string, maxConns int32) (*pgxpool.Pool,
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	}
+	// A connection idle for a second is pinged before it is handed out; with
+	// no timeout that ping waits as long as a stalled server does, and so does
+	// every caller without a deadline of its own.
+	if cfg.PingTimeout == 0 {
+		cfg.PingTimeout = 2 * time.Second
+	}
 	// A consumer's batch transaction holds back every other consumer while it
 	// is open; never let an abandoned one linger.
 	cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = "60000"
@@ -68,9 +70,8 @@ func connect(ctx context.Context, rawURL string, maxConns int32) (*pgxpool.Pool,
 		cfg.MaxConns = maxConns
 	}
 	// Waiting for a free connection ends with the caller's context (every
-	// request, job and API sync has a deadline); a connection that stopped
-	// answering must not make that wait longer than the ping's bound.
-	cfg.PingTimeout = poolPingTimeout
+	// request, job and API sync has a deadline); the ping bound above keeps a
+	// connection that stopped answering from stretching that wait.
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("cannot use PostgreSQL at %s: %v (set PFN_DATABASE_URL)", redactURL(rawURL), rootCause(err))

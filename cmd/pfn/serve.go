@@ -23,6 +23,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	if err := checkBlobStore(ctx, cfg.BlobStore, n.blobs); err != nil {
+		return err
+	}
 	api := n.api(log, pool)
 
 	ln, err := net.Listen("tcp", cfg.Listen)

@@ -30,7 +30,8 @@ type node struct {
 	runner    *eventstore.Runner
 	app       *httpapi.App
 	metrics   *metrics.Registry
-	readiness postgres.Readiness
+	readiness httpapi.ReadinessChecker
+	blobs     blob.Store     // probed by serve before it listens
 	scheduler *app.Scheduler // nil when PFN_SCHEDULER=false
 }
 
@@ -79,8 +80,8 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			Owner: schedulerOwner(), Lease: cfg.Ops.JobLease, Tick: schedulerTick(cfg.Ops), PlanEach: 10 * schedulerTick(cfg.Ops),
 			Workers: 4, Log: log}
 	}
-	return &node{runner: runner, metrics: reg, scheduler: scheduler,
-		readiness: postgres.Readiness{Pool: pool, Lag: runner.Lag, MaxLag: cfg.Ops.ReadyMaxLag}, app: &httpapi.App{
+	return &node{runner: runner, metrics: reg, scheduler: scheduler, blobs: blobs,
+		readiness: readinessChecks{postgres.Readiness{Pool: pool, Lag: runner.Lag, MaxLag: cfg.Ops.ReadyMaxLag}, blobReadiness(blobs)}, app: &httpapi.App{
 			Authenticate:    app.Authenticate{Keys: keys, MasterKey: cfg.MasterKey},
 			CreateKey:       app.CreateKey{Keys: keys, Random: rand.Reader, Now: now},
 			RevokeKey:       app.RevokeKey{Keys: keys, Sources: sources, Subscriptions: subs, Reader: subReader, Now: now},
