@@ -29,6 +29,7 @@ type Config struct {
 	MaxPluginBytes       int64  // PFN_MAX_PLUGIN_BYTES
 	PublicCatalog        bool   // PFN_PUBLIC_CATALOG: list/download/verify without a key
 	Ops                  OpsConfig
+	HTTP                 HTTPConfig
 }
 
 const defaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/pfn?sslmode=disable"
@@ -60,12 +61,13 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet, args []string) (Co
 	fs.StringVar(&maxBytes, "max-plugin-bytes", env("PFN_MAX_PLUGIN_BYTES", "104857600"), "largest plugin file accepted (PFN_MAX_PLUGIN_BYTES)")
 	fs.StringVar(&public, "public-catalog", env("PFN_PUBLIC_CATALOG", "true"), "serve the plugin catalogue without a key (PFN_PUBLIC_CATALOG)")
 	checkOps := registerOps(fs, env, &cfg.Ops)
+	checkHTTP := registerHTTP(fs, env, &cfg.HTTP)
 	// No flag for the master key: flags show up in process listings.
 	cfg.MasterKey = getenv("PFN_MASTER_KEY")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, nil, err
 	}
-	errs := checkOps()
+	errs := append(checkOps(), checkHTTP()...)
 	if err := cfg.LogLevel.UnmarshalText([]byte(level)); err != nil {
 		errs = append(errs, fmt.Errorf("PFN_LOG_LEVEL %q: want debug, info, warn or error", level))
 	}

@@ -105,6 +105,9 @@ func startNodeProcess(t testing.TB, bin string, env ...string) (string, int) {
 func startNodeWith(t testing.TB, bin string, env ...string) (*exec.Cmd, string) {
 	t.Helper()
 	addr := freeAddr(t)
+	// No metrics listener unless the test asks for one (the default port
+	// is one for the whole machine).
+	env = append([]string{"PFN_METRICS_LISTEN=off"}, env...)
 	env = append(env, "PFN_LISTEN="+addr, "PFN_ALLOW_PRIVATE_NETWORKS=true")
 	cmd, _ := startProcess(t, bin, env, "serve")
 	base := "http://" + addr

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/labstack/echo/v4"
 
 	"github.com/pfn-network/pfn/adapters/blob"
 	"github.com/pfn-network/pfn/adapters/metrics"
@@ -104,11 +103,6 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			NodeInfo: httpapi.NodeInfo{Version: "1.0.0", Features: []string{"plugin-distribution", "signature-verification", "federation-signature"},
 				Node: "pfn " + version, PublicKey: signer.PublicKeyPEM(), KeyID: signer.KeyID()},
 		}}, nil
-}
-
-// api builds the HTTP handler.
-func (n *node) api(log *slog.Logger, pool *pgxpool.Pool) *echo.Echo {
-	return httpapi.New(httpapi.Deps{Log: log, Readiness: n.readiness, App: n.app, Metrics: n.metrics})
 }
 
 type boundedWaiter struct{ r *eventstore.Runner }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -35,6 +36,8 @@ func statusOf(err error) int {
 		return http.StatusForbidden
 	case errors.Is(err, domain.ErrPublisher):
 		return http.StatusBadGateway
+	case errors.Is(err, errDeadline), errors.Is(err, context.DeadlineExceeded):
+		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError
 	}
@@ -59,6 +62,9 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			log.ErrorContext(c.Request().Context(), "request failed",
 				"method", c.Request().Method, "path", c.Path(), "err", err)
 			msg = http.StatusText(status)
+			if cause := context.Cause(c.Request().Context()); errors.Is(cause, errDeadline) {
+				msg = cause.Error() + "; try again later"
+			}
 		}
 		var werr error
 		if c.Request().Method == http.MethodHead {
