@@ -97,7 +97,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			ListActivity:    app.ListActivity{Reader: postgres.ActivityReader{Pool: pool}},
 			ListPlugins:     app.ListPlugins{Plugins: plugins},
 			FindPlugin:      find,
-			VerifyMirrored:  app.VerifyMirrored{Find: find, Sources: reader, Blobs: blobPort{blobs}, Verifier: signerPort{signer}},
+			VerifyMirrored:  app.VerifyMirrored{Find: find, Sources: reader, Verifier: signerPort{signer}},
 			Blobs:           blobPort{blobs},
 			PublicCatalog:   cfg.PublicCatalog,
 			NodeInfo: httpapi.NodeInfo{Version: "1.0.0", Features: []string{"plugin-distribution", "signature-verification", "federation-signature"},
