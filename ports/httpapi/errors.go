@@ -22,6 +22,8 @@ func statusOf(err error) int {
 	switch {
 	case errors.As(err, &he):
 		return he.Code
+	case errors.Is(err, errDeadline), errors.Is(err, context.DeadlineExceeded):
+		return http.StatusServiceUnavailable
 	case errors.Is(err, domain.ErrInvalidInput):
 		return http.StatusBadRequest
 	case errors.Is(err, domain.ErrNotFound):
@@ -36,8 +38,6 @@ func statusOf(err error) int {
 		return http.StatusForbidden
 	case errors.Is(err, domain.ErrPublisher):
 		return http.StatusBadGateway
-	case errors.Is(err, errDeadline), errors.Is(err, context.DeadlineExceeded):
-		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError
 	}
@@ -62,7 +62,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			log.ErrorContext(c.Request().Context(), "request failed",
 				"method", c.Request().Method, "path", c.Path(), "err", err)
 			msg = http.StatusText(status)
-			if cause := context.Cause(c.Request().Context()); errors.Is(cause, errDeadline) {
+			if cause := context.Cause(c.Request().Context()); errors.Is(err, errDeadline) && errors.Is(cause, errDeadline) {
 				msg = cause.Error() + "; try again later"
 			}
 		}

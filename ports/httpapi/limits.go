@@ -118,9 +118,18 @@ func deadlines(limits Limits) echo.MiddlewareFunc {
 				fmt.Errorf("request took longer than %s (PFN_REQUEST_TIMEOUT): %w", l.RequestTimeout, errDeadline))
 			defer cancel()
 			c.SetRequest(c.Request().WithContext(ctx))
-			return next(c)
+			return deadlineErr(ctx, next(c))
 		}
 	}
+}
+
+// deadlineErr makes an error that the deadline caused say so: the handler's
+// own error (a cancelled query, say) would read as a 500.
+func deadlineErr(ctx context.Context, err error) error {
+	if cause := context.Cause(ctx); err != nil && errors.Is(cause, errDeadline) {
+		return fmt.Errorf("%w (%v)", cause, err)
+	}
+	return err
 }
 
 // streamUnderMinRate serves a streamed answer: each write must be taken
@@ -141,7 +150,7 @@ func streamUnderMinRate(c echo.Context, l Limits, next echo.HandlerFunc) error {
 	_ = rc.SetWriteDeadline(time.Now().Add(l.RequestTimeout + l.StreamGrace))
 	res.Writer = &minRateWriter{ResponseWriter: res.Writer, rc: rc, limits: l, progress: func() { stalled.Reset(l.RequestTimeout) }}
 	c.SetRequest(c.Request().WithContext(ctx))
-	return next(c)
+	return deadlineErr(ctx, next(c))
 }
 
 // minRateChunk is the most written under one deadline.
