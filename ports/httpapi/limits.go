@@ -148,10 +148,10 @@ func streamUnderMinRate(c echo.Context, l Limits, next echo.HandlerFunc) error {
 	rc := http.NewResponseController(res.Writer)
 	// Until the first write the handler works under the request deadline.
 	_ = rc.SetWriteDeadline(time.Now().Add(l.RequestTimeout + l.StreamGrace))
-	// The whole-request read deadline (ReadTimeout) would otherwise end the
-	// request's context mid-transfer: net/http cancels it when its
-	// background read of the idle connection times out. These routes take
-	// no body.
+	// These routes take no body: the whole-request read deadline
+	// (ReadTimeout) has nothing left to guard during a long transfer, and
+	// the connection's background read may as well wait for the client to
+	// go away (which cancels the context).
 	_ = rc.SetReadDeadline(time.Time{})
 	res.Writer = &minRateWriter{ResponseWriter: res.Writer, rc: rc, limits: l, progress: func() { stalled.Reset(l.RequestTimeout) }}
 	c.SetRequest(c.Request().WithContext(ctx))
