@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -53,7 +55,7 @@ func TestDownloadsStreamUnderAMinimumRate(t *testing.T) {
 		t.Fatal(err)
 	}
 	find := app.FindPlugin{Plugins: onePlugin{app.PluginView{Plugin: "tool", SourceID: "alice@a.example", Version: "1.0.0",
-		SHA256: "00", Size: size, BlobKey: "p/tool-1.0.0.zip"}}}
+		SHA256: fmt.Sprintf("%x", sha256.Sum256(content)), Size: size, BlobKey: "p/tool-1.0.0.zip"}}}
 	addr := serveLimited(t, httpapi.Deps{
 		App: &httpapi.App{Authenticate: keys{}, PublicCatalog: true, FindPlugin: find, Blobs: blobOpener{store}},
 		Limits: httpapi.Limits{ReadTimeout: time.Second, RequestTimeout: time.Second, WriteTimeout: 2 * time.Second,

@@ -143,8 +143,8 @@ func routeFederation(e *echo.Echo, a *App, obs Observer) {
 		catalog = append(catalog, auth)
 	}
 	f.GET("/plugins", listPlugins(a.ListPlugins), catalog...)
-	f.GET("/download", downloadPlugin(a.FindPlugin, a.Blobs), catalog...)
-	f.HEAD("/download", downloadPlugin(a.FindPlugin, a.Blobs), catalog...)
+	f.GET("/download", downloadPlugin(a.FindPlugin, a.Blobs, a.Log), catalog...)
+	f.HEAD("/download", downloadPlugin(a.FindPlugin, a.Blobs, a.Log), catalog...)
 	f.GET("/verify", verifyPlugin(a.VerifyMirrored), catalog...)
 	e.GET("/federation-info", federationInfo(a.NodeInfo))
 }
