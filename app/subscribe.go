@@ -68,11 +68,11 @@ func (h Subscribe) Handle(ctx context.Context, by Principal, id domain.SourceID,
 	// catches up meanwhile, and the answer waits for it.
 	subscriptionShown := make(chan error, 1)
 	go func() { subscriptionShown <- shown(ctx) }()
-	syncCtx, cancel := withDeadline(ctx, h.SyncTimeout)
+	syncCtx, cancel := syncWithin(ctx, h.SyncTimeout)
 	result, err := h.Sync.RunFor(syncCtx, id, by.KeyID, &filters)
 	cancel()
 	shownErr := <-subscriptionShown
-	if errors.Is(err, ErrBusy) {
+	if errors.Is(err, ErrBusy) || ranOutOfTime(ctx, err) {
 		if shownErr != nil {
 			return SubscribeResult{}, shownErr
 		}
@@ -80,7 +80,7 @@ func (h Subscribe) Handle(ctx context.Context, by Principal, id domain.SourceID,
 			return SubscribeResult{}, err
 		}
 		return SubscribeResult{SyncResult: SyncResult{SourceID: string(id), Rejected: []Rejection{}}, Scheduled: true,
-			Message: "Subscribed. The first sync could not start now (" + err.Error() + "); it is scheduled and runs shortly."}, nil
+			Message: "Subscribed. The first sync could not run to the end now (" + err.Error() + "); it is scheduled and runs shortly."}, nil
 	}
 	if err == nil {
 		err = shownErr

@@ -58,14 +58,28 @@ type Rejection struct {
 	Reason  string `json:"reason"`
 }
 
-// SyncNow is the admin's POST /federation/sync-source.
-type SyncNow struct{ Sync SyncSource }
+// SyncNow is the admin's POST /federation/sync-source. A sync longer than
+// the request allows is handed to the scheduler (ErrSyncContinues).
+type SyncNow struct {
+	Sync    SyncSource
+	Jobs    JobRequests
+	Timeout time.Duration // PFN_JOB_TIMEOUT
+}
 
 func (h SyncNow) Handle(ctx context.Context, by Principal, id domain.SourceID) (SyncResult, error) {
 	if !by.IsAdmin() {
 		return SyncResult{}, domain.ErrForbidden
 	}
-	return h.Sync.Run(ctx, id)
+	syncCtx, cancel := syncWithin(ctx, h.Timeout)
+	defer cancel()
+	res, err := h.Sync.Run(syncCtx, id)
+	if ranOutOfTime(ctx, err) && h.Jobs != nil {
+		if rerr := h.Jobs.RequestNow(ctx, JobSync, id); rerr != nil {
+			return res, errors.Join(err, rerr)
+		}
+		return res, fmt.Errorf("sync of %s: %w", id, ErrSyncContinues)
+	}
+	return res, err
 }
 
 type download struct {
@@ -257,6 +271,12 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 		d.err = filesDeferred(h.MaxFiles)
 	}
 	h.fetchAll(ctx, started, budget)
+	if err := ctx.Err(); err != nil {
+		// Cut short by the deadline: not the publisher's doing, so nothing
+		// is refused or recorded, and no file is left that no event names.
+		h.deleteStored(ctx, started)
+		return result, fmt.Errorf("sync of %s cut short: %w", id, context.Cause(ctx))
+	}
 	if err := h.abortOnStorageFailure(ctx, id, source, started, h.syncBlobs(ctx, started)); err != nil {
 		return result, err
 	}

@@ -4,6 +4,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -24,26 +25,38 @@ type Readiness struct {
 // Ready returns nil when the node can serve.
 func (r Readiness) Ready(ctx context.Context) error {
 	if err := r.Pool.Ping(ctx); err != nil {
-		return fmt.Errorf("database unreachable: %w", err)
+		return notReady{"database unavailable", fmt.Errorf("database unreachable: %w", err)}
 	}
 	n, err := migrations.Pending(ctx, r.Pool)
 	if err != nil {
-		return fmt.Errorf("read schema version: %w", err)
+		return notReady{"database unavailable", fmt.Errorf("read schema version: %w", err)}
 	}
 	if n > 0 {
-		return fmt.Errorf("%d migrations not applied (run pfn migrate)", n)
+		msg := fmt.Sprintf("%d migrations not applied (run pfn migrate)", n)
+		return notReady{msg, errors.New(msg)}
 	}
 	if r.Lag == nil {
 		return nil
 	}
 	lags, err := r.Lag(ctx)
 	if err != nil {
-		return err
+		return notReady{"database unavailable", fmt.Errorf("read projection lag: %w", err)}
 	}
 	for name, lag := range lags {
 		if lag > r.MaxLag {
-			return fmt.Errorf("projection %s is %d events behind (more than %d)", name, lag, r.MaxLag)
+			return notReady{"projections behind", fmt.Errorf("projection %s is %d events behind (more than %d)", name, lag, r.MaxLag)}
 		}
 	}
 	return nil
 }
+
+// notReady carries a generic reason for /readyz (anyone may ask) next to
+// the details, which only the log gets.
+type notReady struct {
+	reason string
+	err    error
+}
+
+func (e notReady) Error() string  { return e.err.Error() }
+func (e notReady) Unwrap() error  { return e.err }
+func (e notReady) Reason() string { return e.reason }

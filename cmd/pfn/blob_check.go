@@ -39,9 +39,25 @@ func checkBlobStore(ctx context.Context, spec string, store blob.Store) error {
 
 // blobReadiness is the blob store's part of /readyz: a probe at most every
 // few seconds, each bounded well inside the readiness deadline.
-func blobReadiness(store blob.Store) *blob.Checker {
-	return &blob.Checker{Store: store, Timeout: time.Second, TTL: 3 * time.Second}
+func blobReadiness(store blob.Store) httpapi.ReadinessChecker {
+	return blobReady{&blob.Checker{Store: store, Timeout: time.Second, TTL: 3 * time.Second}}
 }
+
+// blobReady gives /readyz its generic reason; the cause (hosts, buckets,
+// paths) stays in the wrapped error, for the log only.
+type blobReady struct{ c *blob.Checker }
+
+func (b blobReady) Ready(ctx context.Context) error {
+	if err := b.c.Ready(ctx); err != nil {
+		return blobNotReady{err}
+	}
+	return nil
+}
+
+type blobNotReady struct{ error }
+
+func (e blobNotReady) Unwrap() error { return e.error }
+func (blobNotReady) Reason() string  { return "blob store unavailable" }
 
 // readinessChecks is ready when every check is; all run, so that the log
 // names every cause and not only the first.

@@ -31,6 +31,7 @@ type Config struct {
 	Ops                  OpsConfig
 	Limits               LimitsConfig
 	Sync                 SyncConfig
+	HTTP                 HTTPConfig
 }
 
 const defaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/pfn?sslmode=disable"
@@ -64,12 +65,13 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet, args []string) (Co
 	checkOps := registerOps(fs, env, &cfg.Ops)
 	checkLimits := registerLimits(fs, env, &cfg.Limits)
 	checkSync := registerSync(fs, env, &cfg.Sync)
+	checkHTTP := registerHTTP(fs, env, &cfg.HTTP)
 	// No flag for the master key: flags show up in process listings.
 	cfg.MasterKey = getenv("PFN_MASTER_KEY")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, nil, err
 	}
-	errs := append(append(checkOps(), checkLimits()...), checkSync()...)
+	errs := append(append(append(checkOps(), checkLimits()...), checkSync()...), checkHTTP()...)
 	if err := cfg.LogLevel.UnmarshalText([]byte(level)); err != nil {
 		errs = append(errs, fmt.Errorf("PFN_LOG_LEVEL %q: want debug, info, warn or error", level))
 	}

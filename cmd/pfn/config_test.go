@@ -23,7 +23,7 @@ func TestLoadConfig(t *testing.T) {
 		{
 			name: "defaults",
 			want: Config{DatabaseURL: defaultDatabaseURL, Listen: ":8080", LogLevel: slog.LevelInfo, LogFormat: "json", ShutdownTimeout: 15 * time.Second,
-				BlobStore: "file://./data/blobs", NodeKeyFile: "./data/node.key", MaxPluginBytes: 100 << 20, PublicCatalog: true, Ops: defaultOps, Limits: defaultLimits, Sync: defaultSync},
+				BlobStore: "file://./data/blobs", NodeKeyFile: "./data/node.key", MaxPluginBytes: 100 << 20, PublicCatalog: true, Ops: defaultOps, Limits: defaultLimits, Sync: defaultSync, HTTP: defaultHTTP},
 		},
 		{
 			name: "environment",
@@ -38,14 +38,14 @@ func TestLoadConfig(t *testing.T) {
 				MasterKey: "0123456789abcdefg", AllowPrivateNetworks: true, BlobStore: "s3://b?region=x", NodeKeyFile: "/k",
 				MaxPluginBytes: 1000, PublicCatalog: false,
 				Ops: OpsConfig{HealthInterval: 2 * time.Second, SyncInterval: 3 * time.Second, ReverifyInterval: time.Hour, RecheckInterval: 2 * time.Hour,
-					RetryBase: time.Second, JobLease: 5 * time.Second, ReadyMaxLag: 50, KeepVersions: 3, SourceQuota: 1000000}, Limits: defaultLimits, Sync: defaultSync},
+					RetryBase: time.Second, JobLease: 5 * time.Second, ReadyMaxLag: 50, KeepVersions: 3, SourceQuota: 1000000}, Limits: defaultLimits, Sync: defaultSync, HTTP: defaultHTTP},
 		},
 		{
 			name: "flags override the environment",
 			env:  map[string]string{"PFN_LISTEN": "127.0.0.1:9000", "PFN_LOG_LEVEL": "debug"},
 			args: []string{"-listen", ":7000", "-log-level", "warn"},
 			want: Config{DatabaseURL: defaultDatabaseURL, Listen: ":7000", LogLevel: slog.LevelWarn, LogFormat: "json", ShutdownTimeout: 15 * time.Second,
-				BlobStore: "file://./data/blobs", NodeKeyFile: "./data/node.key", MaxPluginBytes: 100 << 20, PublicCatalog: true, Ops: defaultOps, Limits: defaultLimits, Sync: defaultSync},
+				BlobStore: "file://./data/blobs", NodeKeyFile: "./data/node.key", MaxPluginBytes: 100 << 20, PublicCatalog: true, Ops: defaultOps, Limits: defaultLimits, Sync: defaultSync, HTTP: defaultHTTP},
 		},
 		{name: "bad level", env: map[string]string{"PFN_LOG_LEVEL": "loud"}, wantErr: `PFN_LOG_LEVEL "loud"`},
 		{name: "bad format", env: map[string]string{"PFN_LOG_FORMAT": "xml"}, wantErr: `PFN_LOG_FORMAT "xml"`},

@@ -28,6 +28,8 @@ type opsSetup struct {
 	admin  string
 	source string
 	blobs  string // the node's blob directory
+	// metrics is the base URL of the node's metrics listener.
+	metrics string
 }
 
 func startOps(t *testing.T, plugins int, env ...string) opsSetup {
@@ -37,10 +39,12 @@ func startOps(t *testing.T, plugins int, env ...string) opsSetup {
 	pub := startPublisher(t, pubBin, "-key-file", filepath.Join(t.TempDir(), "pub.pem"), "-plugins", strconv.Itoa(plugins), "-admin")
 	const master = "master-key-for-the-ops-test-0123456789"
 	blobs := filepath.Join(t.TempDir(), "blobs")
-	_, base := startNodeWith(t, pfn, append(env, "PFN_DATABASE_URL="+databaseURL(t), "PFN_MASTER_KEY="+master,
+	metricsAddr := freeAddr(t)
+	_, base := startNodeWith(t, pfn, append(env, "PFN_DATABASE_URL="+databaseURL(t), "PFN_MASTER_KEY="+master, "PFN_METRICS_LISTEN="+metricsAddr,
 		"PFN_BLOB_STORE=file://"+blobs, "PFN_NODE_KEY_FILE="+filepath.Join(t.TempDir(), "node.key"))...)
 	s := register(t, apiClient{t, base}, pub, master)
 	s.blobs = blobs
+	s.metrics = "http://" + metricsAddr
 	return s
 }
 
@@ -209,7 +213,12 @@ func TestEndToEndMetricsAfterASync(t *testing.T) {
 		st := s.status(t)
 		return st["health_checks"] != 0.0, fmt.Sprint(st["health_checks"])
 	})
-	resp, err := http.Get(s.api.base + "/metrics")
+	// The public API port does not show key ids and sources: only the
+	// metrics listener does.
+	if code, body := s.api.do(http.MethodGet, "/metrics", "", nil); code != http.StatusNotFound {
+		t.Fatalf("/metrics on the API port = %d %v, want 404", code, body)
+	}
+	resp, err := http.Get(s.metrics + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,7 +268,7 @@ func TestActivityFeedPagesThroughAThousandEntries(t *testing.T) {
 	// The feed is a projection like any other: it catches up on its own.
 	// Paging is compared once it has (no entry may arrive in between).
 	waitFor(t, "the activity feed to catch up", 20*time.Second, func() (bool, string) {
-		resp, err := http.Get(s.api.base + "/metrics")
+		resp, err := http.Get(s.metrics + "/metrics")
 		if err != nil {
 			return false, err.Error()
 		}

@@ -7,7 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"time"
+
+	"github.com/pfn-network/pfn/ports/httpapi"
 )
 
 // serve runs the node until ctx ends (SIGINT/SIGTERM), then drains requests
@@ -26,13 +27,14 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := checkBlobStore(ctx, cfg.BlobStore, n.blobs); err != nil {
 		return err
 	}
-	api := n.api(log, pool)
+	api := n.api(log, cfg.HTTP)
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s (set PFN_LISTEN): %w", cfg.Listen, err)
 	}
-	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
+	srv := httpapi.NewServer(api, cfg.HTTP.Limits)
+	stopMetrics := n.serveMetrics(cfg.HTTP, log)
 
 	// The projections outlive ctx: they stop after the last request drained.
 	stopProjections := n.runProjections(context.WithoutCancel(ctx))
@@ -48,6 +50,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
 		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 		err = srv.Shutdown(shutdownCtx)
+		stopMetrics(shutdownCtx)
 		cancel()
 	}
 	stopScheduler()

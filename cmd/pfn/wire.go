@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/labstack/echo/v4"
 
 	"github.com/pfn-network/pfn/adapters/blob"
 	"github.com/pfn-network/pfn/adapters/metrics"
@@ -98,22 +97,17 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 				Jobs: postgres.Jobs{Pool: pool}, SyncTimeout: cfg.Limits.JobTimeout, Now: now},
 			Unsubscribe:    app.Unsubscribe{Sources: sources, Subscriptions: subs, Reader: subReader, Now: now},
 			Subscriptions:  app.ListSubscriptions{Reader: subReader},
-			SyncNow:        app.SyncNow{Sync: sync},
+			SyncNow:        app.SyncNow{Sync: sync, Jobs: postgres.Jobs{Pool: pool}, Timeout: cfg.Limits.JobTimeout},
 			ListActivity:   app.ListActivity{Reader: postgres.ActivityReader{Pool: pool}},
 			ListPlugins:    app.ListPlugins{Plugins: plugins},
 			FindPlugin:     find,
-			VerifyMirrored: app.VerifyMirrored{Find: find, Sources: reader, Blobs: blobPort{blobs}, Verifier: signerPort{signer}},
+			VerifyMirrored: app.VerifyMirrored{Find: find, Sources: reader, Verifier: signerPort{signer}},
 			Blobs:          blobPort{blobs},
 			PublicCatalog:  cfg.PublicCatalog,
 			SyncTimeout:    cfg.Limits.JobTimeout,
 			NodeInfo: httpapi.NodeInfo{Version: "1.0.0", Features: []string{"plugin-distribution", "signature-verification", "federation-signature"},
 				Node: "pfn " + version, PublicKey: signer.PublicKeyPEM(), KeyID: signer.KeyID()},
 		}}, nil
-}
-
-// api builds the HTTP handler.
-func (n *node) api(log *slog.Logger, pool *pgxpool.Pool) *echo.Echo {
-	return httpapi.New(httpapi.Deps{Log: log, Readiness: n.readiness, App: n.app, Metrics: n.metrics})
 }
 
 type boundedWaiter struct{ r *eventstore.Runner }

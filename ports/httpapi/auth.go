@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -33,10 +35,19 @@ func presentedKey(c echo.Context) string {
 
 // requireKey admits requests with a valid key, records who it is for the
 // handlers and for the metadata of every event the request appends.
-func requireKey(auth Authenticator, obs Observer) echo.MiddlewareFunc {
+// A peer whose keys failed too often is refused (429) before its key is
+// even looked at, on every authenticated route.
+func requireKey(auth Authenticator, obs Observer, failures *failureLimiter) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
+			peer := c.RealIP()
+			if wait := failures.blocked(peer, time.Now()); wait > 0 {
+				return tooManyRequests(c, wait, "too many failed authentications from this address")
+			}
 			p, err := auth.Handle(c.Request().Context(), presentedKey(c))
+			if errors.Is(err, domain.ErrUnauthenticated) {
+				failures.failed(peer, time.Now())
+			}
 			if err != nil {
 				return err
 			}

@@ -1,12 +1,14 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/pfn-network/pfn/app"
 	"github.com/pfn-network/pfn/domain"
 )
 
@@ -21,6 +23,8 @@ func statusOf(err error) int {
 	switch {
 	case errors.As(err, &he):
 		return he.Code
+	case errors.Is(err, errDeadline), errors.Is(err, context.DeadlineExceeded), errors.Is(err, app.ErrSyncContinues):
+		return http.StatusServiceUnavailable
 	case errors.Is(err, domain.ErrInvalidInput):
 		return http.StatusBadRequest
 	case errors.Is(err, domain.ErrNotFound):
@@ -59,6 +63,12 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			log.ErrorContext(c.Request().Context(), "request failed",
 				"method", c.Request().Method, "path", c.Path(), "err", err)
 			msg = http.StatusText(status)
+			if cause := context.Cause(c.Request().Context()); errors.Is(err, errDeadline) && errors.Is(cause, errDeadline) {
+				msg = cause.Error() + "; try again later"
+			}
+			if errors.Is(err, app.ErrSyncContinues) {
+				msg = app.ErrSyncContinues.Error()
+			}
 		}
 		var werr error
 		if c.Request().Method == http.MethodHead {

@@ -23,7 +23,7 @@ const mimeNDJSON = "application/x-ndjson"
 // limit is given) streamed one per line.
 func listEvents(h app.ListEvents, log *slog.Logger) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		ndjson := strings.Contains(c.Request().Header.Get(echo.HeaderAccept), mimeNDJSON)
+		ndjson := wantsNDJSON(c)
 		f, err := eventFilter(c)
 		if err != nil {
 			return err

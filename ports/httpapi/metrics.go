@@ -1,15 +1,11 @@
 package httpapi
 
-import (
-	"net/http"
-	"time"
-)
+import "time"
 
 // Observer receives what the API measures (adapters/metrics implements it).
 type Observer interface {
 	Request(route, method string, status int, took time.Duration)
 	KeyUsed(keyID string)
-	Handler() http.Handler
 }
 
 // noObserver is used when the node runs without metrics (tests, tools).
@@ -17,4 +13,3 @@ type noObserver struct{}
 
 func (noObserver) Request(string, string, int, time.Duration) {}
 func (noObserver) KeyUsed(string)                             {}
-func (noObserver) Handler() http.Handler                      { return http.NotFoundHandler() }

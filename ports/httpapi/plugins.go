@@ -2,7 +2,7 @@ package httpapi
 
 import (
 	"fmt"
-	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 
@@ -48,7 +48,7 @@ func pluginParams(c echo.Context) (source, plugin, version string, err error) {
 	return source, plugin, version, err
 }
 
-func downloadPlugin(find app.FindPlugin, blobs app.BlobOpener) echo.HandlerFunc {
+func downloadPlugin(find app.FindPlugin, blobs app.BlobOpener, log *slog.Logger) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		source, plugin, version, err := pluginParams(c)
 		if err != nil {
@@ -63,6 +63,9 @@ func downloadPlugin(find app.FindPlugin, blobs app.BlobOpener) echo.HandlerFunc 
 			return err
 		}
 		defer rc.Close()
+		if size != p.Size {
+			return fmt.Errorf("stored copy of %s %s has %d bytes, recorded %d: %w", p.Plugin, p.Version, size, p.Size, errDamaged)
+		}
 		h := c.Response().Header()
 		h.Set(echo.HeaderContentType, "application/zip")
 		h.Set(echo.HeaderContentLength, strconv.FormatInt(size, 10))
@@ -76,8 +79,7 @@ func downloadPlugin(find app.FindPlugin, blobs app.BlobOpener) echo.HandlerFunc 
 		if c.Request().Method == http.MethodHead {
 			return nil
 		}
-		_, err = io.Copy(c.Response(), rc)
-		return err
+		return sendVerified(c, rc, p, log)
 	}
 }
 

@@ -4,6 +4,7 @@ package httpapi
 
 import (
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -22,8 +23,14 @@ type Deps struct {
 	Log       *slog.Logger
 	Readiness ReadinessChecker
 	App       *App
-	// Metrics, when set, counts requests and key use and serves /metrics.
+	// Metrics, when set, counts requests and key use. /metrics itself is
+	// served on its own listener (PFN_METRICS_LISTEN), not here.
 	Metrics Observer
+	// Limits are the server's timeouts and sizes (zero fields: defaults).
+	Limits Limits
+	// TrustedProxies may say who is asking in X-Forwarded-For/X-Real-IP
+	// (PFN_TRUSTED_PROXIES); nobody else's headers are believed.
+	TrustedProxies []*net.IPNet
 }
 
 // App holds the use cases the API exposes.
@@ -55,6 +62,10 @@ type App struct {
 	// KeyCreationRate limits key creation per client address (per second;
 	// default 1, with a burst of 10).
 	KeyCreationRate float64
+	// AuthFailureRate and AuthFailureBurst limit failed authentications
+	// per peer address (per second; defaults 0.2 and 10).
+	AuthFailureRate  float64
+	AuthFailureBurst int
 	// ListEvents and SourceStatusAt are the audit: the log filtered and
 	// exported, and a source as of a moment (source-status?at=).
 	ListEvents     app.ListEvents
@@ -69,20 +80,19 @@ func New(d Deps) *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = errorHandler(d.Log)
+	e.IPExtractor = peerAddress(d.TrustedProxies)
 	e.Use(middleware.Recover())
-	e.Use(middleware.RequestID())
+	e.Use(requestID)
 	obs := d.Metrics
 	if obs == nil {
 		obs = noObserver{}
 	}
 	e.Use(requestLog(d.Log, obs))
+	e.Use(checkQuery, deadlines(d.Limits))
 	e.Use(middleware.BodyLimit(strconv.Itoa(maxBody)))
 
 	e.GET("/healthz", healthz)
-	e.GET("/readyz", readyz(d.Readiness))
-	if d.Metrics != nil {
-		e.GET("/metrics", echo.WrapHandler(d.Metrics.Handler()))
-	}
+	e.GET("/readyz", readyz(d.Readiness, d.Log))
 	webui.Register(e)
 	if d.App != nil {
 		routeFederation(e, d.App, obs)
@@ -91,7 +101,14 @@ func New(d Deps) *echo.Echo {
 }
 
 func routeFederation(e *echo.Echo, a *App, obs Observer) {
-	auth := requireKey(a.Authenticate, obs)
+	failRate, failBurst := a.AuthFailureRate, a.AuthFailureBurst
+	if failRate <= 0 {
+		failRate = 0.2
+	}
+	if failBurst <= 0 {
+		failBurst = 10
+	}
+	auth := requireKey(a.Authenticate, obs, newFailureLimiter(failRate, failBurst))
 	rate := a.KeyCreationRate
 	if rate <= 0 {
 		rate = 1
@@ -102,8 +119,8 @@ func routeFederation(e *echo.Echo, a *App, obs Observer) {
 		ErrorHandler: func(echo.Context, error) error {
 			return echo.NewHTTPError(http.StatusForbidden, "cannot tell who is asking")
 		},
-		DenyHandler: func(echo.Context, string, error) error {
-			return echo.NewHTTPError(http.StatusTooManyRequests, "too many keys created; wait a moment")
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			return tooManyRequests(c, time.Duration(float64(time.Second)/rate), "too many keys created from this address")
 		},
 	})
 	// No middleware on the group itself: echo then routes unknown methods
@@ -128,8 +145,8 @@ func routeFederation(e *echo.Echo, a *App, obs Observer) {
 		catalog = append(catalog, auth)
 	}
 	f.GET("/plugins", listPlugins(a.ListPlugins), catalog...)
-	f.GET("/download", downloadPlugin(a.FindPlugin, a.Blobs), catalog...)
-	f.HEAD("/download", downloadPlugin(a.FindPlugin, a.Blobs), catalog...)
+	f.GET("/download", downloadPlugin(a.FindPlugin, a.Blobs, a.Log), catalog...)
+	f.HEAD("/download", downloadPlugin(a.FindPlugin, a.Blobs, a.Log), catalog...)
 	f.GET("/verify", verifyPlugin(a.VerifyMirrored), catalog...)
 	e.GET("/federation-info", federationInfo(a.NodeInfo))
 }

@@ -1,0 +1,58 @@
+package httpapi
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/pfn-network/pfn/app"
+)
+
+// errDamaged: the stored copy is not the file the node recorded.
+var errDamaged = errors.New("stored copy does not match what was recorded when it was stored")
+
+// sendVerified streams a stored file and checks it on the way against the
+// sha256 and size recorded when it was stored. Its last byte is held back
+// until the hash is known: a damaged copy ends in a cut connection, so the
+// client never holds a complete-looking file that is not the one the node
+// signed. (GET /federation/verify never reads the file; downloads are
+// where a damaged copy is noticed.)
+func sendVerified(c echo.Context, rc io.Reader, p app.PluginView, log *slog.Logger) error {
+	sum := sha256.New()
+	body := io.TeeReader(rc, sum)
+	res := c.Response()
+	if p.Size > 1 {
+		if _, err := io.CopyN(res, body, p.Size-1); err != nil {
+			return abortTransfer(c, log, p, fmt.Errorf("send stored file: %w", err))
+		}
+	}
+	last, err := io.ReadAll(io.LimitReader(body, 2))
+	if err != nil {
+		return abortTransfer(c, log, p, fmt.Errorf("read stored file: %w", err))
+	}
+	if len(last) != min(1, int(p.Size)) {
+		return abortTransfer(c, log, p, fmt.Errorf("%w: it has another size than the recorded %d bytes", errDamaged, p.Size))
+	}
+	if got := hex.EncodeToString(sum.Sum(nil)); got != p.SHA256 {
+		return abortTransfer(c, log, p, fmt.Errorf("%w: sha256 %s, recorded %s", errDamaged, got, p.SHA256))
+	}
+	_, err = res.Write(last)
+	return err
+}
+
+// abortTransfer ends a download whose status is sent: the connection is cut
+// so that the client's read fails instead of seeing a short file end
+// normally.
+func abortTransfer(c echo.Context, log *slog.Logger, p app.PluginView, err error) error {
+	if log != nil && errors.Is(err, errDamaged) {
+		log.ErrorContext(c.Request().Context(), "download of a damaged stored copy refused", "source", p.SourceID,
+			"plugin", p.Plugin, "version", p.Version, "err", err, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+	}
+	panic(http.ErrAbortHandler)
+}
