@@ -124,14 +124,29 @@ func splitByFiles[T any](todo []T, maxFiles int) (kept, deferred []T) {
 	return todo[:maxFiles], todo[maxFiles:]
 }
 
-// budgetReader draws on the budget for every byte it passes on, and
-// remembers the first failure, so the caller can tell the publisher's side
-// (a refused budget, a transfer that stalled) from the blob store's.
+// budgetReader draws on the budget for every byte it passes on beyond what
+// it reserved, and remembers the first failure, so the caller can tell the
+// publisher's side (a refused budget, a transfer that stalled) from the
+// blob store's.
 type budgetReader struct {
 	r     io.Reader
 	b     *syncBudget
-	drawn int64
+	drawn int64 // reserved or read, whichever is more
+	read  int64
 	err   error
+}
+
+// reserve draws a file's announced length before any of it is read: a file
+// that cannot fit is refused at once and draws nothing, instead of holding
+// bytes another download needs until it fails part-way.
+func (br *budgetReader) reserve(n int64) error {
+	if err := br.b.take(n, br.drawn); err != nil {
+		br.drawn = 0 // given back
+		br.err = err
+		return err
+	}
+	br.drawn += n
+	return nil
 }
 
 func (br *budgetReader) Read(p []byte) (int, error) {
@@ -140,12 +155,17 @@ func (br *budgetReader) Read(p []byte) (int, error) {
 	}
 	n, err := br.r.Read(p)
 	if n > 0 {
-		if berr := br.b.take(int64(n), br.drawn); berr != nil {
-			br.drawn = 0 // given back
-			br.err = berr
-			return 0, berr
+		br.read += int64(n)
+		// Bytes past the reservation (none was made, or the publisher sent
+		// more than it announced) are drawn as they come.
+		if over := br.read - br.drawn; over > 0 {
+			if berr := br.b.take(over, br.drawn); berr != nil {
+				br.drawn = 0 // given back
+				br.err = berr
+				return 0, berr
+			}
+			br.drawn += over
 		}
-		br.drawn += int64(n)
 	}
 	if err != nil && !errors.Is(err, io.EOF) {
 		br.err = err
@@ -153,8 +173,27 @@ func (br *budgetReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// release gives back what was drawn, after a failed download.
+// settle gives back what was reserved and not read, after a download that
+// completed.
+func (br *budgetReader) settle() {
+	if extra := br.drawn - br.read; extra > 0 {
+		br.b.giveBack(extra)
+		br.drawn = br.read
+	}
+}
+
+// release gives back what was drawn, after a failed download or a file
+// that is not kept.
 func (br *budgetReader) release() {
 	br.b.giveBack(br.drawn)
 	br.drawn = 0
+}
+
+// announcedLength is the length a download's body announced (its
+// Content-Length), or -1 when it announced none.
+func announcedLength(body io.Reader) int64 {
+	if s, ok := body.(interface{ ContentLength() int64 }); ok {
+		return s.ContentLength()
+	}
+	return -1
 }

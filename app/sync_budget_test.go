@@ -126,3 +126,35 @@ func TestBudgetReaderNeverPassesTheQuota(t *testing.T) {
 		}
 	}
 }
+
+// A reservation draws the announced length at once; reading within it draws
+// nothing more, reading past it draws the rest as it comes (refused when it
+// does not fit), and settle gives back what was reserved and not read.
+func TestBudgetReaderReservation(t *testing.T) {
+	t.Parallel()
+	b := newSyncBudget(0, 1000, 0)
+	short := &budgetReader{r: bytes.NewReader(make([]byte, 300)), b: b}
+	if err := short.reserve(600); err != nil || b.quotaLeft != 400 {
+		t.Fatalf("reserve 600: %v, %d left", err, b.quotaLeft)
+	}
+	if n, err := io.Copy(io.Discard, short); n != 300 || err != nil {
+		t.Fatalf("read %d, %v", n, err)
+	}
+	short.settle()
+	if b.quotaLeft != 700 {
+		t.Fatalf("after 300 of 600 reserved bytes: %d left, want 700", b.quotaLeft)
+	}
+	long := &budgetReader{r: bytes.NewReader(make([]byte, 900)), b: b}
+	if err := long.reserve(100); err != nil {
+		t.Fatal(err)
+	}
+	_, err := io.Copy(io.Discard, long)
+	var be *budgetError
+	if !errors.As(err, &be) || be.deferred || b.quotaLeft != 700 {
+		t.Fatalf("900 bytes sent for 100 announced, 700 left: %v, %d left after", err, b.quotaLeft)
+	}
+	refused := &budgetReader{r: bytes.NewReader(nil), b: b}
+	if err := refused.reserve(701); !errors.As(err, &be) || b.quotaLeft != 700 {
+		t.Fatalf("reserve 701 of 700: %v, %d left", err, b.quotaLeft)
+	}
+}

@@ -188,8 +188,17 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 		hist.RecordRejected(p.Version, reason, now)
 		return len(hist.Changes()) > before
 	}
-	var refusals []domain.ListingRefusal // entries refused before any download, recorded once on the source
-	planned := map[[2]string]bool{}      // (slug, version) already queued in this sync
+	// Entries refused before any download are recorded on the source, once
+	// per plugin and kind of refusal, and lower its trust once. Bad slugs
+	// and malformed entries are refused whoever wants them (no filter can
+	// be applied to them); an entry with a usable slug is judged (its
+	// version, its asset URL) only when a subscriber wants it.
+	var refusals []domain.ListingRefusal
+	refuse := func(p ListedPlugin, reason string) {
+		result.Rejected = append(result.Rejected, Rejection{Plugin: p.Slug, Version: p.Version, Reason: reason})
+		refusals = append(refusals, domain.ListingRefusal{Plugin: p.Slug, Version: p.Version, Reason: reason})
+	}
+	planned := map[[2]string]bool{} // (slug, version) already queued in this sync
 	var slugs []string
 	for _, p := range listed {
 		if unusable(p) == "" && wanted(filters, p) {
@@ -203,8 +212,7 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 	signed := verifySignatures(st.PublicKey, listed, histories)
 	for i, p := range listed {
 		if reason := unusable(p); reason != "" {
-			result.Rejected = append(result.Rejected, Rejection{Plugin: p.Slug, Version: p.Version, Reason: reason})
-			refusals = append(refusals, domain.ListingRefusal{Plugin: p.Slug, Version: p.Version, Reason: reason})
+			refuse(p, reason)
 			continue
 		}
 		if !wanted(filters, p) {
@@ -216,7 +224,7 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 			touched = append(touched, hist)
 		}
 		if _, err := domain.ParseVersion(p.Version); err != nil {
-			reject(hist, p, err.Error())
+			refuse(p, err.Error())
 			continue
 		}
 		if _, known := hist.Versions[p.Version]; known {
@@ -252,7 +260,7 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 		planned[[2]string{p.Slug, p.Version}] = true
 		assetURL, err := domain.AssetURL(st.Info.AssetDomain, st.Info.NamingScheme, st.Username, p.Slug, p.Version)
 		if err != nil {
-			reject(hist, p, err.Error())
+			refuse(p, err.Error())
 			continue
 		}
 		// One directory per source, not per plugin: creating fifty
@@ -293,11 +301,6 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 			reject(d.history, p, d.err.Error())
 			continue
 		}
-		if p.SHA256 != "" && p.SHA256 != d.stored.SHA256 {
-			_ = h.Blobs.Delete(ctx, d.key)
-			reject(d.history, p, fmt.Sprintf("downloaded file has sha256 %s, the publisher lists %s", d.stored.SHA256, p.SHA256))
-			continue
-		}
 		fedSig, err := h.Signer.SignMirror(id, p.Slug, p.Version, d.stored.SHA256, d.stored.Size, p.Signature)
 		if err != nil {
 			return result, fmt.Errorf("sign %s %s: %w", p.Slug, p.Version, err)
@@ -325,9 +328,11 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 	for attempt := 1; ; attempt++ {
 		sum.PluginCount = source.State().PluginCount + newPlugins
 		source.SetSubscriberCount(subscribers, now)
-		if _, err := source.RecordListingRefusals(refusals, now); err != nil {
-			return result, err
+		recorded, rerr := source.RecordListingRefusals(refusals, now)
+		if rerr != nil {
+			return result, rerr
 		}
+		sum.RefusalsNotRecorded = recorded.NotRecorded
 		if err := source.RecordSync(sum, h.Now()); err != nil {
 			return result, err
 		}
@@ -403,6 +408,16 @@ func (h SyncSource) fetch(ctx context.Context, d *download, budget *syncBudget) 
 	defer body.Close()
 	read := &bodyReader{r: body}
 	counted := &budgetReader{r: read, b: budget}
+	if n := announcedLength(body); n >= 0 {
+		if n > h.MaxBytes {
+			// No byte count of the publisher's in the text: the same refusal
+			// of the same version reads the same, so it is recorded once.
+			return StoredBlob{}, fmt.Errorf("download: the publisher announces more than %d bytes (PFN_MAX_PLUGIN_BYTES)", h.MaxBytes)
+		}
+		if err := counted.reserve(n); err != nil {
+			return StoredBlob{}, err
+		}
+	}
 	stored, err := h.Blobs.Put(ctx, d.key, counted, h.MaxBytes)
 	if err != nil {
 		counted.release() // the file is not kept
@@ -417,6 +432,14 @@ func (h SyncSource) fetch(ctx context.Context, d *download, budget *syncBudget) 
 			return StoredBlob{}, fmt.Errorf("cannot store: %w", err)
 		}
 		return StoredBlob{}, storeFailure(read, h.MaxBytes, fmt.Errorf("store: %w", err))
+	}
+	counted.settle()
+	if want := d.plugin.SHA256; want != "" && want != stored.SHA256 {
+		// Not kept: what it drew goes back before the downloads after it
+		// need it.
+		_ = h.Blobs.Delete(ctx, d.key)
+		counted.release()
+		return StoredBlob{}, fmt.Errorf("downloaded file has sha256 %s, the publisher lists %s", stored.SHA256, want)
 	}
 	return stored, nil
 }

@@ -44,11 +44,15 @@ type SourceState struct {
 	// AllowedAssetHosts are hosts an admin allowed the asset domain to be
 	// on besides the instance's registrable domain (CheckAssetHost).
 	AllowedAssetHosts []string `json:",omitempty"`
-	// RefusedListings holds the listing refusals on record (plugin, version
-	// and reason joined by NUL), so each is recorded once.
+	// RefusedListings holds the keys of the listing refusals on record
+	// (refusalKey: plugin and kind of refusal, hashed), so each is recorded
+	// once; at most MaxRefusalsRemembered of them.
 	RefusedListings map[string]bool
-	LastRefusal     string // the latest refusal's summary
-	LastRefusalAt   time.Time
+	// RefusalsNotRecorded counts the refusals past MaxRefusalsRemembered,
+	// once per sync that saw them.
+	RefusalsNotRecorded int64  `json:",omitempty"`
+	LastRefusal         string // the latest refusal's summary
+	LastRefusalAt       time.Time
 }
 
 // Source is the aggregate: its whole history is events. Commands check the
@@ -258,6 +262,9 @@ type SyncSummary struct {
 	PluginCount        int // distinct plugins mirrored so far
 	// Publisher signatures checked in this sync; they feed the trust score.
 	ValidSignatures, InvalidSignatures int
+	// Listing refusals this sync could not record: the source remembers
+	// MaxRefusalsRemembered already (ListingRefusalsRecorded.NotRecorded).
+	RefusalsNotRecorded int
 }
 
 // RecordTampering counts tampering found outside a sync (the recheck of
@@ -292,11 +299,12 @@ func (s *Source) RecordSync(sum SyncSummary, now time.Time) error {
 	if err := s.CanSync(); err != nil {
 		return err
 	}
-	if sum.Mirrored < 0 || sum.Rejected < 0 || sum.PluginCount < 0 || sum.ValidSignatures < 0 || sum.InvalidSignatures < 0 {
+	if sum.Mirrored < 0 || sum.Rejected < 0 || sum.PluginCount < 0 || sum.ValidSignatures < 0 || sum.InvalidSignatures < 0 ||
+		sum.RefusalsNotRecorded < 0 {
 		return fmt.Errorf("sync summary with a negative count: %w", ErrInvalidInput)
 	}
 	s.record(SourceSynced{Mirrored: sum.Mirrored, Rejected: sum.Rejected, PluginCount: sum.PluginCount,
-		ValidSignatures: sum.ValidSignatures, InvalidSignatures: sum.InvalidSignatures, At: now})
+		ValidSignatures: sum.ValidSignatures, InvalidSignatures: sum.InvalidSignatures, RefusalsNotRecorded: sum.RefusalsNotRecorded, At: now})
 	if sum.ValidSignatures+sum.InvalidSignatures > 0 {
 		s.recomputeTrust("plugin signature checks", now)
 	}
@@ -405,6 +413,7 @@ func (s *Source) apply(e SourceEvent) {
 		st.PluginCount = e.PluginCount
 		in.ValidSignatures += e.ValidSignatures
 		in.InvalidSignatures += e.InvalidSignatures
+		st.RefusalsNotRecorded += int64(e.RefusalsNotRecorded)
 	case SourceTrustAdjusted:
 		st.Trust = e.Components
 	case SourceStatusChanged:

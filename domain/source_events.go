@@ -90,9 +90,12 @@ type SourceSynced struct {
 	Rejected    int `json:"rejected"`
 	PluginCount int `json:"plugin_count"` // distinct plugins mirrored so far
 	// Publisher signature checks of this sync (absent in early events: 0).
-	ValidSignatures   int       `json:"valid_signatures,omitempty"`
-	InvalidSignatures int       `json:"invalid_signatures,omitempty"`
-	At                time.Time `json:"at"`
+	ValidSignatures   int `json:"valid_signatures,omitempty"`
+	InvalidSignatures int `json:"invalid_signatures,omitempty"`
+	// Listing refusals seen but not recorded: the source remembers as many
+	// as it keeps already (MaxRefusalsRemembered).
+	RefusalsNotRecorded int       `json:"refusals_not_recorded,omitempty"`
+	At                  time.Time `json:"at"`
 }
 
 func (SourceSynced) EventType() string                 { return EventSourceSynced }

@@ -93,6 +93,10 @@ func sourceEntry(id domain.SourceID, e domain.SourceEvent) (entry, bool, error) 
 			return entry{}, false, nil
 		}
 		en.kind, en.summary = "synced", fmt.Sprintf("sync: %d mirrored, %d rejected, %d plugins in all", e.Mirrored, e.Rejected, e.PluginCount)
+		if e.RefusalsNotRecorded > 0 {
+			en.summary += fmt.Sprintf(" (%d listing refusals not recorded: the source has %d on record, the most kept)",
+				e.RefusalsNotRecorded, domain.MaxRefusalsRemembered)
+		}
 	default:
 		return entry{}, false, nil
 	}

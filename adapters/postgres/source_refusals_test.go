@@ -50,7 +50,7 @@ func TestListingRefusalsInSourceStatusAndActivity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := again.RecordListingRefusals(refusals, now.Add(2*time.Minute)); n != 0 {
+	if n, _ := again.RecordListingRefusals(refusals, now.Add(2*time.Minute)); n.Recorded != 0 {
 		t.Fatalf("a reloaded source recorded %d known refusals again", n)
 	}
 

@@ -19,7 +19,10 @@ const downloadTimeout = 10 * time.Minute
 // Download GETs a plugin file through the same guarded transport as every
 // other call (private addresses refused at dial time, redirects checked)
 // and returns its body for the caller to stream and close. A non-2xx answer
-// is ErrIncompatible, a failure to connect ErrUnreachable.
+// is ErrIncompatible, a failure to connect ErrUnreachable. The body also
+// has a ContentLength method: the length the publisher announced, -1 when
+// it announced none (a chunked or compressed answer), so that the caller
+// can budget for a file before reading it.
 func (c *Client) Download(ctx context.Context, rawURL string) (io.ReadCloser, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -49,13 +52,20 @@ func (c *Client) Download(ctx context.Context, rawURL string) (io.ReadCloser, er
 		return fail(statusError(resp))
 	}
 	guard.body = resp.Body
-	return cancelOnClose{guard, cancel}, nil
+	return cancelOnClose{guard, cancel, resp.ContentLength}, nil
 }
 
 type cancelOnClose struct {
 	io.ReadCloser
 	cancel context.CancelFunc
+	length int64
 }
+
+// ContentLength is the body's announced length, or -1. The transport reads
+// no more than announced and reports a shorter body as
+// io.ErrUnexpectedEOF; a caller that reserves the length still counts what
+// it reads.
+func (c cancelOnClose) ContentLength() int64 { return c.length }
 
 func (c cancelOnClose) Close() error {
 	err := c.ReadCloser.Close()
