@@ -6,27 +6,38 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/pfn-network/pfn/domain"
 )
 
 // PluginView is one mirrored plugin version.
 type PluginView struct {
-	ID                  int64    `json:"-"`
-	Plugin              string   `json:"plugin_id"`
-	SourceID            string   `json:"source_id"`
-	Name                string   `json:"name"`
-	Version             string   `json:"version"`
-	Description         string   `json:"description"`
-	Tags                []string `json:"tags"`
-	SHA256              string   `json:"sha256"`
-	Size                int64    `json:"size"`
-	MirrorDate          int64    `json:"mirror_date"`
-	PublisherSignature  string   `json:"signature"`
-	FederationSignature string   `json:"federation_signature"`
-	NodeKeyID           string   `json:"node_key_id"`
-	BlobKey             string   `json:"-"`
-	Pruned              string   `json:"-"` // why the file was removed; "" while it is kept
+	ID                  int64      `json:"-"`
+	Plugin              string     `json:"plugin_id"`
+	SourceID            string     `json:"source_id"`
+	Name                string     `json:"name"`
+	Version             string     `json:"version"`
+	Description         string     `json:"description"`
+	Tags                []string   `json:"tags"`
+	SHA256              string     `json:"sha256"`
+	Size                int64      `json:"size"`
+	MirrorDate          int64      `json:"mirror_date"`
+	PublisherSignature  string     `json:"signature"`
+	FederationSignature string     `json:"federation_signature"`
+	NodeKeyID           string     `json:"node_key_id"`
+	BlobKey             string     `json:"-"`
+	Pruned              string     `json:"-"` // why the file was removed; "" while it is kept
+	StoredCopy          StoredCopy `json:"stored_copy"`
+}
+
+// StoredCopy is the remembered verdict on the node's own copy of a file:
+// good as stored, until a recheck finds it missing or other bytes (and good
+// again once a recheck finds it restored).
+type StoredCopy struct {
+	OK      bool       `json:"ok"`
+	Damage  string     `json:"damage,omitempty"`   // what the recheck found: "missing: …" or the measured sha256 and size
+	FoundAt *time.Time `json:"found_at,omitempty"` // when the recheck found it
 }
 
 // PluginQuery filters and pages the catalogue.
@@ -119,17 +130,19 @@ type VerifyReport struct {
 }
 
 type Check struct {
-	OK     bool   `json:"ok"`
-	Detail string `json:"detail,omitempty"`
+	OK      bool       `json:"ok"`
+	Detail  string     `json:"detail,omitempty"`
+	FoundAt *time.Time `json:"found_at,omitempty"` // when a recheck found the stored copy damaged
 }
 
 // VerifyMirrored re-checks a mirrored version: the publisher's signature
 // against the source's key and the node's statement, and reports the
 // remembered verdict on the stored bytes: the sha256 and size measured as
-// the file was stored, which the node's statement signs. Anyone may call
-// it, so it never reads the file: re-hashing a whole file per anonymous
-// call would let anyone keep the blob store busy. Stored copies are the
-// recheck job's work.
+// the file was stored, which the node's statement signs, unless the recheck
+// job has since found the copy missing or other bytes. Anyone may call it,
+// so it never reads the file: re-hashing a whole file per anonymous call
+// would let anyone keep the blob store busy. Stored copies are the recheck
+// job's work (Recheck).
 type VerifyMirrored struct {
 	Find     FindPlugin
 	Sources  SourceReader
@@ -159,11 +172,15 @@ func (h VerifyMirrored) Handle(ctx context.Context, source, plugin, version stri
 	return r, nil
 }
 
-// storedVerdict is what the node measured when it stored the file; it
-// holds only while the node's signed statement of sha256 and size does.
+// storedVerdict is what the node measured when it stored the file, or
+// what the last recheck found wrong with the copy since; it holds only
+// while the node's signed statement of sha256 and size does.
 func storedVerdict(p PluginView, statementOK bool) Check {
-	if !statementOK {
+	switch {
+	case !statementOK:
 		return Check{Detail: "the node's statement of the stored sha256 and size does not verify"}
+	case p.StoredCopy.Damage != "":
+		return Check{Detail: "the recheck found the stored copy damaged: " + p.StoredCopy.Damage, FoundAt: p.StoredCopy.FoundAt}
 	}
 	return Check{OK: true, Detail: fmt.Sprintf("sha256 %s and %d bytes, measured as the file was stored", p.SHA256, p.Size)}
 }

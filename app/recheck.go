@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 
 	"github.com/pfn-network/pfn/domain"
 )
@@ -14,6 +16,7 @@ import (
 type RecheckResult struct {
 	Checked  int         `json:"checked"`
 	Tampered []Rejection `json:"tampered"`
+	Damaged  []Rejection `json:"damaged"` // the node's own stored copies that are missing or other bytes
 }
 
 // Recheck downloads the latest mirrored version of each of a source's
@@ -22,8 +25,13 @@ type RecheckResult struct {
 // (a sync that finds nothing new downloads nothing). A difference is
 // recorded as tampering, once, and lowers the source's trust; the first
 // copy stays. Nothing is stored.
+//
+// It also re-hashes the node's own stored copy of every kept version: a
+// copy that is missing or not the recorded bytes is recorded as damaged
+// (once), and one found good again after that as restored. That verdict
+// is what GET /federation/verify and downloads answer.
 func (h SyncSource) Recheck(ctx context.Context, id domain.SourceID) (RecheckResult, error) {
-	result := RecheckResult{Tampered: []Rejection{}}
+	result := RecheckResult{Tampered: []Rejection{}, Damaged: []Rejection{}}
 	unlock, err := h.Locker.Lock(ctx, id)
 	if err != nil {
 		return result, err
@@ -40,38 +48,31 @@ func (h SyncSource) Recheck(ctx context.Context, id domain.SourceID) (RecheckRes
 	if err != nil {
 		return result, err
 	}
-	st := source.State()
-	var changed []StoredVersion
-	for _, v := range latestStored(stored) {
-		url, err := domain.AssetURL(st.Info.AssetDomain, st.Info.NamingScheme, st.Username, v.Plugin, v.Version)
-		if err != nil {
-			continue // the naming scheme changed since: nothing to compare
-		}
-		sum, err := h.hashDownload(ctx, url)
-		if err != nil {
-			if ctx.Err() != nil {
-				return result, ctx.Err()
-			}
-			continue // unreachable files are the health check's business
-		}
-		result.Checked++
-		if sum != v.SHA256 {
-			changed = append(changed, v)
-		}
+	changed, err := h.recheckPublisher(ctx, source.State(), stored, &result)
+	if err != nil {
+		return result, err
 	}
-	if len(changed) == 0 {
+	copies, err := h.recheckStoredCopies(ctx, stored)
+	if err != nil {
+		return result, err
+	}
+	if len(changed) == 0 && len(copies) == 0 {
 		return result, nil
 	}
 	var slugs []string
 	for _, v := range changed {
 		slugs = append(slugs, v.Plugin)
 	}
-	histories, err := h.Histories.LoadAll(ctx, id, slugs)
+	for _, c := range copies {
+		slugs = append(slugs, c.v.Plugin)
+	}
+	slices.Sort(slugs)
+	histories, err := h.Histories.LoadAll(ctx, id, slices.Compact(slugs))
 	if err != nil {
 		return result, err
 	}
 	now := h.Now()
-	var touched []*domain.PluginHistory
+	touched := map[string]bool{}
 	var newlyTampered int
 	for _, v := range changed {
 		detail := "the publisher now serves other bytes for this version (sha256 differs from the mirrored " + v.SHA256 + ")"
@@ -81,19 +82,60 @@ func (h SyncSource) Recheck(ctx context.Context, id domain.SourceID) (RecheckRes
 		hist.RecordTampered(v.Version, detail, now)
 		if len(hist.Changes()) > before {
 			newlyTampered++
-			touched = append(touched, hist)
+			touched[v.Plugin] = true
 		}
 	}
-	if newlyTampered == 0 {
+	for _, c := range copies {
+		hist := histories[c.v.Plugin]
+		before := len(hist.Changes())
+		hist.CheckStoredCopy(c.v.Version, c.m, now)
+		if len(hist.Changes()) > before {
+			touched[c.v.Plugin] = true
+		}
+		if d := hist.Versions[c.v.Version].Damage; d != "" {
+			result.Damaged = append(result.Damaged, Rejection{Plugin: c.v.Plugin, Version: c.v.Version, Reason: "stored copy damaged: " + d})
+		}
+	}
+	if len(touched) == 0 {
 		return result, nil // reported before: recorded (and penalised) once
 	}
-	if err := source.RecordTampering(newlyTampered, now); err != nil {
-		return result, err
+	if newlyTampered > 0 {
+		if err := source.RecordTampering(newlyTampered, now); err != nil {
+			return result, err
+		}
 	}
-	if err := h.Histories.SaveAll(ctx, touched, source); err != nil {
-		return result, fmt.Errorf("record tampering found by the recheck of %s: %w", id, err)
+	var save []*domain.PluginHistory
+	for _, slug := range slices.Sorted(maps.Keys(touched)) {
+		save = append(save, histories[slug])
+	}
+	if err := h.Histories.SaveAll(ctx, save, source); err != nil {
+		return result, fmt.Errorf("record what the recheck of %s found: %w", id, err)
 	}
 	return result, nil
+}
+
+// recheckPublisher re-downloads the latest kept version of each plugin and
+// returns those whose bytes differ from the copy.
+func (h SyncSource) recheckPublisher(ctx context.Context, st domain.SourceState, stored []StoredVersion, result *RecheckResult) ([]StoredVersion, error) {
+	var changed []StoredVersion
+	for _, v := range latestStored(stored) {
+		url, err := domain.AssetURL(st.Info.AssetDomain, st.Info.NamingScheme, st.Username, v.Plugin, v.Version)
+		if err != nil {
+			continue // the naming scheme changed since: nothing to compare
+		}
+		sum, err := h.hashDownload(ctx, url)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			continue // unreachable files are the health check's business
+		}
+		result.Checked++
+		if sum != v.SHA256 {
+			changed = append(changed, v)
+		}
+	}
+	return changed, nil
 }
 
 func (h SyncSource) hashDownload(ctx context.Context, url string) (string, error) {

@@ -49,6 +49,8 @@ type StoredVersion struct {
 	Plugin, Version string
 	Size            int64
 	SHA256          string
+	BlobKey         string // where the copy is kept, for the recheck to re-read
+	Damaged         bool   // a recheck found the stored copy damaged, as the read model last showed
 }
 
 // StorageUsage lists what a source's mirror keeps, oldest mirrored first.

@@ -21,7 +21,9 @@ type MirroredVersion struct {
 	SHA256    string
 	Signature string
 	BlobKey   string
-	Pruned    bool // its file was removed by the retention policy
+	Size      int64
+	Pruned    bool   // its file was removed by the retention policy
+	Damage    string // what the last recheck found wrong with the stored copy; "" while it is good
 }
 
 // Listing is one plugin version as the publisher lists it now.
@@ -182,7 +184,7 @@ func (h *PluginHistory) record(e PluginEvent) {
 func (h *PluginHistory) apply(e PluginEvent) {
 	switch e := e.(type) {
 	case PluginMirrored:
-		h.Versions[e.Version] = MirroredVersion{SHA256: e.SHA256, Signature: e.PublisherSignature, BlobKey: e.BlobKey}
+		h.Versions[e.Version] = MirroredVersion{SHA256: e.SHA256, Signature: e.PublisherSignature, BlobKey: e.BlobKey, Size: e.Size}
 		if h.Latest == "" || versionLess(h.Latest, e.Version) {
 			h.Latest = e.Version
 		}
@@ -191,6 +193,10 @@ func (h *PluginHistory) apply(e PluginEvent) {
 			v.Pruned = true
 			h.Versions[e.Version] = v
 		}
+	case PluginStoredCopyDamaged:
+		h.applyStoredCopy(e.Version, e.Reason())
+	case PluginStoredCopyRestored:
+		h.applyStoredCopy(e.Version, "")
 	default:
 		if key := problemKey(e); key != "" {
 			h.reported[key] = true

@@ -113,6 +113,10 @@ func pluginEntry(e domain.PluginEvent) (entry, bool, error) {
 		return entry{"rollback", string(e.SourceID), e.Plugin, fmt.Sprintf("%s: publisher lists %s, below the mirrored %s (rollback)", e.Plugin, e.Listed, e.Latest)}, true, nil
 	case domain.PluginPruned:
 		return entry{"pruned", string(e.SourceID), e.Plugin, fmt.Sprintf("%s %s pruned: %s", e.Plugin, e.Version, e.Reason)}, true, nil
+	case domain.PluginStoredCopyDamaged:
+		return entry{"stored_copy_damaged", string(e.SourceID), e.Plugin, fmt.Sprintf("%s %s: the node's stored copy is damaged (%s); downloads are refused until it is restored", e.Plugin, e.Version, e.Reason())}, true, nil
+	case domain.PluginStoredCopyRestored:
+		return entry{"stored_copy_restored", string(e.SourceID), e.Plugin, fmt.Sprintf("%s %s: the node's stored copy is the recorded bytes again (sha256 %s, %d bytes)", e.Plugin, e.Version, e.SHA256, e.Size)}, true, nil
 	case domain.PluginRejected:
 		return entry{"plugin_rejected", string(e.SourceID), e.Plugin, fmt.Sprintf("%s %s rejected: %s", e.Plugin, e.Version, e.Reason)}, true, nil
 	}

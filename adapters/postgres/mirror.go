@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -37,6 +38,10 @@ func decodePluginEvent(e eventstore.Event) (domain.PluginEvent, bool, error) {
 		out, err = decodeAs[domain.PluginVersionUpdated](e.Payload)
 	case domain.EventPluginPruned:
 		out, err = decodeAs[domain.PluginPruned](e.Payload)
+	case domain.EventPluginStoredCopyDamaged:
+		out, err = decodeAs[domain.PluginStoredCopyDamaged](e.Payload)
+	case domain.EventPluginStoredCopyRestored:
+		out, err = decodeAs[domain.PluginStoredCopyRestored](e.Payload)
 	default:
 		return nil, false, nil
 	}
@@ -146,6 +151,14 @@ func (r PluginHistories) SaveAll(ctx context.Context, hs []*domain.PluginHistory
 	return errors.Join(<-mirrorShown, err)
 }
 
+// storedCopyVerdict remembers what the recheck last found of a stored
+// copy ("" and no time: good).
+func storedCopyVerdict(ctx context.Context, tx pgx.Tx, source domain.SourceID, plugin, version, damage string, at *time.Time) error {
+	_, err := tx.Exec(ctx, `UPDATE mirrored_plugins SET copy_damage = $4, copy_damage_at = $5
+		WHERE source_id = $1 AND plugin_id = $2 AND version = $3`, string(source), plugin, version, damage, at)
+	return err
+}
+
 func maxPosition(a, b eventstore.Position) eventstore.Position {
 	if a.Less(b) {
 		return b
@@ -194,6 +207,10 @@ func (MirrorProjectionHandler) Apply(ctx context.Context, tx pgx.Tx, stored even
 	case domain.PluginPruned:
 		_, err = tx.Exec(ctx, `UPDATE mirrored_plugins SET pruned_at = $4, prune_reason = $5
 			WHERE source_id = $1 AND plugin_id = $2 AND version = $3`, string(e.SourceID), e.Plugin, e.Version, e.At, e.Reason)
+	case domain.PluginStoredCopyDamaged:
+		err = storedCopyVerdict(ctx, tx, e.SourceID, e.Plugin, e.Version, e.Reason(), &e.At)
+	case domain.PluginStoredCopyRestored:
+		err = storedCopyVerdict(ctx, tx, e.SourceID, e.Plugin, e.Version, "", nil)
 	}
 	if err != nil {
 		return fmt.Errorf("project %s: %w", stored.Type, err)

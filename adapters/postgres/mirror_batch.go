@@ -17,7 +17,7 @@ import (
 // other event with Apply. mirrored_plugins and plugin_problems are written
 // by different events, so only the order within each table matters: a run
 // of mirrored rows is cut only by an event that updates mirrored_plugins
-// (a pruning), and problems are written in their own order.
+// (a pruning, a stored copy's verdict), and problems are written in their own order.
 func (h MirrorProjectionHandler) ApplyBatch(ctx context.Context, tx pgx.Tx, events []eventstore.Event) error {
 	var run mirroredRun
 	var problems []eventstore.Event
@@ -29,7 +29,7 @@ func (h MirrorProjectionHandler) ApplyBatch(ctx context.Context, tx pgx.Tx, even
 				return fmt.Errorf("decode %s: %w", stored.Type, err)
 			}
 			run.add(e)
-		case domain.EventPluginPruned:
+		case domain.EventPluginPruned, domain.EventPluginStoredCopyDamaged, domain.EventPluginStoredCopyRestored:
 			if err := run.flush(ctx, tx); err != nil {
 				return err
 			}

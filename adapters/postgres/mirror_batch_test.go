@@ -42,7 +42,10 @@ func TestMirrorBatchEqualsEventByEvent(t *testing.T) {
 	add(mirrored("q", "1.1.0", []string{"media"}))
 	add(domain.PluginRejected{SourceID: "a@h", Plugin: "s", Version: "0.1.0", Reason: "too large", At: at})
 	add(domain.PluginPruned{SourceID: "a@h", Plugin: "q", Version: "1.0.0", BlobKey: "k/q/1.0.0", Reason: "keep 1", At: at})
+	add(domain.PluginStoredCopyDamaged{SourceID: "a@h", Plugin: "r", Version: "2.0.0", Missing: true, At: at})
 	add(mirrored("s", "0.1.0", nil))
+	add(domain.PluginStoredCopyDamaged{SourceID: "a@h", Plugin: "s", Version: "0.1.0", SHA256: "bb", Size: 3, RecordedSHA256: "sha-s0.1.0", RecordedSize: 6, At: at}) // a copy damaged in the same batch
+	add(domain.PluginStoredCopyRestored{SourceID: "a@h", Plugin: "r", Version: "2.0.0", At: at})
 
 	h := postgres.MirrorProjectionHandler{}
 	one, batched := pgtest.Pool(t), pgtest.Pool(t)
@@ -64,6 +67,11 @@ func TestMirrorBatchEqualsEventByEvent(t *testing.T) {
 	_ = batched.QueryRow(ctx, `SELECT count(*) FROM mirrored_plugins`).Scan(&rows)
 	if rows != 5 {
 		t.Fatalf("%d mirrored rows, want 5", rows)
+	}
+	var damage string
+	_ = batched.QueryRow(ctx, `SELECT string_agg(plugin_id || ':' || copy_damage, ',' ORDER BY plugin_id) FROM mirrored_plugins WHERE copy_damage <> ''`).Scan(&damage)
+	if want := "s:sha256 bb and 3 bytes measured, sha-s0.1.0 and 6 bytes recorded"; damage != want {
+		t.Fatalf("damaged copies %q, want %q", damage, want)
 	}
 }
 

@@ -15,12 +15,14 @@ import (
 type PluginReader struct{ Pool *pgxpool.Pool }
 
 const pluginColumns = `id, plugin_id, source_id, name, version, coalesce(description, ''), tags, sha256, size,
-	mirror_date, signature, federation_signature, node_key_id, local_path, prune_reason`
+	mirror_date, signature, federation_signature, node_key_id, local_path, prune_reason, copy_damage, copy_damage_at`
 
 func scanPlugin(row pgx.CollectableRow) (app.PluginView, error) {
 	var v app.PluginView
 	err := row.Scan(&v.ID, &v.Plugin, &v.SourceID, &v.Name, &v.Version, &v.Description, &v.Tags, &v.SHA256, &v.Size,
-		&v.MirrorDate, &v.PublisherSignature, &v.FederationSignature, &v.NodeKeyID, &v.BlobKey, &v.Pruned)
+		&v.MirrorDate, &v.PublisherSignature, &v.FederationSignature, &v.NodeKeyID, &v.BlobKey, &v.Pruned,
+		&v.StoredCopy.Damage, &v.StoredCopy.FoundAt)
+	v.StoredCopy.OK = v.StoredCopy.Damage == ""
 	return v, err
 }
 
@@ -49,14 +51,14 @@ func (r PluginReader) ListPlugins(ctx context.Context, q app.PluginQuery) ([]app
 // StoredVersions lists the versions of a source whose files are kept,
 // oldest mirrored first (the quota prunes in that order).
 func (r PluginReader) StoredVersions(ctx context.Context, source domain.SourceID) ([]app.StoredVersion, error) {
-	rows, err := r.Pool.Query(ctx, `SELECT plugin_id, version, size, sha256 FROM mirrored_plugins
+	rows, err := r.Pool.Query(ctx, `SELECT plugin_id, version, size, sha256, local_path, copy_damage <> '' FROM mirrored_plugins
 		WHERE source_id = $1 AND pruned_at IS NULL ORDER BY mirrored_at, id`, string(source))
 	if err != nil {
 		return nil, fmt.Errorf("stored versions of %s: %w", source, err)
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (app.StoredVersion, error) {
 		var v app.StoredVersion
-		err := row.Scan(&v.Plugin, &v.Version, &v.Size, &v.SHA256)
+		err := row.Scan(&v.Plugin, &v.Version, &v.Size, &v.SHA256, &v.BlobKey, &v.Damaged)
 		return v, err
 	})
 }

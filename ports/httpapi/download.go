@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -17,12 +18,31 @@ import (
 // errDamaged: the stored copy is not the file the node recorded.
 var errDamaged = errors.New("stored copy does not match what was recorded when it was stored")
 
+// refuseDamaged answers the download of a copy the recheck job found
+// missing or other bytes before anything is sent: 503 (the copy may be
+// restored, and a later recheck then serves it again) with a JSON body
+// naming what was found. It is written here, not returned as an error,
+// because the error handler answers every 5xx without its message.
+func refuseDamaged(c echo.Context, p app.PluginView) error {
+	found := ""
+	if p.StoredCopy.FoundAt != nil {
+		found = " at " + p.StoredCopy.FoundAt.UTC().Format(time.RFC3339)
+	}
+	msg := fmt.Sprintf("the node's stored copy of %s %s is damaged: %s (found by the recheck%s); it is served again once restored",
+		p.Plugin, p.Version, p.StoredCopy.Damage, found)
+	if c.Request().Method == http.MethodHead {
+		return c.NoContent(http.StatusServiceUnavailable)
+	}
+	return c.JSON(http.StatusServiceUnavailable, errorBody{Error: msg})
+}
+
 // sendVerified streams a stored file and checks it on the way against the
 // sha256 and size recorded when it was stored. Its last byte is held back
 // until the hash is known: a damaged copy ends in a cut connection, so the
 // client never holds a complete-looking file that is not the one the node
-// signed. (GET /federation/verify never reads the file; downloads are
-// where a damaged copy is noticed.)
+// signed. (GET /federation/verify never reads the file; a copy the recheck
+// job found damaged is refused before streaming, and downloads notice the
+// damage done since the last recheck.)
 func sendVerified(c echo.Context, rc io.Reader, p app.PluginView, log *slog.Logger) error {
 	sum := sha256.New()
 	body := io.TeeReader(rc, sum)

@@ -58,6 +58,9 @@ func downloadPlugin(find app.FindPlugin, blobs app.BlobOpener, log *slog.Logger)
 		if err != nil {
 			return err
 		}
+		if p.StoredCopy.Damage != "" {
+			return refuseDamaged(c, p)
+		}
 		rc, size, err := blobs.Open(c.Request().Context(), p.BlobKey)
 		if err != nil {
 			return err
