@@ -20,7 +20,8 @@ var ErrBusy = fmt.Errorf("busy: %w", domain.ErrConflict)
 // SyncSlots bounds the syncs and rechecks running in this process at once,
 // whoever started them (API or scheduler). A running sync may hold two
 // database connections (its lock's and one for its work), so the pool must
-// be larger than twice the slots: see cmd/pfn's PFN_DB_MAX_CONNS check.
+// hold twice the slots besides the rest of the node's: see cmd/pfn's
+// PFN_DB_MAX_CONNS check.
 type SyncSlots struct {
 	sem *semaphore.Weighted
 	n   int
