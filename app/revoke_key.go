@@ -19,7 +19,10 @@ type RevokeKey struct {
 	Sources       SourceRepository
 	Subscriptions SubscriptionRepository
 	Reader        SubscriptionReader
-	Now           func() time.Time
+	// Shown is the subscriptions read model's catch-up: a subscription
+	// committed before the revocation is listed (subscribe_revoked.go).
+	Shown ReadModelCatchUp
+	Now   func() time.Time
 }
 
 func (h RevokeKey) Handle(ctx context.Context, by Principal, keyOrID string) (KeyRecord, error) {
@@ -58,6 +61,9 @@ func (h RevokeKey) endSubscriptions(ctx context.Context, keyID string) error {
 	if keyID == "" {
 		return nil // "" would list every key's subscriptions
 	}
+	if err := h.Shown.CatchUp(ctx); err != nil {
+		return err
+	}
 	subs, err := h.Reader.ListSubscriptions(ctx, keyID)
 	if err != nil {
 		return err
@@ -76,18 +82,24 @@ func (h RevokeKey) endSubscriptions(ctx context.Context, keyID string) error {
 	return nil
 }
 
-// end ends one subscription; a concurrent change to it (a filter change
-// that slipped in before the revocation showed) is reloaded and ended too.
+// end ends one subscription of the revoked key.
 func (h RevokeKey) end(ctx context.Context, source domain.SourceID, keyID string) error {
+	return endForRevokedKey(ctx, h.Subscriptions, h.Now, source, keyID)
+}
+
+// endForRevokedKey ends one subscription of a revoked key; a concurrent
+// change to it (a filter change that slipped in before the revocation
+// showed) is reloaded and ended too. One already ended records nothing.
+func endForRevokedKey(ctx context.Context, subs SubscriptionRepository, now func() time.Time, source domain.SourceID, keyID string) error {
 	for attempt := 1; ; attempt++ {
-		sub, err := h.Subscriptions.Load(ctx, source, keyID)
+		sub, err := subs.Load(ctx, source, keyID)
 		if err != nil {
 			return err
 		}
-		if err := sub.End(domain.UnsubscribedKeyRevoked, h.Now()); err != nil {
+		if err := sub.End(domain.UnsubscribedKeyRevoked, now()); err != nil {
 			return err
 		}
-		err = h.Subscriptions.Save(ctx, sub)
+		err = subs.Save(ctx, sub)
 		if err == nil || !errors.Is(err, domain.ErrConflict) || attempt == 3 {
 			return err
 		}

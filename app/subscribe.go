@@ -22,6 +22,10 @@ type Subscribe struct {
 	// subscriber waits for it to start.
 	Sync SyncSource
 	Jobs JobRequests
+	// Revocations is read after the subscription is recorded: a key
+	// revoked since the request was authenticated ends it at once
+	// (subscribe_revoked.go).
+	Revocations KeyRevocations
 	// SyncTimeout (PFN_JOB_TIMEOUT) is the first sync's deadline.
 	SyncTimeout time.Duration
 	Now         func() time.Time
@@ -62,6 +66,9 @@ func (h Subscribe) Handle(ctx context.Context, by Principal, id domain.SourceID,
 	shown, err := h.Subscriptions.Record(ctx, sub)
 	if err != nil {
 		return SubscribeResult{}, fmt.Errorf("save subscription: %w", err)
+	}
+	if err := h.endIfRevoked(ctx, by, id); err != nil {
+		return SubscribeResult{}, err
 	}
 	// The sync takes this subscriber's filters as given and records the new
 	// subscriber count with its summary; the subscriptions read model

@@ -20,7 +20,8 @@ var ErrBusy = fmt.Errorf("busy: %w", domain.ErrConflict)
 // SyncSlots bounds the syncs and rechecks running in this process at once,
 // whoever started them (API or scheduler). A running sync may hold two
 // database connections (its lock's and one for its work), so the pool must
-// be larger than twice the slots: see cmd/pfn's PFN_DB_MAX_CONNS check.
+// hold twice the slots besides the rest of the node's: see cmd/pfn's
+// PFN_DB_MAX_CONNS check.
 type SyncSlots struct {
 	sem *semaphore.Weighted
 	n   int
@@ -72,9 +73,13 @@ func (g SyncGate) Lock(ctx context.Context, source domain.SourceID) (func(), err
 		wait, cancel = context.WithTimeout(ctx, g.Wait)
 		defer cancel()
 	}
+	// Busy only when the gate's own wait ran out and the caller still has
+	// time: a caller whose context ended (its job deadline, a client gone)
+	// gets that error, so a job cut by PFN_JOB_TIMEOUT at the gate is a
+	// failure, not a postponement.
 	busy := func(why string) error {
-		if errors.Is(context.Cause(ctx), context.Canceled) {
-			return ctx.Err() // the caller gave up: not a busy node
+		if ctx.Err() != nil {
+			return fmt.Errorf("sync of %s waiting to start: %w", source, ctx.Err())
 		}
 		return fmt.Errorf("sync of %s could not start: %s: %w", source, why, ErrBusy)
 	}
@@ -92,7 +97,9 @@ func (g SyncGate) Lock(ctx context.Context, source domain.SourceID) (func(), err
 		}
 		g.Slots.sem.Release(1)
 		if err != nil {
-			if wait.Err() != nil {
+			// The try cut short by the gate's wait running out is the
+			// wait's end; any other error (the database's) stays one.
+			if ctx.Err() == nil && wait.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
 				return nil, busy("another sync of the source is running")
 			}
 			return nil, err

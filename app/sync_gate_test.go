@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -38,8 +39,14 @@ func TestSyncGateBoundsSyncsAndHoldsNothingWhileWaiting(t *testing.T) {
 	gate := SyncGate{Slots: NewSyncSlots(2), Locks: locks}
 	ctx := context.Background()
 
-	t.Run("no more than the slots at once", func(t *testing.T) {
+	t.Run("no more than the slots at once, and as many as the slots", func(t *testing.T) {
 		var running, most atomic.Int64
+		// The first two in wait for each other (a barrier): they can only
+		// both get past it if the gate lets two run at once, whatever the
+		// machine's load; a gate that let through one at a time would leave
+		// the first waiting until the bound below.
+		overlapped := make(chan struct{})
+		var once sync.Once
 		var wg sync.WaitGroup
 		for _, id := range []domain.SourceID{"a@h", "b@h", "c@h", "d@h", "e@h", "f@h"} {
 			wg.Add(1)
@@ -50,16 +57,23 @@ func TestSyncGateBoundsSyncsAndHoldsNothingWhileWaiting(t *testing.T) {
 					t.Error(err)
 					return
 				}
+				defer unlock()
 				n := running.Add(1)
+				defer running.Add(-1)
 				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
 				}
-				time.Sleep(20 * time.Millisecond)
-				running.Add(-1)
-				unlock()
+				if n == 2 {
+					once.Do(func() { close(overlapped) })
+				}
+				select {
+				case <-overlapped:
+				case <-time.After(10 * time.Second):
+					t.Error("no two syncs ever ran at once with 2 slots")
+				}
 			}()
 		}
 		wg.Wait()
-		if most.Load() != 2 {
+		if most.Load() > 2 {
 			t.Fatalf("%d syncs ran at once with 2 slots", most.Load())
 		}
 	})
@@ -110,6 +124,74 @@ func TestSyncGateBoundsSyncsAndHoldsNothingWhileWaiting(t *testing.T) {
 		defer unlockB()
 		if _, err := gate.Within(50*time.Millisecond).Lock(ctx, "c@h"); !errors.Is(err, ErrBusy) {
 			t.Fatalf("no free slot: %v", err)
+		}
+	})
+}
+
+// failingLocks is SourceLocks whose try fails the way a database does: it
+// answers with an error of its own once ctx has ended, or at once.
+type failingLocks struct {
+	err   error
+	block bool // hold the try until ctx ends, then fail with err
+}
+
+func (f failingLocks) TryLock(ctx context.Context, _ domain.SourceID) (func(), bool, error) {
+	if f.block {
+		<-ctx.Done()
+	}
+	return nil, false, f.err
+}
+
+// Only the gate's own wait running out, with the caller still live, is
+// ErrBusy (postponed without a failure counted); a job deadline reached at
+// the gate and a database error are failures.
+func TestSyncGateBusyOnlyWhenItsOwnWaitRunsOut(t *testing.T) {
+	ctx := context.Background()
+	held := &memLocks{held: map[domain.SourceID]bool{"a@h": true}}
+
+	t.Run("the job's deadline ends while waiting for the lock", func(t *testing.T) {
+		gate := SyncGate{Slots: NewSyncSlots(2), Locks: held, Wait: time.Hour}
+		job, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+		defer cancel()
+		_, err := gate.Lock(job, "a@h")
+		if errors.Is(err, ErrBusy) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("job deadline at the gate: %v, want a deadline error, not ErrBusy", err)
+		}
+	})
+
+	t.Run("the job's deadline ends while waiting for a slot", func(t *testing.T) {
+		gate := SyncGate{Slots: NewSyncSlots(1), Locks: &memLocks{held: map[domain.SourceID]bool{}}, Wait: time.Hour}
+		unlock, err := gate.Lock(ctx, "b@h")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unlock()
+		job, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+		defer cancel()
+		if _, err := gate.Lock(job, "c@h"); errors.Is(err, ErrBusy) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("job deadline waiting for a slot: %v, want a deadline error, not ErrBusy", err)
+		}
+	})
+
+	t.Run("a database error is an error", func(t *testing.T) {
+		dbErr := errors.New("connection refused")
+		for _, block := range []bool{false, true} {
+			gate := SyncGate{Slots: NewSyncSlots(2), Locks: failingLocks{err: dbErr, block: block}, Wait: 50 * time.Millisecond}
+			if _, err := gate.Lock(ctx, "a@h"); !errors.Is(err, dbErr) || errors.Is(err, ErrBusy) {
+				t.Fatalf("database error (answered after the wait ran out: %v): %v, want it, not ErrBusy", block, err)
+			}
+		}
+	})
+
+	t.Run("the gate's wait runs out, the caller still live", func(t *testing.T) {
+		gate := SyncGate{Slots: NewSyncSlots(2), Locks: held, Wait: 50 * time.Millisecond}
+		if _, err := gate.Lock(ctx, "a@h"); !errors.Is(err, ErrBusy) {
+			t.Fatalf("busy source: %v, want ErrBusy", err)
+		}
+		// A try cut short by the wait's deadline is the wait's end too.
+		gate.Locks = failingLocks{err: fmt.Errorf("lock: %w", context.DeadlineExceeded), block: true}
+		if _, err := gate.Lock(ctx, "a@h"); !errors.Is(err, ErrBusy) {
+			t.Fatalf("try cut by the gate's wait: %v, want ErrBusy", err)
 		}
 	})
 }

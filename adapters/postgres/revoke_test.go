@@ -2,9 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"slices"
 	"testing"
@@ -16,8 +13,6 @@ import (
 	"github.com/pfn-network/pfn/adapters/postgres"
 	"github.com/pfn-network/pfn/app"
 	"github.com/pfn-network/pfn/domain"
-	"github.com/pfn-network/pfn/eventstore"
-	"github.com/pfn-network/pfn/migrations/pgtest"
 )
 
 // Revoking a consumer key ends each of its subscriptions with an event
@@ -26,14 +21,8 @@ import (
 func TestRevokingAKeyEndsItsSubscriptions(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool := pgtest.Pool(t)
-	runner := startRunner(t, pool, postgres.SubscriptionProjection{})
-	store := eventstore.New(pool)
-	w := waiter{runner}
-	sources := postgres.SourceRepository{Store: store, Waiter: w}
-	subs := postgres.SubscriptionRepository{Store: store, Waiter: w}
-	reader := postgres.SubscriptionReader{Pool: pool}
-	keys := postgres.KeyStore{Pool: pool, Store: store, Waiter: w}
+	f := newKeysAndSubscriptions(t)
+	pool, store, w, sources, subs, keys, reader := f.pool, f.store, f.w, f.sources, f.subs, f.keys, f.reader
 	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 
@@ -45,18 +34,7 @@ func TestRevokingAKeyEndsItsSubscriptions(t *testing.T) {
 	// Source a has both consumers, b only the one to be revoked.
 	subscribers := map[domain.SourceID][]string{"author@127.0.0.1:9101": {"revoked", "kept"}, "author@127.0.0.1:9102": {"revoked"}}
 	for id, who := range subscribers {
-		pub, _, _ := ed25519.GenerateKey(rand.Reader)
-		s, err := domain.RegisterSource("http://"+string(id)[len("author@"):], "author", base64.StdEncoding.EncodeToString(pub), "admin", now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.RecordOwnershipProof(true, "", now); err != nil {
-			t.Fatal(err)
-		}
-		s.SetSubscriberCount(len(who), now) // as the first sync records it
-		if err := sources.Save(ctx, s); err != nil {
-			t.Fatal(err)
-		}
+		s := verifiedSource(t, ctx, sources, id, len(who)) // the count as the first sync records it
 		for _, k := range who {
 			sub := domain.NewSubscription(id, k)
 			if err := sub.Subscribe(s.State(), domain.Filters{Tags: []string{"x"}}, now); err != nil {
@@ -76,7 +54,8 @@ func TestRevokingAKeyEndsItsSubscriptions(t *testing.T) {
 		t.Fatalf("test premise: sync jobs %v", got)
 	}
 
-	revoke := app.RevokeKey{Keys: keys, Sources: sources, Subscriptions: subs, Reader: reader, Now: clock}
+	revoke := app.RevokeKey{Keys: keys, Sources: sources, Subscriptions: subs, Reader: reader,
+		Shown: postgres.CatchUp{Pool: pool, Waiter: w, Projection: postgres.SubscriptionsProjection}, Now: clock}
 	admin := app.Principal{KeyID: "admin", Role: domain.RoleAdmin}
 	if _, err := revoke.Handle(ctx, admin, "revoked"); err != nil {
 		t.Fatal(err)

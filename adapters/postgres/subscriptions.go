@@ -143,11 +143,18 @@ func (SubscriptionProjection) Apply(ctx context.Context, tx pgx.Tx, stored event
 	return nil
 }
 
+// notRevoked keeps the subscriptions (aliased s) of keys not revoked: a
+// subscription the revocation has not ended yet (one racing it, or one a
+// revocation cut short left) neither drives syncs nor counts as a
+// subscriber. The master key has no api_keys row and is never revoked.
+const notRevoked = `NOT EXISTS (SELECT 1 FROM api_keys k WHERE k.id = s.subscriber AND k.revoked_at IS NOT NULL)`
+
 // SubscriptionReader reads the subscriptions table.
 type SubscriptionReader struct{ Pool *pgxpool.Pool }
 
 func (r SubscriptionReader) ActiveFilters(ctx context.Context, source domain.SourceID) (map[string]domain.Filters, error) {
-	rows, err := r.Pool.Query(ctx, `SELECT subscriber, filters FROM subscriptions WHERE source_id = $1`, string(source))
+	rows, err := r.Pool.Query(ctx, `SELECT s.subscriber, s.filters FROM subscriptions s
+		WHERE s.source_id = $1 AND `+notRevoked, string(source))
 	if err != nil {
 		return nil, fmt.Errorf("subscriptions of %s: %w", source, err)
 	}
@@ -182,7 +189,7 @@ func (r SubscriptionReader) ListSubscriptions(ctx context.Context, subscriber st
 
 func (r SubscriptionReader) CountSubscribers(ctx context.Context, source domain.SourceID) (int, error) {
 	var n int
-	err := r.Pool.QueryRow(ctx, `SELECT count(*) FROM subscriptions WHERE source_id = $1`, string(source)).Scan(&n)
+	err := r.Pool.QueryRow(ctx, `SELECT count(*) FROM subscriptions s WHERE s.source_id = $1 AND `+notRevoked, string(source)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count subscribers of %s: %w", source, err)
 	}

@@ -94,7 +94,7 @@ func (p *Publisher) serveAdmin(w http.ResponseWriter, r *http.Request) {
 				at[i] = t.UnixMilli()
 			}
 			p.mu.Unlock()
-			writeJSON(w, http.StatusOK, map[string][]int64{"author_data_requests": at})
+			writeJSON(w, http.StatusOK, map[string]any{"author_data_requests": at, "held_downloads": p.heldDownloads.Load()})
 		}
 	case "/_admin/slow":
 		// POST /_admin/slow?ms=N holds every file download back N ms.

@@ -52,6 +52,9 @@ type Publisher struct {
 	mu           sync.Mutex
 	authorDataAt []time.Time
 	assetDelay   atomic.Int64 // milliseconds
+	// heldDownloads counts file requests that began to be held back: a
+	// test waits for one to act while a download is in flight.
+	heldDownloads atomic.Int64
 }
 
 // catalog is an immutable snapshot; replacing the catalog swaps the pointer.
@@ -156,6 +159,7 @@ func (p *Publisher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	default:
 		if ms := p.assetDelay.Load(); ms > 0 {
+			p.heldDownloads.Add(1)
 			select {
 			case <-time.After(time.Duration(ms) * time.Millisecond):
 			case <-r.Context().Done():

@@ -15,16 +15,26 @@ type LimitsConfig struct {
 	JobTimeout time.Duration // PFN_JOB_TIMEOUT: deadline of every job and of API-triggered syncs
 }
 
-// Connections the node holds besides its syncs, measured: each projection
-// consumer holds one while it polls or applies a page (projectionCount in
-// wire.go), and the scheduler's own bookkeeping (plan, claim, lease
-// renewals, health checks) one more at a time.
-const schedulerConns = 1
+// schedulerWorkers is how many jobs the scheduler runs at once.
+const schedulerWorkers = 4
 
-// minConns is the smallest pool that cannot run dry: every running sync
-// holds its lock's connection and works on one more, the projections must
-// keep moving (a sync waits for them to show what it wrote), and one is
-// left for requests.
+// Connections the scheduler may use at once, counted from the code
+// (app.Scheduler): its loop plans and claims on one; each worker's job
+// renews its lease on one of its own (a goroutine beside the job); and a
+// health check or re-verification, which takes no sync slot, works on one
+// more per worker (syncs and rechecks are counted with their slots). So
+// one plus two per worker.
+const schedulerConns = 1 + 2*schedulerWorkers
+
+// minConns is the pool at which no connection has to be waited for when
+// every part of the node is as busy as it can be: every running sync holds
+// its lock's connection and works on one more, each projection consumer
+// holds one while it polls or applies a page (projectionCount in pool.go;
+// a sync waits for them to show what it wrote), the scheduler its
+// schedulerConns, and one is left for requests. Only the sync locks are
+// held while waiting for something else; everything else holds a
+// connection for one statement or transaction, so a smaller pool would
+// queue, never deadlock, as long as it exceeds the slots.
 func (l LimitsConfig) minConns() int {
 	return 2*l.MaxSyncs + projectionCount + schedulerConns + 1
 }

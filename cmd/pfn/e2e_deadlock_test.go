@@ -29,8 +29,8 @@ import (
 // unless it waits for something that never comes.
 const hangAfter = 5 * time.Second
 
-// deadlockEnv is a small pool and the job concurrency it needs.
-var deadlockEnv = []string{"PFN_DB_MAX_CONNS=11", "PFN_MAX_CONCURRENT_SYNCS=2"}
+// deadlockEnv is the smallest pool the node accepts for 2 syncs at once.
+var deadlockEnv = []string{"PFN_DB_MAX_CONNS=19", "PFN_MAX_CONCURRENT_SYNCS=2"}
 
 // stormNode is one node with several publishers registered as sources.
 type stormNode struct {

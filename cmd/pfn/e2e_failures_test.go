@@ -337,7 +337,15 @@ func TestSyncSurvivesTheBlobStoreStopping(t *testing.T) {
 	go func() {
 		answered <- requestStatus(t, http.MethodPost, base+"/federation/sync-source", s.admin, syncBody)
 	}()
-	time.Sleep(500 * time.Millisecond) // the first downloads are held at the publisher
+	// The store stops once the sync is downloading (a file request held
+	// at the publisher), however long a loaded machine took to get there.
+	waitFor(t, "a download in flight", 30*time.Second, func() (bool, string) {
+		var stats struct {
+			Held int64 `json:"held_downloads"`
+		}
+		_ = json.Unmarshal(publisherAdmin(t, pub, http.MethodGet, "/_admin/stats"), &stats)
+		return stats.Held > 0, fmt.Sprint(stats.Held, " downloads held")
+	})
 	srv.Stop(t)
 	s.expectStorageFailure(t, <-answered, "blob store failed")
 

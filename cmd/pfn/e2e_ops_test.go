@@ -30,6 +30,7 @@ type opsSetup struct {
 	blobs  string // the node's blob directory
 	// metrics is the base URL of the node's metrics listener.
 	metrics string
+	db      string // the node's database URL (startOps)
 }
 
 func startOps(t *testing.T, plugins int, env ...string) opsSetup {
@@ -40,11 +41,13 @@ func startOps(t *testing.T, plugins int, env ...string) opsSetup {
 	const master = "master-key-for-the-ops-test-0123456789"
 	blobs := filepath.Join(t.TempDir(), "blobs")
 	metricsAddr := freeAddr(t)
-	_, base := startNodeWith(t, pfn, append(env, "PFN_DATABASE_URL="+databaseURL(t), "PFN_MASTER_KEY="+master, "PFN_METRICS_LISTEN="+metricsAddr,
+	db := databaseURL(t)
+	_, base := startNodeWith(t, pfn, append(env, "PFN_DATABASE_URL="+db, "PFN_MASTER_KEY="+master, "PFN_METRICS_LISTEN="+metricsAddr,
 		"PFN_BLOB_STORE=file://"+blobs, "PFN_NODE_KEY_FILE="+filepath.Join(t.TempDir(), "node.key"))...)
 	s := register(t, apiClient{t, base}, pub, master)
 	s.blobs = blobs
 	s.metrics = "http://" + metricsAddr
+	s.db = db
 	return s
 }
 

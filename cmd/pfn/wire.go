@@ -77,13 +77,15 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			Schedule: app.Schedule{HealthInterval: cfg.Ops.HealthInterval, SyncInterval: cfg.Ops.SyncInterval,
 				ReverifyInterval: cfg.Ops.ReverifyInterval, RecheckInterval: cfg.Ops.RecheckInterval, RetryBase: cfg.Ops.RetryBase, MaxRetries: 5},
 			Owner: schedulerOwner(), Lease: cfg.Ops.JobLease, Tick: schedulerTick(cfg.Ops), PlanEach: 10 * schedulerTick(cfg.Ops),
-			Workers: 4, Log: log}
+			Workers: schedulerWorkers, Log: log}
 	}
+	revokeKey := app.RevokeKey{Keys: keys, Sources: sources, Subscriptions: subs, Reader: subReader,
+		Shown: postgres.CatchUp{Pool: pool, Waiter: waiter, Projection: postgres.SubscriptionsProjection}, Now: now}
 	return &node{runner: runner, metrics: reg, scheduler: scheduler, blobs: blobs,
 		readiness: readinessChecks{postgres.Readiness{Pool: pool, Lag: runner.Lag, MaxLag: cfg.Ops.ReadyMaxLag}, blobReadiness(blobs)}, app: &httpapi.App{
 			Authenticate:    app.Authenticate{Keys: keys, MasterKey: cfg.MasterKey},
 			CreateKey:       app.CreateKey{Keys: keys, Random: rand.Reader, Now: now},
-			RevokeKey:       app.RevokeKey{Keys: keys, Sources: sources, Subscriptions: subs, Reader: subReader, Now: now},
+			RevokeKey:       revokeKey,
 			AddSource:       app.AddSource{Sources: sources, Verify: verify, Now: now},
 			VerifySource:    verify,
 			UpdateSource:    app.UpdateSource{Sources: sources, Publisher: pub, Now: now},
@@ -94,7 +96,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			Log:             log,
 			SourceReader:    reader,
 			Subscribe: app.Subscribe{Sources: sources, Subscriptions: subs, Reader: subReader, Sync: firstSync,
-				Jobs: postgres.Jobs{Pool: pool}, SyncTimeout: cfg.Limits.JobTimeout, Now: now},
+				Jobs: postgres.Jobs{Pool: pool}, Revocations: keys, SyncTimeout: cfg.Limits.JobTimeout, Now: now},
 			Unsubscribe:    app.Unsubscribe{Sources: sources, Subscriptions: subs, Reader: subReader, Now: now},
 			Subscriptions:  app.ListSubscriptions{Reader: subReader},
 			SyncNow:        app.SyncNow{Sync: sync, Jobs: postgres.Jobs{Pool: pool}, Timeout: cfg.Limits.JobTimeout},
