@@ -40,7 +40,7 @@ func (l LimitsConfig) minConns() int {
 }
 
 const (
-	defaultDBMaxConns = 25
+	defaultDBMaxConns = 40
 	defaultMaxSyncs   = 4
 )
 
