@@ -1,0 +1,309 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// run is the soak from start to verdict. It returns false when a target is
+// missed, and an error when the soak could not be set up at all; either
+// way everything it started is stopped and its database dropped.
+func run(ctx context.Context, cfg config, out io.Writer) (bool, error) {
+	for _, bin := range []string{cfg.PFN, cfg.Publisher} {
+		if _, err := os.Stat(bin); err != nil {
+			return false, fmt.Errorf("%w (build it first: make soak does)", err)
+		}
+	}
+	dir, err := os.MkdirTemp("", "pfn-soak-")
+	if err != nil {
+		return false, err
+	}
+	defer os.RemoveAll(dir)
+
+	dbURL, drop, err := soakDatabase(cfg.Server)
+	if err != nil {
+		return false, err
+	}
+	defer func() {
+		if err := drop(); err != nil {
+			fmt.Fprintln(out, "could not drop the soak database:", err)
+		}
+	}()
+
+	counts := map[kind]int{}
+	pubs := make([]*publisher, cfg.Sources)
+	for i := range pubs {
+		pubs[i] = newPublisher(i, cfg.Plugins)
+		counts[pubs[i].kind]++
+	}
+	fmt.Fprintf(out, "soak: %d sources (%d well-behaved, %d slow, %d failing, %d hostile) x %d plugins of 4-16 KiB, %s, %d read connections at %s\n",
+		cfg.Sources, counts[wellBehaved], counts[slow], counts[failing], counts[hostile], cfg.Plugins, cfg.Duration, cfg.Readers, rateText(cfg.ReadRate))
+
+	// Publishers: started, then given their catalogues and delays.
+	pubEnv := childEnv(map[string]string{"GOMAXPROCS": "1"})
+	var startErrs []error
+	var mu sync.Mutex
+	forEach(len(pubs), func(i int) {
+		if err := pubs[i].start(cfg.Publisher, pubEnv); err != nil {
+			mu.Lock()
+			startErrs = append(startErrs, err)
+			mu.Unlock()
+		}
+	})
+	var pubProcs []*proc
+	for _, p := range pubs {
+		if p.proc != nil {
+			pubProcs = append(pubProcs, p.proc)
+		}
+	}
+	pubsStopped := false
+	stopPublishers := func() []error {
+		if pubsStopped {
+			return nil
+		}
+		pubsStopped = true
+		return stopAll(pubProcs, 15*time.Second)
+	}
+	defer stopPublishers()
+	if err := errors.Join(startErrs...); err != nil {
+		return false, err
+	}
+	hooks := &http.Client{Timeout: 10 * time.Second}
+	forEach(len(pubs), func(i int) {
+		if err := pubs[i].prepare(ctx, hooks); err != nil {
+			mu.Lock()
+			startErrs = append(startErrs, err)
+			mu.Unlock()
+		}
+	})
+	if err := errors.Join(startErrs...); err != nil {
+		return false, err
+	}
+
+	// The node.
+	n, err := startNode(ctx, cfg.PFN, dbURL, dir, cfg.LogLevel)
+	if n != nil && n.proc != nil {
+		defer func() {
+			if !n.proc.exited() {
+				_, _ = n.proc.stop(30 * time.Second)
+			}
+		}()
+	}
+	if err != nil {
+		return false, err
+	}
+	a := api{base: n.base, client: &http.Client{}}
+	admin, err := a.createKey(ctx, n.master, "admin", "soak admin")
+	if err != nil {
+		return false, err
+	}
+	keys := make([]string, consumers)
+	for c := range keys {
+		if keys[c], err = a.createKey(ctx, n.master, "consumer", fmt.Sprintf("soak consumer %d", c)); err != nil {
+			return false, err
+		}
+	}
+
+	// From here on the soak measures: readers run through set-up and soak.
+	soakCtx, endSoak := context.WithCancel(ctx)
+	defer endSoak()
+	began := time.Now()
+	var nodeDiedAt atomic.Int64
+	go func() {
+		select {
+		case <-n.proc.done:
+			nodeDiedAt.Store(int64(time.Since(began)))
+			endSoak()
+		case <-soakCtx.Done():
+		}
+	}()
+	var ids atomic.Pointer[[]string]
+	ids.Store(&[]string{})
+	rec := &recorder{start: began}
+	readCtx, stopReads := context.WithCancel(soakCtx)
+	defer stopReads()
+	readWG := readers(readCtx, cfg.Readers, cfg.ReadRate, n.base, admin, func() []string { return *ids.Load() }, rec)
+
+	setup := &setupResult{}
+	setupCtx, setupDone := context.WithTimeout(soakCtx, setupDeadline)
+	register(setupCtx, a, admin, pubs, setup)
+	var registered []string
+	for _, p := range pubs {
+		if p.sourceID != "" {
+			registered = append(registered, p.sourceID)
+		}
+	}
+	ids.Store(&registered)
+	subscribe(setupCtx, a, keys, plan(pubs), setup)
+	setupDone()
+	fmt.Fprintf(out, "set-up: %d/%d sources registered and verified in %s; %d/%d subscriptions (each with its first sync) in %s\n",
+		setup.Registered, setup.Sources, round(setup.RegisterTime), setup.Subscribed, setup.Planned, round(setup.SubscribeTime))
+	for _, f := range setup.Failures {
+		fmt.Fprintln(out, "  ", f)
+	}
+	if more := setup.failureCount - len(setup.Failures); more > 0 {
+		fmt.Fprintf(out, "   … and %d more\n", more)
+	}
+
+	// The soak proper.
+	soakStart := time.Since(began)
+	fmt.Fprintf(out, "soak: %s from now; baseline for the flat targets at +%s; samples every %s\n", cfg.Duration, cfg.Warmup, cfg.Sample)
+	printSampleHeader(out)
+	take := func(label string, from, to time.Duration) sample {
+		s := sample{Label: label, At: to, Reads: summarize(rec.between(from, to), maxReadLatency)}
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		s.Node, _ = n.sample(sctx, admin)
+		printSample(out, s)
+		return s
+	}
+	take("set-up", 0, soakStart)
+	ch := &chaos{client: hooks, pubs: pubs}
+	chaosDone := make(chan struct{})
+	go func() {
+		defer close(chaosDone)
+		ch.run(soakCtx)
+	}()
+	unknown := nodeSample{RSS: -1, Goroutines: -1}
+	baseline, end := sample{Node: unknown}, sample{Node: unknown}
+	last := soakStart
+	for _, at := range sampleTimes(cfg.Duration, cfg.Warmup, cfg.Sample) {
+		wait := time.Until(began.Add(soakStart + at))
+		select {
+		case <-time.After(wait):
+		case <-soakCtx.Done():
+		}
+		if soakCtx.Err() != nil {
+			break
+		}
+		now := time.Since(began)
+		label := "+" + at.String()
+		if at == cfg.Warmup {
+			label += " base"
+		}
+		s := take(label, last, now)
+		last = now
+		if at == cfg.Warmup {
+			baseline = s
+		}
+		end = s
+	}
+	interrupted := ctx.Err() != nil
+	stopReads()
+	readWG.Wait()
+	endSoak()
+	<-chaosDone
+	if nodeDiedAt.Load() > 0 {
+		end.Node = unknown
+	}
+
+	all := rec.between(0, time.Since(began)+time.Second)
+	fmt.Fprintln(out)
+	printReads(out, all)
+	ch.mu.Lock()
+	fmt.Fprintf(out, "publishers: %d down spells, %d releases, %d hook failures\n", ch.counts.downs, ch.counts.releases, len(ch.errs))
+	for _, e := range ch.errs[:min(3, len(ch.errs))] {
+		fmt.Fprintln(out, "  ", e)
+	}
+	ch.mu.Unlock()
+	if nodeDiedAt.Load() == 0 {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		fmt.Fprintln(out, "node at the end:", sourceSummary(sctx, a, admin))
+		cancel()
+	}
+
+	v := verdict{Setup: setup, Reads: summarize(all, maxReadLatency), Baseline: baseline.Node, End: end.Node,
+		NodeDiedAt: time.Duration(nodeDiedAt.Load()), Interrupted: interrupted, ByEndpoint5xx: map[endpoint]int{}}
+	for _, x := range all {
+		if x.outcome == status5xx {
+			v.ByEndpoint5xx[x.endpoint]++
+		}
+	}
+	if v.NodeDiedAt == 0 {
+		if _, err := n.proc.stop(30 * time.Second); err != nil {
+			v.NodeStop = err
+		}
+	} else {
+		v.NodeStop = fmt.Errorf("exited on its own: %v", n.proc.err)
+	}
+	for _, p := range pubs {
+		if p.proc.exited() {
+			v.PublishersDead++
+		}
+	}
+	for _, err := range stopPublishers() {
+		if !errors.Is(err, errAlreadyExited) {
+			fmt.Fprintln(out, "stopping publishers:", err)
+		}
+	}
+
+	fmt.Fprintln(out)
+	missed := printTargets(out, v.targets())
+	if missed > 0 {
+		fmt.Fprintf(out, "soak: %d target(s) missed; the node's last log lines:\n", missed)
+		for _, l := range n.proc.tail.lastLines(15) {
+			if len(l) > 300 {
+				l = l[:300] + "…"
+			}
+			fmt.Fprintln(out, "  ", l)
+		}
+		return false, nil
+	}
+	fmt.Fprintln(out, "soak: every target met")
+	return true, nil
+}
+
+// sampleTimes are the moments (from the soak's start) at which samples
+// are taken: every sample interval, the warm-up's end, and the end.
+func sampleTimes(duration, warmup, every time.Duration) []time.Duration {
+	var at []time.Duration
+	for t := every; t < duration; t += every {
+		at = append(at, t)
+	}
+	at = append(at, warmup, duration)
+	slices.Sort(at)
+	return slices.Compact(at)
+}
+
+func rateText(rate float64) string {
+	if rate == 0 {
+		return "back to back"
+	}
+	return fmt.Sprintf("%g reads/s each", rate)
+}
+
+// soakDatabase names a database that does not exist yet on server (the
+// node creates it) and returns a function that drops it, connections and
+// all.
+func soakDatabase(server string) (string, func() error, error) {
+	u, err := url.Parse(server)
+	if err != nil {
+		return "", nil, fmt.Errorf("server URL: %w", err)
+	}
+	name := fmt.Sprintf("pfn_soak_%d", time.Now().UnixNano())
+	admin := u.String()
+	u.Path = "/" + name
+	drop := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, admin)
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+		return err
+	}
+	return u.String(), drop, nil
+}
