@@ -181,6 +181,10 @@ func (a api) createKey(ctx context.Context, master, role, desc string) (string, 
 type nodeSample struct {
 	RSS        int64 // bytes
 	Goroutines int
+	// Work sums the node's job counters by outcome ("syncs ok", "health
+	// checks down"), to show that it did work under the reads; nil if the
+	// metrics were not read.
+	Work map[string]float64
 }
 
 // sample reads VmRSS from /proc and go_goroutines from the metrics
@@ -198,49 +202,71 @@ func (n *node) sample(ctx context.Context, adminKey string) (nodeSample, error) 
 	} else {
 		s.RSS = int64(st.VmRSS)
 	}
-	g, err := n.goroutines(ctx, "http://"+n.metricsAddr+"/metrics", "")
+	m, err := n.metrics(ctx, "http://"+n.metricsAddr+"/metrics", "")
 	if err != nil {
-		g, err = n.goroutines(ctx, n.base+"/metrics", adminKey)
+		m, err = n.metrics(ctx, n.base+"/metrics", adminKey)
 	}
 	if err != nil {
 		errs = append(errs, err)
 	} else {
-		s.Goroutines = g
+		s.Goroutines, s.Work = m.goroutines, m.work
 	}
 	return s, errors.Join(errs...)
 }
 
-func (n *node) goroutines(ctx context.Context, url, key string) (int, error) {
+func (n *node) metrics(ctx context.Context, url, key string) (scraped, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return 0, err
+		return scraped{}, err
 	}
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0, err
+		return scraped{}, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("GET %s: %d", url, resp.StatusCode)
+		return scraped{}, fmt.Errorf("GET %s: %d", url, resp.StatusCode)
 	}
-	return parseGoroutines(resp.Body)
+	return parseMetrics(resp.Body)
 }
 
-// parseGoroutines finds go_goroutines in a Prometheus text exposition.
-func parseGoroutines(r io.Reader) (int, error) {
+// scraped is what the soak takes from the node's metrics.
+type scraped struct {
+	goroutines int
+	work       map[string]float64
+}
+
+// workCounters are the node's job counters the soak sums by outcome.
+var workCounters = map[string]string{"pfn_syncs_total": "syncs", "pfn_health_checks_total": "health checks"}
+
+// parseMetrics reads go_goroutines and the work counters from a
+// Prometheus text exposition.
+func parseMetrics(r io.Reader) (scraped, error) {
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	families, err := parser.TextToMetricFamilies(r)
 	if err != nil {
-		return 0, fmt.Errorf("metrics: %w", err)
+		return scraped{}, fmt.Errorf("metrics: %w", err)
 	}
 	f := families["go_goroutines"]
 	if f == nil || len(f.GetMetric()) != 1 || f.GetMetric()[0].GetGauge() == nil {
-		return 0, errors.New("metrics: no go_goroutines gauge")
+		return scraped{}, errors.New("metrics: no go_goroutines gauge")
 	}
-	return int(f.GetMetric()[0].GetGauge().GetValue()), nil
+	out := scraped{goroutines: int(f.GetMetric()[0].GetGauge().GetValue()), work: map[string]float64{}}
+	for name, what := range workCounters {
+		for _, m := range families[name].GetMetric() {
+			outcome := "total"
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "outcome" {
+					outcome = l.GetValue()
+				}
+			}
+			out.work[what+" "+outcome] += m.GetCounter().GetValue()
+		}
+	}
+	return out, nil
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -222,6 +223,9 @@ func run(ctx context.Context, cfg config, out io.Writer) (bool, error) {
 		fmt.Fprintln(out, "node at the end:", sourceSummary(sctx, a, admin))
 		cancel()
 	}
+	if end.Node.Work != nil {
+		fmt.Fprintln(out, "node's work over the run:", workText(end.Node.Work))
+	}
 
 	v := verdict{Setup: setup, Reads: summarize(all, maxReadLatency), Baseline: baseline.Node, End: end.Node,
 		NodeDiedAt: time.Duration(nodeDiedAt.Load()), Interrupted: interrupted, ByEndpoint5xx: map[endpoint]int{}}
@@ -274,6 +278,15 @@ func sampleTimes(duration, warmup, every time.Duration) []time.Duration {
 	at = append(at, warmup, duration)
 	slices.Sort(at)
 	return slices.Compact(at)
+}
+
+func workText(work map[string]float64) string {
+	var parts []string
+	for k, v := range work {
+		parts = append(parts, fmt.Sprintf("%s %d", k, int64(v)))
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, ", ")
 }
 
 func rateText(rate float64) string {

@@ -145,13 +145,15 @@ func TestHostileCatalogKeepsTheSizeAndCarriesEveryKind(t *testing.T) {
 	}
 }
 
-func TestParseGoroutines(t *testing.T) {
+func TestParseMetrics(t *testing.T) {
 	text := "# HELP go_goroutines Number of goroutines that currently exist.\n# TYPE go_goroutines gauge\ngo_goroutines 123\n" +
-		"# TYPE pfn_syncs_total counter\npfn_syncs_total{outcome=\"ok\",source=\"a@b\"} 4\n"
-	if n, err := parseGoroutines(strings.NewReader(text)); err != nil || n != 123 {
-		t.Fatalf("= %d, %v", n, err)
+		"# TYPE pfn_syncs_total counter\npfn_syncs_total{outcome=\"ok\",source=\"a@b\"} 4\n" +
+		"pfn_syncs_total{outcome=\"ok\",source=\"c@d\"} 3\npfn_syncs_total{outcome=\"failed\",source=\"c@d\"} 2\n"
+	m, err := parseMetrics(strings.NewReader(text))
+	if err != nil || m.goroutines != 123 || m.work["syncs ok"] != 7 || m.work["syncs failed"] != 2 || len(m.work) != 2 {
+		t.Fatalf("= %+v, %v", m, err)
 	}
-	if _, err := parseGoroutines(strings.NewReader("# TYPE x gauge\nx 1\n")); err == nil {
+	if _, err := parseMetrics(strings.NewReader("# TYPE x gauge\nx 1\n")); err == nil {
 		t.Fatal("no go_goroutines: want an error")
 	}
 }
