@@ -252,16 +252,17 @@ func run(ctx context.Context, cfg config, out io.Writer) (bool, error) {
 		}
 	}
 
+	printNodeLog(out, n.logPath)
+	if v.NodeDiedAt > 0 {
+		fmt.Fprintln(out, "the node's last words:")
+		for _, l := range n.proc.tail.lastLines(20) {
+			fmt.Fprintln(out, "   ", cut(l, 300))
+		}
+	}
 	fmt.Fprintln(out)
 	missed := printTargets(out, v.targets())
 	if missed > 0 {
-		fmt.Fprintf(out, "soak: %d target(s) missed; the node's last log lines:\n", missed)
-		for _, l := range n.proc.tail.lastLines(15) {
-			if len(l) > 300 {
-				l = l[:300] + "…"
-			}
-			fmt.Fprintln(out, "  ", l)
-		}
+		fmt.Fprintf(out, "soak: %d target(s) missed\n", missed)
 		return false, nil
 	}
 	fmt.Fprintln(out, "soak: every target met")

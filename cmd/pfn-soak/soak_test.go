@@ -4,6 +4,7 @@ package main
 // (`make soak`) and never runs under `go test`.
 
 import (
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -222,5 +223,27 @@ func TestTargets(t *testing.T) {
 	noReads.Reads = summary{}
 	if got := missed(noReads); len(got) != 3 {
 		t.Fatalf("no reads at all: missed %q, want the three read targets", got)
+	}
+}
+
+func TestLogSummaryCountsLevelsAndKeepsFirstAndLastErrors(t *testing.T) {
+	var b strings.Builder
+	for i := range 10 {
+		fmt.Fprintf(&b, "time=t level=ERROR msg=\"request failed\" n=%d\n", i)
+		fmt.Fprintf(&b, "time=t level=WARN msg=\"scheduled job failed\" n=%d\n", i)
+	}
+	b.WriteString("panic: boom\n" + strings.Repeat("x", 500) + " level=ERROR\n")
+	s, err := summarizeLog(strings.NewReader(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Levels["ERROR"] != 11 || s.Levels["WARN"] != 10 || s.Levels["other"] != 1 {
+		t.Fatalf("levels %v", s.Levels)
+	}
+	if len(s.FirstErrors) != 3 || !strings.HasSuffix(s.FirstErrors[0], "n=0") || len(s.LastErrors) != 3 || !strings.HasSuffix(s.LastErrors[1], "n=9") {
+		t.Fatalf("first %q, last %q", s.FirstErrors, s.LastErrors)
+	}
+	if last := s.LastErrors[2]; len(last) > 304 || !strings.HasSuffix(last, "…") {
+		t.Fatalf("a long line is not cut: %d bytes", len(last))
 	}
 }
