@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -81,7 +80,9 @@ func (r *recorder) between(from, to time.Duration) []read {
 
 // readers run n connections against the node until ctx ends, each at rate
 // reads a second (0: back to back). Each reader has a transport of its own
-// with one connection, so n readers are n connections.
+// with one connection, so n readers are n connections. A read in flight
+// when ctx ends is finished, not cut off: a cut-off read would be neither a
+// success nor the node's failure.
 func readers(ctx context.Context, n int, rate float64, base, admin string, sourceIDs func() []string, rec *recorder) *sync.WaitGroup {
 	var wg sync.WaitGroup
 	for k := range n {
@@ -102,7 +103,7 @@ func readers(ctx context.Context, n int, rate float64, base, admin string, sourc
 				if e == epSourceStatus && len(sourceIDs()) == 0 {
 					e = epSources // nothing registered yet to ask about
 				}
-				rec.add(readOnce(ctx, c, base, admin, e, pick(rng, sourceIDs()), rec.start))
+				rec.add(readOnce(c, base, admin, e, pick(rng, sourceIDs()), rec.start))
 				select {
 				case <-time.After(time.Until(next)):
 				case <-ctx.Done():
@@ -122,7 +123,7 @@ func pick(rng *rand.Rand, ids []string) string {
 
 // readOnce makes one read and reads the whole answer; the time is until
 // the last byte.
-func readOnce(ctx context.Context, c *http.Client, base, admin string, e endpoint, sourceID string, start time.Time) read {
+func readOnce(c *http.Client, base, admin string, e endpoint, sourceID string, start time.Time) read {
 	path, key := "", admin
 	switch e {
 	case epSources:
@@ -141,7 +142,7 @@ func readOnce(ctx context.Context, c *http.Client, base, admin string, e endpoin
 	}
 	began := time.Now()
 	x := read{endpoint: e}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
+	req, err := http.NewRequest(http.MethodGet, base+path, nil)
 	if err == nil {
 		if key != "" {
 			req.Header.Set("Authorization", "Bearer "+key)
@@ -156,11 +157,6 @@ func readOnce(ctx context.Context, c *http.Client, base, admin string, e endpoin
 	end := time.Now()
 	x.took, x.at = end.Sub(began), end.Sub(start)
 	switch {
-	case err != nil && errors.Is(ctx.Err(), context.Canceled) && x.status == 0:
-		// Cut off by the end of the soak, not by the node: counted as a
-		// success would be wrong, as a failure unfair; keep it out.
-		x.outcome = transportErr
-		x.status = -1
 	case err != nil:
 		x.outcome = transportErr
 	case x.status >= 500:
@@ -182,9 +178,6 @@ func summarize(reads []read, limit time.Duration) summary {
 	var s summary
 	took := make([]time.Duration, 0, len(reads))
 	for _, x := range reads {
-		if x.status == -1 {
-			continue // cut off by the soak's end
-		}
 		s.Count++
 		took = append(took, x.took)
 		if x.took > limit {
