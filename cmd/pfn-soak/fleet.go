@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -285,4 +286,32 @@ func (c *chaos) release(ctx context.Context, round int) {
 		c.counts.releases++
 		c.mu.Unlock()
 	}
+}
+
+// startFleet starts every publisher and gives it its catalogue and delay.
+// It returns the processes started, also when it fails part way.
+func startFleet(ctx context.Context, bin string, pubs []*publisher, hooks *http.Client) ([]*proc, error) {
+	env := childEnv(map[string]string{"GOMAXPROCS": "1"})
+	var mu sync.Mutex
+	var errs []error
+	each := func(f func(p *publisher) error) {
+		forEach(len(pubs), func(i int) {
+			if err := f(pubs[i]); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		})
+	}
+	each(func(p *publisher) error { return p.start(bin, env) })
+	var procs []*proc
+	for _, p := range pubs {
+		if p.proc != nil {
+			procs = append(procs, p.proc)
+		}
+	}
+	if len(errs) == 0 {
+		each(func(p *publisher) error { return p.prepare(ctx, hooks) })
+	}
+	return procs, errors.Join(errs...)
 }

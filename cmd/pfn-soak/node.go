@@ -176,6 +176,22 @@ func (a api) createKey(ctx context.Context, master, role, desc string) (string, 
 	}
 }
 
+// keys creates the soak's admin key and one key per consumer.
+func (a api) keys(ctx context.Context, master string) (admin string, consumerKeys []string, err error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if admin, err = a.createKey(ctx, master, "admin", "soak admin"); err != nil {
+		return "", nil, err
+	}
+	consumerKeys = make([]string, consumers)
+	for c := range consumerKeys {
+		if consumerKeys[c], err = a.createKey(ctx, master, "consumer", fmt.Sprintf("soak consumer %d", c)); err != nil {
+			return "", nil, err
+		}
+	}
+	return admin, consumerKeys, nil
+}
+
 // nodeSample is the node's memory and goroutines at one moment; -1 is a
 // figure that could not be read.
 type nodeSample struct {

@@ -7,11 +7,15 @@ import (
 	"time"
 )
 
-// The targets the soak checks.
+// The targets the soak checks. "Flat" compares the floor at the end, the
+// smallest figure of the last endWindow samples, with the baseline sample
+// taken after warm-up: a leak raises the floor, while a burst of jobs or
+// connections at the moment of one sample is not a leak.
 const (
 	maxReadLatency  = time.Second
 	rssGrowth       = 0.20 // end RSS at most 20% above the baseline sample
 	goroutineGrowth = 50   // end goroutines at most this many above the baseline sample
+	endWindow       = 3
 )
 
 // sample is one line of the table printed during the soak.
@@ -20,6 +24,25 @@ type sample struct {
 	At    time.Duration
 	Node  nodeSample
 	Reads summary // reads since the previous sample
+}
+
+// floor is the smallest RSS and goroutine count among the last endWindow
+// samples, each unknown (-1) if any of them is.
+func floor(samples []sample) nodeSample {
+	out := nodeSample{RSS: -1, Goroutines: -1}
+	last := samples[max(0, len(samples)-endWindow):]
+	for i, s := range last {
+		if s.Node.RSS < 0 || s.Node.Goroutines < 0 {
+			return nodeSample{RSS: -1, Goroutines: -1}
+		}
+		if i == 0 || s.Node.RSS < out.RSS {
+			out.RSS = s.Node.RSS
+		}
+		if i == 0 || s.Node.Goroutines < out.Goroutines {
+			out.Goroutines = s.Node.Goroutines
+		}
+	}
+	return out
 }
 
 // target is one check and whether it was met.
@@ -61,10 +84,10 @@ func (v verdict) targets() []target {
 	add("no failed read (no answer, or 4xx)", v.Reads.Count > 0 && v.Reads.Transport+v.Reads.Status4xx == 0,
 		"%d without an answer within %s, %d 4xx", v.Reads.Transport, readTimeout, v.Reads.Status4xx)
 	rssMet := v.Baseline.RSS > 0 && v.End.RSS > 0 && float64(v.End.RSS) <= float64(v.Baseline.RSS)*(1+rssGrowth)
-	add(fmt.Sprintf("RSS flat: end within +%d%% of the baseline sample", int(rssGrowth*100)), rssMet,
+	add(fmt.Sprintf("RSS flat: end (least of the last %d samples) within +%d%% of the baseline sample", endWindow, int(rssGrowth*100)), rssMet,
 		"baseline %s, end %s", mib(v.Baseline.RSS), mib(v.End.RSS))
 	gMet := v.Baseline.Goroutines > 0 && v.End.Goroutines > 0 && v.End.Goroutines <= v.Baseline.Goroutines+goroutineGrowth
-	add(fmt.Sprintf("goroutines flat: end within +%d of the baseline sample", goroutineGrowth), gMet,
+	add(fmt.Sprintf("goroutines flat: end (least of the last %d samples) within +%d of the baseline sample", endWindow, goroutineGrowth), gMet,
 		"baseline %s, end %s", count(v.Baseline.Goroutines), count(v.End.Goroutines))
 	alive := "alive to the end"
 	if v.NodeDiedAt > 0 {

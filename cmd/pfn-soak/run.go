@@ -10,7 +10,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -52,22 +51,8 @@ func run(ctx context.Context, cfg config, out io.Writer) (bool, error) {
 		cfg.Sources, counts[wellBehaved], counts[slow], counts[failing], counts[hostile], cfg.Plugins, cfg.Duration, cfg.Readers, rateText(cfg.ReadRate))
 
 	// Publishers: started, then given their catalogues and delays.
-	pubEnv := childEnv(map[string]string{"GOMAXPROCS": "1"})
-	var startErrs []error
-	var mu sync.Mutex
-	forEach(len(pubs), func(i int) {
-		if err := pubs[i].start(cfg.Publisher, pubEnv); err != nil {
-			mu.Lock()
-			startErrs = append(startErrs, err)
-			mu.Unlock()
-		}
-	})
-	var pubProcs []*proc
-	for _, p := range pubs {
-		if p.proc != nil {
-			pubProcs = append(pubProcs, p.proc)
-		}
-	}
+	hooks := &http.Client{Timeout: 10 * time.Second}
+	pubProcs, err := startFleet(ctx, cfg.Publisher, pubs, hooks)
 	pubsStopped := false
 	stopPublishers := func() []error {
 		if pubsStopped {
@@ -77,18 +62,7 @@ func run(ctx context.Context, cfg config, out io.Writer) (bool, error) {
 		return stopAll(pubProcs, 15*time.Second)
 	}
 	defer stopPublishers()
-	if err := errors.Join(startErrs...); err != nil {
-		return false, err
-	}
-	hooks := &http.Client{Timeout: 10 * time.Second}
-	forEach(len(pubs), func(i int) {
-		if err := pubs[i].prepare(ctx, hooks); err != nil {
-			mu.Lock()
-			startErrs = append(startErrs, err)
-			mu.Unlock()
-		}
-	})
-	if err := errors.Join(startErrs...); err != nil {
+	if err != nil {
 		return false, err
 	}
 
@@ -105,15 +79,9 @@ func run(ctx context.Context, cfg config, out io.Writer) (bool, error) {
 		return false, err
 	}
 	a := api{base: n.base, client: &http.Client{}}
-	admin, err := a.createKey(ctx, n.master, "admin", "soak admin")
+	admin, keys, err := a.keys(ctx, n.master)
 	if err != nil {
 		return false, err
-	}
-	keys := make([]string, consumers)
-	for c := range keys {
-		if keys[c], err = a.createKey(ctx, n.master, "consumer", fmt.Sprintf("soak consumer %d", c)); err != nil {
-			return false, err
-		}
 	}
 
 	// From here on the soak measures: readers run through set-up and soak.
@@ -129,33 +97,14 @@ func run(ctx context.Context, cfg config, out io.Writer) (bool, error) {
 		case <-soakCtx.Done():
 		}
 	}()
-	var ids atomic.Pointer[[]string]
-	ids.Store(&[]string{})
+	var registered atomic.Pointer[[]string]
+	registered.Store(&[]string{})
 	rec := &recorder{start: began}
 	readCtx, stopReads := context.WithCancel(soakCtx)
 	defer stopReads()
-	readWG := readers(readCtx, cfg.Readers, cfg.ReadRate, n.base, admin, func() []string { return *ids.Load() }, rec)
+	readWG := readers(readCtx, cfg.Readers, cfg.ReadRate, n.base, admin, func() []string { return *registered.Load() }, rec)
 
-	setup := &setupResult{}
-	setupCtx, setupDone := context.WithTimeout(soakCtx, setupDeadline)
-	register(setupCtx, a, admin, pubs, setup)
-	var registered []string
-	for _, p := range pubs {
-		if p.sourceID != "" {
-			registered = append(registered, p.sourceID)
-		}
-	}
-	ids.Store(&registered)
-	subscribe(setupCtx, a, keys, plan(pubs), setup)
-	setupDone()
-	fmt.Fprintf(out, "set-up: %d/%d sources registered and verified in %s; %d/%d subscriptions (each with its first sync) in %s\n",
-		setup.Registered, setup.Sources, round(setup.RegisterTime), setup.Subscribed, setup.Planned, round(setup.SubscribeTime))
-	for _, f := range setup.Failures {
-		fmt.Fprintln(out, "  ", f)
-	}
-	if more := setup.failureCount - len(setup.Failures); more > 0 {
-		fmt.Fprintf(out, "   … and %d more\n", more)
-	}
+	setup := setUp(soakCtx, a, admin, keys, pubs, func(ids []string) { registered.Store(&ids) }, out)
 
 	// The soak proper.
 	soakStart := time.Since(began)
@@ -176,37 +125,15 @@ func run(ctx context.Context, cfg config, out io.Writer) (bool, error) {
 		defer close(chaosDone)
 		ch.run(soakCtx)
 	}()
-	unknown := nodeSample{RSS: -1, Goroutines: -1}
-	baseline, end := sample{Node: unknown}, sample{Node: unknown}
-	last := soakStart
-	for _, at := range sampleTimes(cfg.Duration, cfg.Warmup, cfg.Sample) {
-		wait := time.Until(began.Add(soakStart + at))
-		select {
-		case <-time.After(wait):
-		case <-soakCtx.Done():
-		}
-		if soakCtx.Err() != nil {
-			break
-		}
-		now := time.Since(began)
-		label := "+" + at.String()
-		if at == cfg.Warmup {
-			label += " base"
-		}
-		s := take(label, last, now)
-		last = now
-		if at == cfg.Warmup {
-			baseline = s
-		}
-		end = s
-	}
+	baseline, after := measure(soakCtx, cfg, began, soakStart, take)
+	end := floor(after)
 	interrupted := ctx.Err() != nil
 	stopReads()
 	readWG.Wait()
 	endSoak()
 	<-chaosDone
 	if nodeDiedAt.Load() > 0 {
-		end.Node = unknown
+		end = nodeSample{RSS: -1, Goroutines: -1}
 	}
 
 	all := rec.between(0, time.Since(began)+time.Second)
@@ -223,11 +150,12 @@ func run(ctx context.Context, cfg config, out io.Writer) (bool, error) {
 		fmt.Fprintln(out, "node at the end:", sourceSummary(sctx, a, admin))
 		cancel()
 	}
-	if end.Node.Work != nil {
-		fmt.Fprintln(out, "node's work over the run:", workText(end.Node.Work))
+	if len(after) > 0 && after[len(after)-1].Node.Work != nil {
+		fmt.Fprintln(out, "node's work over the run:", workText(after[len(after)-1].Node.Work))
+		fmt.Fprintln(out, "  due at its intervals:", dueText(setup.Registered, time.Since(began)))
 	}
 
-	v := verdict{Setup: setup, Reads: summarize(all, maxReadLatency), Baseline: baseline.Node, End: end.Node,
+	v := verdict{Setup: setup, Reads: summarize(all, maxReadLatency), Baseline: baseline.Node, End: end,
 		NodeDiedAt: time.Duration(nodeDiedAt.Load()), Interrupted: interrupted, ByEndpoint5xx: map[endpoint]int{}}
 	for _, x := range all {
 		if x.outcome == status5xx {
@@ -269,6 +197,37 @@ func run(ctx context.Context, cfg config, out io.Writer) (bool, error) {
 	return true, nil
 }
 
+// measure takes the samples of the soak proper, which started soakStart
+// after began, until it has run its duration or ctx ends. It returns the
+// baseline sample for the flat targets and every sample from it on; a
+// baseline not taken has unknown figures.
+func measure(ctx context.Context, cfg config, began time.Time, soakStart time.Duration,
+	take func(label string, from, to time.Duration) sample) (baseline sample, after []sample) {
+	baseline = sample{Node: nodeSample{RSS: -1, Goroutines: -1}}
+	last := soakStart
+	for _, at := range sampleTimes(cfg.Duration, cfg.Warmup, cfg.Sample) {
+		select {
+		case <-time.After(time.Until(began.Add(soakStart + at))):
+		case <-ctx.Done():
+			return baseline, after
+		}
+		now := time.Since(began)
+		label := "+" + at.String()
+		if at == cfg.Warmup {
+			label += " base"
+		}
+		s := take(label, last, now)
+		last = now
+		if at == cfg.Warmup {
+			baseline = s
+		}
+		if at >= cfg.Warmup {
+			after = append(after, s)
+		}
+	}
+	return baseline, after
+}
+
 // sampleTimes are the moments (from the soak's start) at which samples
 // are taken: every sample interval, the warm-up's end, and the end.
 func sampleTimes(duration, warmup, every time.Duration) []time.Duration {
@@ -288,6 +247,23 @@ func workText(work map[string]float64) string {
 	}
 	slices.Sort(parts)
 	return strings.Join(parts, ", ")
+}
+
+// dueText is about how many syncs and health checks the schedule asks of
+// the node for sources over elapsed, to set its work figures against.
+func dueText(sources int, elapsed time.Duration) string {
+	due := func(name string) string {
+		v := os.Getenv(name)
+		if v == "" {
+			v = schedule[name]
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return name + " unknown"
+		}
+		return fmt.Sprintf("~%d (%s=%s)", int64(float64(sources)*elapsed.Seconds()/d.Seconds()), name, v)
+	}
+	return fmt.Sprintf("syncs %s, health checks %s", due("PFN_SYNC_INTERVAL"), due("PFN_HEALTH_INTERVAL"))
 }
 
 func rateText(rate float64) string {

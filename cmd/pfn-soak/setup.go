@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"sort"
 	"strings"
@@ -74,6 +75,36 @@ func forEach(n int, f func(i int)) {
 	}
 	close(next)
 	wg.Wait()
+}
+
+// setUp registers every publisher, tells registered which sources there
+// are, subscribes the consumers and prints what it achieved, all within
+// setupDeadline.
+func setUp(ctx context.Context, a api, admin string, keys []string, pubs []*publisher, registered func([]string), out io.Writer) *setupResult {
+	ctx, cancel := context.WithTimeout(ctx, setupDeadline)
+	defer cancel()
+	res := &setupResult{}
+	register(ctx, a, admin, pubs, res)
+	var ids []string
+	for _, p := range pubs {
+		if p.sourceID != "" {
+			ids = append(ids, p.sourceID)
+		}
+	}
+	registered(ids)
+	subscribe(ctx, a, keys, plan(pubs), res)
+	fmt.Fprintf(out, "set-up: %d/%d sources registered and verified in %s; %d/%d subscriptions (each with its first sync) in %s\n",
+		res.Registered, res.Sources, round(res.RegisterTime), res.Subscribed, res.Planned, round(res.SubscribeTime))
+	if res.failureCount > 0 {
+		fmt.Fprintf(out, "  %d step(s) failed (each may take %s, all of set-up %s):\n", res.failureCount, setupCall, setupDeadline)
+	}
+	for _, f := range res.Failures {
+		fmt.Fprintln(out, "   ", f)
+	}
+	if more := res.failureCount - len(res.Failures); more > 0 {
+		fmt.Fprintf(out, "    … and %d more\n", more)
+	}
+	return res
 }
 
 // register adds every publisher as a source with the admin key, proving

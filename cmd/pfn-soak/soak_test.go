@@ -246,3 +246,25 @@ func TestLogSummaryCountsLevelsAndKeepsFirstAndLastErrors(t *testing.T) {
 		t.Fatalf("a long line is not cut: %d bytes", len(last))
 	}
 }
+
+func TestFloorIsTheLeastOfTheLastSamples(t *testing.T) {
+	at := func(rss int64, g int) sample { return sample{Node: nodeSample{RSS: rss, Goroutines: g}} }
+	for _, c := range []struct {
+		name    string
+		samples []sample
+		want    nodeSample
+	}{
+		{"none", nil, nodeSample{RSS: -1, Goroutines: -1}},
+		{"one", []sample{at(10, 5)}, nodeSample{RSS: 10, Goroutines: 5}},
+		{"a burst at the end is not a leak", []sample{at(1, 1), at(10, 200), at(12, 150), at(30, 400)}, nodeSample{RSS: 10, Goroutines: 150}},
+		{"a risen floor shows", []sample{at(10, 100), at(20, 200), at(21, 210), at(22, 220)}, nodeSample{RSS: 20, Goroutines: 200}},
+		{"an unknown figure makes it unknown", []sample{at(10, 100), at(-1, -1), at(21, 210)}, nodeSample{RSS: -1, Goroutines: -1}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := floor(c.samples)
+			if got.RSS != c.want.RSS || got.Goroutines != c.want.Goroutines {
+				t.Fatalf("floor = %+v, want %+v", got, c.want)
+			}
+		})
+	}
+}
