@@ -70,10 +70,11 @@ every 30 s), 20% slow (downloads held back 1-2 s; a third publish new versions),
 signatures and hashes; half of them trickle their files at 256 bytes a second).
 
 Targets (exit status 1 when one is missed): every source registered and every
-subscription accepted; no read over 1 s; no 5xx and no failed read; the node's
-RSS at the end within 20% of the baseline sample (taken -warmup into the
-soak) and its goroutines within +50 of it; the node alive to the end and
-stopping on SIGTERM.
+subscription accepted; no read over 1 s; no 5xx and no failed read (no answer
+within 10 s, or a 4xx); RSS and goroutines flat: the node's RSS at the end (the
+least of the last three samples, as a leak raises the floor) within +20% of
+the baseline sample taken -warmup into the soak, its goroutines within +50;
+the node alive to the end and stopping on SIGTERM; every publisher alive.
 
 The node gets PFN_SYNC_INTERVAL=2s, PFN_HEALTH_INTERVAL=1s,
 PFN_RECHECK_INTERVAL=2s, PFN_REVERIFY_INTERVAL=2s, PFN_RETRY_BASE=1s unless

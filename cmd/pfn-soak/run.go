@@ -152,7 +152,7 @@ func run(ctx context.Context, cfg config, out io.Writer) (bool, error) {
 	}
 	if len(after) > 0 && after[len(after)-1].Node.Work != nil {
 		fmt.Fprintln(out, "node's work over the run:", workText(after[len(after)-1].Node.Work))
-		fmt.Fprintln(out, "  due at its intervals:", dueText(setup.Registered, time.Since(began)))
+		fmt.Fprintln(out, "  due at its intervals:", dueText(len(setup.subscribedSources), setup.Registered, time.Since(began)))
 	}
 
 	v := verdict{Setup: setup, Reads: summarize(all, maxReadLatency), Baseline: baseline.Node, End: end,
@@ -250,9 +250,10 @@ func workText(work map[string]float64) string {
 }
 
 // dueText is about how many syncs and health checks the schedule asks of
-// the node for sources over elapsed, to set its work figures against.
-func dueText(sources int, elapsed time.Duration) string {
-	due := func(name string) string {
+// the node over elapsed, for subscribed and registered sources, to set its
+// work figures against.
+func dueText(subscribed, registered int, elapsed time.Duration) string {
+	due := func(name string, sources int) string {
 		v := os.Getenv(name)
 		if v == "" {
 			v = schedule[name]
@@ -263,7 +264,8 @@ func dueText(sources int, elapsed time.Duration) string {
 		}
 		return fmt.Sprintf("~%d (%s=%s)", int64(float64(sources)*elapsed.Seconds()/d.Seconds()), name, v)
 	}
-	return fmt.Sprintf("syncs %s, health checks %s", due("PFN_SYNC_INTERVAL"), due("PFN_HEALTH_INTERVAL"))
+	return fmt.Sprintf("syncs %s for %d subscribed sources, health checks %s for %d", due("PFN_SYNC_INTERVAL", subscribed), subscribed,
+		due("PFN_HEALTH_INTERVAL", registered), registered)
 }
 
 func rateText(rate float64) string {

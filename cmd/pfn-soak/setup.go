@@ -26,6 +26,7 @@ type setupResult struct {
 	SubscribeTime       time.Duration
 	Failures            []string // the first few, for the report
 	failureCount        int
+	subscribedSources   map[int]bool // publishers with at least one subscription
 	mu                  sync.Mutex
 }
 
@@ -83,7 +84,7 @@ func forEach(n int, f func(i int)) {
 func setUp(ctx context.Context, a api, admin string, keys []string, pubs []*publisher, registered func([]string), out io.Writer) *setupResult {
 	ctx, cancel := context.WithTimeout(ctx, setupDeadline)
 	defer cancel()
-	res := &setupResult{}
+	res := &setupResult{subscribedSources: map[int]bool{}}
 	register(ctx, a, admin, pubs, res)
 	var ids []string
 	for _, p := range pubs {
@@ -158,7 +159,10 @@ func subscribe(ctx context.Context, a api, keys []string, subs []subscription, r
 			body["filters"] = s.filters
 		}
 		res.attempt(ctx, a, fmt.Sprintf("subscribe %d", s.pub.i), "/federation/subscribe", keys[s.consumer], body, http.StatusOK,
-			func(map[string]any) bool { return true }, &res.Subscribed)
+			func(map[string]any) bool {
+				res.subscribedSources[s.pub.i] = true // attempt holds res.mu
+				return true
+			}, &res.Subscribed)
 	})
 	res.SubscribeTime = time.Since(start)
 }
