@@ -5,7 +5,7 @@ VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 TESTFLAGS ?=
 
-.PHONY: build run test bench lint
+.PHONY: build run test bench soak lint
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/pfn ./cmd/pfn
@@ -25,6 +25,15 @@ bench:
 	$(GO) test -run '^$$' -bench Rebuild1M -benchtime 1x -timeout 30m ./eventstore/
 	$(GO) test -run '^$$' -bench Mirror -benchtime 5x -timeout 30m ./cmd/pfn/
 	$(GO) test -run '^$$' -bench LoadSourceAfterAYear -benchtime 5x -timeout 30m ./adapters/postgres/
+
+# 100 publishers (well-behaved, slow, failing, hostile) against one node for
+# 10 minutes, reads on 8 connections; exits 1 when a target is missed.
+# SOAK_DURATION=1m SOAK_SOURCES=20 make soak for a short trial; pfn-soak -h.
+soak: build
+	@.ci/postgres-up
+	$(GO) build -o bin/pfn-publisher ./cmd/pfn-publisher
+	$(GO) build -o bin/pfn-soak ./cmd/pfn-soak
+	./bin/pfn-soak -pfn bin/pfn -publisher bin/pfn-publisher
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

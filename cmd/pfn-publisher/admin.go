@@ -107,6 +107,10 @@ func (p *Publisher) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			p.assetDelay.Store(ms)
 			writeJSON(w, http.StatusOK, map[string]int64{"asset_delay_ms": ms})
 		}
+	case "/_admin/trickle":
+		if allowMethods(w, r, http.MethodPost) {
+			p.setTrickle(w, r)
+		}
 	default:
 		writeError(w, http.StatusNotFound, "not found")
 	}

@@ -50,6 +50,8 @@ Endpoints:
   with -admin only:
   GET|POST /_admin/catalog      read or replace the plugin catalog (JSON array)
   POST /_admin/down, /_admin/up every protocol endpoint answers 503 while down
+  POST /_admin/slow?ms=N        hold every file download back N ms
+  POST /_admin/trickle?bps=N    send file bodies at N bytes a second (0: full speed)
 
 Generated catalog (-plugins N): plugin-i for i = 1..N, named "Plugin i",
 version 1.0.0, -plugin-size bytes that start with "PK\x03\x04" and are

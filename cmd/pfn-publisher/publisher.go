@@ -55,6 +55,7 @@ type Publisher struct {
 	// heldDownloads counts file requests that began to be held back: a
 	// test waits for one to act while a download is in flight.
 	heldDownloads atomic.Int64
+	trickleBPS    atomic.Int64 // bytes a second of every file body; 0 is full speed
 }
 
 // catalog is an immutable snapshot; replacing the catalog swaps the pointer.
@@ -310,6 +311,10 @@ func (p *Publisher) serveAsset(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/zip")
 	w.Header().Set("ETag", strconv.Quote(it.sha256))
+	if bps := p.trickleBPS.Load(); bps > 0 {
+		trickle(w, r, it.content, bps)
+		return
+	}
 	// ServeContent sets Content-Length and answers Range and If-None-Match.
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(it.content))
 }
