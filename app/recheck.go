@@ -128,7 +128,11 @@ func (h SyncSource) recheckPublisher(ctx context.Context, st domain.SourceState,
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			continue // unreachable files are the health check's business
+			// Unreachable files are the health check's business, and a
+			// publisher that trickles would hold the recheck one
+			// minimum-rate window per file: stop at the first failure. The
+			// map's order differs each run, so later rechecks reach the rest.
+			break
 		}
 		result.Checked++
 		if sum != v.SHA256 {
