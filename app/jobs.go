@@ -31,7 +31,9 @@ type JobQueue interface {
 	// Plan adds the jobs eligible sources need and drops those of sources
 	// no longer eligible; a new job is first due after first[kind].
 	Plan(ctx context.Context, first map[JobKind]time.Duration) error
-	Claim(ctx context.Context, owner string, lease time.Duration, limit int) ([]Job, error)
+	// Claim leases up to limit due jobs of the given kinds, most overdue
+	// first.
+	Claim(ctx context.Context, owner string, lease time.Duration, limit int, kinds []JobKind) ([]Job, error)
 	// Extend renews a lease; domain.ErrConflict when owner no longer holds it.
 	Extend(ctx context.Context, j Job, owner string, lease time.Duration) error
 	// Finish records a run and when the job is next due, and frees it.

@@ -22,7 +22,11 @@ type Scheduler struct {
 	Lease    time.Duration // how long a claim holds without renewal
 	Tick     time.Duration // how often to look for due jobs
 	PlanEach time.Duration // how often to add and drop jobs as sources change
-	Workers  int           // jobs at once
+	Workers  int           // health checks and re-verifications at once
+	// SyncWorkers is how many syncs and rechecks run at once: a lane of its
+	// own, so that slow publishers' downloads never keep health checks of
+	// the other sources waiting (PFN_MAX_CONCURRENT_SYNCS).
+	SyncWorkers int
 	// Timeout (PFN_JOB_TIMEOUT) is each job's deadline: a job still
 	// running then is cancelled and counts as failed.
 	Timeout time.Duration
@@ -35,11 +39,18 @@ type Scheduler struct {
 // backoff.
 const busyRetry = 5 * time.Second
 
+// The two lanes: light jobs (a request or two to the publisher) and the
+// syncs and rechecks, which download and may take minutes.
+var (
+	lightKinds = []JobKind{JobHealth, JobReverify}
+	syncKinds  = []JobKind{JobSync, JobRecheck}
+)
+
 // Run works until ctx ends, then waits for the jobs in flight to stop and
 // frees their leases.
 func (s Scheduler) Run(ctx context.Context) {
-	workers := max(s.Workers, 1)
-	slots := make(chan struct{}, workers)
+	lanes := []*lane{{kinds: lightKinds, slots: make(chan struct{}, max(s.Workers, 1))},
+		{kinds: syncKinds, slots: make(chan struct{}, max(s.SyncWorkers, 1))}}
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	tick := time.NewTicker(s.Tick)
@@ -52,26 +63,45 @@ func (s Scheduler) Run(ctx context.Context) {
 			}
 			planned = time.Now()
 		}
-		if free := workers - len(slots); free > 0 && ctx.Err() == nil {
-			jobs, err := s.Jobs.Claim(ctx, s.Owner, s.Lease, free)
-			if err != nil && ctx.Err() == nil {
-				s.Log.Error("scheduler: claiming jobs failed", "err", err)
+		for _, l := range lanes {
+			if ctx.Err() != nil {
+				break
 			}
-			for _, j := range jobs {
-				slots <- struct{}{}
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					defer func() { <-slots }()
-					s.runJob(ctx, j)
-				}()
-			}
+			s.fill(ctx, l, &wg)
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
+	}
+}
+
+// lane runs jobs of some kinds, at most cap(slots) at once.
+type lane struct {
+	kinds []JobKind
+	slots chan struct{}
+}
+
+// fill claims as many due jobs of the lane's kinds as it has free slots
+// and starts them.
+func (s Scheduler) fill(ctx context.Context, l *lane, wg *sync.WaitGroup) {
+	free := cap(l.slots) - len(l.slots)
+	if free <= 0 {
+		return
+	}
+	jobs, err := s.Jobs.Claim(ctx, s.Owner, s.Lease, free, l.kinds)
+	if err != nil && ctx.Err() == nil {
+		s.Log.Error("scheduler: claiming jobs failed", "err", err)
+	}
+	for _, j := range jobs {
+		l.slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-l.slots }()
+			s.runJob(ctx, j)
+		}()
 	}
 }
 

@@ -41,15 +41,19 @@ func (q Jobs) Plan(ctx context.Context, first map[app.JobKind]time.Duration) err
 	return nil
 }
 
-func (q Jobs) Claim(ctx context.Context, owner string, lease time.Duration, limit int) ([]app.Job, error) {
+func (q Jobs) Claim(ctx context.Context, owner string, lease time.Duration, limit int, kinds []app.JobKind) ([]app.Job, error) {
+	names := make([]string, len(kinds))
+	for i, k := range kinds {
+		names[i] = string(k)
+	}
 	rows, err := q.Pool.Query(ctx, `
 		UPDATE jobs j SET leased_by = $1, lease_until = now() + $2::float8 * interval '1 second',
 			due_at = CASE WHEN j.due_at = `+requestedSQL+` THEN now() ELSE j.due_at END
 		FROM (SELECT kind, source_id FROM jobs
-		      WHERE due_at <= now() AND (lease_until IS NULL OR lease_until < now())
+		      WHERE due_at <= now() AND (lease_until IS NULL OR lease_until < now()) AND kind = ANY($4)
 		      ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED) due
 		WHERE j.kind = due.kind AND j.source_id = due.source_id
-		RETURNING j.kind, j.source_id, j.attempts`, owner, seconds(lease), limit)
+		RETURNING j.kind, j.source_id, j.attempts`, owner, seconds(lease), limit, names)
 	if err != nil {
 		return nil, fmt.Errorf("claim jobs: %w", err)
 	}

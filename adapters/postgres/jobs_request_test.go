@@ -24,7 +24,7 @@ func TestRequestNowSurvivesTheRunningJobsFinish(t *testing.T) {
 	if err := q.RequestNow(ctx, app.JobSync, "a@h"); err != nil {
 		t.Fatal(err)
 	}
-	jobs, err := q.Claim(ctx, "n", time.Minute, 1)
+	jobs, err := q.Claim(ctx, "n", time.Minute, 1, allKinds)
 	if err != nil || len(jobs) != 1 || jobs[0].Kind != app.JobSync {
 		t.Fatalf("claim = %v, %v; want the requested sync first", jobs, err)
 	}
@@ -35,7 +35,7 @@ func TestRequestNowSurvivesTheRunningJobsFinish(t *testing.T) {
 	if err := q.Finish(ctx, jobs[0], "n", time.Hour, 0, ""); err != nil {
 		t.Fatal(err)
 	}
-	again, err := q.Claim(ctx, "n", time.Minute, 2)
+	again, err := q.Claim(ctx, "n", time.Minute, 2, allKinds)
 	if err != nil || len(again) != 2 {
 		t.Fatalf("claim after the run = %v, %v; want the sync (requested during the run) and the health check", again, err)
 	}
@@ -45,7 +45,7 @@ func TestRequestNowSurvivesTheRunningJobsFinish(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if jobs, err := q.Claim(ctx, "n", time.Minute, 5); err != nil || len(jobs) != 0 {
+	if jobs, err := q.Claim(ctx, "n", time.Minute, 5, allKinds); err != nil || len(jobs) != 0 {
 		t.Fatalf("claim = %v, %v; want nothing due", jobs, err)
 	}
 }

@@ -13,6 +13,9 @@ import (
 	"github.com/pfn-network/pfn/migrations/pgtest"
 )
 
+// allKinds claims every kind of job.
+var allKinds = []app.JobKind{app.JobHealth, app.JobSync, app.JobReverify, app.JobRecheck}
+
 func TestJobsArePlannedClaimedOnceAndReclaimedAfterTheLease(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -53,7 +56,7 @@ func TestJobsArePlannedClaimedOnceAndReclaimedAfterTheLease(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 3 {
-				jobs, err := q.Claim(ctx, owner, 2*time.Second, 2)
+				jobs, err := q.Claim(ctx, owner, 2*time.Second, 2, allKinds)
 				if err != nil {
 					t.Error(err)
 					return
@@ -81,13 +84,13 @@ func TestJobsArePlannedClaimedOnceAndReclaimedAfterTheLease(t *testing.T) {
 	if err := q.Extend(ctx, syncJob, other, time.Second); !errors.Is(err, domain.ErrConflict) {
 		t.Fatalf("extend by a non-holder: %v", err)
 	}
-	if jobs, _ := q.Claim(ctx, other, time.Second, 10); len(jobs) != 0 {
+	if jobs, _ := q.Claim(ctx, other, time.Second, 10, allKinds); len(jobs) != 0 {
 		t.Fatalf("claimed leased jobs: %v", jobs)
 	}
 	// The holder dies: nothing renews the lease, and after it the job is
 	// free for the other node.
 	pgtest.Exec(t, pool, `UPDATE jobs SET lease_until = now() - interval '1 millisecond' WHERE kind = 'sync'`)
-	jobs, err := q.Claim(ctx, other, time.Second, 10)
+	jobs, err := q.Claim(ctx, other, time.Second, 10, allKinds)
 	if err != nil || len(jobs) != 1 || jobs[0].Kind != app.JobSync {
 		t.Fatalf("after the lease: %v %v", jobs, err)
 	}

@@ -15,15 +15,18 @@ type LimitsConfig struct {
 	JobTimeout time.Duration // PFN_JOB_TIMEOUT: deadline of every job and of API-triggered syncs
 }
 
-// schedulerWorkers is how many jobs the scheduler runs at once.
+// schedulerWorkers is how many health checks and re-verifications the
+// scheduler runs at once; its syncs and rechecks run in a lane of their
+// own, PFN_MAX_CONCURRENT_SYNCS wide.
 const schedulerWorkers = 4
 
 // Connections the scheduler may use at once, counted from the code
 // (app.Scheduler): its loop plans and claims on one; each worker's job
 // renews its lease on one of its own (a goroutine beside the job); and a
 // health check or re-verification, which takes no sync slot, works on one
-// more per worker (syncs and rechecks are counted with their slots). So
-// one plus two per worker.
+// more per worker (syncs and rechecks are counted with their slots, plus
+// one each for their lease renewals, in minConns). So one plus two per
+// worker.
 const schedulerConns = 1 + 2*schedulerWorkers
 
 // minConns is the pool at which no connection has to be waited for when
@@ -36,7 +39,7 @@ const schedulerConns = 1 + 2*schedulerWorkers
 // connection for one statement or transaction, so a smaller pool would
 // queue, never deadlock, as long as it exceeds the slots.
 func (l LimitsConfig) minConns() int {
-	return 2*l.MaxSyncs + projectionCount + schedulerConns + 1
+	return 3*l.MaxSyncs + projectionCount + schedulerConns + 1
 }
 
 const (
@@ -65,7 +68,7 @@ func registerLimits(fs *flag.FlagSet, env func(name, def string) string, cfg *Li
 			errs = append(errs, fmt.Errorf("PFN_DB_MAX_CONNS %q: want a positive number of connections", conns))
 		} else if cfg.DBMaxConns = int32(n); cfg.MaxSyncs > 0 && int(n) < cfg.minConns() {
 			errs = append(errs, fmt.Errorf("PFN_DB_MAX_CONNS %d is too small for PFN_MAX_CONCURRENT_SYNCS %d: want at least %d "+
-				"(2 per sync, %d for the projections, %d for the scheduler, 1 for requests)",
+				"(3 per sync, %d for the projections, %d for the scheduler, 1 for requests)",
 				n, cfg.MaxSyncs, cfg.minConns(), projectionCount, schedulerConns))
 		}
 		if d, err := time.ParseDuration(timeout); err != nil || d <= 0 {

@@ -30,7 +30,7 @@ import (
 const hangAfter = 5 * time.Second
 
 // deadlockEnv is the smallest pool the node accepts for 2 syncs at once.
-var deadlockEnv = []string{"PFN_DB_MAX_CONNS=19", "PFN_MAX_CONCURRENT_SYNCS=2"}
+var deadlockEnv = []string{"PFN_DB_MAX_CONNS=21", "PFN_MAX_CONCURRENT_SYNCS=2"}
 
 // stormNode is one node with several publishers registered as sources.
 type stormNode struct {
@@ -219,7 +219,7 @@ func jobRuns(t *testing.T, db, kind string) map[string]time.Time {
 		t.Fatal(err)
 	}
 	defer conn.Close(context.Background())
-	rows, err := conn.Query(context.Background(), `SELECT source_id, coalesce(last_run_at, '-infinity') FROM jobs WHERE kind = $1`, kind)
+	rows, err := conn.Query(context.Background(), `SELECT source_id, coalesce(last_run_at, 'epoch') FROM jobs WHERE kind = $1`, kind)
 	if err != nil {
 		t.Fatal(err)
 	}

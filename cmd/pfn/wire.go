@@ -77,7 +77,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			Schedule: app.Schedule{HealthInterval: cfg.Ops.HealthInterval, SyncInterval: cfg.Ops.SyncInterval,
 				ReverifyInterval: cfg.Ops.ReverifyInterval, RecheckInterval: cfg.Ops.RecheckInterval, RetryBase: cfg.Ops.RetryBase, MaxRetries: 5},
 			Owner: schedulerOwner(), Lease: cfg.Ops.JobLease, Tick: schedulerTick(cfg.Ops), PlanEach: 10 * schedulerTick(cfg.Ops),
-			Workers: schedulerWorkers, Log: log}
+			Workers: schedulerWorkers, SyncWorkers: cfg.Limits.MaxSyncs, Log: log}
 	}
 	revokeKey := app.RevokeKey{Keys: keys, Sources: sources, Subscriptions: subs, Reader: subReader,
 		Shown: postgres.CatchUp{Pool: pool, Waiter: waiter, Projection: postgres.SubscriptionsProjection}, Now: now}
