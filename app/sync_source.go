@@ -406,8 +406,7 @@ func (h SyncSource) fetch(ctx context.Context, d *download, budget *syncBudget) 
 		return StoredBlob{}, fmt.Errorf("download: %w", err)
 	}
 	defer body.Close()
-	read := &bodyReader{r: body}
-	counted := &budgetReader{r: read, b: budget}
+	counted := &budgetReader{r: body, b: budget}
 	if n := announcedLength(body); n >= 0 {
 		if n > h.MaxBytes {
 			// No byte count of the publisher's in the text: the same refusal
@@ -431,7 +430,7 @@ func (h SyncSource) fetch(ctx context.Context, d *download, budget *syncBudget) 
 		if errors.Is(err, domain.ErrInvalidInput) {
 			return StoredBlob{}, fmt.Errorf("cannot store: %w", err)
 		}
-		return StoredBlob{}, storeFailure(read, h.MaxBytes, fmt.Errorf("store: %w", err))
+		return StoredBlob{}, storeFailure(counted, h.MaxBytes, fmt.Errorf("store: %w", err))
 	}
 	counted.settle()
 	if want := d.plugin.SHA256; want != "" && want != stored.SHA256 {

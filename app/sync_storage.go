@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sync"
 	"time"
 
@@ -16,29 +15,12 @@ import (
 // refused for it and the source's failure policy does not count it.
 var ErrStorage = errors.New("blob store failed")
 
-// bodyReader remembers an error from the publisher's side of a copy, so
-// that a failed Put tells a download cut short (the publisher's fault,
-// refused as before) from a store that failed to write.
-type bodyReader struct {
-	r   io.Reader
-	n   int64 // bytes read
-	err error
-}
-
-func (b *bodyReader) Read(p []byte) (int, error) {
-	n, err := b.r.Read(p)
-	b.n += int64(n)
-	if err != nil && err != io.EOF {
-		b.err = err
-	}
-	return n, err
-}
-
 // storeFailure classifies a failed Put of body: a storage failure unless
 // the download failed or the content was refused (more than maxBytes, a
-// bad key).
-func storeFailure(body *bodyReader, maxBytes int64, err error) error {
-	if body.err != nil || body.n > maxBytes || errors.Is(err, domain.ErrInvalidInput) {
+// bad key). body is the budget's reader, which also counts what was read
+// and remembers the publisher's side's error.
+func storeFailure(body *budgetReader, maxBytes int64, err error) error {
+	if body.err != nil || body.read > maxBytes || errors.Is(err, domain.ErrInvalidInput) {
 		return err
 	}
 	return fmt.Errorf("%w: %w", ErrStorage, err)
