@@ -106,7 +106,6 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			VerifyMirrored: app.VerifyMirrored{Find: find, Sources: reader, Verifier: signerPort{signer}},
 			Blobs:          blobPort{blobs},
 			PublicCatalog:  cfg.PublicCatalog,
-			SyncTimeout:    cfg.Limits.JobTimeout,
 			NodeInfo: httpapi.NodeInfo{Version: "1.0.0", Features: []string{"plugin-distribution", "signature-verification", "federation-signature"},
 				Node: "pfn " + version, PublicKey: signer.PublicKeyPEM(), KeyID: signer.KeyID()},
 		}}, nil

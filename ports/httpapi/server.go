@@ -57,8 +57,6 @@ type App struct {
 	// PublicCatalog (PFN_PUBLIC_CATALOG) lets anyone list, download and
 	// verify mirrored plugins; when false a consumer or admin key is needed.
 	PublicCatalog bool
-	// SyncTimeout (PFN_JOB_TIMEOUT) bounds POST /federation/sync-source.
-	SyncTimeout time.Duration
 	// KeyCreationRate limits key creation per client address (per second;
 	// default 1, with a burst of 10).
 	KeyCreationRate float64
@@ -134,7 +132,7 @@ func routeFederation(e *echo.Echo, a *App, obs Observer) {
 	f.POST("/update-source", updateSource(a.UpdateSource, a.SourceReader), auth, requireAdmin)
 	f.GET("/source-status", sourceStatus(a.GetSourceStatus, a.SourceStatusAt), auth, requireAdmin)
 	f.GET("/events", listEvents(a.ListEvents, a.Log), auth, requireAdmin)
-	f.POST("/sync-source", syncSource(a.SyncNow, a.SyncTimeout), auth, requireAdmin)
+	f.POST("/sync-source", syncSource(a.SyncNow), auth, requireAdmin)
 	f.GET("/activity", listActivity(a.ListActivity), auth, requireAdmin)
 	f.POST("/subscribe", subscribe(a.Subscribe), auth)
 	f.POST("/unsubscribe", unsubscribe(a.Unsubscribe), auth)

@@ -1,10 +1,8 @@
 package httpapi
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -63,22 +61,15 @@ func listSubscriptions(h app.ListSubscriptions) echo.HandlerFunc {
 	}
 }
 
-// syncWait bounds how long POST /federation/sync-source waits for a sync
-// when no timeout is configured.
-const syncWait = 10 * time.Minute
-
-func syncSource(h app.SyncNow, timeout time.Duration) echo.HandlerFunc {
-	if timeout <= 0 {
-		timeout = syncWait
-	}
+// syncSource runs a sync now; SyncNow bounds it (PFN_JOB_TIMEOUT, and the
+// request's own deadline).
+func syncSource(h app.SyncNow) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := bindSourceID(c)
 		if err != nil {
 			return err
 		}
-		ctx, cancel := context.WithTimeout(c.Request().Context(), timeout)
-		defer cancel()
-		res, err := h.Handle(ctx, principal(c), id)
+		res, err := h.Handle(c.Request().Context(), principal(c), id)
 		if err != nil {
 			return err
 		}
