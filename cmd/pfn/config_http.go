@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"strconv"
-	"time"
 
 	"github.com/pfn-network/pfn/ports/httpapi"
 )
@@ -26,37 +25,21 @@ type HTTPConfig struct {
 // the returned function checks them once the flags are parsed.
 func registerHTTP(fs *flag.FlagSet, env func(name, def string) string, cfg *HTTPConfig) func() []error {
 	def := httpapi.DefaultLimits()
-	type durationVar struct {
-		name, env, help string
-		def             time.Duration
-		dst             *time.Duration
-	}
-	durations := []durationVar{
-		{"read-header-timeout", "PFN_READ_HEADER_TIMEOUT", "time to read a request's headers", def.ReadHeaderTimeout, &cfg.Limits.ReadHeaderTimeout},
-		{"read-timeout", "PFN_READ_TIMEOUT", "time to read a whole request, body included", def.ReadTimeout, &cfg.Limits.ReadTimeout},
-		{"write-timeout", "PFN_WRITE_TIMEOUT", "time to answer a request (not downloads and exports); more than PFN_REQUEST_TIMEOUT", def.WriteTimeout, &cfg.Limits.WriteTimeout},
-		{"idle-timeout", "PFN_IDLE_TIMEOUT", "how long an unused keep-alive connection stays open", def.IdleTimeout, &cfg.Limits.IdleTimeout},
-		{"request-timeout", "PFN_REQUEST_TIMEOUT", "every request's deadline (downloads and exports: while nothing is sent)", def.RequestTimeout, &cfg.Limits.RequestTimeout},
-	}
-	texts := make([]string, len(durations))
-	for i, d := range durations {
-		fs.StringVar(&texts[i], d.name, env(d.env, d.def.String()), d.help+" ("+d.env+")")
-	}
+	checkDurations := registerDurations(fs, env, []durationVar{
+		{"read-header-timeout", "PFN_READ_HEADER_TIMEOUT", def.ReadHeaderTimeout.String(), "time to read a request's headers", &cfg.Limits.ReadHeaderTimeout},
+		{"read-timeout", "PFN_READ_TIMEOUT", def.ReadTimeout.String(), "time to read a whole request, body included", &cfg.Limits.ReadTimeout},
+		{"write-timeout", "PFN_WRITE_TIMEOUT", def.WriteTimeout.String(), "time to answer a request (not downloads and exports); more than PFN_REQUEST_TIMEOUT", &cfg.Limits.WriteTimeout},
+		{"idle-timeout", "PFN_IDLE_TIMEOUT", def.IdleTimeout.String(), "how long an unused keep-alive connection stays open", &cfg.Limits.IdleTimeout},
+		{"request-timeout", "PFN_REQUEST_TIMEOUT", def.RequestTimeout.String(), "every request's deadline (downloads and exports: while nothing is sent)", &cfg.Limits.RequestTimeout},
+	})
 	var headerBytes, minRate string
 	fs.StringVar(&headerBytes, "max-header-bytes", env("PFN_MAX_HEADER_BYTES", strconv.Itoa(def.MaxHeaderBytes)), "largest request header block; larger gets 431 (PFN_MAX_HEADER_BYTES)")
 	fs.StringVar(&minRate, "stream-min-rate", env("PFN_STREAM_MIN_RATE", strconv.FormatInt(def.MinRate, 10)), "bytes per second a client must read downloads and exports at (PFN_STREAM_MIN_RATE)")
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", env("PFN_TRUSTED_PROXIES", ""), "proxies whose X-Forwarded-For/X-Real-IP are believed: IPs or CIDRs (PFN_TRUSTED_PROXIES)")
 	fs.StringVar(&cfg.MetricsListen, "metrics-listen", env("PFN_METRICS_LISTEN", "127.0.0.1:9090"), `address of the /metrics listener; "off" for none (PFN_METRICS_LISTEN)`)
 	return func() []error {
-		var errs []error
 		cfg.Limits.StreamGrace = def.StreamGrace // no variable: a fixed allowance per write
-		for i, d := range durations {
-			v, err := time.ParseDuration(texts[i])
-			if err != nil || v <= 0 {
-				errs = append(errs, fmt.Errorf("%s %q: want a positive duration such as %s", d.env, texts[i], d.def))
-			}
-			*d.dst = v
-		}
+		errs := checkDurations()
 		if l := cfg.Limits; l.WriteTimeout > 0 && l.WriteTimeout <= l.RequestTimeout {
 			errs = append(errs, fmt.Errorf("PFN_WRITE_TIMEOUT %s must be longer than PFN_REQUEST_TIMEOUT %s, or answers are cut before their deadline", l.WriteTimeout, l.RequestTimeout))
 		}

@@ -24,36 +24,21 @@ type OpsConfig struct {
 // registerOps adds the operations flags (defaults from the environment);
 // the returned function checks them once the flags are parsed.
 func registerOps(fs *flag.FlagSet, env func(name, def string) string, cfg *OpsConfig) func() []error {
-	type durationVar struct {
-		name, env, def, help string
-		dst                  *time.Duration
-	}
-	durations := []durationVar{
+	checkDurations := registerDurations(fs, env, []durationVar{
 		{"health-interval", "PFN_HEALTH_INTERVAL", "5m", "time between health checks of a source", &cfg.HealthInterval},
 		{"sync-interval", "PFN_SYNC_INTERVAL", "15m", "time between syncs of a subscribed source", &cfg.SyncInterval},
 		{"reverify-interval", "PFN_REVERIFY_INTERVAL", "24h", "time between ownership re-verifications", &cfg.ReverifyInterval},
 		{"recheck-interval", "PFN_RECHECK_INTERVAL", "24h", "time between re-downloads of mirrored files to catch changed bytes", &cfg.RecheckInterval},
 		{"retry-base", "PFN_RETRY_BASE", "1h", "first retry of a failed sync; doubles up to 5 times", &cfg.RetryBase},
 		{"job-lease", "PFN_JOB_LEASE", "2m", "how long a claimed job holds before another node may take it", &cfg.JobLease},
-	}
-	texts := make([]string, len(durations))
-	for i, d := range durations {
-		fs.StringVar(&texts[i], d.name, env(d.env, d.def), d.help+" ("+d.env+")")
-	}
+	})
 	var scheduler, maxLag, keep, quota string
 	fs.StringVar(&quota, "source-quota-bytes", env("PFN_SOURCE_QUOTA_BYTES", "0"), "bytes of files kept per source, 0 for no limit (PFN_SOURCE_QUOTA_BYTES)")
 	fs.StringVar(&scheduler, "scheduler", env("PFN_SCHEDULER", "true"), "run health checks, syncs and re-verifications (PFN_SCHEDULER)")
 	fs.StringVar(&maxLag, "ready-max-lag", env("PFN_READY_MAX_LAG", "10000"), "readiness fails past this projection lag in events (PFN_READY_MAX_LAG)")
 	fs.StringVar(&keep, "keep-versions", env("PFN_KEEP_VERSIONS", "0"), "versions kept per plugin, 0 keeps all (PFN_KEEP_VERSIONS)")
 	return func() []error {
-		var errs []error
-		for i, d := range durations {
-			v, err := time.ParseDuration(texts[i])
-			if err != nil || v <= 0 {
-				errs = append(errs, fmt.Errorf("%s %q: want a positive duration such as %s", d.env, texts[i], d.def))
-			}
-			*d.dst = v
-		}
+		errs := checkDurations()
 		switch scheduler {
 		case "true", "false":
 			cfg.Scheduler = scheduler == "true"
