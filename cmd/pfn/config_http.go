@@ -19,6 +19,9 @@ type HTTPConfig struct {
 	// MetricsListen (PFN_METRICS_LISTEN) is where /metrics is served, on a
 	// listener of its own; "" or "off" serves no metrics.
 	MetricsListen string
+	// Compat (PFN_API_COMPAT) answers the shapes that clash with the
+	// original JavaScript node as PFN does ("pfn") or as it did ("original").
+	Compat httpapi.Compat
 }
 
 // registerHTTP adds the HTTP server flags (defaults from the environment);
@@ -32,7 +35,8 @@ func registerHTTP(fs *flag.FlagSet, env func(name, def string) string, cfg *HTTP
 		{"idle-timeout", "PFN_IDLE_TIMEOUT", def.IdleTimeout.String(), "how long an unused keep-alive connection stays open", &cfg.Limits.IdleTimeout},
 		{"request-timeout", "PFN_REQUEST_TIMEOUT", def.RequestTimeout.String(), "every request's deadline (downloads and exports: while nothing is sent)", &cfg.Limits.RequestTimeout},
 	})
-	var headerBytes, minRate string
+	var headerBytes, minRate, compat string
+	fs.StringVar(&compat, "api-compat", env("PFN_API_COMPAT", string(httpapi.CompatPFN)), "pfn, or original for clients of the original JavaScript node (PFN_API_COMPAT)")
 	fs.StringVar(&headerBytes, "max-header-bytes", env("PFN_MAX_HEADER_BYTES", strconv.Itoa(def.MaxHeaderBytes)), "largest request header block; larger gets 431 (PFN_MAX_HEADER_BYTES)")
 	fs.StringVar(&minRate, "stream-min-rate", env("PFN_STREAM_MIN_RATE", strconv.FormatInt(def.MinRate, 10)), "bytes per second a client must read downloads and exports at (PFN_STREAM_MIN_RATE)")
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", env("PFN_TRUSTED_PROXIES", ""), "proxies whose X-Forwarded-For/X-Real-IP are believed: IPs or CIDRs (PFN_TRUSTED_PROXIES)")
@@ -55,6 +59,11 @@ func registerHTTP(fs *flag.FlagSet, env func(name, def string) string, cfg *HTTP
 		}
 		if _, err := httpapi.ParseTrustedProxies(cfg.TrustedProxies); err != nil {
 			errs = append(errs, fmt.Errorf("PFN_TRUSTED_PROXIES: %w", err))
+		}
+		if c, err := httpapi.ParseCompat(compat); err != nil {
+			errs = append(errs, fmt.Errorf("PFN_API_COMPAT %w", err))
+		} else {
+			cfg.Compat = c
 		}
 		if cfg.MetricsListen == "off" {
 			cfg.MetricsListen = ""

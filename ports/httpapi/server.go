@@ -57,6 +57,9 @@ type App struct {
 	// PublicCatalog (PFN_PUBLIC_CATALOG) lets anyone list, download and
 	// verify mirrored plugins; when false a consumer or admin key is needed.
 	PublicCatalog bool
+	// Compat (PFN_API_COMPAT) chooses PFN's shapes or the original node's
+	// where the two clash (compat.go).
+	Compat Compat
 	// KeyCreationRate limits key creation per client address (per second;
 	// default 1, with a burst of 10).
 	KeyCreationRate float64
