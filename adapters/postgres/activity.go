@@ -22,48 +22,77 @@ const ActivityProjectionName = "activity"
 type ActivityProjection struct{}
 
 func (ActivityProjection) Name() string     { return ActivityProjectionName }
-func (ActivityProjection) Tables() []string { return []string{"activity"} }
+func (ActivityProjection) Tables() []string { return []string{"activity", "activity_plugins"} }
 
 func (ActivityProjection) Reset(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, `TRUNCATE activity RESTART IDENTITY`)
+	_, err := tx.Exec(ctx, `TRUNCATE activity, activity_plugins RESTART IDENTITY`)
 	return err
 }
 
-// entry is one line of the feed.
+// entry is one line of the feed. Besides the words, it keeps what the
+// original network's clients read (issue #12): the source's username, and
+// for version updates the plugin's name and the versions; "" is stored as
+// NULL (not applicable).
 type entry struct {
-	kind, source, plugin, summary string
+	kind, source, plugin, summary                string
+	username, pluginName, oldVersion, newVersion string
 }
 
 func (p ActivityProjection) Apply(ctx context.Context, tx pgx.Tx, stored eventstore.Event) error {
-	return p.ApplyBatch(ctx, tx, []eventstore.Event{stored}) // the batch's statement, for one
+	return p.ApplyBatch(ctx, tx, []eventstore.Event{stored}) // the batch's statements, for one
 }
 
-// activityEntry says what an event shows in the feed; ok is false for
-// events the feed leaves out (health checks, mirrored files, counts).
-func activityEntry(stored eventstore.Event) (entry, bool, error) {
+// decodedActivity is an event the feed may show, decoded once.
+type decodedActivity struct {
+	stored eventstore.Event
+	source domain.SourceEvent // one of the two is set
+	plugin domain.PluginEvent
+}
+
+// decodeActivity decodes an event the feed may show; ok is false for
+// events it never shows (health checks, counts: most of a rebuild's events
+// are left undecoded).
+func decodeActivity(stored eventstore.Event) (decodedActivity, bool, error) {
 	switch stored.Type {
-	case domain.EventPluginMirrored, domain.EventSourceSubscriberCountChanged, domain.EventSourceHealthSummarized,
+	case domain.EventSourceSubscriberCountChanged, domain.EventSourceHealthSummarized,
 		domain.EventSourceSignatureChecked, domain.EventSourceHealthChecked, domain.EventPublisherInfoRefreshed:
-		return entry{}, false, nil // never in the feed: skip decoding (most of a rebuild's events)
+		return decodedActivity{}, false, nil
 	}
-	if strings.HasPrefix(stored.StreamID, "source-") {
-		e, ok, err := decodeSourceEvent(stored)
-		if err != nil || !ok {
-			return entry{}, false, err
-		}
-		return sourceEntry(domain.SourceID(stored.StreamID[len("source-"):]), e)
+	d := decodedActivity{stored: stored}
+	var ok bool
+	var err error
+	switch {
+	case strings.HasPrefix(stored.StreamID, "source-"):
+		d.source, ok, err = decodeSourceEvent(stored)
+	case strings.HasPrefix(stored.StreamID, "plugin-"):
+		d.plugin, ok, err = decodePluginEvent(stored)
 	}
-	if strings.HasPrefix(stored.StreamID, "plugin-") {
-		e, ok, err := decodePluginEvent(stored)
-		if err != nil || !ok {
-			return entry{}, false, err
-		}
-		return pluginEntry(e)
-	}
-	return entry{}, false, nil
+	return d, ok && err == nil, err
 }
 
-func sourceEntry(id domain.SourceID, e domain.SourceEvent) (entry, bool, error) {
+// entryOf says what a decoded event shows in the feed (ok false: nothing).
+// names is what the projection remembers of the plugins mirrored so far;
+// a mirror updates it.
+func entryOf(d decodedActivity, names pluginNames) (entry, bool) {
+	if d.source != nil {
+		id := domain.SourceID(strings.TrimPrefix(d.stored.StreamID, "source-"))
+		en, ok := sourceEntry(id, d.source)
+		en.username = usernameOf(id)
+		return en, ok
+	}
+	en, ok := pluginEntry(d.plugin, names)
+	en.username = usernameOf(domain.SourceID(en.source))
+	return en, ok
+}
+
+// usernameOf is the username part of a source id (username@host[:port]);
+// usernames never contain '@'.
+func usernameOf(id domain.SourceID) string {
+	name, _, _ := strings.Cut(string(id), "@")
+	return name
+}
+
+func sourceEntry(id domain.SourceID, e domain.SourceEvent) (entry, bool) {
 	en := entry{source: string(id)}
 	switch e := e.(type) {
 	case domain.SourceRegistered:
@@ -90,7 +119,7 @@ func sourceEntry(id domain.SourceID, e domain.SourceEvent) (entry, bool, error) 
 		en.kind, en.plugin, en.summary = "listing_refused", e.Plugin, e.Summary()
 	case domain.SourceSynced:
 		if e.Mirrored == 0 && e.Rejected == 0 {
-			return entry{}, false, nil
+			return entry{}, false
 		}
 		en.kind, en.summary = "synced", fmt.Sprintf("sync: %d mirrored, %d rejected, %d plugins in all", e.Mirrored, e.Rejected, e.PluginCount)
 		if e.RefusalsNotRecorded > 0 {
@@ -98,63 +127,111 @@ func sourceEntry(id domain.SourceID, e domain.SourceEvent) (entry, bool, error) 
 				e.RefusalsNotRecorded, domain.MaxRefusalsRemembered)
 		}
 	default:
-		return entry{}, false, nil
+		return entry{}, false
 	}
-	return en, true, nil
+	return en, true
 }
 
-func pluginEntry(e domain.PluginEvent) (entry, bool, error) {
+func pluginEntry(e domain.PluginEvent, names pluginNames) (entry, bool) {
+	var en entry
 	switch e := e.(type) {
+	case domain.PluginMirrored:
+		first := !names.known(e.SourceID, e.Plugin)
+		names.mirrored(e.SourceID, e.Plugin, e.Name)
+		if !first {
+			return entry{}, false // a later version's mirror shows as its version update
+		}
+		// The original network counts a first mirror as a version update
+		// from "0.0.0"; PFN shows it as its own kind.
+		en = entry{kind: "mirrored", source: string(e.SourceID), plugin: e.Plugin, oldVersion: "0.0.0", newVersion: e.Version,
+			summary: fmt.Sprintf("%s %s mirrored (first version of this plugin from this source)", e.Plugin, e.Version)}
 	case domain.PluginVersionUpdated:
-		return entry{"version_updated", string(e.SourceID), e.Plugin, fmt.Sprintf("%s updated %s → %s", e.Plugin, e.From, e.To)}, true, nil
+		en = entry{kind: "version_updated", source: string(e.SourceID), plugin: e.Plugin, oldVersion: e.From, newVersion: e.To,
+			summary: fmt.Sprintf("%s updated %s → %s", e.Plugin, e.From, e.To)}
 	case domain.PluginTampered:
-		return entry{"tampering", string(e.SourceID), e.Plugin, fmt.Sprintf("%s %s: tampering: %s; the first copy stays", e.Plugin, e.Version, e.Detail)}, true, nil
+		en = entry{kind: "tampering", source: string(e.SourceID), plugin: e.Plugin,
+			summary: fmt.Sprintf("%s %s: tampering: %s; the first copy stays", e.Plugin, e.Version, e.Detail)}
 	case domain.PluginRolledBack:
-		return entry{"rollback", string(e.SourceID), e.Plugin, fmt.Sprintf("%s: publisher lists %s, below the mirrored %s (rollback)", e.Plugin, e.Listed, e.Latest)}, true, nil
+		en = entry{kind: "rollback", source: string(e.SourceID), plugin: e.Plugin,
+			summary: fmt.Sprintf("%s: publisher lists %s, below the mirrored %s (rollback)", e.Plugin, e.Listed, e.Latest)}
 	case domain.PluginPruned:
-		return entry{"pruned", string(e.SourceID), e.Plugin, fmt.Sprintf("%s %s pruned: %s", e.Plugin, e.Version, e.Reason)}, true, nil
+		en = entry{kind: "pruned", source: string(e.SourceID), plugin: e.Plugin,
+			summary: fmt.Sprintf("%s %s pruned: %s", e.Plugin, e.Version, e.Reason)}
 	case domain.PluginStoredCopyDamaged:
-		return entry{"stored_copy_damaged", string(e.SourceID), e.Plugin, fmt.Sprintf("%s %s: the node's stored copy is damaged (%s); downloads are refused until it is restored", e.Plugin, e.Version, e.Reason())}, true, nil
+		en = entry{kind: "stored_copy_damaged", source: string(e.SourceID), plugin: e.Plugin,
+			summary: fmt.Sprintf("%s %s: the node's stored copy is damaged (%s); downloads are refused until it is restored", e.Plugin, e.Version, e.Reason())}
 	case domain.PluginStoredCopyRestored:
-		return entry{"stored_copy_restored", string(e.SourceID), e.Plugin, fmt.Sprintf("%s %s: the node's stored copy is the recorded bytes again (sha256 %s, %d bytes)", e.Plugin, e.Version, e.SHA256, e.Size)}, true, nil
+		en = entry{kind: "stored_copy_restored", source: string(e.SourceID), plugin: e.Plugin,
+			summary: fmt.Sprintf("%s %s: the node's stored copy is the recorded bytes again (sha256 %s, %d bytes)", e.Plugin, e.Version, e.SHA256, e.Size)}
 	case domain.PluginRejected:
-		return entry{"plugin_rejected", string(e.SourceID), e.Plugin, fmt.Sprintf("%s %s rejected: %s", e.Plugin, e.Version, e.Reason)}, true, nil
+		en = entry{kind: "plugin_rejected", source: string(e.SourceID), plugin: e.Plugin,
+			summary: fmt.Sprintf("%s %s rejected: %s", e.Plugin, e.Version, e.Reason)}
+	default:
+		return entry{}, false
 	}
-	return entry{}, false, nil
+	// The name as last mirrored; none for a plugin never mirrored (a
+	// rejected first version).
+	en.pluginName = names.name(domain.SourceID(en.source), en.plugin)
+	return en, true
 }
 
 // ApplyBatch inserts a batch's entries with one statement, in log order
 // (a rebuild's hundreds of thousands of events would otherwise cost a
-// statement per entry).
+// statement per entry), reading and writing the plugin names it needs
+// once per batch.
 func (ActivityProjection) ApplyBatch(ctx context.Context, tx pgx.Tx, events []eventstore.Event) error {
-	var (
-		ids                              []uuid.UUID
-		positions                        []int64
-		ats                              []time.Time
-		kinds, sources, plugins, summary []string
-	)
+	decoded := make([]decodedActivity, 0, len(events))
 	for _, stored := range events {
-		en, ok, err := activityEntry(stored)
+		d, ok, err := decodeActivity(stored)
 		if err != nil {
 			return err
 		}
+		if ok {
+			decoded = append(decoded, d)
+		}
+	}
+	if len(decoded) == 0 {
+		return nil
+	}
+	names, err := loadPluginNames(ctx, tx, decoded)
+	if err != nil {
+		return err
+	}
+	var (
+		ids                                   []uuid.UUID
+		positions                             []int64
+		ats                                   []time.Time
+		kinds, sources, plugins, summary      []string
+		usernames, pluginNamesCol, olds, news []string
+	)
+	for _, d := range decoded {
+		en, ok := entryOf(d, names)
 		if !ok {
 			continue
 		}
-		ids = append(ids, stored.ID)
-		positions = append(positions, stored.GlobalPosition)
-		ats = append(ats, stored.RecordedAt)
+		ids = append(ids, d.stored.ID)
+		positions = append(positions, d.stored.GlobalPosition)
+		ats = append(ats, d.stored.RecordedAt)
 		kinds, sources, plugins, summary = append(kinds, en.kind), append(sources, en.source), append(plugins, en.plugin), append(summary, en.summary)
+		usernames, pluginNamesCol = append(usernames, en.username), append(pluginNamesCol, en.pluginName)
+		olds, news = append(olds, en.oldVersion), append(news, en.newVersion)
+	}
+	if err := names.save(ctx, tx); err != nil {
+		return err
 	}
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO activity (event_id, position, at, kind, source_id, plugin, summary)
-		SELECT event_id, position, at, kind, source_id, plugin, summary
-		FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY
-			AS b(event_id, position, at, kind, source_id, plugin, summary, ord)
+	_, err = tx.Exec(ctx, `INSERT INTO activity (event_id, position, at, kind, source_id, plugin, summary,
+			source_username, plugin_name, old_version, new_version)
+		SELECT event_id, position, at, kind, source_id, plugin, summary,
+			source_username, NULLIF(plugin_name, ''), NULLIF(old_version, ''), NULLIF(new_version, '')
+		FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[],
+			$8::text[], $9::text[], $10::text[], $11::text[]) WITH ORDINALITY
+			AS b(event_id, position, at, kind, source_id, plugin, summary, source_username, plugin_name, old_version, new_version, ord)
 		ORDER BY ord
-		ON CONFLICT (event_id) DO NOTHING`, ids, positions, ats, kinds, sources, plugins, summary)
+		ON CONFLICT (event_id) DO NOTHING`, ids, positions, ats, kinds, sources, plugins, summary,
+		usernames, pluginNamesCol, olds, news)
 	if err != nil {
 		return fmt.Errorf("project %d activity entries: %w", len(ids), err)
 	}

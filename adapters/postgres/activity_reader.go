@@ -7,16 +7,17 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/pfn-network/pfn/app"
-	"github.com/pfn-network/pfn/domain"
 )
 
 // ActivityReader reads the activity table.
 type ActivityReader struct{ Pool *pgxpool.Pool }
 
-func (r ActivityReader) Activity(ctx context.Context, source domain.SourceID, before int64, limit int) ([]app.ActivityEntry, error) {
-	rows, err := r.Pool.Query(ctx, `SELECT seq, event_id::text, position, at, kind, source_id, plugin, summary
+func (r ActivityReader) Activity(ctx context.Context, q app.ActivityQuery) ([]app.ActivityEntry, error) {
+	rows, err := r.Pool.Query(ctx, `SELECT seq, event_id::text, position, at, kind, source_id, plugin, summary,
+			source_username, plugin_name, old_version, new_version
 		FROM activity WHERE ($1 = '' OR source_id = $1) AND ($2::bigint = 0 OR seq < $2::bigint)
-		ORDER BY seq DESC LIMIT $3`, string(source), before, limit)
+			AND (coalesce(cardinality($5::text[]), 0) = 0 OR kind = ANY($5::text[]))
+		ORDER BY seq DESC LIMIT $3 OFFSET $4`, string(q.Source), q.Before, q.Limit, q.Offset, q.Kinds)
 	if err != nil {
 		return nil, fmt.Errorf("read activity: %w", err)
 	}
@@ -24,7 +25,8 @@ func (r ActivityReader) Activity(ctx context.Context, source domain.SourceID, be
 	out := []app.ActivityEntry{}
 	for rows.Next() {
 		var e app.ActivityEntry
-		if err := rows.Scan(&e.Seq, &e.ID, &e.Position, &e.At, &e.Kind, &e.SourceID, &e.Plugin, &e.Summary); err != nil {
+		if err := rows.Scan(&e.Seq, &e.ID, &e.Position, &e.At, &e.Kind, &e.SourceID, &e.Plugin, &e.Summary,
+			&e.SourceUsername, &e.PluginName, &e.OldVersion, &e.NewVersion); err != nil {
 			return nil, fmt.Errorf("read activity: %w", err)
 		}
 		out = append(out, e)

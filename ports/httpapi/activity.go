@@ -8,13 +8,27 @@ import (
 	"github.com/pfn-network/pfn/app"
 )
 
-// listActivity is GET /federation/activity?limit=&cursor=&source=.
-func listActivity(h app.ListActivity) echo.HandlerFunc {
+// listActivity is GET /federation/activity?limit=&cursor=&offset=&source=.
+// In the original's shapes it answers a bare array of the original's
+// entries (version updates and verifications), which its admin page maps
+// over; PFN's envelope carries the same fields beside its own.
+func listActivity(h app.ListActivity, compat Compat) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		page, err := h.Handle(c.Request().Context(), principal(c), c.QueryParam("source"), c.QueryParam("limit"), c.QueryParam("cursor"))
+		page, err := h.Handle(c.Request().Context(), principal(c), app.ActivityParams{
+			Source: c.QueryParam("source"), Limit: c.QueryParam("limit"),
+			Cursor: c.QueryParam("cursor"), Offset: c.QueryParam("offset"),
+			OriginalOnly: compat.original(),
+		})
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, page)
+		if !compat.original() {
+			return c.JSON(http.StatusOK, page)
+		}
+		out := make([]app.OriginalActivity, len(page.Entries))
+		for i, e := range page.Entries {
+			out[i] = e.OriginalActivity
+		}
+		return c.JSON(http.StatusOK, out)
 	}
 }

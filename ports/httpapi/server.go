@@ -136,7 +136,7 @@ func routeFederation(e *echo.Echo, a *App, obs Observer) {
 	f.GET("/source-status", sourceStatus(a.GetSourceStatus, a.SourceStatusAt), auth, requireAdmin)
 	f.GET("/events", listEvents(a.ListEvents, a.Log), auth, requireAdmin)
 	f.POST("/sync-source", syncSource(a.SyncNow), auth, requireAdmin)
-	f.GET("/activity", listActivity(a.ListActivity), auth, requireAdmin)
+	f.GET("/activity", listActivity(a.ListActivity, a.Compat), auth, requireAdmin)
 	f.POST("/subscribe", subscribe(a.Subscribe), auth)
 	f.POST("/unsubscribe", unsubscribe(a.Unsubscribe), auth)
 	f.GET("/subscriptions", listSubscriptions(a.Subscriptions), auth)
