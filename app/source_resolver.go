@@ -15,7 +15,7 @@ type SourceIDs interface {
 }
 
 // SourceResolver turns a source id received from outside into the id of a
-// source. Clients written for the original network build ids as
+// source. The zero resolver (no Sources) only checks the id's shape. Clients written for the original network build ids as
 // username@hostname, without the port PFN keeps when a publisher is not
 // on its scheme's default port; such an id stands for the one source it
 // can mean. It is the one place ids from requests are resolved, so every
@@ -49,7 +49,7 @@ func (r SourceResolver) Resolve(ctx context.Context, raw string) (domain.SourceI
 	if err != nil {
 		return "", err
 	}
-	if hasPort(id) {
+	if hasPort(id) || r.Sources == nil {
 		return id, nil // PFN's own form: the use cases say whether it exists
 	}
 	found, err := r.Sources.SourceIDsWithPrefix(ctx, string(id))

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"testing"
@@ -54,5 +55,17 @@ func TestHasPort(t *testing.T) {
 		if got := hasPort(id); got != want {
 			t.Errorf("hasPort(%q) = %v, want %v", id, got, want)
 		}
+	}
+}
+
+// A resolver without a read model (tests of the HTTP port) takes ids as
+// given once their shape is right.
+func TestZeroSourceResolverChecksTheShapeOnly(t *testing.T) {
+	t.Parallel()
+	if id, err := (SourceResolver{}).Resolve(context.Background(), "u@h.example"); err != nil || id != "u@h.example" {
+		t.Fatalf("Resolve = %q, %v", id, err)
+	}
+	if _, err := (SourceResolver{}).Resolve(context.Background(), "u"); !errors.Is(err, domain.ErrInvalidInput) {
+		t.Fatalf("Resolve(no @) = %v, want invalid input", err)
 	}
 }
