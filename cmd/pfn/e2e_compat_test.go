@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -17,19 +16,12 @@ import (
 // original's bare arrays).
 func (c apiClient) getAny(path, key string) (int, any) {
 	c.t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, c.base+path, nil)
-	req.Header.Set("Authorization", "Bearer "+key)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	status, raw := c.send(http.MethodGet, path, key, nil)
 	var out any
 	if err := json.Unmarshal(raw, &out); err != nil {
-		c.t.Fatalf("GET %s answered %d with non-JSON %q", path, resp.StatusCode, raw)
+		c.t.Fatalf("GET %s answered %d with non-JSON %q", path, status, raw)
 	}
-	return resp.StatusCode, out
+	return status, out
 }
 
 // sourceRows reads GET /federation/sources in the node's shape: PFN's
