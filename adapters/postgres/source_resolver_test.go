@@ -85,16 +85,9 @@ func TestSourceVerificationResults(t *testing.T) {
 		t.Fatal(err)
 	}
 	const id = "author@127.0.0.1:9001"
-	check := func(step string, result string, successes int) {
+	check := func(step, result string, successes int) {
 		t.Helper()
-		v, err := reader.GetSource(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if v.LastVerificationResult != result || v.SuccessfulVerifications != successes {
-			t.Fatalf("%s: last_verification_result %q, successful_verifications %d; want %q, %d",
-				step, v.LastVerificationResult, v.SuccessfulVerifications, result, successes)
-		}
+		checkVerifications(t, reader, step, id, result, successes)
 	}
 	check("registered", "", 0)
 	for i, step := range []struct {
@@ -132,4 +125,17 @@ func TestSourceVerificationResults(t *testing.T) {
 		t.Fatalf("replayed sources table differs: %s vs %s", after, before)
 	}
 	check("replayed", "success", 2)
+}
+
+// checkVerifications compares a sources row's verification fields.
+func checkVerifications(t *testing.T, reader postgres.SourceReader, step, id, result string, successes int) {
+	t.Helper()
+	v, err := reader.GetSource(context.Background(), domain.SourceID(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.LastVerificationResult != result || v.SuccessfulVerifications != successes {
+		t.Fatalf("%s: %s has last_verification_result %q, successful_verifications %d; want %q, %d",
+			step, id, v.LastVerificationResult, v.SuccessfulVerifications, result, successes)
+	}
 }
