@@ -174,8 +174,19 @@ func TestEndToEndOriginalClients(t *testing.T) {
 					row["last_verification_result"] != "success" {
 					t.Fatalf("solo after two more verifications: %v", row)
 				}
-				if row := api.sourceRows(admin, mode.original)[liarID]; !strings.Contains(fmt.Sprint(row["last_verification_result"]), "does not verify") {
+				rows := api.sourceRows(admin, mode.original)
+				if row := rows[liarID]; !strings.Contains(fmt.Sprint(row["last_verification_result"]), "does not verify") {
 					t.Fatalf("liar's last_verification_result %v", row["last_verification_result"])
+				}
+				// The sources rebuilt from their events say the same.
+				at := url.QueryEscape(time.Now().UTC().Add(time.Second).Format(time.RFC3339))
+				for _, id := range []string{soloID, liarID} {
+					status, then := api.do(http.MethodGet, "/federation/source-status?sourceId="+url.QueryEscape(id)+"&at="+at, admin, nil)
+					for _, f := range []string{"last_verification_result", "successful_verifications"} {
+						if status != http.StatusOK || then[f] != rows[id][f] {
+							t.Fatalf("%s as of now = %d %v: %s %v, the read model says %v", id, status, then, f, then[f], rows[id][f])
+						}
+					}
 				}
 			})
 
