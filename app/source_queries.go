@@ -38,6 +38,11 @@ type SourceView struct {
 	RefusedEntries int        `json:"refused_entries"`
 	LastRefusal    string     `json:"last_refusal"`
 	LastRefusalAt  *time.Time `json:"last_refusal_at"`
+	// As the original's rows had them: the latest ownership verification's
+	// outcome ("success", "failed: " and the reason, "" before the first)
+	// and how many succeeded.
+	LastVerificationResult  string `json:"last_verification_result"`
+	SuccessfulVerifications int    `json:"successful_verifications"`
 }
 
 // SourceReader reads the sources read model.

@@ -61,6 +61,9 @@ func viewOfState(st domain.SourceState) SourceView {
 		AddedBy:           st.AddedBy,
 		RefusedEntries:    st.TrustInputs.RefusedEntries,
 		LastRefusal:       st.LastRefusal,
+		// As the projection's columns: see SourceView.
+		SuccessfulVerifications: st.TrustInputs.Verifications,
+		LastVerificationResult:  lastVerificationResult(st),
 	}
 	if !st.LastRefusalAt.IsZero() {
 		at := st.LastRefusalAt
@@ -82,4 +85,16 @@ func viewOfState(st domain.SourceState) SourceView {
 		v.AvgResponseMS = &avg
 	}
 	return v
+}
+
+// lastVerificationResult is SourceView.LastVerificationResult of a
+// rebuilt source, the text SourceProjection writes.
+func lastVerificationResult(st domain.SourceState) string {
+	switch {
+	case st.LastVerifiedAt.IsZero():
+		return ""
+	case st.TrustInputs.LastProofOK:
+		return "success"
+	}
+	return "failed: " + st.LastProofFailure
 }

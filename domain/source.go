@@ -33,6 +33,7 @@ type SourceState struct {
 	TrustInputs      TrustInputs
 	CreatedAt        time.Time
 	LastVerifiedAt   time.Time // last proof attempt, successful or not
+	LastProofFailure string    // why the last proof attempt failed; "" when it succeeded
 	LastHealthAt     time.Time
 	LastSyncAt       time.Time
 	PluginCount      int
@@ -378,11 +379,13 @@ func (s *Source) apply(e SourceEvent) {
 		}
 		st.LastVerifiedAt = e.At
 		st.LastFailure = ""
+		st.LastProofFailure = ""
 	case OwnershipVerificationFailed:
 		in.FailedProofs++
 		in.LastProofOK = false
 		st.LastVerifiedAt = e.At
 		st.LastFailure = e.Reason
+		st.LastProofFailure = e.Reason
 	case SourceHealthChecked:
 		up := 0.0
 		if e.Up {

@@ -51,9 +51,11 @@ func (SourceProjection) Apply(ctx context.Context, tx pgx.Tx, stored eventstore.
 			asset_domain = $5, asset_naming_scheme = $6 WHERE id = $1`,
 			e.ProtocolVersion, string(features), e.AssetDomain, e.NamingScheme)
 	case domain.OwnershipVerified:
-		return exec(`UPDATE sources SET updated_at = $2, last_verification = $2, last_failure = '' WHERE id = $1`)
+		return exec(`UPDATE sources SET updated_at = $2, last_verification = $2, last_failure = '',
+			last_verification_result = 'success', successful_verifications = successful_verifications + 1 WHERE id = $1`)
 	case domain.OwnershipVerificationFailed:
-		return exec(`UPDATE sources SET updated_at = $2, last_verification = $2, last_failure = $3 WHERE id = $1`, e.Reason)
+		return exec(`UPDATE sources SET updated_at = $2, last_verification = $2, last_failure = $3,
+			last_verification_result = 'failed: ' || $3 WHERE id = $1`, e.Reason)
 	case domain.SourceHealthChecked:
 		if !e.Up {
 			return exec(`UPDATE sources SET updated_at = $2, health_checks = health_checks + 1 WHERE id = $1`)

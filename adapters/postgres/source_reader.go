@@ -20,7 +20,8 @@ type SourceReader struct {
 const sourceViewColumns = `id, instance_url, username, public_key, status, status_reason, trust_score, trust_components,
 	created_at, last_sync, last_verification, last_failure, avg_response_ms, protocol_version, features,
 	coalesce(asset_domain, ''), coalesce(asset_naming_scheme, ''), plugin_count, subscriber_count, added_by,
-	health_checks, uptime, last_health_at, last_sync_error, refused_entries, last_refusal, last_refusal_at`
+	health_checks, uptime, last_health_at, last_sync_error, refused_entries, last_refusal, last_refusal_at,
+	last_verification_result, successful_verifications`
 
 func scanSourceView(row pgx.Row) (app.SourceView, error) {
 	var v app.SourceView
@@ -28,7 +29,7 @@ func scanSourceView(row pgx.Row) (app.SourceView, error) {
 		&v.TrustComponents, &v.CreatedAt, &v.LastSync, &v.LastVerification, &v.LastFailure, &v.AvgResponseMS,
 		&v.ProtocolVersion, &v.Features, &v.AssetDomain, &v.AssetNamingScheme, &v.PluginCount, &v.SubscriberCount,
 		&v.AddedBy, &v.HealthChecks, &v.Uptime, &v.LastHealthAt, &v.LastSyncError,
-		&v.RefusedEntries, &v.LastRefusal, &v.LastRefusalAt)
+		&v.RefusedEntries, &v.LastRefusal, &v.LastRefusalAt, &v.LastVerificationResult, &v.SuccessfulVerifications)
 	return v, err
 }
 
@@ -58,4 +59,18 @@ func (r SourceReader) GetSource(ctx context.Context, id domain.SourceID) (app.So
 		return app.SourceView{}, fmt.Errorf("source %s: %w", id, err)
 	}
 	return v, nil
+}
+
+// SourceIDsWithPrefix answers the ids starting with prefix (the table is
+// one row a source, a few hundred at most: no index needed).
+func (r SourceReader) SourceIDsWithPrefix(ctx context.Context, prefix string) ([]domain.SourceID, error) {
+	rows, err := r.Pool.Query(ctx, `SELECT id FROM sources WHERE starts_with(id, $1) ORDER BY id`, prefix)
+	if err != nil {
+		return nil, fmt.Errorf("source ids starting with %s: %w", prefix, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[domain.SourceID])
+	if err != nil {
+		return nil, fmt.Errorf("source ids starting with %s: %w", prefix, err)
+	}
+	return ids, nil
 }

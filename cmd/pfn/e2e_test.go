@@ -143,6 +143,19 @@ type apiClient struct {
 // JSON answer into a map.
 func (c apiClient) do(method, path, key string, body any) (int, map[string]any) {
 	c.t.Helper()
+	status, raw := c.send(method, path, key, body)
+	out := map[string]any{}
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &out); err != nil {
+			c.t.Fatalf("%s %s answered %d with non-JSON %q", method, path, status, raw)
+		}
+	}
+	return status, out
+}
+
+// send is do without decoding the answer.
+func (c apiClient) send(method, path, key string, body any) (int, []byte) {
+	c.t.Helper()
 	var r io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -169,13 +182,7 @@ func (c apiClient) do(method, path, key string, body any) (int, map[string]any) 
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	out := map[string]any{}
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &out); err != nil {
-			c.t.Fatalf("%s %s answered %d with non-JSON %q", method, path, resp.StatusCode, raw)
-		}
-	}
-	return resp.StatusCode, out
+	return resp.StatusCode, raw
 }
 
 func (c apiClient) sourceCount(key string) int {

@@ -95,6 +95,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			ListEvents:      app.ListEvents{Log: postgres.EventLog{Store: store}},
 			Log:             log,
 			SourceReader:    reader,
+			ResolveSource:   app.SourceResolver{Sources: reader},
 			Subscribe: app.Subscribe{Sources: sources, Subscriptions: subs, Reader: subReader, Sync: firstSync,
 				Jobs: postgres.Jobs{Pool: pool}, Revocations: keys, SyncTimeout: cfg.Limits.JobTimeout, Now: now},
 			Unsubscribe:    app.Unsubscribe{Sources: sources, Subscriptions: subs, Reader: subReader, Now: now},

@@ -12,10 +12,18 @@ import (
 // In the original's shapes it answers a bare array of the original's
 // entries (version updates and verifications), which its admin page maps
 // over; PFN's envelope carries the same fields beside its own.
-func listActivity(h app.ListActivity, compat Compat) echo.HandlerFunc {
+func listActivity(h app.ListActivity, resolve app.SourceResolver, compat Compat) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		source := c.QueryParam("source")
+		if source != "" {
+			id, err := resolve.Resolve(c.Request().Context(), source)
+			if err != nil {
+				return err
+			}
+			source = string(id)
+		}
 		page, err := h.Handle(c.Request().Context(), principal(c), app.ActivityParams{
-			Source: c.QueryParam("source"), Limit: c.QueryParam("limit"),
+			Source: source, Limit: c.QueryParam("limit"),
 			Cursor: c.QueryParam("cursor"), Offset: c.QueryParam("offset"),
 			OriginalOnly: compat.original(),
 		})

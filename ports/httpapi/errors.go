@@ -12,9 +12,11 @@ import (
 	"github.com/pfn-network/pfn/domain"
 )
 
-// errorBody is the JSON every failed request answers with.
+// errorBody is the JSON every failed request answers with. Candidates
+// are the sources an ambiguous port-less id could mean.
 type errorBody struct {
-	Error string `json:"error"`
+	Error      string            `json:"error"`
+	Candidates []domain.SourceID `json:"candidates,omitempty"`
 }
 
 // statusOf maps an error to its HTTP status: the one place that does so.
@@ -74,7 +76,12 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		if c.Request().Method == http.MethodHead {
 			werr = c.NoContent(status)
 		} else {
-			werr = c.JSON(status, errorBody{Error: msg})
+			body := errorBody{Error: msg}
+			var amb *app.AmbiguousSourceError
+			if errors.As(err, &amb) {
+				body.Candidates = amb.Candidates
+			}
+			werr = c.JSON(status, body)
 		}
 		if werr != nil {
 			log.Warn("write error response", "err", werr)

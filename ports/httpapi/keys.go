@@ -15,15 +15,17 @@ type createKeyRequest struct {
 	Role        string `json:"role"`
 }
 
+// createKeyResponse: Created is RFC 3339 text in PFN's shape and epoch
+// milliseconds in the original's (compat.go).
 type createKeyResponse struct {
 	Key         string `json:"key"`
 	ID          string `json:"id"`
 	Role        string `json:"role"`
 	Description string `json:"description"`
-	Created     string `json:"created"`
+	Created     any    `json:"created"`
 }
 
-func createKey(h app.CreateKey) echo.HandlerFunc {
+func createKey(h app.CreateKey, compat Compat) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		var req createKeyRequest
 		if err := bindJSON(c, &req); err != nil {
@@ -37,8 +39,12 @@ func createKey(h app.CreateKey) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		var created any = k.Created.Format(time.RFC3339)
+		if compat.original() {
+			created = k.Created.UnixMilli()
+		}
 		return c.JSON(http.StatusCreated, createKeyResponse{Key: k.Key, ID: k.ID, Role: k.Role.String(),
-			Description: k.Description, Created: k.Created.Format(time.RFC3339)})
+			Description: k.Description, Created: created})
 	}
 }
 

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -12,9 +13,20 @@ import (
 	"github.com/pfn-network/pfn/domain"
 )
 
-func listPlugins(h app.ListPlugins) echo.HandlerFunc {
+func listPlugins(h app.ListPlugins, resolve app.SourceResolver) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		q := app.PluginQuery{Source: c.QueryParam("source"), Tag: c.QueryParam("tag"), Text: c.QueryParam("q")}
+		if q.Source != "" {
+			// A filter naming no source lists nothing, as before; only an
+			// ambiguous or malformed one is an error.
+			id, err := resolve.Resolve(c.Request().Context(), q.Source)
+			if err != nil && !errors.Is(err, domain.ErrNotFound) {
+				return err
+			}
+			if err == nil {
+				q.Source = string(id)
+			}
+		}
 		var err error
 		if v := c.QueryParam("limit"); v != "" {
 			if q.Limit, err = strconv.Atoi(v); err != nil || q.Limit < 1 {
@@ -34,23 +46,25 @@ func listPlugins(h app.ListPlugins) echo.HandlerFunc {
 	}
 }
 
-func pluginParams(c echo.Context) (source, plugin, version string, err error) {
+func pluginParams(c echo.Context, resolve app.SourceResolver) (source, plugin, version string, err error) {
 	source, plugin, version = c.QueryParam("source"), c.QueryParam("plugin"), c.QueryParam("version")
 	if err = required("source", source); err == nil {
 		err = required("plugin", plugin)
 	}
 	if err == nil {
-		_, err = domain.ParseSourceID(source)
+		err = domain.ValidatePluginSlug(plugin)
 	}
 	if err == nil {
-		err = domain.ValidatePluginSlug(plugin)
+		var id domain.SourceID
+		id, err = resolve.Resolve(c.Request().Context(), source)
+		source = string(id)
 	}
 	return source, plugin, version, err
 }
 
-func downloadPlugin(find app.FindPlugin, blobs app.BlobOpener, log *slog.Logger) echo.HandlerFunc {
+func downloadPlugin(find app.FindPlugin, blobs app.BlobOpener, resolve app.SourceResolver, log *slog.Logger) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		source, plugin, version, err := pluginParams(c)
+		source, plugin, version, err := pluginParams(c, resolve)
 		if err != nil {
 			return err
 		}
@@ -86,9 +100,9 @@ func downloadPlugin(find app.FindPlugin, blobs app.BlobOpener, log *slog.Logger)
 	}
 }
 
-func verifyPlugin(h app.VerifyMirrored) echo.HandlerFunc {
+func verifyPlugin(h app.VerifyMirrored, resolve app.SourceResolver) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		source, plugin, version, err := pluginParams(c)
+		source, plugin, version, err := pluginParams(c, resolve)
 		if err != nil {
 			return err
 		}

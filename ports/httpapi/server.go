@@ -44,16 +44,19 @@ type App struct {
 	ListSources     app.ListSources
 	GetSourceStatus app.GetSourceStatus
 	SourceReader    app.SourceReader
-	Subscribe       app.Subscribe
-	Unsubscribe     app.Unsubscribe
-	Subscriptions   app.ListSubscriptions
-	SyncNow         app.SyncNow
-	ListActivity    app.ListActivity
-	ListPlugins     app.ListPlugins
-	FindPlugin      app.FindPlugin
-	VerifyMirrored  app.VerifyMirrored
-	Blobs           app.BlobOpener
-	NodeInfo        NodeInfo
+	// ResolveSource turns source ids from requests into sources' ids
+	// (port-less ids as the original's clients build them included).
+	ResolveSource  app.SourceResolver
+	Subscribe      app.Subscribe
+	Unsubscribe    app.Unsubscribe
+	Subscriptions  app.ListSubscriptions
+	SyncNow        app.SyncNow
+	ListActivity   app.ListActivity
+	ListPlugins    app.ListPlugins
+	FindPlugin     app.FindPlugin
+	VerifyMirrored app.VerifyMirrored
+	Blobs          app.BlobOpener
+	NodeInfo       NodeInfo
 	// PublicCatalog (PFN_PUBLIC_CATALOG) lets anyone list, download and
 	// verify mirrored plugins; when false a consumer or admin key is needed.
 	PublicCatalog bool
@@ -127,28 +130,28 @@ func routeFederation(e *echo.Echo, a *App, obs Observer) {
 	// No middleware on the group itself: echo then routes unknown methods
 	// of a group path to its not-found handler, and 405 would become 404.
 	f := e.Group("/federation")
-	f.POST("/create-admin-key", createKey(a.CreateKey), limitKeys, auth, requireAdmin)
+	f.POST("/create-admin-key", createKey(a.CreateKey, a.Compat), limitKeys, auth, requireAdmin)
 	f.POST("/revoke-key", revokeKey(a.RevokeKey), auth, requireAdmin)
 	f.POST("/add-source", addSource(a.AddSource, a.SourceReader), auth, requireAdmin)
-	f.GET("/sources", listSources(a.ListSources), auth, requireAdmin)
-	f.POST("/verify-source", verifySource(a.VerifySource, a.SourceReader), auth, requireAdmin)
-	f.POST("/update-source", updateSource(a.UpdateSource, a.SourceReader), auth, requireAdmin)
-	f.GET("/source-status", sourceStatus(a.GetSourceStatus, a.SourceStatusAt), auth, requireAdmin)
+	f.GET("/sources", listSources(a.ListSources, a.Compat), auth, requireAdmin)
+	f.POST("/verify-source", verifySource(a.VerifySource, a.SourceReader, a.ResolveSource), auth, requireAdmin)
+	f.POST("/update-source", updateSource(a.UpdateSource, a.SourceReader, a.ResolveSource), auth, requireAdmin)
+	f.GET("/source-status", sourceStatus(a.GetSourceStatus, a.SourceStatusAt, a.ResolveSource), auth, requireAdmin)
 	f.GET("/events", listEvents(a.ListEvents, a.Log), auth, requireAdmin)
-	f.POST("/sync-source", syncSource(a.SyncNow), auth, requireAdmin)
-	f.GET("/activity", listActivity(a.ListActivity, a.Compat), auth, requireAdmin)
-	f.POST("/subscribe", subscribe(a.Subscribe), auth)
-	f.POST("/unsubscribe", unsubscribe(a.Unsubscribe), auth)
+	f.POST("/sync-source", syncSource(a.SyncNow, a.ResolveSource), auth, requireAdmin)
+	f.GET("/activity", listActivity(a.ListActivity, a.ResolveSource, a.Compat), auth, requireAdmin)
+	f.POST("/subscribe", subscribe(a.Subscribe, a.ResolveSource), auth)
+	f.POST("/unsubscribe", unsubscribe(a.Unsubscribe, a.ResolveSource), auth)
 	f.GET("/subscriptions", listSubscriptions(a.Subscriptions), auth)
 
 	var catalog []echo.MiddlewareFunc
 	if !a.PublicCatalog {
 		catalog = append(catalog, auth)
 	}
-	f.GET("/plugins", listPlugins(a.ListPlugins), catalog...)
-	f.GET("/download", downloadPlugin(a.FindPlugin, a.Blobs, a.Log), catalog...)
-	f.HEAD("/download", downloadPlugin(a.FindPlugin, a.Blobs, a.Log), catalog...)
-	f.GET("/verify", verifyPlugin(a.VerifyMirrored), catalog...)
+	f.GET("/plugins", listPlugins(a.ListPlugins, a.ResolveSource), catalog...)
+	f.GET("/download", downloadPlugin(a.FindPlugin, a.Blobs, a.ResolveSource, a.Log), catalog...)
+	f.HEAD("/download", downloadPlugin(a.FindPlugin, a.Blobs, a.ResolveSource, a.Log), catalog...)
+	f.GET("/verify", verifyPlugin(a.VerifyMirrored, a.ResolveSource), catalog...)
 	e.GET("/federation-info", federationInfo(a.NodeInfo))
 }
 

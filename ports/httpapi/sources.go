@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -23,13 +24,17 @@ type sourceIDRequest struct {
 }
 
 // verificationResponse says plainly whether ownership was proven; it never
-// reports success for a proof that failed.
+// reports success for a proof that failed. Success, SourceIDSnake and
+// Message are what the original's clients read (success: verified).
 type verificationResponse struct {
-	SourceID string         `json:"sourceId"`
-	Status   string         `json:"status"`
-	Verified bool           `json:"verified"`
-	Reason   string         `json:"reason,omitempty"`
-	Source   app.SourceView `json:"source"`
+	SourceID      string         `json:"sourceId"`
+	Status        string         `json:"status"`
+	Verified      bool           `json:"verified"`
+	Reason        string         `json:"reason,omitempty"`
+	Source        app.SourceView `json:"source"`
+	Success       bool           `json:"success"`
+	SourceIDSnake string         `json:"source_id"`
+	Message       string         `json:"message"`
 }
 
 func addSource(h app.AddSource, read app.SourceReader) echo.HandlerFunc {
@@ -48,13 +53,13 @@ func addSource(h app.AddSource, read app.SourceReader) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return answerVerification(c, http.StatusCreated, res, read)
+		return answerVerification(c, http.StatusCreated, "added", res, read)
 	}
 }
 
-func verifySource(h app.VerifySource, read app.SourceReader) echo.HandlerFunc {
+func verifySource(h app.VerifySource, read app.SourceReader, resolve app.SourceResolver) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id, err := bindSourceID(c)
+		id, err := bindSourceID(c, resolve)
 		if err != nil {
 			return err
 		}
@@ -62,17 +67,28 @@ func verifySource(h app.VerifySource, read app.SourceReader) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return answerVerification(c, http.StatusOK, res, read)
+		return answerVerification(c, http.StatusOK, "checked", res, read)
 	}
 }
 
-func answerVerification(c echo.Context, status int, res app.VerifyResult, read app.SourceReader) error {
+// answerVerification: done says what happened to the source before its
+// proof ("added", "checked").
+func answerVerification(c echo.Context, status int, done string, res app.VerifyResult, read app.SourceReader) error {
 	view, err := read.GetSource(c.Request().Context(), res.Source.ID)
 	if err != nil {
 		return err
 	}
-	return c.JSON(status, verificationResponse{SourceID: string(res.Source.ID), Status: res.Source.Status.String(),
-		Verified: res.Verified, Reason: res.Reason, Source: view})
+	id := string(res.Source.ID)
+	return c.JSON(status, verificationResponse{SourceID: id, Status: res.Source.Status.String(),
+		Verified: res.Verified, Reason: res.Reason, Source: view,
+		Success: res.Verified, SourceIDSnake: id, Message: verificationMessage(id, done, res)})
+}
+
+func verificationMessage(id, done string, res app.VerifyResult) string {
+	if res.Verified {
+		return fmt.Sprintf("Source %s %s and verified: the publisher proved it holds the registered key.", id, done)
+	}
+	return fmt.Sprintf("Source %s %s but not verified (%s); POST /federation/verify-source tries again.", id, done, res.Reason)
 }
 
 // updateSourceRequest: allowed_asset_hosts absent (or null) leaves the
@@ -82,16 +98,13 @@ type updateSourceRequest struct {
 	AllowedAssetHosts *[]string `json:"allowed_asset_hosts"`
 }
 
-func updateSource(h app.UpdateSource, read app.SourceReader) echo.HandlerFunc {
+func updateSource(h app.UpdateSource, read app.SourceReader, resolve app.SourceResolver) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		var req updateSourceRequest
 		if err := bindJSON(c, &req); err != nil {
 			return err
 		}
-		if err := required("sourceId", req.SourceID); err != nil {
-			return err
-		}
-		id, err := domain.ParseSourceID(req.SourceID)
+		id, err := resolveSourceID(c, resolve, "sourceId", req.SourceID)
 		if err != nil {
 			return err
 		}
@@ -102,38 +115,51 @@ func updateSource(h app.UpdateSource, read app.SourceReader) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, map[string]any{"sourceId": id, "source": view})
+		return c.JSON(http.StatusOK, map[string]any{"sourceId": id, "source": view,
+			"success": true, "source_id": id, "message": fmt.Sprintf("Source %s updated; it is %s.", id, view.Status)})
 	}
 }
 
-func bindSourceID(c echo.Context) (domain.SourceID, error) {
+// bindSourceID reads a body {"sourceId": ...} and resolves the id.
+func bindSourceID(c echo.Context, resolve app.SourceResolver) (domain.SourceID, error) {
 	var req sourceIDRequest
 	if err := bindJSON(c, &req); err != nil {
 		return "", err
 	}
-	if err := required("sourceId", req.SourceID); err != nil {
-		return "", err
-	}
-	return domain.ParseSourceID(req.SourceID)
+	return resolveSourceID(c, resolve, "sourceId", req.SourceID)
 }
 
-func listSources(h app.ListSources) echo.HandlerFunc {
+// resolveSourceID requires a source id and resolves it (port-less ids as
+// the original's clients build them included).
+func resolveSourceID(c echo.Context, resolve app.SourceResolver, field, raw string) (domain.SourceID, error) {
+	if err := required(field, raw); err != nil {
+		return "", err
+	}
+	return resolve.Resolve(c.Request().Context(), raw)
+}
+
+// listSources: PFN answers {"sources": [...]}, the original a bare array
+// (its admin page maps over the body itself).
+func listSources(h app.ListSources, compat Compat) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		sources, err := h.Handle(c.Request().Context(), principal(c))
 		if err != nil {
 			return err
 		}
+		if compat.original() {
+			return c.JSON(http.StatusOK, sources)
+		}
 		return c.JSON(http.StatusOK, map[string]any{"sources": sources})
 	}
 }
 
-func sourceStatus(h app.GetSourceStatus, atH app.GetSourceStatusAt) echo.HandlerFunc {
+func sourceStatus(h app.GetSourceStatus, atH app.GetSourceStatusAt, resolve app.SourceResolver) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		raw := c.QueryParam("sourceId")
-		if err := required("sourceId", raw); err != nil {
-			return err
+		raw, field := c.QueryParam("sourceId"), "sourceId"
+		if raw == "" && c.QueryParam("source") != "" {
+			raw, field = c.QueryParam("source"), "source"
 		}
-		id, err := domain.ParseSourceID(raw)
+		id, err := resolveSourceID(c, resolve, field, raw)
 		if err != nil {
 			return err
 		}

@@ -2,12 +2,12 @@ package httpapi
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/pfn-network/pfn/app"
-	"github.com/pfn-network/pfn/domain"
 )
 
 type subscribeRequest struct {
@@ -15,16 +15,13 @@ type subscribeRequest struct {
 	Filters  json.RawMessage `json:"filters"`
 }
 
-func subscribe(h app.Subscribe) echo.HandlerFunc {
+func subscribe(h app.Subscribe, resolve app.SourceResolver) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		var req subscribeRequest
 		if err := bindJSON(c, &req); err != nil {
 			return err
 		}
-		if err := required("sourceId", req.SourceID); err != nil {
-			return err
-		}
-		id, err := domain.ParseSourceID(req.SourceID)
+		id, err := resolveSourceID(c, resolve, "sourceId", req.SourceID)
 		if err != nil {
 			return err
 		}
@@ -32,22 +29,25 @@ func subscribe(h app.Subscribe) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		// success, message and source are what the original's clients read.
+		// success, message, source and source_id are what the original's
+		// clients read; success is the subscription's, syncResult.success
+		// the first sync's (false when it was left to the scheduler).
 		return c.JSON(http.StatusOK, map[string]any{"subscribed": true, "success": true, "message": res.Message,
-			"sourceId": id, "source": id, "syncResult": res})
+			"sourceId": id, "source": id, "source_id": id, "syncResult": res})
 	}
 }
 
-func unsubscribe(h app.Unsubscribe) echo.HandlerFunc {
+func unsubscribe(h app.Unsubscribe, resolve app.SourceResolver) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id, err := bindSourceID(c)
+		id, err := bindSourceID(c, resolve)
 		if err != nil {
 			return err
 		}
 		if err := h.Handle(c.Request().Context(), principal(c), id); err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, map[string]any{"unsubscribed": true, "sourceId": id})
+		return c.JSON(http.StatusOK, map[string]any{"unsubscribed": true, "sourceId": id,
+			"success": true, "source_id": id, "message": "Unsubscribed from " + string(id) + "."})
 	}
 }
 
@@ -63,9 +63,9 @@ func listSubscriptions(h app.ListSubscriptions) echo.HandlerFunc {
 
 // syncSource runs a sync now; SyncNow bounds it (PFN_JOB_TIMEOUT, and the
 // request's own deadline).
-func syncSource(h app.SyncNow) echo.HandlerFunc {
+func syncSource(h app.SyncNow, resolve app.SourceResolver) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id, err := bindSourceID(c)
+		id, err := bindSourceID(c, resolve)
 		if err != nil {
 			return err
 		}
@@ -73,6 +73,7 @@ func syncSource(h app.SyncNow) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, map[string]any{"sourceId": id, "syncResult": res})
+		return c.JSON(http.StatusOK, map[string]any{"sourceId": id, "syncResult": res, "success": true, "source_id": id,
+			"message": fmt.Sprintf("Synced %s: mirrored %d new of %d listed.", id, res.MirroredCount, res.TotalPlugins)})
 	}
 }

@@ -22,7 +22,9 @@ export function initActivity() {
         more.hidden = true;
         throw new Error(explain(err, 'The activity feed'));
       }
-      const entries = res.entries || [];
+      // A node in the original's shapes (PFN_API_COMPAT=original) answers a
+      // bare array of the original's entries, paged by offset only.
+      const entries = Array.isArray(res) ? res.map(fromOriginal) : (res.entries || []);
       if (reset) list.replaceChildren();
       list.append(...entries.map(entry));
       cursor = res.nextCursor || '';
@@ -31,6 +33,14 @@ export function initActivity() {
       if (!n) return 'Nothing has happened yet.';
       return n + (n === 1 ? ' entry' : ' entries') + (cursor ? ' so far.' : '.');
     });
+  }
+
+  function fromOriginal(o) {
+    const at = new Date(o.timestamp * 1000).toISOString();
+    const summary = o.type === 'version_update'
+      ? `${o.plugin_name || o.plugin_id} ${o.old_version} → ${o.new_version}`
+      : `${o.source_username} verified`;
+    return { kind: o.type, at, sourceId: o.source_id, plugin: o.plugin_id, summary };
   }
 
   function entry(e) {

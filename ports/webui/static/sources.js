@@ -14,7 +14,9 @@ export function initSources({ onSources, openAudit }) {
 
   async function load() {
     return run(reload, listStatus, 'Loading sources…', async () => {
-      const { sources = [] } = await api('GET', '/federation/sources');
+      // A node with PFN_API_COMPAT=original answers a bare array.
+      const body = await api('GET', '/federation/sources');
+      const sources = Array.isArray(body) ? body : (body.sources || []);
       list.replaceChildren(...sources.map(card));
       if (!sources.length) list.append(h('p', { class: 'empty' }, 'No sources yet: add one above.'));
       onSources(sources);
