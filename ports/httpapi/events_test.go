@@ -58,7 +58,7 @@ type auditFixture struct {
 
 func newAuditFixture(t *testing.T) auditFixture {
 	t.Helper()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
 	f := auditFixture{base: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC), streams: map[string][]string{}}
 	clock := f.base
@@ -230,7 +230,7 @@ func TestAuditListsExactlyTheEventsOfOneSource(t *testing.T) {
 	if !slices.Equal(ids(got), f.streams["source-"+id]) {
 		t.Errorf("stream=source-%s listed %v, want %v", id, ids(got), f.streams["source-"+id])
 	}
-	if e := got[0]; e.Type != domain.EventSourceRegistered || e.Metadata.Actor != "" || e.Position <= 0 ||
+	if e := got[0]; e.Type != domain.EventSourceRegistered || e.Metadata.Actor != "test" || e.Position <= 0 ||
 		!e.RecordedAt.Equal(f.base) || !strings.Contains(string(e.Data), `"username":"alice"`) {
 		t.Errorf("first event reads %+v", e)
 	}
