@@ -51,7 +51,7 @@ func (h ListActivity) Handle(ctx context.Context, by Principal, source, limitTex
 	if limitText != "" {
 		n, err := strconv.Atoi(limitText)
 		if err != nil || n < 1 || n > maxActivityLimit {
-			return ActivityPage{}, fmt.Errorf("limit must be a whole number from 1 to %d: %w", maxActivityLimit, domain.ErrInvalidInput)
+			return ActivityPage{}, domain.InField("limit", fmt.Errorf("limit must be a whole number from 1 to %d: %w", maxActivityLimit, domain.ErrInvalidInput))
 		}
 		limit = n
 	}
@@ -59,7 +59,7 @@ func (h ListActivity) Handle(ctx context.Context, by Principal, source, limitTex
 	if cursor != "" {
 		n, err := strconv.ParseInt(cursor, 10, 64)
 		if err != nil || n < 1 {
-			return ActivityPage{}, fmt.Errorf("cursor %q is not one this feed gave out: %w", cursor, domain.ErrInvalidInput)
+			return ActivityPage{}, domain.InField("cursor", fmt.Errorf("cursor %q is not one this feed gave out: %w", cursor, domain.ErrInvalidInput))
 		}
 		before = n
 	}

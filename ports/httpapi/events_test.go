@@ -329,12 +329,12 @@ func TestAuditRefusesBadRequests(t *testing.T) {
 				if resp.StatusCode != tc.status {
 					t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, body)
 				}
-				var e struct{ Error string }
+				var e struct{ Error, Field string }
 				if err := json.Unmarshal(body, &e); err != nil || e.Error == "" {
 					t.Fatalf("body is not a JSON error: %s", body)
 				}
-				if !strings.HasPrefix(e.Error, tc.mentions) {
-					t.Errorf("error %q does not start with the parameter %q", e.Error, tc.mentions)
+				if !strings.HasPrefix(e.Error, tc.mentions) || e.Field != tc.mentions {
+					t.Errorf("error %q, field %q: want both to name the parameter %q", e.Error, e.Field, tc.mentions)
 				}
 			})
 		}

@@ -88,10 +88,7 @@ func updateSource(h app.UpdateSource, read app.SourceReader) echo.HandlerFunc {
 		if err := bindJSON(c, &req); err != nil {
 			return err
 		}
-		if err := required("sourceId", req.SourceID); err != nil {
-			return err
-		}
-		id, err := domain.ParseSourceID(req.SourceID)
+		id, err := sourceIDIn("sourceId", req.SourceID)
 		if err != nil {
 			return err
 		}
@@ -111,10 +108,7 @@ func bindSourceID(c echo.Context) (domain.SourceID, error) {
 	if err := bindJSON(c, &req); err != nil {
 		return "", err
 	}
-	if err := required("sourceId", req.SourceID); err != nil {
-		return "", err
-	}
-	return domain.ParseSourceID(req.SourceID)
+	return sourceIDIn("sourceId", req.SourceID)
 }
 
 func listSources(h app.ListSources) echo.HandlerFunc {
@@ -129,11 +123,7 @@ func listSources(h app.ListSources) echo.HandlerFunc {
 
 func sourceStatus(h app.GetSourceStatus, atH app.GetSourceStatusAt) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		raw := c.QueryParam("sourceId")
-		if err := required("sourceId", raw); err != nil {
-			return err
-		}
-		id, err := domain.ParseSourceID(raw)
+		id, err := sourceIDIn("sourceId", c.QueryParam("sourceId"))
 		if err != nil {
 			return err
 		}

@@ -7,7 +7,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/pfn-network/pfn/app"
-	"github.com/pfn-network/pfn/domain"
 )
 
 type subscribeRequest struct {
@@ -21,10 +20,7 @@ func subscribe(h app.Subscribe) echo.HandlerFunc {
 		if err := bindJSON(c, &req); err != nil {
 			return err
 		}
-		if err := required("sourceId", req.SourceID); err != nil {
-			return err
-		}
-		id, err := domain.ParseSourceID(req.SourceID)
+		id, err := sourceIDIn("sourceId", req.SourceID)
 		if err != nil {
 			return err
 		}
