@@ -136,31 +136,31 @@ func (p ActivityParams) query() (ActivityQuery, error) {
 	if p.Limit != "" {
 		n, err := strconv.Atoi(p.Limit)
 		if err != nil || n < 1 || n > maxActivityLimit {
-			return q, fmt.Errorf("limit must be a whole number from 1 to %d: %w", maxActivityLimit, domain.ErrInvalidInput)
+			return q, domain.InField("limit", fmt.Errorf("limit must be a whole number from 1 to %d: %w", maxActivityLimit, domain.ErrInvalidInput))
 		}
 		q.Limit = n
 	}
 	if p.Cursor != "" {
 		n, err := strconv.ParseInt(p.Cursor, 10, 64)
 		if err != nil || n < 1 {
-			return q, fmt.Errorf("cursor %q is not one this feed gave out: %w", p.Cursor, domain.ErrInvalidInput)
+			return q, domain.InField("cursor", fmt.Errorf("cursor %q is not one this feed gave out: %w", p.Cursor, domain.ErrInvalidInput))
 		}
 		q.Before = n
 	}
 	if p.Offset != "" {
 		n, err := strconv.Atoi(p.Offset)
 		if err != nil || n < 0 || n > maxActivityOffset {
-			return q, fmt.Errorf("offset must be a whole number from 0 to %d (page further back with the cursor): %w", maxActivityOffset, domain.ErrInvalidInput)
+			return q, domain.InField("offset", fmt.Errorf("offset must be a whole number from 0 to %d (page further back with the cursor): %w", maxActivityOffset, domain.ErrInvalidInput))
 		}
 		if p.Cursor != "" {
-			return q, fmt.Errorf("offset cannot be combined with cursor: page with one or the other: %w", domain.ErrInvalidInput)
+			return q, domain.InField("offset", fmt.Errorf("offset cannot be combined with cursor: page with one or the other: %w", domain.ErrInvalidInput))
 		}
 		q.Offset = n
 	}
 	if p.Source != "" {
 		id, err := domain.ParseSourceID(p.Source)
 		if err != nil {
-			return q, err
+			return q, domain.InField("source", err)
 		}
 		q.Source = id
 	}

@@ -80,7 +80,8 @@ func (h ListEvents) Handle(ctx context.Context, by Principal, f EventFilter, aft
 	// One more than asked tells whether there is a next page.
 	events, err := h.Log.ReadEvents(ctx, f, after, limit+1)
 	if err != nil {
-		return EventPage{}, err
+		// The filter and limit were checked: invalid input now is the cursor.
+		return EventPage{}, domain.InField("after", err)
 	}
 	page := EventPage{Events: events}
 	if len(events) > limit {
@@ -110,7 +111,7 @@ func (h ListEvents) Export(ctx context.Context, by Principal, f EventFilter, aft
 		}
 		events, err := h.Log.ReadEvents(ctx, f, after, n)
 		if err != nil {
-			return err
+			return domain.InField("after", err)
 		}
 		if len(events) > 0 {
 			if err := emit(events); err != nil {
@@ -130,10 +131,10 @@ func checkEventQuery(by Principal, f EventFilter, limit int) error {
 		return domain.ErrForbidden
 	}
 	if limit < 1 || limit > MaxEventLimit {
-		return fmt.Errorf("limit: %d is not between 1 and %d: %w", limit, MaxEventLimit, domain.ErrInvalidInput)
+		return domain.InField("limit", fmt.Errorf("limit: %d is not between 1 and %d: %w", limit, MaxEventLimit, domain.ErrInvalidInput))
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
-		return fmt.Errorf("to: %s is before from (%s): %w", f.To.Format(time.RFC3339), f.From.Format(time.RFC3339), domain.ErrInvalidInput)
+		return domain.InField("to", fmt.Errorf("to: %s is before from (%s): %w", f.To.Format(time.RFC3339), f.From.Format(time.RFC3339), domain.ErrInvalidInput))
 	}
 	return nil
 }

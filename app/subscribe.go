@@ -50,7 +50,7 @@ func (h Subscribe) Handle(ctx context.Context, by Principal, id domain.SourceID,
 	// Filters are checked before anything is read or written.
 	filters, err := domain.ParseFilters(rawFilters)
 	if err != nil {
-		return SubscribeResult{}, err
+		return SubscribeResult{}, domain.InField("filters", err)
 	}
 	source, err := h.Sources.Load(ctx, id)
 	if err != nil {

@@ -71,7 +71,7 @@ func IssueKey(random io.Reader, role Role, description string) (IssuedKey, error
 		return IssuedKey{}, fmt.Errorf("key role is unset: %w", ErrInvalidInput)
 	}
 	if len(description) > maxDescription {
-		return IssuedKey{}, fmt.Errorf("description is longer than %d bytes: %w", maxDescription, ErrInvalidInput)
+		return IssuedKey{}, InField("description", fmt.Errorf("description is longer than %d bytes: %w", maxDescription, ErrInvalidInput))
 	}
 	buf := make([]byte, keyIDBytes+keySecretBytes)
 	if _, err := io.ReadFull(random, buf); err != nil {

@@ -29,3 +29,27 @@ var ErrPublisher = errors.New("publisher failed")
 // ErrGone: the thing existed and was removed on purpose (a pruned plugin
 // version). The HTTP port answers 410 with the reason.
 var ErrGone = errors.New("gone")
+
+// FieldError is invalid input in one named field of a request. Field is
+// the name on the wire (instance_url, sourceId, filters.tags, limit), so
+// the HTTP port can answer {"error", "field"} and a program can point at
+// the field without parsing the message.
+type FieldError struct {
+	Field string
+	Err   error
+}
+
+func (e *FieldError) Error() string { return e.Err.Error() }
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// InField says which field err is about. Only invalid input gets a field
+// (a conflict or a failed database is not one field's fault); nil stays
+// nil, and an error that already names a field keeps it, because the code
+// nearest the value knows it best (filters.tags inside filters).
+func InField(field string, err error) error {
+	var fe *FieldError
+	if err == nil || !errors.Is(err, ErrInvalidInput) || errors.As(err, &fe) {
+		return err
+	}
+	return &FieldError{Field: field, Err: err}
+}

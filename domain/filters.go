@@ -93,7 +93,7 @@ func (p *filterParser) object() (Filters, error) {
 		}
 		seen[key] = true
 		if *list, err = p.list(key, normalise); err != nil {
-			return Filters{}, err
+			return Filters{}, InField("filters."+key, err)
 		}
 	}
 	if _, err := p.dec.Token(); err != nil { // the closing brace

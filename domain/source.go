@@ -81,17 +81,19 @@ func SmoothResponseMS(avg float64, responseMS int64) float64 {
 
 // RegisterSource validates a new source and records its registration.
 func RegisterSource(instanceURL, username, publicKey, addedBy string, now time.Time) (*Source, error) {
+	// The fields are named as the original protocol names them, in
+	// requests and in SourceRegistered alike.
 	normalized, err := NormalizeInstanceURL(instanceURL)
 	if err != nil {
-		return nil, err
+		return nil, InField("instance_url", err)
 	}
 	id, err := NewSourceID(normalized, username)
 	if err != nil {
-		return nil, err
+		return nil, InField("username", err)
 	}
 	key, err := ParsePublicKey(publicKey)
 	if err != nil {
-		return nil, err
+		return nil, InField("public_key", err)
 	}
 	s := &Source{}
 	s.record(SourceRegistered{

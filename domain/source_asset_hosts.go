@@ -26,7 +26,7 @@ func (e SourceAssetHostsAllowed) OccurredAt() time.Time { return e.At }
 func (s *Source) AllowAssetHosts(hosts []string, now time.Time) error {
 	normalized, err := NormalizeAllowedAssetHosts(hosts)
 	if err != nil {
-		return err
+		return InField("allowed_asset_hosts", err)
 	}
 	if slices.Equal(normalized, s.state.AllowedAssetHosts) || (len(normalized) == 0 && len(s.state.AllowedAssetHosts) == 0) {
 		return nil

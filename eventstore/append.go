@@ -128,6 +128,9 @@ func (s *Store) prepare(ctx context.Context, streamID string, expected int64, ev
 			id = uuid.New()
 		}
 		md := e.Metadata.merge(def)
+		if md.Actor == "" {
+			return nil, fmt.Errorf("append to %q: event %d (%s): %w", streamID, i, e.Type, ErrNoActor)
+		}
 		if md.CorrelationID == "" {
 			md.CorrelationID = b.firstID(id)
 		}

@@ -1,7 +1,6 @@
 package eventstore_test
 
 import (
-	"context"
 	"errors"
 	"testing"
 	"time"
@@ -17,7 +16,7 @@ import (
 
 func TestAppendManyIsAllOrNothingInATransaction(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
 	store := eventstore.New(pool)
 	if _, err := store.Append(ctx, "b", 0, ev("x", `{}`)); err != nil {
@@ -54,7 +53,7 @@ func TestAppendManyIsAllOrNothingInATransaction(t *testing.T) {
 // conflict (it was a raw error, an HTTP 500).
 func TestAppendManyLosingARaceIsAConflict(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
 	first, err := pool.Begin(ctx)
 	if err != nil {
@@ -96,7 +95,7 @@ func waitUntilBlocked(t *testing.T, pool *pgxpool.Pool) {
 	t.Helper()
 	for range 200 {
 		var waiting bool
-		_ = pool.QueryRow(context.Background(), `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+		_ = pool.QueryRow(pgtest.Context(), `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
 			WHERE datname = current_database() AND wait_event_type = 'Lock')`).Scan(&waiting)
 		if waiting {
 			return

@@ -22,7 +22,7 @@ func ev(typ string, payload string) eventstore.NewEvent {
 
 func TestConcurrentAppendsAtOneVersionHaveOneWinner(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	store := eventstore.New(pgtest.Pool(t))
 	if _, err := store.Append(ctx, "s-1", 0, ev("created", `{}`)); err != nil {
 		t.Fatal(err)
@@ -79,7 +79,7 @@ func TestConcurrentAppendsAtOneVersionHaveOneWinner(t *testing.T) {
 
 func TestAppendChecksTheExpectedVersion(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	store := eventstore.New(pgtest.Pool(t))
 	if _, err := store.Append(ctx, "s", 0, ev("a", `{}`), ev("b", `{}`)); err != nil {
 		t.Fatal(err)
@@ -116,7 +116,7 @@ func TestAppendChecksTheExpectedVersion(t *testing.T) {
 
 func TestAppendRetryWithSameIDsIsIdempotent(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	store := eventstore.New(pgtest.Pool(t))
 	a, b := ev("a", `{"n":1}`), ev("b", `{"n":2}`)
 	a.ID, b.ID = uuid.New(), uuid.New()
@@ -172,7 +172,7 @@ func TestAppendRejectsBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := store.Append(context.Background(), tt.stream, tt.expected, tt.events...)
+			_, err := store.Append(pgtest.Context(), tt.stream, tt.expected, tt.events...)
 			if !errors.Is(err, domain.ErrInvalidInput) {
 				t.Fatalf("Append = %v, want ErrInvalidInput", err)
 			}
@@ -182,7 +182,7 @@ func TestAppendRejectsBadInput(t *testing.T) {
 
 func TestExpectAnyAppendsConcurrentlyWithoutGaps(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	store := eventstore.New(pgtest.Pool(t))
 	const writers = 8
 	var wg sync.WaitGroup
@@ -243,7 +243,7 @@ func TestLoadReturnsWhatWasAppended(t *testing.T) {
 
 func TestCorrelationDefaultsToTheFirstEvent(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	store := eventstore.New(pgtest.Pool(t))
 	if _, err := store.Append(ctx, "s", 0, ev("a", `{}`), ev("b", `{}`)); err != nil {
 		t.Fatal(err)
@@ -260,7 +260,7 @@ func TestCorrelationDefaultsToTheFirstEvent(t *testing.T) {
 
 func TestReadBatchPagesTheWholeLogInOrder(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	store := eventstore.New(pgtest.Pool(t))
 	const n = 25
 	var last eventstore.Appended

@@ -35,7 +35,7 @@ func benchPool(b *testing.B, conns int32) *pgxpool.Pool {
 		b.Fatal(err)
 	}
 	cfg.MaxConns = conns
-	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	pool, err := pgxpool.NewWithConfig(pgtest.Context(), cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func BenchmarkAppend(b *testing.B) {
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
-			ctx := context.Background()
+			ctx := pgtest.Context()
 			pool := benchPool(b, int32(c.writers))
 			store := eventstore.New(pool)
 			streams := make([]int64, c.writers) // each writer appends to its own stream at its known version
@@ -182,7 +182,7 @@ func (c *counter) Apply(context.Context, pgx.Tx, eventstore.Event) error {
 const backlog = 200_000
 
 func BenchmarkCatchUp(b *testing.B) {
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	pool := benchPool(b, 8)
 	fillBacklog(b, pool, backlog)
 	for _, batch := range []int{1000, 5000} {
@@ -241,7 +241,7 @@ func catchUp(b *testing.B, ctx context.Context, pool *pgxpool.Pool, batch int) t
 // reads, scanned into the same Go types, with no subscription around it.
 func rawScan(b *testing.B, pool *pgxpool.Pool, want int) time.Duration {
 	start := time.Now()
-	rows, err := pool.Query(context.Background(), `SELECT `+eventstore.EventColumns+`
+	rows, err := pool.Query(pgtest.Context(), `SELECT `+eventstore.EventColumns+`
 		FROM events ORDER BY transaction_id, global_position`)
 	if err != nil {
 		b.Fatal(err)
@@ -274,7 +274,7 @@ func rawScan(b *testing.B, pool *pgxpool.Pool, want int) time.Duration {
 // fillBacklog writes n events with COPY, 1,000 per transaction, so the log
 // spans many transaction ids as a real one does.
 func fillBacklog(b *testing.B, pool *pgxpool.Pool, n int) {
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	const perTx = 1000
 	now := time.Now()
 	for start := 0; start < n; start += perTx {

@@ -27,3 +27,8 @@ func (e *ConflictError) Is(target error) bool { return target == domain.ErrConfl
 // ErrEventIDReused means an append reused an event id that is stored with
 // other content or in another stream: a bug in the caller, not a retry.
 var ErrEventIDReused = errors.New("event id already used by another event")
+
+// ErrNoActor refuses an event that does not say who appended it: every
+// event names an API key or a component of the node (WithActor), so the
+// log can always answer "who did this".
+var ErrNoActor = errors.New("event has no actor (set one with eventstore.WithActor or WithMetadata)")

@@ -19,6 +19,15 @@ func WithMetadata(ctx context.Context, md Metadata) context.Context {
 	return context.WithValue(ctx, metadataKey{}, md)
 }
 
+// WithActor returns a context whose appends are recorded as done by actor:
+// a system component's name ("scheduler", "cli", "node") for work no
+// request asked for. Append refuses events without an actor.
+func WithActor(ctx context.Context, actor string) context.Context {
+	md := MetadataFrom(ctx)
+	md.Actor = actor
+	return WithMetadata(ctx, md)
+}
+
 // MetadataFrom returns the metadata set by WithMetadata, if any.
 func MetadataFrom(ctx context.Context) Metadata {
 	md, _ := ctx.Value(metadataKey{}).(Metadata)

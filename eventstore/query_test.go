@@ -1,7 +1,6 @@
 package eventstore_test
 
 import (
-	"context"
 	"errors"
 	"slices"
 	"strconv"
@@ -15,7 +14,7 @@ import (
 
 func TestQueryFilters(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
 	base := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 	clock := base
@@ -91,7 +90,7 @@ func TestQueryFilters(t *testing.T) {
 // and skip the other event when it commits; Query holds it back instead.
 func TestQueryPagingNeverSkipsALateCommit(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
 	store := eventstore.New(pool)
 
@@ -144,7 +143,7 @@ func queryUntil(t *testing.T, store *eventstore.Store, after eventstore.Position
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		page, err := store.Query(context.Background(), eventstore.Filter{}, after, 10)
+		page, err := store.Query(pgtest.Context(), eventstore.Filter{}, after, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -168,7 +167,7 @@ func types(events []eventstore.Event) []string {
 
 func TestResolveCursor(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	store := eventstore.New(pgtest.Pool(t))
 	res, err := store.Append(ctx, "s", 0, ev("a", `{}`), ev("b", `{}`))
 	if err != nil {

@@ -1,7 +1,6 @@
 package eventstore_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,6 +17,7 @@ import (
 	"github.com/pfn-network/pfn/adapters/postgres"
 	"github.com/pfn-network/pfn/domain"
 	"github.com/pfn-network/pfn/eventstore"
+	"github.com/pfn-network/pfn/migrations/pgtest"
 )
 
 // rebuildEvents is the log's length; PFN_REBUILD_BENCH_EVENTS shortens it
@@ -35,7 +35,7 @@ var rebuildEvents = func() int {
 // their rejections, tampering and rollbacks), through the real projections,
 // next to one raw ordered scan of the same table.
 func BenchmarkRebuild1M(b *testing.B) {
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	pool := benchPool(b, 8)
 	fillNodeLog(b, pool, rebuildEvents)
 	r, err := eventstore.NewRunner(pool, slog.New(slog.NewTextHandler(io.Discard, nil)), eventstore.RunnerConfig{},
@@ -93,7 +93,7 @@ func (l *nodeLog) add(stream, typ string, payload any) {
 }
 
 func fillNodeLog(b *testing.B, pool *pgxpool.Pool, n int) {
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	l := &nodeLog{at: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), versions: map[string]int64{}}
 	const sources = 1000
 	trust := domain.TrustScore{Score: 0.7, Verification: 1, Uptime: 0.9, Latency: 0.8, Signatures: 1, Age: 0.1, Subscribers: 0.2}

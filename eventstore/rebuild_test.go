@@ -62,7 +62,7 @@ func rebuildRunner(t testing.TB, pool *pgxpool.Pool, ps ...eventstore.Projection
 }
 
 func runRunner(t testing.TB, r *eventstore.Runner) {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(pgtest.Context())
 	done := make(chan struct{})
 	go func() { r.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
@@ -78,7 +78,7 @@ func appendN(t testing.TB, store *eventstore.Store, stream string, n, perAppend 
 		for k := range events {
 			events[k] = ev(typ, `{}`)
 		}
-		res, err := store.Append(context.Background(), stream, eventstore.ExpectAny, events...)
+		res, err := store.Append(pgtest.Context(), stream, eventstore.ExpectAny, events...)
 		if err != nil {
 			t.Error(err)
 			return last
@@ -91,7 +91,7 @@ func appendN(t testing.TB, store *eventstore.Store, stream string, n, perAppend 
 // reached waits until the projection has applied the event at pos.
 func reached(t testing.TB, r *eventstore.Runner, name string, pos eventstore.Position) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(pgtest.Context(), 30*time.Second)
 	defer cancel()
 	if err := r.WaitFor(ctx, name, pos); err != nil {
 		t.Fatal(err)
@@ -103,7 +103,7 @@ func reached(t testing.TB, r *eventstore.Runner, name string, pos eventstore.Pos
 func tableShape(t testing.TB, pool *pgxpool.Pool, table string) string {
 	t.Helper()
 	var shape string
-	err := pool.QueryRow(context.Background(), `SELECT concat_ws(E'\n',
+	err := pool.QueryRow(pgtest.Context(), `SELECT concat_ws(E'\n',
 		(SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod) || ' ' || attnotnull || ' ' || attidentity::text || ' ' ||
 		        coalesce(pg_get_expr(d.adbin, d.adrelid), ''), ', ' ORDER BY attnum)
 		 FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -123,7 +123,7 @@ func tableShape(t testing.TB, pool *pgxpool.Pool, table string) string {
 func checksum(t testing.TB, pool *pgxpool.Pool, table string) string {
 	t.Helper()
 	var sum string
-	if err := pool.QueryRow(context.Background(), `SELECT coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), 'empty') FROM `+
+	if err := pool.QueryRow(pgtest.Context(), `SELECT coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), 'empty') FROM `+
 		pgx.Identifier{table}.Sanitize()+` t`).Scan(&sum); err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func checksum(t testing.TB, pool *pgxpool.Pool, table string) string {
 
 func TestRebuildSwapsInIdenticalTablesWithTheirDefinitions(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
 	createLedger(t, pool, "tally")
 	p := ledger{name: "tally", table: "tally"}
@@ -182,7 +182,7 @@ func TestRebuildSwapsInIdenticalTablesWithTheirDefinitions(t *testing.T) {
 
 func TestRebuildBesideALiveConsumerLosesNothing(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
 	createLedger(t, pool, "tally")
 	r := rebuildRunner(t, pool, ledger{name: "tally", table: "tally"})
@@ -242,7 +242,7 @@ func TestRebuildBesideALiveConsumerLosesNothing(t *testing.T) {
 
 func TestRebuildPoisonsWhatTheRunnerWouldPoison(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
 	createLedger(t, pool, "tally")
 	r := rebuildRunner(t, pool, ledger{name: "tally", table: "tally", fail: "thing.broke"})
@@ -293,7 +293,7 @@ func TestRebuildPoisonsWhatTheRunnerWouldPoison(t *testing.T) {
 
 func TestRebuildRefuses(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
 	createLedger(t, pool, "tally")
 	r := rebuildRunner(t, pool, ledger{name: "tally", table: "tally"}, &recorder{name: "no-tables"})
@@ -337,7 +337,7 @@ func TestRebuildRefuses(t *testing.T) {
 
 func TestStatusReportsLagAndPoisoned(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
 	createLedger(t, pool, "tally")
 	r := rebuildRunner(t, pool, ledger{name: "tally", table: "tally"})

@@ -50,7 +50,7 @@ func runTally(t *testing.T, pool *pgxpool.Pool, names ...string) *eventstore.Run
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(pgtest.Context())
 	done := make(chan struct{})
 	go func() { r.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
@@ -60,7 +60,7 @@ func runTally(t *testing.T, pool *pgxpool.Pool, names ...string) *eventstore.Run
 // tallied returns how often the projection applied each position.
 func tallied(t *testing.T, pool *pgxpool.Pool, name string) map[int64]int {
 	t.Helper()
-	rows, err := pool.Query(context.Background(), `SELECT global_position, n FROM tally WHERE projection = $1`, name)
+	rows, err := pool.Query(pgtest.Context(), `SELECT global_position, n FROM tally WHERE projection = $1`, name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func readAll(t *testing.T, store *eventstore.Store, n int) []eventstore.Event {
 		var all []eventstore.Event
 		var after eventstore.Position
 		for {
-			page, err := store.ReadBatch(context.Background(), after, 100)
+			page, err := store.ReadBatch(pgtest.Context(), after, 100)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -116,7 +116,7 @@ func positions(events []eventstore.Event) []int64 {
 // differs from its global position order (see TestQueryPagingNeverSkipsALateCommit).
 func interleave(t *testing.T, pool *pgxpool.Pool, stream string) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	early, err := pool.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -138,7 +138,7 @@ func interleave(t *testing.T, pool *pgxpool.Pool, stream string) {
 
 func setOffset(t *testing.T, pool *pgxpool.Pool, group string, p eventstore.Position) {
 	t.Helper()
-	if _, err := pool.Exec(context.Background(), `INSERT INTO event_consumer_offsets VALUES ($1, $2, $3::text::xid8)
+	if _, err := pool.Exec(pgtest.Context(), `INSERT INTO event_consumer_offsets VALUES ($1, $2, $3::text::xid8)
 		ON CONFLICT (consumer_group) DO UPDATE SET offset_acked = excluded.offset_acked,
 		last_processed_transaction_id = excluded.last_processed_transaction_id`,
 		group, p.GlobalPosition, strconv.FormatUint(p.TransactionID, 10)); err != nil {
@@ -148,7 +148,7 @@ func setOffset(t *testing.T, pool *pgxpool.Pool, group string, p eventstore.Posi
 
 func offsets(t *testing.T, pool *pgxpool.Pool) map[string]eventstore.Position {
 	t.Helper()
-	rows, err := pool.Query(context.Background(), `SELECT consumer_group, last_processed_transaction_id, offset_acked FROM event_consumer_offsets`)
+	rows, err := pool.Query(pgtest.Context(), `SELECT consumer_group, last_processed_transaction_id, offset_acked FROM event_consumer_offsets`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func seenBy(events []eventstore.Event, p eventstore.Position) []int64 {
 
 func TestRestampKeepsWhatEachConsumerHasSeen(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	url := pgtest.URL(t)
 	pool, err := pgxpool.New(ctx, url)
 	if err != nil {
@@ -283,7 +283,7 @@ func sortedPositions(events []eventstore.Event) []int64 {
 
 func TestRestampRefuses(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	tests := []struct {
 		name  string
 		setup func(t *testing.T, pool *pgxpool.Pool)
@@ -331,13 +331,13 @@ func run(t *testing.T, cmd *exec.Cmd) {
 
 func currentXID(t *testing.T, url string) uint64 {
 	t.Helper()
-	conn, err := pgx.Connect(context.Background(), url)
+	conn, err := pgx.Connect(pgtest.Context(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(context.Background())
+	defer conn.Close(pgtest.Context())
 	var x uint64
-	if err := conn.QueryRow(context.Background(), `SELECT pg_current_xact_id()`).Scan(&x); err != nil {
+	if err := conn.QueryRow(pgtest.Context(), `SELECT pg_current_xact_id()`).Scan(&x); err != nil {
 		t.Fatal(err)
 	}
 	return x
@@ -349,7 +349,7 @@ func currentXID(t *testing.T, url string) uint64 {
 // did); after it they see exactly the new ones.
 func TestRestampAfterRestoreIntoANewCluster(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	srcURL := pgtest.URL(t)
 	src, err := pgxpool.New(ctx, srcURL)
 	if err != nil {

@@ -81,7 +81,7 @@ func startRunner(t *testing.T, pool *pgxpool.Pool, logs *syncBuffer, ps ...event
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(pgtest.Context())
 	done := make(chan struct{})
 	go func() {
 		r.Run(ctx)
@@ -96,7 +96,7 @@ func startRunner(t *testing.T, pool *pgxpool.Pool, logs *syncBuffer, ps ...event
 
 func waitFor(t *testing.T, r *eventstore.Runner, name string, pos eventstore.Position) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(pgtest.Context(), 20*time.Second)
 	defer cancel()
 	if err := r.WaitFor(ctx, name, pos); err != nil {
 		t.Fatal(err)
@@ -109,7 +109,7 @@ type seenRow struct {
 
 func seen(t *testing.T, pool *pgxpool.Pool, projection string) []seenRow {
 	t.Helper()
-	rows, err := pool.Query(context.Background(),
+	rows, err := pool.Query(pgtest.Context(),
 		`SELECT event_id::text, event_type FROM seen WHERE projection = $1 ORDER BY seq`, projection)
 	if err != nil {
 		t.Fatal(err)
@@ -123,7 +123,7 @@ func seen(t *testing.T, pool *pgxpool.Pool, projection string) []seenRow {
 
 func TestSubscriberWaitsForALateCommitAndSkipsNothing(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
 	store := eventstore.New(pool)
 	rec := &recorder{name: "rec"}
@@ -197,7 +197,7 @@ func TestPoisonedEventDoesNotBlockTheConsumer(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ctx := context.Background()
+			ctx := pgtest.Context()
 			pool := pgtest.Pool(t)
 			store := eventstore.New(pool)
 			logs := &syncBuffer{}
@@ -265,7 +265,7 @@ func (counts) Reset(ctx context.Context, tx pgx.Tx) error {
 
 func TestReplayFromZeroRebuildsTheSameProjection(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
 	pgtest.Exec(t, pool, `CREATE TABLE stream_counts (stream_id text PRIMARY KEY, n int NOT NULL, last_type text NOT NULL)`)
 	store := eventstore.New(pool)

@@ -85,7 +85,7 @@ func TestSourceRegisteredUpcaster(t *testing.T) {
 // and the sources projection: each sees the current shape.
 func TestEarlySourceRegisteredReadsAsCurrent(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
 	early := readEarlyEvent(t, "source_registered_v1.json")
 	if _, err := pool.Exec(ctx, `INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version, payload)

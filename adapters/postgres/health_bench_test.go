@@ -23,7 +23,7 @@ const yearOfChecks = 365 * 24 * 12
 // up and down and slow by turns), next to what loading would cost if every
 // check were an event of the source's own stream. docs/health.md.
 func BenchmarkLoadSourceAfterAYearOfChecks(b *testing.B) {
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	pool := pgtest.Pool(b)
 	store := eventstore.New(pool)
 	pub, _, _ := ed25519.GenerateKey(rand.Reader)

@@ -1,7 +1,6 @@
 package postgres_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -14,7 +13,7 @@ import (
 // it is due again at once after that run instead of an interval later.
 func TestRequestNowSurvivesTheRunningJobsFinish(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
 	pgtest.Exec(t, pool, `INSERT INTO sources (id, instance_url, username, public_key, status, created_at, subscriber_count, updated_at) VALUES
 		('a@h', 'http://h', 'a', 'k', 'verified', 0, 1, now())`,

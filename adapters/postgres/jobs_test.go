@@ -1,7 +1,6 @@
 package postgres_test
 
 import (
-	"context"
 	"errors"
 	"sync"
 	"testing"
@@ -18,7 +17,7 @@ var allKinds = []app.JobKind{app.JobHealth, app.JobSync, app.JobReverify, app.Jo
 
 func TestJobsArePlannedClaimedOnceAndReclaimedAfterTheLease(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
 	// The sources read model as the projection would leave it.
 	pgtest.Exec(t, pool, `INSERT INTO sources (id, instance_url, username, public_key, status, created_at, subscriber_count, updated_at) VALUES

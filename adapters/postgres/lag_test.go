@@ -16,7 +16,7 @@ import (
 
 func TestLagCountsUnappliedEventsAndFailsReadiness(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
 	store := eventstore.New(pool)
 	for range 5 {

@@ -1,7 +1,6 @@
 package postgres_test
 
 import (
-	"context"
 	"encoding/json"
 	"testing"
 	"time"
@@ -20,7 +19,7 @@ import (
 // in order does, ids included.
 func TestMirrorBatchEqualsEventByEvent(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	at := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	var events []eventstore.Event
 	add := func(e domain.PluginEvent) {
@@ -77,7 +76,7 @@ func TestMirrorBatchEqualsEventByEvent(t *testing.T) {
 
 func within(t *testing.T, pool *pgxpool.Pool, fn func(pgx.Tx) error) {
 	t.Helper()
-	if err := pgx.BeginFunc(context.Background(), pool, fn); err != nil {
+	if err := pgx.BeginFunc(pgtest.Context(), pool, fn); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -85,7 +84,7 @@ func within(t *testing.T, pool *pgxpool.Pool, fn func(pgx.Tx) error) {
 func tableSum(t *testing.T, pool *pgxpool.Pool, table string) string {
 	t.Helper()
 	var sum string
-	err := pool.QueryRow(context.Background(), `SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM `+table+` x`).Scan(&sum)
+	err := pool.QueryRow(pgtest.Context(), `SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM `+table+` x`).Scan(&sum)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -102,7 +102,7 @@ func subscriberCount(t *testing.T, ctx context.Context, pool *pgxpool.Pool, sour
 // (its filters) nor counts as a subscriber.
 func TestRevokedKeysSubscriptionsNeitherDriveSyncsNorCount(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	f := newKeysAndSubscriptions(t)
 	sources, subs, keys, reader := f.sources, f.subs, f.keys, f.reader
 
@@ -141,7 +141,7 @@ func TestRevokedKeysSubscriptionsNeitherDriveSyncsNorCount(t *testing.T) {
 // ended.
 func TestRevokingEndsASubscriptionTheReadModelDoesNotShowYet(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
 	runner := startRunner(t, pool) // sources and keys; subscriptions below
 	store := eventstore.New(pool)
@@ -175,7 +175,7 @@ func TestRevokingEndsASubscriptionTheReadModelDoesNotShowYet(t *testing.T) {
 	}
 
 	start := func() {
-		runCtx, cancel := context.WithCancel(context.Background())
+		runCtx, cancel := context.WithCancel(pgtest.Context())
 		done := make(chan struct{})
 		go func() { subsRunner.Run(runCtx); close(done) }()
 		t.Cleanup(func() { cancel(); <-done })
@@ -214,7 +214,7 @@ func (s startThenCatchUp) CatchUp(ctx context.Context) error {
 // revoked key, without running a sync.
 func TestSubscribeRacingARevocationEndsItsSubscription(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	f := newKeysAndSubscriptions(t)
 	pool, store, w, sources, subs, keys, reader := f.pool, f.store, f.w, f.sources, f.subs, f.keys, f.reader
 	clock := func() time.Time { return raceNow }

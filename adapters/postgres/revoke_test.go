@@ -13,6 +13,7 @@ import (
 	"github.com/pfn-network/pfn/adapters/postgres"
 	"github.com/pfn-network/pfn/app"
 	"github.com/pfn-network/pfn/domain"
+	"github.com/pfn-network/pfn/migrations/pgtest"
 )
 
 // Revoking a consumer key ends each of its subscriptions with an event
@@ -20,7 +21,7 @@ import (
 // source left with no subscriber drops out of scheduled syncs.
 func TestRevokingAKeyEndsItsSubscriptions(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	f := newKeysAndSubscriptions(t)
 	pool, store, w, sources, subs, keys, reader := f.pool, f.store, f.w, f.sources, f.subs, f.keys, f.reader
 	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)

@@ -18,7 +18,7 @@ import (
 
 func TestListingRefusalsInSourceStatusAndActivity(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
 	r, err := eventstore.NewRunner(pool, slog.New(slog.NewTextHandler(io.Discard, nil)),
 		eventstore.RunnerConfig{PollInterval: 10 * time.Millisecond}, postgres.SourceProjection{}, postgres.ActivityProjection{})

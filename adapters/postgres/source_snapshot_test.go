@@ -1,7 +1,6 @@
 package postgres_test
 
 import (
-	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
@@ -17,7 +16,7 @@ import (
 
 func TestSnapshotsLoadTheSameSourceAsTheWholeStream(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
 	store := eventstore.New(pool)
 	full := postgres.SourceRepository{Store: store, Waiter: noWait{}}

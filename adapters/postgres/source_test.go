@@ -36,7 +36,7 @@ func startRunner(t *testing.T, pool *pgxpool.Pool, more ...eventstore.Projection
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(pgtest.Context())
 	done := make(chan struct{})
 	go func() { r.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
@@ -46,7 +46,7 @@ func startRunner(t *testing.T, pool *pgxpool.Pool, more ...eventstore.Projection
 func checksum(t *testing.T, pool *pgxpool.Pool) string {
 	t.Helper()
 	var sum string
-	err := pool.QueryRow(context.Background(), `SELECT md5(coalesce(string_agg(s::text, '|' ORDER BY id), '')) FROM sources s`).Scan(&sum)
+	err := pool.QueryRow(pgtest.Context(), `SELECT md5(coalesce(string_agg(s::text, '|' ORDER BY id), '')) FROM sources s`).Scan(&sum)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func checksum(t *testing.T, pool *pgxpool.Pool) string {
 
 func TestSourceRepositoryAndProjection(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
 	r := startRunner(t, pool)
 	repo := postgres.SourceRepository{Store: eventstore.New(pool), Waiter: waiter{r}}

@@ -1,7 +1,6 @@
 package postgres_test
 
 import (
-	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
@@ -22,7 +21,7 @@ import (
 // a rebuild from the log gives the same tables.
 func TestStoredCopyVerdictInTheMirrorAndActivity(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
 	r := startRunner(t, pool, postgres.MirrorProjectionHandler{}, postgres.ActivityProjection{})
 	store := eventstore.New(pool)

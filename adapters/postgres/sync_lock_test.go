@@ -24,12 +24,12 @@ func TestSyncLockIsTriedAndNeverHoldsAConnectionWhenTaken(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.MaxConns = 2
-	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	pool, err := pgxpool.NewWithConfig(pgtest.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(pgtest.Context(), 10*time.Second)
 	defer cancel()
 	lock := postgres.SyncLock{Pool: pool}
 
@@ -72,7 +72,7 @@ func TestSyncGateOnPostgreSQL(t *testing.T) {
 	t.Parallel()
 	pool := pgtest.Pool(t)
 	gate := app.SyncGate{Slots: app.NewSyncSlots(2), Locks: postgres.SyncLock{Pool: pool}}
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	unlock, err := gate.Lock(ctx, "a@h")
 	if err != nil {
 		t.Fatal(err)

@@ -32,7 +32,7 @@ func adminCreateKey(ctx context.Context, cfg Config, log *slog.Logger, roleName,
 	// The key store returns once the api_keys read model shows the key, so
 	// the projections must run meanwhile.
 	defer n.runProjections(ctx)()
-	k, err := n.app.CreateKey.Handle(ctx, app.System("cli"), role, description)
+	k, err := n.app.CreateKey.Handle(ctx, app.System(actorCLI), role, description)
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/pfn-network/pfn/domain"
 	"github.com/pfn-network/pfn/eventstore"
 	"github.com/pfn-network/pfn/internal/testservers"
+	"github.com/pfn-network/pfn/migrations/pgtest"
 )
 
 // s3Env points a node at a bucket of srv with the given credentials, and
@@ -406,7 +407,7 @@ func (s opsSetup) subscribe(t *testing.T) {
 // hundred per transaction: a long log for a rebuild to replay.
 func seedHealthChecks(t *testing.T, pool *pgxpool.Pool, source string, n int) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	store := eventstore.New(pool)
 	const per = 500
 	for done := 0; done < n; done += per {

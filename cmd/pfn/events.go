@@ -97,7 +97,7 @@ func eventsCommand(ctx context.Context, getenv func(string) string, fs *flag.Fla
 	}
 	defer pool.Close()
 	store := eventstore.New(pool)
-	by := app.System("cli")
+	by := app.System(actorCLI)
 	if sub == "state" {
 		return eventsState(ctx, postgres.SourceHistory{Store: store}, by, source, at, stdout)
 	}

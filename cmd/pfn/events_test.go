@@ -17,6 +17,7 @@ import (
 	"github.com/pfn-network/pfn/adapters/postgres"
 	"github.com/pfn-network/pfn/domain"
 	"github.com/pfn-network/pfn/eventstore"
+	"github.com/pfn-network/pfn/migrations/pgtest"
 )
 
 type noWaiter struct{}
@@ -28,7 +29,7 @@ func (noWaiter) WaitFor(context.Context, string, eventstore.Position) error { re
 // source's streams hold.
 func seedSource(t *testing.T, dbURL string, registered, verified time.Time) int {
 	t.Helper()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	pool, err := pgxpool.New(ctx, dbURL)
 	if err != nil {
 		t.Fatal(err)

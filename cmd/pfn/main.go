@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/pfn-network/pfn/eventstore"
 )
 
 // version is set at build time (-ldflags "-X main.version=...").
@@ -52,6 +54,7 @@ func main() {
 // run is main without the process: tests call it with their own environment
 // and context.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	ctx = eventstore.WithActor(ctx, actorCLI)
 	cmd := "serve"
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]

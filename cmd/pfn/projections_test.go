@@ -19,6 +19,7 @@ import (
 
 	"github.com/pfn-network/pfn/domain"
 	"github.com/pfn-network/pfn/eventstore"
+	"github.com/pfn-network/pfn/migrations/pgtest"
 )
 
 func TestProgressBarLines(t *testing.T) {
@@ -299,7 +300,7 @@ func TestRebuildBesideALiveNodeIsIdentical(t *testing.T) {
 				default:
 				}
 				payload, _ := json.Marshal(domain.SourceHealthChecked{Up: true, ResponseMS: int64(50 + i%100), At: time.Date(2026, 11, 26, 12, 0, i, 0, time.UTC)})
-				if _, err := store.Append(ctx, "source-"+sources[1], eventstore.ExpectAny,
+				if _, err := store.Append(pgtest.Context(), "source-"+sources[1], eventstore.ExpectAny,
 					eventstore.NewEvent{Type: domain.EventSourceHealthChecked, Payload: payload}); err != nil {
 					t.Error(err)
 					return

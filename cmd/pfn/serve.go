@@ -8,12 +8,14 @@ import (
 	"net"
 	"net/http"
 
+	"github.com/pfn-network/pfn/eventstore"
 	"github.com/pfn-network/pfn/ports/httpapi"
 )
 
 // serve runs the node until ctx ends (SIGINT/SIGTERM), then drains requests
 // for at most cfg.ShutdownTimeout and stops the projections.
 func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
+	ctx = eventstore.WithActor(ctx, actorNode)
 	pool, err := openDatabase(ctx, cfg, log)
 	if err != nil {
 		return err

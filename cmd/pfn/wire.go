@@ -164,5 +164,5 @@ func (n *node) runScheduler(ctx context.Context) (stop func()) {
 	if n.scheduler == nil {
 		return func() {}
 	}
-	return background(ctx, n.scheduler.Run)
+	return background(eventstore.WithActor(ctx, actorScheduler), n.scheduler.Run)
 }

@@ -16,6 +16,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver pgtestdb opens
 	"github.com/peterldowns/pgtestdb"
 
+	"github.com/pfn-network/pfn/eventstore"
 	"github.com/pfn-network/pfn/migrations"
 )
 
@@ -92,4 +93,10 @@ func Exec(tb testing.TB, pool *pgxpool.Pool, stmts ...string) {
 func EmptyURL(tb testing.TB) string {
 	tb.Helper()
 	return pgtestdb.Custom(tb, config(tb), pgtestdb.NoopMigrator{}).URL()
+}
+
+// Context is a background context whose appends are recorded as the
+// actor "test": the event store refuses events without one.
+func Context() context.Context {
+	return eventstore.WithActor(context.Background(), "test")
 }

@@ -16,7 +16,7 @@ func listActivity(h app.ListActivity, resolve app.SourceResolver, compat Compat)
 	return func(c echo.Context) error {
 		source := c.QueryParam("source")
 		if source != "" {
-			id, err := resolve.Resolve(c.Request().Context(), source)
+			id, err := resolveSourceID(c, resolve, "source", source)
 			if err != nil {
 				return err
 			}

@@ -35,7 +35,7 @@ func bindJSON(c echo.Context, v any) error {
 	if err := json.Unmarshal(body, v); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
-			return fmt.Errorf("field %q must be a %s, not %s: %w", typeErr.Field, typeErr.Type, typeErr.Value, domain.ErrInvalidInput)
+			return domain.InField(typeErr.Field, fmt.Errorf("field %q must be a %s, not %s: %w", typeErr.Field, typeErr.Type, typeErr.Value, domain.ErrInvalidInput))
 		}
 		return fmt.Errorf("request body is not a valid JSON object: %v: %w", err, domain.ErrInvalidInput)
 	}
@@ -44,7 +44,17 @@ func bindJSON(c echo.Context, v any) error {
 
 func required(field, value string) error {
 	if value == "" {
-		return fmt.Errorf("%s is required: %w", field, domain.ErrInvalidInput)
+		return domain.InField(field, fmt.Errorf("%s is required: %w", field, domain.ErrInvalidInput))
 	}
 	return nil
+}
+
+// sourceIDIn reads a source id given in field (a body field or a query
+// parameter): present and of the right shape.
+func sourceIDIn(field, raw string) (domain.SourceID, error) {
+	if err := required(field, raw); err != nil {
+		return "", err
+	}
+	id, err := domain.ParseSourceID(raw)
+	return id, domain.InField(field, err)
 }

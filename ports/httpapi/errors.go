@@ -12,10 +12,12 @@ import (
 	"github.com/pfn-network/pfn/domain"
 )
 
-// errorBody is the JSON every failed request answers with. Candidates
-// are the sources an ambiguous port-less id could mean.
+// errorBody is the JSON every failed request answers with. Field names
+// the request field or query parameter that was wrong, when one was;
+// Candidates are the sources an ambiguous port-less id could mean.
 type errorBody struct {
 	Error      string            `json:"error"`
+	Field      string            `json:"field,omitempty"`
 	Candidates []domain.SourceID `json:"candidates,omitempty"`
 }
 
@@ -61,6 +63,21 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 				msg = m
 			}
 		}
+		// The router's own refusals say what was asked, in our words
+		// rather than echo's, so that clients can rely on them.
+		switch {
+		case errors.Is(err, echo.ErrNotFound):
+			msg = noRoute + ": " + requestLine(c)
+		case errors.Is(err, echo.ErrMethodNotAllowed):
+			msg = requestLine(c) + ": method not allowed"
+			if allow := c.Response().Header().Get(echo.HeaderAllow); allow != "" {
+				msg += " (allowed: " + allow + ")"
+			}
+		}
+		var field string
+		if fe := (*domain.FieldError)(nil); status < 500 && errors.As(err, &fe) {
+			field = fe.Field
+		}
 		if status >= 500 {
 			log.ErrorContext(c.Request().Context(), "request failed",
 				"method", c.Request().Method, "path", c.Path(), "err", err)
@@ -76,7 +93,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		if c.Request().Method == http.MethodHead {
 			werr = c.NoContent(status)
 		} else {
-			body := errorBody{Error: msg}
+			body := errorBody{Error: msg, Field: field}
 			var amb *app.AmbiguousSourceError
 			if errors.As(err, &amb) {
 				body.Candidates = amb.Candidates
@@ -87,4 +104,13 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			log.Warn("write error response", "err", werr)
 		}
 	}
+}
+
+// noRoute starts the answer to a path no route serves; the admin page tells
+// "this node has no such endpoint" from "no such thing" by it.
+const noRoute = "no such endpoint"
+
+// requestLine is the method and path asked for, cut short for the answer.
+func requestLine(c echo.Context) string {
+	return c.Request().Method + " " + quoteParam(c.Request().URL.Path)
 }

@@ -41,6 +41,12 @@ func TestErrorBodies(t *testing.T) {
 		return fmt.Errorf("instance_url %q has no host: %w", "https://", domain.ErrInvalidInput)
 	})
 	e.GET("/boom", func(echo.Context) error { return errors.New("pq: relation secret_table does not exist") })
+	e.GET("/field", func(echo.Context) error {
+		return fmt.Errorf("add: %w", domain.InField("username", fmt.Errorf("username is empty: %w", domain.ErrInvalidInput)))
+	})
+	e.GET("/field-of-a-failure", func(echo.Context) error {
+		return &domain.FieldError{Field: "username", Err: errors.New("pq: relation secret_table does not exist")}
+	})
 
 	tests := []struct {
 		path       string
@@ -49,6 +55,8 @@ func TestErrorBodies(t *testing.T) {
 	}{
 		{"/bad", 400, `{"error":"instance_url \"https://\" has no host: invalid input"}`},
 		{"/boom", 500, `{"error":"Internal Server Error"}`},
+		{"/field", 400, `{"error":"add: username is empty: invalid input","field":"username"}`},
+		{"/field-of-a-failure", 500, `{"error":"Internal Server Error"}`},
 	}
 	for _, tt := range tests {
 		rec := httptest.NewRecorder()

@@ -90,7 +90,7 @@ func eventFilter(c echo.Context) (app.EventFilter, error) {
 	if raw := c.QueryParam("source"); raw != "" {
 		id, err := domain.ParseSourceID(raw)
 		if err != nil {
-			return f, fmt.Errorf("source: %w", err)
+			return f, domain.InField("source", fmt.Errorf("source: %w", err))
 		}
 		f.Source = id
 	}
@@ -115,10 +115,10 @@ func eventLimit(c echo.Context, export bool) (int, error) {
 	}
 	n, err := strconv.Atoi(raw)
 	if err != nil {
-		return 0, fmt.Errorf("limit: %q is not a whole number: %w", raw, domain.ErrInvalidInput)
+		return 0, domain.InField("limit", fmt.Errorf("limit: %q is not a whole number: %w", raw, domain.ErrInvalidInput))
 	}
 	if n < 1 {
-		return 0, fmt.Errorf("limit: %d is not between 1 and %d: %w", n, app.MaxEventLimit, domain.ErrInvalidInput)
+		return 0, domain.InField("limit", fmt.Errorf("limit: %d is not between 1 and %d: %w", n, app.MaxEventLimit, domain.ErrInvalidInput))
 	}
 	return n, nil
 }
@@ -132,7 +132,7 @@ func queryTime(c echo.Context, name string) (time.Time, error) {
 	// An unescaped "+02:00" arrives as " 02:00"; RFC 3339 has no spaces.
 	t, err := time.Parse(time.RFC3339Nano, strings.ReplaceAll(raw, " ", "+"))
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%s: %q is not an RFC 3339 time such as 2026-11-24T09:30:00Z: %w", name, raw, domain.ErrInvalidInput)
+		return time.Time{}, domain.InField(name, fmt.Errorf("%s: %q is not an RFC 3339 time such as 2026-11-24T09:30:00Z: %w", name, raw, domain.ErrInvalidInput))
 	}
 	return t, nil
 }

@@ -58,7 +58,7 @@ type auditFixture struct {
 
 func newAuditFixture(t *testing.T) auditFixture {
 	t.Helper()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
 	f := auditFixture{base: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC), streams: map[string][]string{}}
 	clock := f.base
@@ -230,7 +230,7 @@ func TestAuditListsExactlyTheEventsOfOneSource(t *testing.T) {
 	if !slices.Equal(ids(got), f.streams["source-"+id]) {
 		t.Errorf("stream=source-%s listed %v, want %v", id, ids(got), f.streams["source-"+id])
 	}
-	if e := got[0]; e.Type != domain.EventSourceRegistered || e.Metadata.Actor != "" || e.Position <= 0 ||
+	if e := got[0]; e.Type != domain.EventSourceRegistered || e.Metadata.Actor != "test" || e.Position <= 0 ||
 		!e.RecordedAt.Equal(f.base) || !strings.Contains(string(e.Data), `"username":"alice"`) {
 		t.Errorf("first event reads %+v", e)
 	}
@@ -329,12 +329,12 @@ func TestAuditRefusesBadRequests(t *testing.T) {
 				if resp.StatusCode != tc.status {
 					t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, body)
 				}
-				var e struct{ Error string }
+				var e struct{ Error, Field string }
 				if err := json.Unmarshal(body, &e); err != nil || e.Error == "" {
 					t.Fatalf("body is not a JSON error: %s", body)
 				}
-				if !strings.HasPrefix(e.Error, tc.mentions) {
-					t.Errorf("error %q does not start with the parameter %q", e.Error, tc.mentions)
+				if !strings.HasPrefix(e.Error, tc.mentions) || e.Field != tc.mentions {
+					t.Errorf("error %q, field %q: want both to name the parameter %q", e.Error, e.Field, tc.mentions)
 				}
 			})
 		}

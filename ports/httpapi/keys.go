@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -33,7 +34,7 @@ func createKey(h app.CreateKey, compat Compat) echo.HandlerFunc {
 		}
 		role, err := domain.ParseRole(req.Role)
 		if err != nil {
-			return err
+			return domain.InField("role", err)
 		}
 		k, err := h.Handle(c.Request().Context(), principal(c), role, req.Description)
 		if err != nil {
@@ -63,8 +64,8 @@ func revokeKey(h app.RevokeKey) echo.HandlerFunc {
 		if target == "" {
 			target = req.Key
 		}
-		if err := required("key (or id)", target); err != nil {
-			return err
+		if target == "" {
+			return domain.InField("key", fmt.Errorf("key (or id) is required: %w", domain.ErrInvalidInput))
 		}
 		rec, err := h.Handle(c.Request().Context(), principal(c), target)
 		if err != nil {

@@ -21,7 +21,7 @@ func listPlugins(h app.ListPlugins, resolve app.SourceResolver) echo.HandlerFunc
 			// ambiguous or malformed one is an error.
 			id, err := resolve.Resolve(c.Request().Context(), q.Source)
 			if err != nil && !errors.Is(err, domain.ErrNotFound) {
-				return err
+				return domain.InField("source", err)
 			}
 			if err == nil {
 				q.Source = string(id)
@@ -30,12 +30,12 @@ func listPlugins(h app.ListPlugins, resolve app.SourceResolver) echo.HandlerFunc
 		var err error
 		if v := c.QueryParam("limit"); v != "" {
 			if q.Limit, err = strconv.Atoi(v); err != nil || q.Limit < 1 {
-				return fmt.Errorf("limit %q: want a positive whole number: %w", truncateParam(v), domain.ErrInvalidInput)
+				return domain.InField("limit", fmt.Errorf("limit %q: want a positive whole number: %w", truncateParam(v), domain.ErrInvalidInput))
 			}
 		}
 		if v := c.QueryParam("cursor"); v != "" {
 			if q.After, err = strconv.ParseInt(v, 10, 64); err != nil || q.After < 0 {
-				return fmt.Errorf("cursor %q is not one this API gave out: %w", truncateParam(v), domain.ErrInvalidInput)
+				return domain.InField("cursor", fmt.Errorf("cursor %q is not one this API gave out: %w", truncateParam(v), domain.ErrInvalidInput))
 			}
 		}
 		page, next, err := h.Handle(c.Request().Context(), q)
@@ -48,15 +48,15 @@ func listPlugins(h app.ListPlugins, resolve app.SourceResolver) echo.HandlerFunc
 
 func pluginParams(c echo.Context, resolve app.SourceResolver) (source, plugin, version string, err error) {
 	source, plugin, version = c.QueryParam("source"), c.QueryParam("plugin"), c.QueryParam("version")
-	if err = required("source", source); err == nil {
+	if _, err = sourceIDIn("source", source); err == nil {
 		err = required("plugin", plugin)
 	}
 	if err == nil {
-		err = domain.ValidatePluginSlug(plugin)
+		err = domain.InField("plugin", domain.ValidatePluginSlug(plugin))
 	}
 	if err == nil {
 		var id domain.SourceID
-		id, err = resolve.Resolve(c.Request().Context(), source)
+		id, err = resolveSourceID(c, resolve, "source", source)
 		source = string(id)
 	}
 	return source, plugin, version, err

@@ -37,17 +37,17 @@ func validateQuery(raw string) error {
 		rawName, rawValue, _ := strings.Cut(part, "=")
 		name, err := url.QueryUnescape(rawName)
 		if err != nil {
-			return fmt.Errorf("query parameter %q is not properly %%-escaped: %w", quoteParam(rawName), domain.ErrInvalidInput)
+			return domain.InField(quoteParam(rawName), fmt.Errorf("query parameter %q is not properly %%-escaped: %w", quoteParam(rawName), domain.ErrInvalidInput))
 		}
 		if !usableText(name) {
-			return fmt.Errorf("query parameter name %q is not valid UTF-8 text (no NUL): %w", quoteParam(rawName), domain.ErrInvalidInput)
+			return domain.InField(quoteParam(rawName), fmt.Errorf("query parameter name %q is not valid UTF-8 text (no NUL): %w", quoteParam(rawName), domain.ErrInvalidInput))
 		}
 		value, err := url.QueryUnescape(rawValue)
 		if err != nil {
-			return fmt.Errorf("query parameter %q: value is not properly %%-escaped: %w", quoteParam(name), domain.ErrInvalidInput)
+			return domain.InField(quoteParam(name), fmt.Errorf("query parameter %q: value is not properly %%-escaped: %w", quoteParam(name), domain.ErrInvalidInput))
 		}
 		if !usableText(value) {
-			return fmt.Errorf("query parameter %q: value is not valid UTF-8 text (no NUL): %w", quoteParam(name), domain.ErrInvalidInput)
+			return domain.InField(quoteParam(name), fmt.Errorf("query parameter %q: value is not valid UTF-8 text (no NUL): %w", quoteParam(name), domain.ErrInvalidInput))
 		}
 	}
 	return nil

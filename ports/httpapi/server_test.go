@@ -79,8 +79,8 @@ func TestHealthAndReadiness(t *testing.T) {
 		{"schema not migrated", unmigrated, http.MethodGet, "/readyz", 503, "status", "not ready"},
 		{"database unreachable", noDatabase, http.MethodGet, "/readyz", 503, "status", "not ready"},
 		{"health needs no database", noDatabase, http.MethodGet, "/healthz", 200, "status", "ok"},
-		{"wrong method", migrated, http.MethodPost, "/healthz", 405, "error", "Method Not Allowed"},
-		{"unknown path", migrated, http.MethodGet, "/nope", 404, "error", "Not Found"},
+		{"wrong method", migrated, http.MethodPost, "/healthz", 405, "error", "POST /healthz: method not allowed (allowed: OPTIONS, GET)"},
+		{"unknown path", migrated, http.MethodGet, "/nope", 404, "error", "no such endpoint: GET /nope"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

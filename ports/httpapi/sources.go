@@ -135,7 +135,8 @@ func resolveSourceID(c echo.Context, resolve app.SourceResolver, field, raw stri
 	if err := required(field, raw); err != nil {
 		return "", err
 	}
-	return resolve.Resolve(c.Request().Context(), raw)
+	id, err := resolve.Resolve(c.Request().Context(), raw)
+	return id, domain.InField(field, err)
 }
 
 // listSources: PFN answers {"sources": [...]}, the original a bare array

@@ -10,14 +10,17 @@ export const session = {
 };
 
 export class ApiError extends Error {
-  constructor(status, message) {
+  // field is the request field or query parameter the node refused, when
+  // it named one ({"error", "field"}).
+  constructor(status, message, field = '') {
     super(message);
     this.status = status;
+    this.field = field;
   }
 
-  // missing is true when the node has no such endpoint yet (echo's own 404),
-  // as opposed to a 404 about a thing the request named.
-  get missing() { return this.status === 404 && this.message === 'Not Found'; }
+  // missing is true when the node has no such endpoint yet (its 404 for an
+  // unknown route), as opposed to a 404 about a thing the request named.
+  get missing() { return this.status === 404 && this.message.startsWith('no such endpoint'); }
 }
 
 export function path(base, params = {}) {
@@ -45,11 +48,13 @@ async function send(method, url, body, key) {
   }
   if (!resp.ok) {
     let message = resp.status + ' ' + resp.statusText;
+    let field = '';
     try {
       const data = await resp.json();
       if (data && typeof data.error === 'string') message = data.error;
+      if (data && typeof data.field === 'string') field = data.field;
     } catch { /* not JSON: keep the status line */ }
-    const err = new ApiError(resp.status, message);
+    const err = new ApiError(resp.status, message, field);
     if (resp.status === 401 && key === undefined) window.dispatchEvent(new CustomEvent('pfn:unauthorized'));
     throw err;
   }

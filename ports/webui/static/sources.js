@@ -86,7 +86,7 @@ export function initSources({ onSources, openAudit }) {
         res = await api('POST', '/federation/add-source', body);
       } catch (err) {
         // The API names the field it refuses; put the message beside it.
-        const field = err instanceof ApiError && fieldOf(err.message);
+        const field = err instanceof ApiError && fields.includes(err.field) && err.field;
         if (field) {
           fieldError(field, err.message);
           form.elements[field].focus();
@@ -103,14 +103,6 @@ export function initSources({ onSources, openAudit }) {
 
   reload.addEventListener('click', load);
   return { load };
-}
-
-function fieldOf(message) {
-  const m = message.toLowerCase();
-  if (m.startsWith('instance_url') || m.includes('instance url')) return 'instance_url';
-  if (m.startsWith('username')) return 'username';
-  if (m.startsWith('public key') || m.startsWith('public_key')) return 'public_key';
-  return '';
 }
 
 function labelOf(field) {
