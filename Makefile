@@ -5,14 +5,21 @@ VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 TESTFLAGS ?=
 
-.PHONY: build run test bench soak lint
+.PHONY: build run demo test bench soak lint screenshots
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/pfn ./cmd/pfn
+	$(GO) build -o bin/pfn-publisher ./cmd/pfn-publisher
 
 run: build
 	@if [ -z "$$PFN_DATABASE_URL" ]; then .ci/postgres-up; fi
 	./bin/pfn serve
+
+# The README's first session against a throwaway database and directory;
+# runs until Ctrl-C.
+demo:
+	@.ci/postgres-up
+	@scripts/demo
 
 test:
 	@.ci/postgres-up
@@ -31,7 +38,6 @@ bench:
 # SOAK_DURATION=1m SOAK_SOURCES=20 make soak for a short trial; pfn-soak -h.
 soak: build
 	@.ci/postgres-up
-	$(GO) build -o bin/pfn-publisher ./cmd/pfn-publisher
 	$(GO) build -o bin/pfn-soak ./cmd/pfn-soak
 	./bin/pfn-soak -pfn bin/pfn -publisher bin/pfn-publisher
 
