@@ -25,6 +25,12 @@ test:
 	@.ci/postgres-up
 	$(GO) test -race -count=1 $(TESTFLAGS) ./...
 
+# Regenerates the committed docs/screenshots/*.png from the admin UI test
+# (tests otherwise write theirs to a temporary directory).
+screenshots:
+	@.ci/postgres-up
+	PFN_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '^TestAdminUI$$' ./cmd/pfn/
+
 # Figures next to a raw pgx baseline measured in the same run, with ratios.
 bench:
 	@.ci/postgres-up
