@@ -43,7 +43,10 @@ func pluginParams(c echo.Context) (source, plugin, version string, err error) {
 		_, err = domain.ParseSourceID(source)
 	}
 	if err == nil {
-		err = domain.ValidatePluginSlug(plugin)
+		if err = domain.ValidatePluginSlug(plugin); err != nil {
+			// A plugin's name ("Plugin 1") is the likely mistake.
+			err = fmt.Errorf("plugin takes a /federation/plugins row's plugin_id: %w", err)
+		}
 	}
 	return source, plugin, version, err
 }
