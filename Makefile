@@ -5,18 +5,31 @@ VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 TESTFLAGS ?=
 
-.PHONY: build run test bench soak lint
+.PHONY: build run demo test bench soak lint screenshots
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/pfn ./cmd/pfn
+	$(GO) build -o bin/pfn-publisher ./cmd/pfn-publisher
 
 run: build
 	@if [ -z "$$PFN_DATABASE_URL" ]; then .ci/postgres-up; fi
 	./bin/pfn serve
 
+# The README's first session against a throwaway database and directory;
+# runs until Ctrl-C.
+demo:
+	@.ci/postgres-up
+	@scripts/demo
+
 test:
 	@.ci/postgres-up
 	$(GO) test -race -count=1 $(TESTFLAGS) ./...
+
+# Regenerates the committed docs/screenshots/*.png from the admin UI test
+# (tests otherwise write theirs to a temporary directory).
+screenshots:
+	@.ci/postgres-up
+	PFN_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '^TestAdminUI$$' ./cmd/pfn/
 
 # Figures next to a raw pgx baseline measured in the same run, with ratios.
 bench:
@@ -31,7 +44,6 @@ bench:
 # SOAK_DURATION=1m SOAK_SOURCES=20 make soak for a short trial; pfn-soak -h.
 soak: build
 	@.ci/postgres-up
-	$(GO) build -o bin/pfn-publisher ./cmd/pfn-publisher
 	$(GO) build -o bin/pfn-soak ./cmd/pfn-soak
 	./bin/pfn-soak -pfn bin/pfn -publisher bin/pfn-publisher
 

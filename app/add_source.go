@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -46,7 +47,11 @@ func (h AddSource) Handle(ctx context.Context, by Principal, req AddSourceReques
 			return VerifyResult{}, fmt.Errorf("source %s not added: %w", s.State().ID, err)
 		}
 	}
-	if err := h.Sources.Save(ctx, s); err != nil {
+	if err := h.Sources.Save(ctx, s); errors.Is(err, domain.ErrConflict) {
+		// Adding again is how one would naturally retry a failed proof.
+		return VerifyResult{}, fmt.Errorf("register source %s: %w; to prove its ownership again, call POST /federation/verify-source with {\"sourceId\": %q}",
+			s.State().ID, err, s.State().ID)
+	} else if err != nil {
 		return VerifyResult{}, fmt.Errorf("register source %s: %w", s.State().ID, err)
 	}
 	return h.Verify.verify(ctx, s, &fetchedInfo{info: info, err: infoErr})

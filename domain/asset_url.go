@@ -20,7 +20,7 @@ var assetPlaceholders = []string{"{author}", "{slug}", "{version}"}
 
 // AssetURL is where a publisher serves the file of one plugin version:
 // namingScheme with the values substituted, under assetDomain (see "Asset
-// naming scheme" in docs/PROTOCOL.md).
+// naming scheme" in docs/protocol.md).
 //
 // A scheme with none of {author}, {slug}, {version} is the original
 // network's legacy form: the first literal "author" becomes the author and

@@ -17,6 +17,11 @@ import (
 // about 113 bytes.
 const maxKeyText = 4096
 
+// keyForms ends every refusal of a key's encoding, so that whoever pasted
+// the wrong thing learns what to paste instead.
+const keyForms = `give an Ed25519 public key as PEM ("-----BEGIN PUBLIC KEY-----" ...), ` +
+	`as base64 of the raw 32-byte key (44 characters), or as base64 of its SPKI DER (60 characters)`
+
 // ParsePublicKey reads a publisher's Ed25519 public key given as SPKI PEM
 // ("-----BEGIN PUBLIC KEY-----"), SPKI DER in base64, or the raw 32-byte key
 // in base64. Anything else (another algorithm, a wrong length, trailing
@@ -39,7 +44,7 @@ func parsePublicKey(text string) (ed25519.PublicKey, error) {
 	text = strings.TrimSpace(text)
 	switch {
 	case text == "":
-		return nil, fmt.Errorf("public key is empty: %w", ErrInvalidInput)
+		return nil, fmt.Errorf("public key is empty; %s: %w", keyForms, ErrInvalidInput)
 	case len(text) > maxKeyText:
 		return nil, fmt.Errorf("public key is %d bytes long, an Ed25519 key is far shorter: %w", len(text), ErrInvalidInput)
 	case strings.HasPrefix(text, "-----BEGIN"):
@@ -47,7 +52,7 @@ func parsePublicKey(text string) (ed25519.PublicKey, error) {
 	}
 	der, err := decodeBase64(text)
 	if err != nil {
-		return nil, fmt.Errorf("public key is neither PEM nor base64: %w", ErrInvalidInput)
+		return nil, fmt.Errorf("public key is neither PEM nor base64; %s: %w", keyForms, ErrInvalidInput)
 	}
 	if len(der) == ed25519.PublicKeySize {
 		return ed25519.PublicKey(der), nil
@@ -58,7 +63,7 @@ func parsePublicKey(text string) (ed25519.PublicKey, error) {
 func parsePEM(text string) (ed25519.PublicKey, error) {
 	block, rest := pem.Decode([]byte(text))
 	if block == nil {
-		return nil, fmt.Errorf("public key PEM is malformed: %w", ErrInvalidInput)
+		return nil, fmt.Errorf("public key PEM is malformed; %s: %w", keyForms, ErrInvalidInput)
 	}
 	if len(bytes.TrimSpace(rest)) > 0 {
 		return nil, fmt.Errorf("public key PEM has trailing data after the END line: %w", ErrInvalidInput)
@@ -71,8 +76,8 @@ func parsePEM(text string) (ed25519.PublicKey, error) {
 
 func parseSPKI(der []byte) (ed25519.PublicKey, error) {
 	key, err := x509.ParsePKIXPublicKey(der)
-	if err != nil {
-		return nil, fmt.Errorf("public key is not a raw 32-byte key nor SPKI DER (%d bytes): %v: %w", len(der), err, ErrInvalidInput)
+	if err != nil { // the parser's own text is an ASN.1 dump nobody can act on
+		return nil, fmt.Errorf("public key decodes to %d bytes, which is not a raw 32-byte key nor SPKI DER; %s: %w", len(der), keyForms, ErrInvalidInput)
 	}
 	pub, ok := key.(ed25519.PublicKey)
 	if !ok {

@@ -29,6 +29,11 @@ func NormalizeInstanceURL(raw string) (string, error) {
 	if len(raw) > maxURLLength || !utf8.ValidString(raw) {
 		return "", fmt.Errorf("instance_url is not a URL of at most %d bytes of UTF-8: %w", maxURLLength, ErrInvalidInput)
 	}
+	// "127.0.0.1:8090" does not even parse as a URL and "localhost:8090"
+	// parses with the scheme "localhost": both lack the same thing.
+	if !strings.Contains(raw, "://") {
+		return "", fmt.Errorf("instance_url must start with http:// or https:// (as in %q): %w", "http://"+truncate(raw, 80), ErrInvalidInput)
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "", fmt.Errorf("instance_url is not a URL: %w", ErrInvalidInput)

@@ -13,11 +13,16 @@ import (
 // child logger per event costs more than the event itself on catch-up.
 type wmLogger struct {
 	log *slog.Logger
+	// stopping reports that the runner is shutting down: pgx closes a
+	// connection whose query is cancelled, so watermill's commit of the
+	// page it was polling fails with "conn closed", which is the shutdown,
+	// not a fault (and it made every CLI command end with two ERROR lines).
+	stopping func() bool
 }
 
 func (l wmLogger) Error(msg string, err error, fields watermill.LogFields) {
 	level := slog.LevelError
-	if errors.Is(err, context.Canceled) {
+	if errors.Is(err, context.Canceled) || (l.stopping != nil && l.stopping()) {
 		level = slog.LevelDebug // shutting down, or a page abandoned on purpose
 	}
 	l.log.LogAttrs(context.Background(), level, msg, append(attrs(fields), slog.Any("err", err))...)

@@ -124,7 +124,7 @@ func (r *Runner) consume(ctx context.Context, p Projection, careful Position, lo
 		BackoffManager: backoff{r, r.wakes[p.Name()]},
 		SchemaAdapter:  schema,
 		OffsetsAdapter: offsetsAdapter(),
-	}, wmLogger{log: log})
+	}, wmLogger{log: log, stopping: func() bool { return ctx.Err() != nil }})
 	if err != nil {
 		return careful, fmt.Errorf("new subscriber: %w", err)
 	}

@@ -1,6 +1,6 @@
 // Package nodekey holds the node's own Ed25519 identity and the federation
 // layer signature made with it: the node's signed statement of what it
-// mirrored (docs/PROTOCOL.md, "What a plugin signature covers").
+// mirrored (docs/protocol.md, "What a plugin signature covers").
 //
 // The key lives in one PKCS#8 PEM file ("-----BEGIN PRIVATE KEY-----", the
 // form `openssl genpkey -algorithm ed25519` writes). It is created on first

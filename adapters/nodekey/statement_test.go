@@ -310,7 +310,7 @@ func TestSignRefuses(t *testing.T) {
 	}
 }
 
-// jsVerifier rebuilds the signed bytes the way docs/PROTOCOL.md tells a
+// jsVerifier rebuilds the signed bytes the way docs/protocol.md tells a
 // JavaScript verifier to, from values it got through JSON.parse, and checks
 // the signature with Node's own crypto.
 const jsVerifier = `

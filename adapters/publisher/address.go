@@ -120,7 +120,9 @@ type forbiddenAddressError struct {
 }
 
 func (e *forbiddenAddressError) Error() string {
-	return fmt.Sprintf("%s is %s (private networks are not allowed)", e.address, e.why)
+	// The node is this client's only user; naming its setting tells the
+	// operator of a test or closed network what to change.
+	return fmt.Sprintf("%s is %s (private networks are not allowed; set PFN_ALLOW_PRIVATE_NETWORKS=true on the node to allow them)", e.address, e.why)
 }
 
 // dialGuard refuses to connect where refuse says no.

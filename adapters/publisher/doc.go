@@ -1,5 +1,5 @@
 // Package publisher is the node's HTTP client to plugin publishers: the
-// outbound side of the wire protocol in docs/PROTOCOL.md (federation-info,
+// outbound side of the wire protocol in docs/protocol.md (federation-info,
 // verify-ownership, author-data).
 //
 // Publishers are URLs an admin typed, so every response is treated as hostile:

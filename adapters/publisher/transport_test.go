@@ -196,7 +196,7 @@ func TestPrivateNetworksRefusedByDefault(t *testing.T) {
 					t.Fatalf("error = %v, want ErrForbiddenAddress", err)
 				}
 				checkMessage(t, err, "")
-				if !strings.Contains(err.Error(), "private networks are not allowed") {
+				if !strings.Contains(err.Error(), "private networks are not allowed; set PFN_ALLOW_PRIVATE_NETWORKS=true") {
 					t.Errorf("error %q does not say why", err)
 				}
 			})

@@ -34,7 +34,7 @@ const (
 )
 
 const usageHeader = `pfn-publisher: a reference plugin publisher for PFN's tests. It speaks the
-publisher side of the protocol (docs/PROTOCOL.md) exactly as a JavaScript
+publisher side of the protocol (docs/protocol.md) exactly as a JavaScript
 publisher of the original network does, so that end-to-end tests can run it
 as a real process.
 

@@ -1,5 +1,5 @@
 // Command pfn-publisher is a reference plugin publisher: it speaks the
-// publisher side of docs/PROTOCOL.md as a JavaScript publisher of the
+// publisher side of docs/protocol.md as a JavaScript publisher of the
 // original network does, so that the node's end-to-end tests can run a real
 // publisher process. Run it with -help for its flags and catalog rules.
 package main

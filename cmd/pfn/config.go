@@ -36,9 +36,36 @@ type Config struct {
 
 const defaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/pfn?sslmode=disable"
 
+// flagGroup names settings a command offers as flags. Every command reads
+// the whole Config from the environment; only the settings it uses are
+// flags, so that "pfn migrate -h" lists what matters to migrate.
+type flagGroup uint8
+
+const (
+	databaseFlags flagGroup = 1 << iota // -database-url
+	logFlags                            // -log-level, -log-format
+	serveFlags                          // everything else: what pfn serve uses
+	allFlags      = databaseFlags | logFlags | serveFlags
+)
+
 // loadConfig reads the environment through getenv, then lets flags in args
 // override it. It returns the arguments left after the flags.
 func loadConfig(getenv func(string) string, fs *flag.FlagSet, args []string) (Config, []string, error) {
+	return loadConfigFlags(getenv, fs, args, allFlags)
+}
+
+// loadConfigFlags is loadConfig offering only the groups of flags in show;
+// the others are registered on a flag set nobody parses, so they keep
+// their values from the environment and their checks.
+func loadConfigFlags(getenv func(string) string, fs *flag.FlagSet, args []string, show flagGroup) (Config, []string, error) {
+	hidden := flag.NewFlagSet("", flag.ContinueOnError)
+	on := func(g flagGroup) *flag.FlagSet {
+		if show&g != 0 {
+			return fs
+		}
+		return hidden
+	}
+	db, logs, node := on(databaseFlags), on(logFlags), on(serveFlags)
 	env := func(name, def string) string {
 		if v := getenv(name); v != "" {
 			return v
@@ -50,22 +77,22 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet, args []string) (Co
 		level    string
 		shutdown string
 	)
-	fs.StringVar(&cfg.DatabaseURL, "database-url", env("PFN_DATABASE_URL", defaultDatabaseURL), "PostgreSQL URL (PFN_DATABASE_URL)")
-	fs.StringVar(&cfg.Listen, "listen", env("PFN_LISTEN", ":8080"), "HTTP listen address (PFN_LISTEN)")
-	fs.StringVar(&level, "log-level", env("PFN_LOG_LEVEL", "info"), "debug, info, warn or error (PFN_LOG_LEVEL)")
-	fs.StringVar(&cfg.LogFormat, "log-format", env("PFN_LOG_FORMAT", "json"), "json or text (PFN_LOG_FORMAT)")
-	fs.StringVar(&shutdown, "shutdown-timeout", env("PFN_SHUTDOWN_TIMEOUT", "15s"), "how long to drain requests on SIGTERM (PFN_SHUTDOWN_TIMEOUT)")
-	fs.BoolVar(&cfg.AllowPrivateNetworks, "allow-private-networks", env("PFN_ALLOW_PRIVATE_NETWORKS", "false") == "true",
+	db.StringVar(&cfg.DatabaseURL, "database-url", env("PFN_DATABASE_URL", defaultDatabaseURL), "PostgreSQL URL (PFN_DATABASE_URL)")
+	node.StringVar(&cfg.Listen, "listen", env("PFN_LISTEN", ":8080"), "HTTP listen address (PFN_LISTEN)")
+	logs.StringVar(&level, "log-level", env("PFN_LOG_LEVEL", "info"), "debug, info, warn or error (PFN_LOG_LEVEL)")
+	logs.StringVar(&cfg.LogFormat, "log-format", env("PFN_LOG_FORMAT", "json"), "json or text (PFN_LOG_FORMAT)")
+	node.StringVar(&shutdown, "shutdown-timeout", env("PFN_SHUTDOWN_TIMEOUT", "15s"), "how long to drain requests on SIGTERM (PFN_SHUTDOWN_TIMEOUT)")
+	node.BoolVar(&cfg.AllowPrivateNetworks, "allow-private-networks", env("PFN_ALLOW_PRIVATE_NETWORKS", "false") == "true",
 		"allow publishers on loopback/private/link-local addresses (PFN_ALLOW_PRIVATE_NETWORKS)")
-	fs.StringVar(&cfg.BlobStore, "blob-store", env("PFN_BLOB_STORE", "file://./data/blobs"), "where plugin files go (PFN_BLOB_STORE)")
-	fs.StringVar(&cfg.NodeKeyFile, "node-key-file", env("PFN_NODE_KEY_FILE", "./data/node.key"), "the node's signing key (PFN_NODE_KEY_FILE)")
+	node.StringVar(&cfg.BlobStore, "blob-store", env("PFN_BLOB_STORE", "file://./data/blobs"), "where plugin files go (PFN_BLOB_STORE)")
+	node.StringVar(&cfg.NodeKeyFile, "node-key-file", env("PFN_NODE_KEY_FILE", "./data/node.key"), "the node's signing key (PFN_NODE_KEY_FILE)")
 	var maxBytes, public string
-	fs.StringVar(&maxBytes, "max-plugin-bytes", env("PFN_MAX_PLUGIN_BYTES", "104857600"), "largest plugin file accepted (PFN_MAX_PLUGIN_BYTES)")
-	fs.StringVar(&public, "public-catalog", env("PFN_PUBLIC_CATALOG", "true"), "serve the plugin catalogue without a key (PFN_PUBLIC_CATALOG)")
-	checkOps := registerOps(fs, env, &cfg.Ops)
-	checkLimits := registerLimits(fs, env, &cfg.Limits)
-	checkSync := registerSync(fs, env, &cfg.Sync)
-	checkHTTP := registerHTTP(fs, env, &cfg.HTTP)
+	node.StringVar(&maxBytes, "max-plugin-bytes", env("PFN_MAX_PLUGIN_BYTES", "104857600"), "largest plugin file accepted (PFN_MAX_PLUGIN_BYTES)")
+	node.StringVar(&public, "public-catalog", env("PFN_PUBLIC_CATALOG", "true"), "serve the plugin catalogue without a key (PFN_PUBLIC_CATALOG)")
+	checkOps := registerOps(node, env, &cfg.Ops)
+	checkLimits := registerLimits(node, env, &cfg.Limits)
+	checkSync := registerSync(node, env, &cfg.Sync)
+	checkHTTP := registerHTTP(node, env, &cfg.HTTP)
 	// No flag for the master key: flags show up in process listings.
 	cfg.MasterKey = getenv("PFN_MASTER_KEY")
 	if err := fs.Parse(args); err != nil {

@@ -230,10 +230,12 @@ func TestEndToEndSources(t *testing.T) {
 		}
 	})
 
-	t.Run("registering the same source twice is 409", func(t *testing.T) {
+	t.Run("registering the same source twice is 409, naming verify-source", func(t *testing.T) {
 		status, body := api.do(http.MethodPost, "/federation/add-source", admin, map[string]string{
 			"instance_url": good.URL, "username": "plugin-author", "public_key": good.PublicKey})
-		if status != http.StatusConflict || !strings.Contains(fmt.Sprint(body["error"]), "already registered") {
+		msg := fmt.Sprint(body["error"])
+		if status != http.StatusConflict || !strings.Contains(msg, "already registered") ||
+			!strings.Contains(msg, `call POST /federation/verify-source with {"sourceId": "plugin-author@`) {
 			t.Fatalf("second add-source = %d %v", status, body)
 		}
 	})

@@ -31,8 +31,19 @@ const hostileName = `<img src=x onerror="window.__pwned=1">`
 type uiBrowser struct {
 	t          *testing.T
 	ctx        context.Context
+	shots      string // where screenshots go
 	mu         sync.Mutex
 	exceptions []string
+}
+
+// screenshotDir is where the UI test saves its screenshots: a temporary
+// directory, so that tests never touch the committed ones, or
+// PFN_SCREENSHOT_DIR, which make screenshots points at docs/screenshots.
+func screenshotDir(t *testing.T) string {
+	if dir := os.Getenv("PFN_SCREENSHOT_DIR"); dir != "" {
+		return dir
+	}
+	return t.TempDir()
 }
 
 func startBrowser(t *testing.T, downloads string) *uiBrowser {
@@ -53,7 +64,7 @@ func startBrowser(t *testing.T, downloads string) *uiBrowser {
 		chromedp.WindowSize(1280, 900))
 	ctx, cancel := chromedp.NewContext(alloc)
 	t.Cleanup(func() { cancel(); cancelAlloc() })
-	b := &uiBrowser{t: t, ctx: ctx}
+	b := &uiBrowser{t: t, ctx: ctx, shots: screenshotDir(t)}
 
 	// The first Run starts the browser; it must not carry a timeout.
 	if err := chromedp.Do(ctx); err != nil {
@@ -132,11 +143,10 @@ func (b *uiBrowser) screenshot(name string) {
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	dir := filepath.Join("..", "..", "docs", "screenshots")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(b.shots, 0o755); err != nil {
 		b.t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(b.shots, name), png, 0o644); err != nil {
 		b.t.Fatal(err)
 	}
 }
@@ -147,12 +157,13 @@ func TestAdminUI(t *testing.T) {
 	pubBin := buildBinary(t, "../pfn-publisher", "pfn-publisher")
 	dir := t.TempDir()
 	pub := startPublisher(t, pubBin, "-key-file", filepath.Join(dir, "pub.pem"), "-admin", "-with-sha256")
-	setCatalog(t, pub, []map[string]any{
-		{"slug": "audit-log", "name": "Audit Log", "version": "1.2.0", "short_description": "Records who changed what.", "tags": []string{"security"}},
-		{"slug": "image-resizer", "name": "Image Resizer", "version": "2.0.1", "short_description": "Makes thumbnails.", "tags": []string{"media"}},
-		{"slug": "hostile", "name": hostileName, "version": "1.0.0",
-			"short_description": `<script>window.__pwned=2</script>`, "tags": []string{`"><svg onload="window.__pwned=3">`}},
-	})
+	// The screenshots show this catalogue; the hostile entry comes later.
+	friendly := []map[string]any{
+		{"slug": "audit-log", "name": "Audit Log", "version": "1.2.0", "short_description": "Records who changed what, and when.", "tags": []string{"security"}},
+		{"slug": "image-resizer", "name": "Image Resizer", "version": "2.0.1", "short_description": "Makes thumbnails in three sizes.", "tags": []string{"media"}},
+		{"slug": "markdown-preview", "name": "Markdown Preview", "version": "0.9.4", "short_description": "Renders Markdown as you type.", "tags": []string{"productivity"}},
+	}
+	setCatalog(t, pub, friendly)
 	files := map[string]catalogEntry{}
 	for _, f := range publisherFiles(t, pub) {
 		files[f.Slug] = f
@@ -200,42 +211,6 @@ func TestAdminUI(t *testing.T) {
 
 	b.do("open the catalogue", chromedp.Click(chromedp.CSS(`.tabs a[data-view=catalogue]`)))
 	b.waitFor("the mirrored plugins", `document.querySelectorAll('#catalogue-list article.plugin').length === 3`)
-
-	t.Run("a hostile plugin name is text, and nothing in it runs", func(t *testing.T) {
-		var got struct {
-			Names       []string
-			Description string
-			Tag         string
-			Images      int
-			SVGs        int
-			Scripts     int
-			Pwned       any
-			Dialogs     int
-		}
-		raw := eval[[]byte](b, `({
-			names: [...document.querySelectorAll('.plugin-name')].map(e => e.textContent),
-			description: document.querySelector('article.plugin[data-plugin=hostile] .description').textContent,
-			tag: document.querySelector('article.plugin[data-plugin=hostile] .tag').textContent,
-			images: document.querySelectorAll('img').length,
-			svgs: document.querySelectorAll('main svg').length,
-			scripts: document.scripts.length,
-			pwned: window.__pwned ?? null,
-			dialogs: window.__dialogs,
-		})`)
-		if err := json.Unmarshal(raw, &got); err != nil {
-			t.Fatal(err)
-		}
-		found := false
-		for _, n := range got.Names {
-			found = found || n == hostileName
-		}
-		if !found || got.Description != `<script>window.__pwned=2</script>` || got.Tag != `"><svg onload="window.__pwned=3">` {
-			t.Errorf("publisher text not shown literally: names %q, description %q, tag %q", got.Names, got.Description, got.Tag)
-		}
-		if got.Images != 0 || got.SVGs != 0 || got.Scripts != 1 || got.Pwned != nil || got.Dialogs != 0 {
-			t.Errorf("publisher text became markup: %+v", got)
-		}
-	})
 
 	t.Run("download gives the publisher's bytes", func(t *testing.T) {
 		b.do("download", chromedp.Click(chromedp.CSS(`article.plugin[data-plugin=audit-log] button[data-action=download]`)))
@@ -291,12 +266,59 @@ func TestAdminUI(t *testing.T) {
 		b.do("narrow the viewport", chromedp.EmulateViewport(375, 800, chromedp.EmulateMobile))
 		for _, view := range []string{"sources", "catalogue"} {
 			b.do("open "+view, chromedp.Click(chromedp.CSS(`.tabs a[data-view=`+view+`]`)))
-			b.waitFor(view+" loaded", `document.querySelector('#view-`+view+` .status.ok')`)
+			// .ok may still be the previous load's until the new one starts.
+			b.waitFor(view+" loaded", `document.querySelector('#view-`+view+` .status.ok') && !document.querySelector('#view-`+view+` .status.busy')`)
 			if wide := eval[bool](b, `document.documentElement.scrollWidth > window.innerWidth`); wide {
 				t.Errorf("%s is wider than a 375px screen", view)
 			}
 		}
 		b.screenshot("admin-ui-narrow.png")
+	})
+
+	t.Run("a hostile plugin name is text, and nothing in it runs", func(t *testing.T) {
+		setCatalog(t, pub, append(friendly, map[string]any{"slug": "hostile", "name": hostileName, "version": "1.0.0",
+			"short_description": `<script>window.__pwned=2</script>`, "tags": []string{`"><svg onload="window.__pwned=3">`}}))
+		if code, body := api.do(http.MethodPost, "/federation/sync-source", admin, map[string]string{"sourceId": sourceID}); code != http.StatusOK {
+			t.Fatalf("sync-source = %d %v", code, body)
+		}
+		// The tab reloads its list when the view changes (the hash), so
+		// leave it first.
+		b.do("open the activity feed", chromedp.Click(chromedp.CSS(`.tabs a[data-view=activity]`)))
+		b.do("open the catalogue", chromedp.Click(chromedp.CSS(`.tabs a[data-view=catalogue]`)))
+		b.waitFor("the hostile plugin mirrored", `document.querySelectorAll('#catalogue-list article.plugin').length === 4`)
+		var got struct {
+			Names       []string
+			Description string
+			Tag         string
+			Images      int
+			SVGs        int
+			Scripts     int
+			Pwned       any
+			Dialogs     int
+		}
+		raw := eval[[]byte](b, `({
+			names: [...document.querySelectorAll('.plugin-name')].map(e => e.textContent),
+			description: document.querySelector('article.plugin[data-plugin=hostile] .description').textContent,
+			tag: document.querySelector('article.plugin[data-plugin=hostile] .tag').textContent,
+			images: document.querySelectorAll('img').length,
+			svgs: document.querySelectorAll('main svg').length,
+			scripts: document.scripts.length,
+			pwned: window.__pwned ?? null,
+			dialogs: window.__dialogs,
+		})`)
+		if err := json.Unmarshal(raw, &got); err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, n := range got.Names {
+			found = found || n == hostileName
+		}
+		if !found || got.Description != `<script>window.__pwned=2</script>` || got.Tag != `"><svg onload="window.__pwned=3">` {
+			t.Errorf("publisher text not shown literally: names %q, description %q, tag %q", got.Names, got.Description, got.Tag)
+		}
+		if got.Images != 0 || got.SVGs != 0 || got.Scripts != 1 || got.Pwned != nil || got.Dialogs != 0 {
+			t.Errorf("publisher text became markup: %+v", got)
+		}
 	})
 
 	b.mu.Lock()

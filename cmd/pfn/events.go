@@ -45,7 +45,7 @@ func eventsCommand(ctx context.Context, getenv func(string) string, fs *flag.Fla
 		return fmt.Errorf("events: want a subcommand: list, export, state or restamp")
 	}
 	sub, args := args[0], args[1:]
-	if sub == "help" || sub == "-h" || sub == "-help" || sub == "--help" {
+	if isHelp(sub) {
 		fmt.Fprint(stdout, eventsUsage)
 		return nil
 	}
@@ -79,12 +79,13 @@ func eventsCommand(ctx context.Context, getenv func(string) string, fs *flag.Fla
 		fmt.Fprint(stderr, eventsUsage)
 		return fmt.Errorf("events: unknown subcommand %q", sub)
 	}
-	cfg, rest, err := loadConfig(getenv, fs, args)
+	show := databaseFlags | logFlags
+	if sub == "restamp" { // logs nothing
+		show = databaseFlags
+	}
+	cfg, err := commandConfig(getenv, fs, args, show)
 	if err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return fmt.Errorf("events %s: unexpected arguments %q", sub, rest)
 	}
 	log := newLogger(cfg, stderr)
 	if sub == "restamp" {

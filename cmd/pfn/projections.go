@@ -24,13 +24,24 @@ pfn projections rebuild [-all] [NAME...]
 
 // projectionsCommand runs "pfn projections status|rebuild".
 func projectionsCommand(ctx context.Context, getenv func(string) string, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprint(stdout, projectionsUsage)
+		return nil
+	}
 	if len(args) == 0 || (args[0] != "status" && args[0] != "rebuild") {
 		fmt.Fprint(stderr, projectionsUsage)
 		return errors.New("projections: want the subcommand status or rebuild")
 	}
 	sub, args := args[0], args[1:]
-	all := fs.Bool("all", false, "rebuild: every projection")
-	cfg, rest, err := loadConfig(getenv, fs, args)
+	fs.Init("pfn projections "+sub, flag.ContinueOnError)
+	fs.Usage = func() { fmt.Fprint(fs.Output(), projectionsUsage+"\nFlags:\n"); fs.PrintDefaults() }
+	var all *bool
+	if sub == "rebuild" {
+		all = fs.Bool("all", false, "rebuild every projection")
+	} else {
+		all = new(bool)
+	}
+	cfg, rest, err := loadConfigFlags(getenv, fs, args, databaseFlags|logFlags)
 	if err != nil {
 		return err
 	}

@@ -52,7 +52,10 @@ func pluginParams(c echo.Context, resolve app.SourceResolver) (source, plugin, v
 		err = required("plugin", plugin)
 	}
 	if err == nil {
-		err = domain.InField("plugin", domain.ValidatePluginSlug(plugin))
+		if err = domain.ValidatePluginSlug(plugin); err != nil {
+			// A plugin's name ("Plugin 1") is the likely mistake.
+			err = domain.InField("plugin", fmt.Errorf("plugin takes a /federation/plugins row's plugin_id: %w", err))
+		}
 	}
 	if err == nil {
 		var id domain.SourceID
