@@ -40,8 +40,9 @@ type S3Config struct {
 	EC2Metadata bool
 }
 
-// partSize bounds memory: the uploader buffers at most concurrency+1 parts.
-// An object smaller than one part goes up in one PutObject.
+// partSize bounds memory: an upload buffers at most concurrency+2 parts (the
+// first, read to learn whether multipart is needed, and a pool of
+// concurrency+1). An object smaller than one part goes up in one PutObject.
 const (
 	partSize          = 8 << 20
 	uploadConcurrency = 2
