@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
-	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
@@ -19,7 +19,7 @@ import (
 // S3Store keeps objects in one bucket of an S3-compatible server.
 type S3Store struct {
 	client   *s3.Client
-	uploader *manager.Uploader
+	uploader *transfermanager.Client
 	bucket   string
 }
 
@@ -40,7 +40,9 @@ type S3Config struct {
 	EC2Metadata bool
 }
 
-// partSize bounds memory: the uploader buffers at most concurrency parts.
+// partSize bounds memory: an upload buffers at most concurrency+2 parts (the
+// first, read to learn whether multipart is needed, and a pool of
+// concurrency+1). An object smaller than one part goes up in one PutObject.
 const (
 	partSize          = 8 << 20
 	uploadConcurrency = 2
@@ -77,9 +79,13 @@ func NewS3Store(ctx context.Context, c S3Config) (*S3Store, error) {
 	})
 	return &S3Store{
 		client: client,
-		uploader: manager.NewUploader(client, func(u *manager.Uploader) {
-			u.PartSize = partSize
-			u.Concurrency = uploadConcurrency
+		uploader: transfermanager.New(client, func(o *transfermanager.Options) {
+			o.PartSizeBytes = partSize
+			o.MultipartUploadThreshold = partSize
+			o.Concurrency = uploadConcurrency
+			// The transfer manager overrides the client's setting and sends
+			// CRC32 by default; keep it to what the server requires (above).
+			o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 		}),
 		bucket: c.Bucket,
 	}, nil
@@ -93,7 +99,7 @@ func (s *S3Store) Put(ctx context.Context, key string, r io.Reader, maxBytes int
 		return Info{}, err
 	}
 	m := newMeter(r, maxBytes)
-	_, err := s.uploader.Upload(ctx, &s3.PutObjectInput{Bucket: &s.bucket, Key: &key, Body: m})
+	_, err := s.uploader.UploadObject(ctx, &transfermanager.UploadObjectInput{Bucket: &s.bucket, Key: &key, Body: m})
 	if err != nil {
 		if errors.Is(err, ErrTooLarge) {
 			return Info{}, fmt.Errorf("put %s: more than %d bytes: %w", key, maxBytes, ErrTooLarge)
