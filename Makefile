@@ -1,6 +1,12 @@
 # PFN node. `make run` starts a node with local defaults; `make test` runs
 # every test against the local PostgreSQL.
 GO      ?= go
+# Go 1.26.8, the machines' own Go, calls eleven standard-library
+# vulnerabilities (net/http, crypto/tls, crypto/x509) fixed in go1.27.3, the
+# newer Go the module proxy serves; the go command fetches it once (~76 MB).
+# GOTOOLCHAIN=local make ... keeps the machine's own.
+GOTOOLCHAIN ?= go1.27.3
+export GOTOOLCHAIN
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 TESTFLAGS ?=
