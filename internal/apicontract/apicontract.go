@@ -59,6 +59,20 @@ func Document() error {
 	if err != nil {
 		return err
 	}
+	return validDocument(v)
+}
+
+// ValidDocument validates any document against the OpenAPI specification
+// it names (3.0, 3.1 or 3.2).
+func ValidDocument(doc []byte) error {
+	v, err := New(doc)
+	if err != nil {
+		return err
+	}
+	return validDocument(v)
+}
+
+func validDocument(v validator.Validator) error {
 	if ok, errs := v.ValidateDocument(); !ok {
 		return describe(errs)
 	}

@@ -18,6 +18,27 @@ func TestTheDocumentIsValidOpenAPI31(t *testing.T) {
 	}
 }
 
+// TestDocumentValidationRefusesBrokenDocuments: the check above would
+// notice a document that breaks the specification.
+func TestDocumentValidationRefusesBrokenDocuments(t *testing.T) {
+	t.Parallel()
+	cases := map[string]string{
+		"response without a description": `{"openapi":"3.1.0","info":{"title":"t","version":"1"},
+			"paths":{"/x":{"get":{"responses":{"200":{"content":{}}}}}}}`,
+		"unknown parameter location": `{"openapi":"3.1.0","info":{"title":"t","version":"1"},
+			"paths":{"/x":{"get":{"parameters":[{"name":"a","in":"body"}],"responses":{"200":{"description":"ok"}}}}}}`,
+		"no info": `{"openapi":"3.1.0","paths":{}}`,
+	}
+	for name, doc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if err := apicontract.ValidDocument([]byte(doc)); err == nil {
+				t.Fatal("want the document refused, it was accepted")
+			}
+		})
+	}
+}
+
 // source is a complete row of GET /federation/sources; the cases below
 // take fields away from it.
 const source = `{"id":"alice@pub.example","instance_url":"https://pub.example","username":"alice","public_key":"AAAA",
