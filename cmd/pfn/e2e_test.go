@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pfn-network/pfn/internal/apicontract"
 )
 
 // The end-to-end tests run the real binaries: the node (pfn serve) and the
@@ -176,7 +178,10 @@ func (c apiClient) send(method, path, key string, body any) (int, []byte) {
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	// Every answer the end-to-end tests read through here is checked
+	// against the API's OpenAPI document.
+	client := &http.Client{Transport: apicontract.Transport(c.t, nil)}
+	resp, err := client.Do(req)
 	if err != nil {
 		c.t.Fatal(err)
 	}

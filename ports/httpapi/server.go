@@ -97,6 +97,7 @@ func New(d Deps) *echo.Echo {
 
 	e.GET("/healthz", healthz)
 	e.GET("/readyz", readyz(d.Readiness, d.Log))
+	e.GET("/federation/openapi.json", openAPIDocument)
 	webui.Register(e)
 	if d.App != nil {
 		routeFederation(e, d.App, obs)
