@@ -52,7 +52,7 @@ func activityLog(at time.Time) []eventstore.Event {
 // names the projection remembers carry over between batches.
 func TestActivityKeepsVersionsAndNames(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	events := activityLog(at)
 	p := postgres.ActivityProjection{}
@@ -108,7 +108,7 @@ func TestActivityKeepsVersionsAndNames(t *testing.T) {
 // from the log.
 func TestMigrationReplaysTheActivityFeed(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
 	store := eventstore.New(pool)
 	at := time.Now().UTC()

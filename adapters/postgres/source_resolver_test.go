@@ -20,7 +20,7 @@ import (
 // original's clients build them.
 func TestSourceResolver(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
 	r := startRunner(t, pool)
 	repo := postgres.SourceRepository{Store: eventstore.New(pool), Waiter: waiter{r}}
@@ -70,7 +70,7 @@ func TestSourceResolver(t *testing.T) {
 // outcome, and a replay of the log gives the same.
 func TestSourceVerificationResults(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
 	r := startRunner(t, pool)
 	repo := postgres.SourceRepository{Store: eventstore.New(pool), Waiter: waiter{r}}

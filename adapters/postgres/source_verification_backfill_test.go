@@ -22,7 +22,7 @@ import (
 // applied, and the projection, catching up, adds the rest once.
 func TestMigration0011FillsVerificationResultsFromTheLog(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
 	runner, err := eventstore.NewRunner(pool, slog.New(slog.NewTextHandler(io.Discard, nil)),
 		eventstore.RunnerConfig{PollInterval: 10 * time.Millisecond}, postgres.SourceProjection{})
