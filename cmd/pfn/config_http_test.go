@@ -10,7 +10,7 @@ import (
 	"github.com/pfn-network/pfn/ports/httpapi"
 )
 
-var defaultHTTP = HTTPConfig{Limits: httpapi.DefaultLimits(), MetricsListen: "127.0.0.1:9090"}
+var defaultHTTP = HTTPConfig{Limits: httpapi.DefaultLimits(), MetricsListen: "127.0.0.1:9090", Compat: httpapi.CompatPFN}
 
 func TestLoadHTTPConfig(t *testing.T) {
 	tests := []struct {
@@ -24,11 +24,12 @@ func TestLoadHTTPConfig(t *testing.T) {
 			name: "environment",
 			env: map[string]string{"PFN_READ_HEADER_TIMEOUT": "1s", "PFN_READ_TIMEOUT": "2s", "PFN_WRITE_TIMEOUT": "9s",
 				"PFN_IDLE_TIMEOUT": "4s", "PFN_REQUEST_TIMEOUT": "5s", "PFN_MAX_HEADER_BYTES": "2048", "PFN_STREAM_MIN_RATE": "100",
-				"PFN_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7,2001:db8::/32", "PFN_METRICS_LISTEN": "off"},
+				"PFN_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7,2001:db8::/32", "PFN_METRICS_LISTEN": "off", "PFN_API_COMPAT": "original"},
 			want: HTTPConfig{Limits: httpapi.Limits{ReadHeaderTimeout: time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 9 * time.Second,
 				IdleTimeout: 4 * time.Second, RequestTimeout: 5 * time.Second, MaxHeaderBytes: 2048, MinRate: 100, StreamGrace: httpapi.DefaultLimits().StreamGrace},
-				TrustedProxies: "10.0.0.0/8, 192.0.2.7,2001:db8::/32"},
+				TrustedProxies: "10.0.0.0/8, 192.0.2.7,2001:db8::/32", Compat: httpapi.CompatOriginal},
 		},
+		{name: "bad compat", env: map[string]string{"PFN_API_COMPAT": "v1"}, wantErr: `PFN_API_COMPAT "v1": want pfn or original`},
 		{name: "write timeout within the request deadline", env: map[string]string{"PFN_WRITE_TIMEOUT": "30s"}, wantErr: "PFN_WRITE_TIMEOUT 30s must be longer"},
 		{name: "bad proxy", env: map[string]string{"PFN_TRUSTED_PROXIES": "10.0.0.0/8,proxy.example"}, wantErr: `PFN_TRUSTED_PROXIES: "proxy.example"`},
 		{name: "bad header cap", env: map[string]string{"PFN_MAX_HEADER_BYTES": "10"}, wantErr: `PFN_MAX_HEADER_BYTES "10"`},

@@ -58,8 +58,14 @@ func TestDownloadsStreamUnderAMinimumRate(t *testing.T) {
 		SHA256: fmt.Sprintf("%x", sha256.Sum256(content)), Size: size, BlobKey: "p/tool-1.0.0.zip"}}}
 	addr := serveLimited(t, httpapi.Deps{
 		App: &httpapi.App{Authenticate: keys{}, PublicCatalog: true, FindPlugin: find, Blobs: blobOpener{store}},
-		Limits: httpapi.Limits{ReadTimeout: time.Second, RequestTimeout: time.Second, WriteTimeout: 2 * time.Second,
-			MinRate: 1 << 20, StreamGrace: time.Second},
+		// A 2 s grace per write: a loaded CI machine (-race, two cores) can
+		// hold the reading goroutine past 1 s; the client that stops reading
+		// sleeps 4 s, past the grace either way. The request deadline is
+		// longer than one blocked write may last (grace plus a chunk at the
+		// minimum rate), as the defaults have it (30 s against 18 s): a
+		// handler that sent nothing for that long has stalled.
+		Limits: httpapi.Limits{ReadTimeout: time.Second, RequestTimeout: 3 * time.Second, WriteTimeout: 4 * time.Second,
+			MinRate: 256 << 10, StreamGrace: 2 * time.Second},
 	})
 	request := "GET /federation/download?source=alice%40a.example&plugin=tool HTTP/1.1\r\nHost: x\r\n\r\n"
 
@@ -78,7 +84,8 @@ func TestDownloadsStreamUnderAMinimumRate(t *testing.T) {
 		if err != nil || resp.StatusCode != http.StatusOK {
 			t.Fatalf("download = %v, %v", resp, err)
 		}
-		// 2 MiB then a pause: about 4 s in all, past every fixed timeout.
+		// 2 MiB then a pause: about 4 s or more in all, past the read timeout
+		// and the request deadline.
 		var got bytes.Buffer
 		for got.Len() < size {
 			if _, err := io.CopyN(&got, resp.Body, 2<<20); err != nil {
