@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -120,7 +121,13 @@ func TestReadmeDemoRunsAndCleansUpOnInterrupt(t *testing.T) {
 	port := func() string { _, p, _ := net.SplitHostPort(freeAddr(t)); return p }
 	cmd := exec.Command(filepath.Join("scripts", "demo"))
 	cmd.Dir = filepath.Join("..", "..")
-	cmd.Env = append(os.Environ(), "PFN_DEMO_DATABASE="+db, "PFN_PORT="+port(), "PUB_PORT="+port())
+	// The demo's server is the one this test checks (PFN_TEST_DATABASE_URL).
+	server, err := url.Parse(pgtest.ServerURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	server.Path, server.RawQuery = "", ""
+	cmd.Env = append(os.Environ(), "PFN_DEMO_DATABASE="+db, "PFN_DEMO_SERVER="+server.String(), "PFN_PORT="+port(), "PUB_PORT="+port())
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out, err := os.Create(filepath.Join(t.TempDir(), "demo.out"))
 	if err != nil {

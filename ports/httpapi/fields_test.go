@@ -66,6 +66,11 @@ func TestValidationErrorsNameTheField(t *testing.T) {
 		{"add-source, public_key too short", "POST", "/federation/add-source", `{"instance_url":"https://b.example","username":"bob","public_key":"AAAA"}`, 400, "public_key"},
 		{"add-source, allowed_asset_hosts with a path", "POST", "/federation/add-source", `{"instance_url":"https://b.example","username":"bob","public_key":"` + key + `","allowed_asset_hosts":["cdn.example/x"]}`, 400, "allowed_asset_hosts"},
 		{"add-source, body not JSON", "POST", "/federation/add-source", `{"instance_url":`, 400, ""},
+		{"add-source, body an array", "POST", "/federation/add-source", `[]`, 400, ""},
+		// PostgreSQL refuses NUL in text and jsonb: these were 500s.
+		{"create-admin-key, description with NUL", "POST", "/federation/create-admin-key", `{"description":"a\u0000b"}`, 400, "description"},
+		{"revoke-key, id with NUL", "POST", "/federation/revoke-key", `{"id":"a\u0000b"}`, 400, "id"},
+		{"subscribe, NUL in a filter's list", "POST", "/federation/subscribe", `{"sourceId":"alice@a.example","filters":{"tags":["x","a\u0000"]}}`, 400, "filters.tags[1]"},
 
 		{"update-source without sourceId", "POST", "/federation/update-source", `{}`, 400, "sourceId"},
 		{"update-source, sourceId without @", "POST", "/federation/update-source", `{"sourceId":"alice"}`, 400, "sourceId"},
@@ -96,6 +101,23 @@ func TestValidationErrorsNameTheField(t *testing.T) {
 		{"download, source malformed", "GET", "/federation/download?source=alice&plugin=p", "", 400, "source"},
 		{"verify, plugin slug malformed", "GET", "/federation/verify?source=alice@a.example&plugin=..", "", 400, "plugin"},
 	}
+	t.Run("a chunked body over the limit", func(t *testing.T) {
+		// Without a Content-Length echo's body limit ends the read itself.
+		body := io.MultiReader(strings.NewReader(`{"description":"`), strings.NewReader(strings.Repeat("d", 70<<10)), strings.NewReader(`"}`))
+		req, err := http.NewRequest("POST", srv.URL+"/federation/create-admin-key", body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer admin-key")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Fatalf("status %d, want 413", resp.StatusCode)
+		}
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			req, err := http.NewRequest(tt.method, srv.URL+tt.path, strings.NewReader(tt.body))
