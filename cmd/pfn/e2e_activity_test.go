@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"maps"
 	"net/http"
 	"path/filepath"
@@ -57,25 +56,15 @@ func (n activityNode) post(t *testing.T, path string, body any) {
 	}
 }
 
-// get answers the JSON of GET path, whatever its shape.
+// get answers the JSON of GET path, whatever its shape, read through the
+// node's client so that every answer is held to the OpenAPI document; the
+// client reports on t, the (sub)test asking.
 func (n activityNode) get(t *testing.T, path string) (int, any) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, n.api.base+path, nil)
-	req.Header.Set("Authorization", "Bearer "+n.admin)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	var out any
-	if err := json.Unmarshal(raw, &out); err != nil {
-		t.Fatalf("GET %s answered %d with non-JSON %q", path, resp.StatusCode, raw)
-	}
-	return resp.StatusCode, out
+	return apiClient{t, n.api.base}.getAny(path, n.admin)
 }
 
-// waitForKinds waits until the feed (PFN's envelope or the original's
+// waitForFeed waits until the feed (PFN's envelope or the original's
 // array) holds count entries of the given kind or type.
 func (n activityNode) waitForFeed(t *testing.T, field, value string, count int) {
 	t.Helper()

@@ -29,18 +29,29 @@ import (
 	validator "github.com/pb33f/libopenapi-validator"
 	"github.com/pb33f/libopenapi-validator/config"
 	verrors "github.com/pb33f/libopenapi-validator/errors"
+	"github.com/pb33f/libopenapi-validator/schema_validation"
+	"github.com/pb33f/libopenapi/datamodel/high/base"
 
 	"github.com/pfn-network/pfn/ports/httpapi"
 )
 
 // shared is built once per test binary: parsing the document is the slow
-// part, and the validator is safe for concurrent use (its caches are
+// part, and the validators are safe for concurrent use (their caches are
 // sync.Maps), which the parallel end-to-end tests need.
-var shared = sync.OnceValues(func() (validator.Validator, error) { return New(httpapi.OpenAPI) })
+var shared = sync.OnceValues(func() (*Contract, error) { return New(httpapi.OpenAPI) })
 
-// New builds a validator for an OpenAPI document. Formats (date-time) are
+// Contract is an OpenAPI document ready to check answers against.
+type Contract struct {
+	v validator.Validator
+	// errorSchema is #/components/schemas/Error (nil when the document
+	// has none): what the router's own 404 and 405 must send.
+	errorSchema *base.Schema
+	schemas     schema_validation.SchemaValidator
+}
+
+// New builds a contract from an OpenAPI document. Formats (date-time) are
 // asserted, so a time sent in another shape fails too.
-func New(doc []byte) (validator.Validator, error) {
+func New(doc []byte) (*Contract, error) {
 	d, err := libopenapi.NewDocument(doc)
 	if err != nil {
 		return nil, fmt.Errorf("parse OpenAPI document: %w", err)
@@ -49,7 +60,14 @@ func New(doc []byte) (validator.Validator, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("build OpenAPI model: %w", errors.Join(errs...))
 	}
-	return v, nil
+	c := &Contract{v: v, schemas: schema_validation.NewSchemaValidator(config.WithFormatAssertions())}
+	// The model is built already (NewValidator did it); this reads it back.
+	if m, err := d.BuildV3Model(); err == nil && m.Model.Components != nil && m.Model.Components.Schemas != nil {
+		if proxy, ok := m.Model.Components.Schemas.Get("Error"); ok {
+			c.errorSchema = proxy.Schema()
+		}
+	}
+	return c, nil
 }
 
 // Document validates the node's document against the OpenAPI 3.1
@@ -59,17 +77,17 @@ func Document() error {
 	if err != nil {
 		return err
 	}
-	return validDocument(v)
+	return validDocument(v.v)
 }
 
 // ValidDocument validates any document against the OpenAPI specification
 // it names (3.0, 3.1 or 3.2).
 func ValidDocument(doc []byte) error {
-	v, err := New(doc)
+	c, err := New(doc)
 	if err != nil {
 		return err
 	}
-	return validDocument(v)
+	return validDocument(c.v)
 }
 
 func validDocument(v validator.Validator) error {
@@ -81,14 +99,14 @@ func validDocument(v validator.Validator) error {
 
 // Check validates one answer of the node against the node's document.
 func Check(req *http.Request, resp *http.Response) error {
-	v, err := shared()
+	c, err := shared()
 	if err != nil {
 		return err
 	}
-	return CheckWith(v, req, resp)
+	return c.Check(req, resp)
 }
 
-// CheckWith validates resp, the answer to req, against v's document: the
+// Check validates resp, the answer to req, against c's document: the
 // route and method must be documented, the status must be one the
 // operation lists, and a JSON body must match the status's schema. A JSON
 // body is read and put back, so the caller can still read it; other bodies
@@ -96,8 +114,10 @@ func Check(req *http.Request, resp *http.Response) error {
 // cut connections behave as without the check.
 //
 // An undocumented route is accepted only when the node answered 404 or 405:
-// that is the router refusing it, not a route the document lacks.
-func CheckWith(v validator.Validator, req *http.Request, resp *http.Response) error {
+// that is the router refusing it, not a route the document lacks. Its body
+// is still held to the document's Error schema, so the router's own
+// refusals stay the JSON {"error": ...} every other failure sends.
+func (c *Contract) Check(req *http.Request, resp *http.Response) error {
 	shown := *resp
 	shown.Body = http.NoBody
 	if req.Method != http.MethodHead && isJSON(resp.Header.Get("Content-Type")) && resp.Body != nil {
@@ -111,14 +131,44 @@ func CheckWith(v validator.Validator, req *http.Request, resp *http.Response) er
 		resp.Body = io.NopCloser(bytes.NewReader(raw))
 		shown.Body = io.NopCloser(bytes.NewReader(raw))
 	}
-	ok, errs := v.ValidateHttpResponse(req, &shown)
+	ok, errs := c.v.ValidateHttpResponse(req, &shown)
 	if ok {
 		return nil
 	}
 	if routeMissing(errs) && (resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed) {
-		return nil
+		errs = c.routerRefusal(req, resp)
+		if len(errs) == 0 {
+			return nil
+		}
 	}
 	return fmt.Errorf("%s %s answered %d: %w", req.Method, req.URL.Path, resp.StatusCode, describe(errs))
+}
+
+// routerRefusal checks the router's 404 or 405 for a route the document
+// does not have against the Error schema. resp.Body has been read and put
+// back when it is JSON; it is put back again here.
+func (c *Contract) routerRefusal(req *http.Request, resp *http.Response) []*verrors.ValidationError {
+	if req.Method == http.MethodHead {
+		return nil // HEAD answers carry no body
+	}
+	refuse := func(reason string) []*verrors.ValidationError {
+		return []*verrors.ValidationError{{Message: "the router's refusal is not the JSON Error body", Reason: reason}}
+	}
+	if !isJSON(resp.Header.Get("Content-Type")) {
+		return refuse(fmt.Sprintf("Content-Type %q, want application/json", resp.Header.Get("Content-Type")))
+	}
+	if c.errorSchema == nil {
+		return refuse("the document has no #/components/schemas/Error")
+	}
+	raw, _ := io.ReadAll(resp.Body) // a bytes.Reader put back by Check
+	resp.Body = io.NopCloser(bytes.NewReader(raw))
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return refuse("no body; want {\"error\": ...}") // the schema validator passes an empty payload
+	}
+	if ok, errs := c.schemas.ValidateSchemaBytes(c.errorSchema, raw); !ok {
+		return errs
+	}
+	return nil
 }
 
 // Transport wraps base (http.DefaultTransport when nil) so that every
