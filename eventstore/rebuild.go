@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"runtime/debug"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -391,7 +390,7 @@ func (rb *rebuild) swap(ctx context.Context) error {
 			WHERE consumer_group = ANY($1) ORDER BY consumer_group FOR UPDATE`, names); err != nil {
 			return fmt.Errorf("lock checkpoints: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `LOCK TABLE `+strings.Join(live, ", ")+` IN ACCESS EXCLUSIVE MODE`); err != nil {
+		if err := lockLiveTables(ctx, tx, live); err != nil {
 			return fmt.Errorf("lock tables: %w", err)
 		}
 		for {
