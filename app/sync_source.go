@@ -148,7 +148,7 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 		// A count a sync left stale (it started before a revocation ended
 		// the last subscription) is put right, so the source leaves the
 		// sync schedule.
-		return result, observe(ctx, h.Sources, id, source, func(s *domain.Source) error {
+		return result, h.Sources.Update(ctx, id, func(s *domain.Source) error {
 			s.SetSubscriberCount(0, h.Now())
 			return nil
 		})
@@ -166,7 +166,7 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 		err = fmt.Errorf("author-data of %s: %w", id, err)
 		if ctx.Err() == nil {
 			// Counted by the failure policy, and visible until a sync succeeds.
-			if rerr := observe(ctx, h.Sources, id, source, func(s *domain.Source) error {
+			if rerr := h.Sources.Update(ctx, id, func(s *domain.Source) error {
 				return s.RecordFailure(domain.FailureSync, err.Error(), h.Now())
 			}); rerr != nil {
 				return result, errors.Join(err, rerr)
@@ -285,7 +285,7 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 		h.deleteStored(ctx, started)
 		return result, fmt.Errorf("sync of %s cut short: %w", id, context.Cause(ctx))
 	}
-	if err := h.abortOnStorageFailure(ctx, id, source, started, h.syncBlobs(ctx, started)); err != nil {
+	if err := h.abortOnStorageFailure(ctx, id, started, h.syncBlobs(ctx, started)); err != nil {
 		return result, err
 	}
 	newPlugins := 0
@@ -324,28 +324,22 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 	// The plugin histories and the source's summary commit together, so the
 	// running plugin count cannot drift from the histories after a crash.
 	// A concurrent write to the source's stream (a verification, a health
-	// verdict) makes the save conflict: reload the source and summarise again.
-	for attempt := 1; ; attempt++ {
-		sum.PluginCount = source.State().PluginCount + newPlugins
-		source.SetSubscriberCount(subscribers, now)
-		recorded, rerr := source.RecordListingRefusals(refusals, now)
+	// verdict) makes the save conflict: only this recording step runs again,
+	// on a freshly loaded source; the downloads above are not redone.
+	loadSource := func(ctx context.Context) (*domain.Source, error) { return h.Sources.Load(ctx, id) }
+	saveAll := func(ctx context.Context, s *domain.Source) error { return h.Histories.SaveAll(ctx, touched, s) }
+	if err := UpdateAggregate(ctx, loadSource, saveAll, func(s *domain.Source) error {
+		source = s // what the quota below works on
+		sum.PluginCount = s.State().PluginCount + newPlugins
+		s.SetSubscriberCount(subscribers, now)
+		recorded, rerr := s.RecordListingRefusals(refusals, now)
 		if rerr != nil {
-			return result, rerr
+			return rerr
 		}
 		sum.RefusalsNotRecorded = recorded.NotRecorded
-		if err := source.RecordSync(sum, h.Now()); err != nil {
-			return result, err
-		}
-		err := h.Histories.SaveAll(ctx, touched, source)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, domain.ErrConflict) || attempt == 3 {
-			return result, fmt.Errorf("record sync of %s: %w", id, err)
-		}
-		if source, err = h.Sources.Load(ctx, id); err != nil {
-			return result, err
-		}
+		return s.RecordSync(sum, h.Now())
+	}); err != nil {
+		return result, fmt.Errorf("record sync of %s: %w", id, err)
 	}
 	if err := h.deletePruned(ctx, pruned); err != nil {
 		return result, err

@@ -44,6 +44,11 @@ func (r SubscriptionRepository) Load(ctx context.Context, source domain.SourceID
 	return s, nil
 }
 
+func (r SubscriptionRepository) Update(ctx context.Context, source domain.SourceID, subscriber string, change func(*domain.Subscription) error) error {
+	load := func(ctx context.Context) (*domain.Subscription, error) { return r.Load(ctx, source, subscriber) }
+	return app.UpdateAggregate(ctx, load, r.Save, change)
+}
+
 func (r SubscriptionRepository) Save(ctx context.Context, s *domain.Subscription) error {
 	wait, err := r.Record(ctx, s)
 	if err != nil {
