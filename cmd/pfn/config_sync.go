@@ -34,11 +34,11 @@ func registerSync(fs *flag.FlagSet, env func(name, def string) string, cfg *Sync
 	for i, n := range numbers {
 		fs.StringVar(&texts[i], n.name, env(n.env, n.def), n.help+" ("+n.env+")")
 	}
-	var window string
-	fs.StringVar(&window, "min-download-rate-window", env("PFN_MIN_DOWNLOAD_RATE_WINDOW", "30s"),
-		"window the minimum download rate is measured over (PFN_MIN_DOWNLOAD_RATE_WINDOW)")
+	checkDurations := registerDurations(fs, env, []durationVar{
+		{"min-download-rate-window", "PFN_MIN_DOWNLOAD_RATE_WINDOW", "30s", "window the minimum download rate is measured over", &cfg.RateWindow},
+	})
 	return func() []error {
-		var errs []error
+		errs := checkDurations()
 		for i, n := range numbers {
 			v, err := strconv.ParseInt(texts[i], 10, 32)
 			if n.env == "PFN_SYNC_MAX_BYTES" {
@@ -50,11 +50,6 @@ func registerSync(fs *flag.FlagSet, env func(name, def string) string, cfg *Sync
 			}
 			n.set(v)
 		}
-		d, err := time.ParseDuration(window)
-		if err != nil || d <= 0 {
-			errs = append(errs, fmt.Errorf("PFN_MIN_DOWNLOAD_RATE_WINDOW %q: want a positive duration such as 30s", window))
-		}
-		cfg.RateWindow = d
 		return errs
 	}
 }
