@@ -17,7 +17,10 @@ type LimitsConfig struct {
 
 // schedulerWorkers is how many health checks and re-verifications the
 // scheduler runs at once; its syncs and rechecks run in a lane of their
-// own, PFN_MAX_CONCURRENT_SYNCS wide.
+// own, PFN_MAX_CONCURRENT_SYNCS wide. Four, not a setting: these jobs are
+// one or two short requests to a publisher each, so a few at once keep up
+// with the schedule, and every worker adds two connections to the pool's
+// minimum (schedulerConns), which the README's sizing rule spells out.
 const schedulerWorkers = 4
 
 // Connections the scheduler may use at once, counted from the code

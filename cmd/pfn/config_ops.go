@@ -29,7 +29,7 @@ func registerOps(fs *flag.FlagSet, env func(name, def string) string, cfg *OpsCo
 		{"sync-interval", "PFN_SYNC_INTERVAL", "15m", "time between syncs of a subscribed source", &cfg.SyncInterval},
 		{"reverify-interval", "PFN_REVERIFY_INTERVAL", "24h", "time between ownership re-verifications", &cfg.ReverifyInterval},
 		{"recheck-interval", "PFN_RECHECK_INTERVAL", "24h", "time between re-downloads of mirrored files to catch changed bytes", &cfg.RecheckInterval},
-		{"retry-base", "PFN_RETRY_BASE", "1h", "first retry of a failed sync; doubles up to 5 times", &cfg.RetryBase},
+		{"retry-base", "PFN_RETRY_BASE", "1h", fmt.Sprintf("first retry of a failed sync; doubles up to %d times", syncMaxRetries), &cfg.RetryBase},
 		{"job-lease", "PFN_JOB_LEASE", "2m", "how long a claimed job holds before another node may take it", &cfg.JobLease},
 	})
 	checkBools := registerBools(fs, env, []boolVar{
