@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pfn-network/pfn/domain"
+	"github.com/pfn-network/pfn/eventstore"
 )
 
 const eventsUsage = `pfn events: the event log, for audits and moves
@@ -68,4 +69,19 @@ func cliTime(name, raw string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("%s %q: want an RFC 3339 time such as 2026-11-24T09:30:00Z: %w", name, raw, domain.ErrInvalidInput)
 	}
 	return t, nil
+}
+
+// cliEventStore loads the configuration of a subcommand that reads the log
+// (database and log flags beside its own), migrates and opens the store;
+// closeStore closes its pool.
+func cliEventStore(ctx context.Context, getenv func(string) string, fs *flag.FlagSet, args []string, stderr io.Writer) (store *eventstore.Store, closeStore func(), err error) {
+	cfg, err := commandConfig(getenv, fs, args, databaseFlags|logFlags)
+	if err != nil {
+		return nil, nil, err
+	}
+	pool, err := openDatabase(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return nil, nil, err
+	}
+	return eventstore.New(pool), pool.Close, nil
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/pfn-network/pfn/adapters/postgres"
 	"github.com/pfn-network/pfn/app"
 	"github.com/pfn-network/pfn/domain"
-	"github.com/pfn-network/pfn/eventstore"
 )
 
 // eventsListCommand runs pfn events list (one page, JSON or NDJSON) and
@@ -31,21 +30,17 @@ func eventsListCommand(ctx context.Context, getenv func(string) string, fs *flag
 	if sub == "list" {
 		fs.StringVar(&format, "format", "json", "json (one page) or ndjson (one event per line)")
 	}
-	cfg, err := commandConfig(getenv, fs, args, databaseFlags|logFlags)
+	store, closeStore, err := cliEventStore(ctx, getenv, fs, args, stderr)
 	if err != nil {
 		return err
 	}
-	pool, err := openDatabase(ctx, cfg, newLogger(cfg, stderr))
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
+	defer closeStore()
 	f, err := cliEventFilter(source, stream, typ, actor, from, to)
 	if err != nil {
 		return err
 	}
 	by := app.System(actorCLI)
-	h := app.ListEvents{Log: postgres.EventLog{Store: eventstore.New(pool)}}
+	h := app.ListEvents{Log: postgres.EventLog{Store: store}}
 	if sub == "export" || format == "ndjson" {
 		if sub == "list" && limit == 0 {
 			limit = app.DefaultEventLimit

@@ -11,7 +11,6 @@ import (
 	"github.com/pfn-network/pfn/adapters/postgres"
 	"github.com/pfn-network/pfn/app"
 	"github.com/pfn-network/pfn/domain"
-	"github.com/pfn-network/pfn/eventstore"
 )
 
 // eventsStateCommand runs pfn events state: a source rebuilt from its
@@ -20,16 +19,12 @@ func eventsStateCommand(ctx context.Context, getenv func(string) string, fs *fla
 	var source, at string
 	fs.StringVar(&source, "source", "", "the source id (username@host)")
 	fs.StringVar(&at, "at", "", "the moment, RFC 3339 (default now)")
-	cfg, err := commandConfig(getenv, fs, args, databaseFlags|logFlags)
+	store, closeStore, err := cliEventStore(ctx, getenv, fs, args, stderr)
 	if err != nil {
 		return err
 	}
-	pool, err := openDatabase(ctx, cfg, newLogger(cfg, stderr))
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	return eventsState(ctx, postgres.SourceHistory{Store: eventstore.New(pool)}, app.System(actorCLI), source, at, stdout)
+	defer closeStore()
+	return eventsState(ctx, postgres.SourceHistory{Store: store}, app.System(actorCLI), source, at, stdout)
 }
 
 func eventsState(ctx context.Context, history app.SourceHistory, by app.Principal, source, at string, stdout io.Writer) error {
