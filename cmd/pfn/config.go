@@ -55,16 +55,17 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet, args []string) (Co
 	return loadConfigFlags(getenv, fs, args, allFlags)
 }
 
-// loadConfigFlags is loadConfig offering only the groups of flags in show;
-// the others are registered on a flag set nobody parses, so they keep
-// their values from the environment and their checks.
+// loadConfigFlags is loadConfig registering on the command's flag set only
+// the groups in show. The others go to envOnly, a set never parsed: every
+// setting is still read and checked the same way from the environment,
+// whether the command offers its flag or not.
 func loadConfigFlags(getenv func(string) string, fs *flag.FlagSet, args []string, show flagGroup) (Config, []string, error) {
-	hidden := flag.NewFlagSet("", flag.ContinueOnError)
+	envOnly := flag.NewFlagSet("", flag.ContinueOnError)
 	on := func(g flagGroup) *flag.FlagSet {
 		if show&g != 0 {
 			return fs
 		}
-		return hidden
+		return envOnly
 	}
 	db, logs, node := on(databaseFlags), on(logFlags), on(serveFlags)
 	env := func(name, def string) string {
