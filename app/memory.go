@@ -267,3 +267,47 @@ func (m *MemoryKeys) RevokedInLog(ctx context.Context, keyID string) (bool, erro
 	rec, err := m.Lookup(ctx, keyID)
 	return err == nil && rec.Revoked, nil
 }
+
+var (
+	_ SourceReader = SourceViews(nil)
+	_ PluginReader = PluginViews(nil)
+)
+
+// SourceViews is a SourceReader of fixed rows.
+type SourceViews []SourceView
+
+func (v SourceViews) ListSources(context.Context) ([]SourceView, error) { return v, nil }
+
+func (v SourceViews) GetSource(_ context.Context, id domain.SourceID) (SourceView, error) {
+	for _, s := range v {
+		if s.ID == string(id) {
+			return s, nil
+		}
+	}
+	return SourceView{}, fmt.Errorf("source %s: %w", id, domain.ErrNotFound)
+}
+
+// PluginViews is a PluginReader of fixed rows, in id order as the read
+// model pages them. It filters by source and cursor; tag and text queries
+// are the read model's own business and are not answered here.
+type PluginViews []PluginView
+
+func (v PluginViews) ListPlugins(_ context.Context, q PluginQuery) ([]PluginView, error) {
+	var out []PluginView
+	for _, p := range v {
+		if (q.Source == "" || p.SourceID == q.Source) && p.ID > q.After && p.Pruned == "" && len(out) < q.Limit {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+func (v PluginViews) PluginVersions(_ context.Context, source, plugin string) ([]PluginView, error) {
+	var out []PluginView
+	for _, p := range v {
+		if p.SourceID == source && p.Plugin == plugin {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
