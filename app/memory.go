@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/pfn-network/pfn/domain"
 )
@@ -16,6 +17,7 @@ import (
 
 var (
 	_ SourceRepository       = (*MemorySources)(nil)
+	_ SourceHistory          = (*MemorySources)(nil)
 	_ SubscriptionRepository = (*MemorySubscriptions)(nil)
 	_ SubscriptionReader     = (*MemorySubscriptions)(nil)
 	_ HealthRepository       = (*MemoryHealth)(nil)
@@ -63,6 +65,21 @@ func (m *MemorySources) Save(_ context.Context, s *domain.Source) error {
 	m.streams[id] = append(stream, s.Changes()...)
 	s.MarkSaved()
 	return nil
+}
+
+// LoadUntil rebuilds the source from its events that occurred at or
+// before at.
+func (m *MemorySources) LoadUntil(_ context.Context, id domain.SourceID, at time.Time) (*domain.Source, error) {
+	var until []domain.SourceEvent
+	for _, e := range m.Events(id) {
+		if !e.OccurredAt().After(at) {
+			until = append(until, e)
+		}
+	}
+	if len(until) == 0 {
+		return nil, fmt.Errorf("source %s at %s: %w", id, at.Format(time.RFC3339), domain.ErrNotFound)
+	}
+	return domain.LoadSource(until)
 }
 
 func (m *MemorySources) Update(ctx context.Context, id domain.SourceID, change func(*domain.Source) error) error {
