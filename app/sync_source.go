@@ -370,17 +370,12 @@ func (h SyncSource) syncBlobs(ctx context.Context, todo []*download) error {
 	return nil
 }
 
-// DefaultSyncParallelism is a sync's downloads at once when none is set
-// (PFN_SYNC_PARALLELISM's default): a few streams hide one slow publisher
-// response without opening many connections to a single publisher.
-const DefaultSyncParallelism = 4
-
 // fetchAll downloads into the blob store, at most Parallelism at once,
 // within the budget.
 func (h SyncSource) fetchAll(ctx context.Context, todo []*download, budget *syncBudget) {
 	n := h.Parallelism
 	if n <= 0 {
-		n = DefaultSyncParallelism
+		n = 4
 	}
 	sem := make(chan struct{}, n)
 	var wg sync.WaitGroup
