@@ -38,9 +38,9 @@ func checkBlobStore(ctx context.Context, spec string, store blob.Store) error {
 }
 
 // blobReadiness is the blob store's part of /readyz: a probe at most every
-// blobReadyTTL, each bounded by blobReadyTimeout.
+// few seconds, each bounded well inside the readiness deadline.
 func blobReadiness(store blob.Store) httpapi.ReadinessChecker {
-	return blobReady{&blob.Checker{Store: store, Timeout: blobReadyTimeout, TTL: blobReadyTTL}}
+	return blobReady{&blob.Checker{Store: store, Timeout: time.Second, TTL: 3 * time.Second}}
 }
 
 // blobReady gives /readyz its generic reason; the cause (hosts, buckets,
