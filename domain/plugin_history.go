@@ -42,8 +42,7 @@ type PluginHistory struct {
 	Versions map[string]MirroredVersion
 	Latest   string
 	reported map[string]bool // problems already recorded, so a sync every few minutes does not repeat them
-	version  int64
-	changes  []PluginEvent
+	Root[PluginEvent]
 }
 
 func NewPluginHistory(source SourceID, plugin string) *PluginHistory {
@@ -55,15 +54,7 @@ func (h *PluginHistory) Load(history []PluginEvent) {
 	for _, e := range history {
 		h.apply(e)
 	}
-	h.version = int64(len(history))
-}
-
-func (h *PluginHistory) Version() int64         { return h.version }
-func (h *PluginHistory) Changes() []PluginEvent { return h.changes }
-
-func (h *PluginHistory) MarkSaved() {
-	h.version += int64(len(h.changes))
-	h.changes = nil
+	h.loadedAt(int64(len(history)))
 }
 
 // Consider looks at a listing of a valid version and says whether to
@@ -178,7 +169,7 @@ func problemKey(e PluginEvent) string {
 
 func (h *PluginHistory) record(e PluginEvent) {
 	h.apply(e)
-	h.changes = append(h.changes, e)
+	h.pend(e)
 }
 
 func (h *PluginHistory) apply(e PluginEvent) {

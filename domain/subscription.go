@@ -52,8 +52,7 @@ type Subscription struct {
 	Subscriber string
 	Active     bool
 	Filters    Filters
-	version    int64
-	changes    []SubscriptionEvent
+	Root[SubscriptionEvent]
 }
 
 // NewSubscription is the empty subscription of subscriber to source, to be
@@ -67,16 +66,7 @@ func (s *Subscription) Load(history []SubscriptionEvent) {
 	for _, e := range history {
 		s.apply(e)
 	}
-	s.version = int64(len(history))
-}
-
-func (s *Subscription) Version() int64               { return s.version }
-func (s *Subscription) Changes() []SubscriptionEvent { return s.changes }
-
-// MarkSaved: the changes are stored.
-func (s *Subscription) MarkSaved() {
-	s.version += int64(len(s.changes))
-	s.changes = nil
+	s.loadedAt(int64(len(history)))
 }
 
 // Subscribe starts the subscription or changes its filters; subscribing
@@ -122,7 +112,7 @@ func (s *Subscription) End(reason string, now time.Time) error {
 
 func (s *Subscription) record(e SubscriptionEvent) {
 	s.apply(e)
-	s.changes = append(s.changes, e)
+	s.pend(e)
 }
 
 func (s *Subscription) apply(e SubscriptionEvent) {
