@@ -40,11 +40,13 @@ type Unsubscribed struct {
 const UnsubscribedKeyRevoked = "key revoked"
 
 // SubscriptionEvent is one of the three above.
-type SubscriptionEvent interface{ subscriptionEvent() }
+// Each names its own stored type, as every other aggregate's events do, so
+// no encoder has to guess one.
+type SubscriptionEvent interface{ EventType() string }
 
-func (Subscribed) subscriptionEvent()                 {}
-func (SubscriptionFiltersChanged) subscriptionEvent() {}
-func (Unsubscribed) subscriptionEvent()               {}
+func (Subscribed) EventType() string                 { return EventSubscribed }
+func (SubscriptionFiltersChanged) EventType() string { return EventSubscriptionFiltersSet }
+func (Unsubscribed) EventType() string               { return EventUnsubscribed }
 
 // Subscription is a consumer's interest in a source's plugins.
 type Subscription struct {
