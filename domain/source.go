@@ -374,21 +374,7 @@ func (s *Source) apply(e SourceEvent) {
 		st.LastFailure = e.Reason
 		st.LastProofFailure = e.Reason
 	case SourceHealthChecked:
-		up := 0.0
-		if e.Up {
-			up = 1
-		}
-		if in.HealthChecks == 0 {
-			in.UptimeAvg = up
-		} else {
-			in.UptimeAvg += healthSmoothing * (up - in.UptimeAvg)
-		}
-		if e.Up {
-			in.ResponseMSAvg = SmoothResponseMS(in.ResponseMSAvg, e.ResponseMS)
-		}
-		in.HealthChecks++
-		st.LastHealthAt = e.At
-		st.LastHealthUp = e.Up
+		st.applyHealthChecked(e)
 	case SourceSignatureChecked:
 		if e.Valid {
 			in.ValidSignatures++
@@ -424,19 +410,45 @@ func (s *Source) apply(e SourceEvent) {
 	case SourceListingRefused:
 		st.applyListingRefused(e)
 	case SourceFailureRecorded:
-		if e.Kind == FailureStorage {
-			st.LastSyncError = e.Reason
-			break
+		st.applyFailureRecorded(e)
+	}
+}
+
+// applyHealthChecked folds one health check into the moving averages.
+func (st *SourceState) applyHealthChecked(e SourceHealthChecked) {
+	in := &st.TrustInputs
+	up := 0.0
+	if e.Up {
+		up = 1
+	}
+	if in.HealthChecks == 0 {
+		in.UptimeAvg = up
+	} else {
+		in.UptimeAvg += healthSmoothing * (up - in.UptimeAvg)
+	}
+	if e.Up {
+		in.ResponseMSAvg = SmoothResponseMS(in.ResponseMSAvg, e.ResponseMS)
+	}
+	in.HealthChecks++
+	st.LastHealthAt = e.At
+	st.LastHealthUp = e.Up
+}
+
+// applyFailureRecorded counts a failure inside the window; a storage
+// failure is the node's own blob store's, so it is shown but never counted.
+func (st *SourceState) applyFailureRecorded(e SourceFailureRecorded) {
+	if e.Kind == FailureStorage {
+		st.LastSyncError = e.Reason
+		return
+	}
+	kept := st.RecentFailures[:0:0]
+	for _, t := range st.RecentFailures {
+		if e.At.Sub(t) < FailureWindow {
+			kept = append(kept, t)
 		}
-		kept := st.RecentFailures[:0:0]
-		for _, t := range st.RecentFailures {
-			if e.At.Sub(t) < FailureWindow {
-				kept = append(kept, t)
-			}
-		}
-		st.RecentFailures = append(kept, e.At)
-		if e.Kind == FailureSync {
-			st.LastSyncError = e.Reason
-		}
+	}
+	st.RecentFailures = append(kept, e.At)
+	if e.Kind == FailureSync {
+		st.LastSyncError = e.Reason
 	}
 }
