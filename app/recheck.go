@@ -78,22 +78,18 @@ func (h SyncSource) Recheck(ctx context.Context, id domain.SourceID) (RecheckRes
 		detail := "the publisher now serves other bytes for this version (sha256 differs from the mirrored " + v.SHA256 + ")"
 		result.Tampered = append(result.Tampered, Rejection{Plugin: v.Plugin, Version: v.Version, Reason: "tampering: " + detail + "; the first copy stays"})
 		hist := histories[v.Plugin]
-		before := len(hist.Changes())
-		hist.RecordTampered(v.Version, detail, now)
-		if len(hist.Changes()) > before {
+		if hist.RecordTampered(v.Version, detail, now) {
 			newlyTampered++
 			touched[v.Plugin] = true
 		}
 	}
 	for _, c := range copies {
 		hist := histories[c.v.Plugin]
-		before := len(hist.Changes())
-		hist.CheckStoredCopy(c.v.Version, c.m, now)
-		if len(hist.Changes()) > before {
+		if hist.CheckStoredCopy(c.v.Version, c.m, now) {
 			touched[c.v.Plugin] = true
 		}
-		if d := hist.Versions[c.v.Version].Damage; d != "" {
-			result.Damaged = append(result.Damaged, Rejection{Plugin: c.v.Plugin, Version: c.v.Version, Reason: "stored copy damaged: " + d})
+		if v, _ := hist.Mirrored(c.v.Version); v.Damage != "" {
+			result.Damaged = append(result.Damaged, Rejection{Plugin: c.v.Plugin, Version: c.v.Version, Reason: "stored copy damaged: " + v.Damage})
 		}
 	}
 	if len(touched) == 0 {

@@ -184,9 +184,7 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 	// whether this sync recorded it (a penalty is due once, too).
 	reject := func(hist *domain.PluginHistory, p ListedPlugin, reason string) (recorded bool) {
 		result.Rejected = append(result.Rejected, Rejection{Plugin: p.Slug, Version: p.Version, Reason: reason})
-		before := len(hist.Changes())
-		hist.RecordRejected(p.Version, reason, now)
-		return len(hist.Changes()) > before
+		return hist.RecordRejected(p.Version, reason, now)
 	}
 	// Entries refused before any download are recorded on the source, once
 	// per plugin and kind of refusal, and lower its trust once. Bad slugs
@@ -227,15 +225,13 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 			refuse(p, err.Error())
 			continue
 		}
-		if _, known := hist.Versions[p.Version]; known {
+		if _, known := hist.Mirrored(p.Version); known {
 			listing := domain.Listing{Version: p.Version, Signature: p.Signature, SHA256: p.SHA256}
 			if detail := hist.Tampering(listing); detail != "" {
 				// Reported on every sync; recorded (and penalised) once.
 				result.Rejected = append(result.Rejected, Rejection{Plugin: p.Slug, Version: p.Version,
 					Reason: "tampering: " + detail + "; the first copy stays"})
-				before := len(hist.Changes())
-				hist.Consider(listing, now)
-				if len(hist.Changes()) > before {
+				if _, recorded := hist.Consider(listing, now); recorded {
 					sum.InvalidSignatures++
 				}
 			}
@@ -251,10 +247,10 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 		if planned[[2]string{p.Slug, p.Version}] {
 			continue // listed twice
 		}
-		if !hist.Consider(domain.Listing{Version: p.Version, Signature: p.Signature, SHA256: p.SHA256}, now) {
+		if download, _ := hist.Consider(domain.Listing{Version: p.Version, Signature: p.Signature, SHA256: p.SHA256}, now); !download {
 			// Consider recorded the rollback (once); report it every time.
 			result.Rejected = append(result.Rejected, Rejection{Plugin: p.Slug, Version: p.Version,
-				Reason: "version " + p.Version + " is below the mirrored " + hist.Latest + " (rollback)"})
+				Reason: "version " + p.Version + " is below the mirrored " + hist.Latest() + " (rollback)"})
 			continue
 		}
 		planned[[2]string{p.Slug, p.Version}] = true
@@ -308,7 +304,7 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 		d.history.RecordMirrored(domain.PluginMirrored{SourceID: id, Plugin: p.Slug, Name: p.Name, Version: p.Version,
 			Description: p.Description, Tags: p.Tags, SHA256: d.stored.SHA256, Size: d.stored.Size, BlobKey: d.key,
 			PublisherSignature: p.Signature, FederationSignature: fedSig, NodeKeyID: h.Signer.KeyID(), At: h.Now()})
-		if len(d.history.Versions) == 1 {
+		if d.history.MirroredCount() == 1 {
 			newPlugins++ // its first mirrored version
 		}
 		sum.ValidSignatures++
@@ -555,7 +551,7 @@ func verifySignatures(key ed25519.PublicKey, listed []ListedPlugin, histories ma
 	}
 	for i, p := range listed {
 		if hist := histories[p.Slug]; hist != nil && unusable(p) == "" {
-			if _, known := hist.Versions[p.Version]; !known {
+			if _, known := hist.Mirrored(p.Version); !known {
 				next <- i
 			}
 		}
