@@ -14,7 +14,7 @@ func TestSyncRecordingStep(t *testing.T) {
 	tests := []struct {
 		name     string
 		listed   ListedPlugin
-		have     []mirrored
+		have     []mirroredBefore
 		signed   bool
 		answer   string
 		recorded int // events on the plugin's history after the first sync
@@ -24,12 +24,12 @@ func TestSyncRecordingStep(t *testing.T) {
 		{name: "refusal goes to the source", listed: listedPlugin("hello", "nope"), signed: true,
 			answer: "", refusals: 1},
 		{name: "tampering is recorded and counted once", listed: listedPlugin("hello", "1.0.0"), signed: true,
-			have:   []mirrored{{"hello", "1.0.0", "other-sig", "sha-1.0.0"}},
+			have:   []mirroredBefore{{"hello", "1.0.0", "other-sig", "sha-1.0.0"}},
 			answer: "tampering: the publisher now signs this version differently; the first copy stays", recorded: 1, invalid: 1},
 		{name: "unsigned is recorded and counted once", listed: listedPlugin("hello", "1.0.0"), signed: false,
 			answer: "publisher signature does not verify against the source's key", recorded: 1, invalid: 1},
 		{name: "rollback is recorded once and not counted", listed: listedPlugin("hello", "0.9.0"), signed: true,
-			have:   []mirrored{{"hello", "1.0.0", "sig-1.0.0", "sha-1.0.0"}},
+			have:   []mirroredBefore{{"hello", "1.0.0", "sig-1.0.0", "sha-1.0.0"}},
 			answer: "version 0.9.0 is below the mirrored 1.0.0 (rollback)", recorded: 1},
 	}
 	for _, tt := range tests {
