@@ -40,16 +40,15 @@ func TestPruneKeepsTheNewestVersions(t *testing.T) {
 				t.Fatalf("pruned twice: %v", again)
 			}
 			for _, v := range tc.wantPruned {
-				mv, _ := h.Mirrored(v)
-				if !mv.Pruned {
+				if !h.Versions[v].Pruned {
 					t.Fatalf("%s not marked pruned", v)
 				}
 				// A pruned version listed again is not downloaded again.
-				if download, _ := h.Consider(domain.Listing{Version: v, Signature: mv.Signature}, now); download {
+				if h.Consider(domain.Listing{Version: v, Signature: h.Versions[v].Signature}, now) {
 					t.Fatalf("pruned %s would be mirrored again", v)
 				}
 			}
-			if latest, _ := h.Mirrored(h.Latest()); latest.Pruned {
+			if h.Versions[h.Latest].Pruned {
 				t.Fatal("the latest version was pruned")
 			}
 		})

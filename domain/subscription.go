@@ -40,13 +40,11 @@ type Unsubscribed struct {
 const UnsubscribedKeyRevoked = "key revoked"
 
 // SubscriptionEvent is one of the three above.
-// Each names its own stored type, as every other aggregate's events do, so
-// no encoder has to guess one.
-type SubscriptionEvent interface{ EventType() string }
+type SubscriptionEvent interface{ subscriptionEvent() }
 
-func (Subscribed) EventType() string                 { return EventSubscribed }
-func (SubscriptionFiltersChanged) EventType() string { return EventSubscriptionFiltersSet }
-func (Unsubscribed) EventType() string               { return EventUnsubscribed }
+func (Subscribed) subscriptionEvent()                 {}
+func (SubscriptionFiltersChanged) subscriptionEvent() {}
+func (Unsubscribed) subscriptionEvent()               {}
 
 // Subscription is a consumer's interest in a source's plugins.
 type Subscription struct {
@@ -54,7 +52,8 @@ type Subscription struct {
 	Subscriber string
 	Active     bool
 	Filters    Filters
-	Root[SubscriptionEvent]
+	version    int64
+	changes    []SubscriptionEvent
 }
 
 // NewSubscription is the empty subscription of subscriber to source, to be
@@ -68,7 +67,16 @@ func (s *Subscription) Load(history []SubscriptionEvent) {
 	for _, e := range history {
 		s.apply(e)
 	}
-	s.loadedAt(int64(len(history)))
+	s.version = int64(len(history))
+}
+
+func (s *Subscription) Version() int64               { return s.version }
+func (s *Subscription) Changes() []SubscriptionEvent { return s.changes }
+
+// MarkSaved: the changes are stored.
+func (s *Subscription) MarkSaved() {
+	s.version += int64(len(s.changes))
+	s.changes = nil
 }
 
 // Subscribe starts the subscription or changes its filters; subscribing
@@ -114,7 +122,7 @@ func (s *Subscription) End(reason string, now time.Time) error {
 
 func (s *Subscription) record(e SubscriptionEvent) {
 	s.apply(e)
-	s.pend(e)
+	s.changes = append(s.changes, e)
 }
 
 func (s *Subscription) apply(e SubscriptionEvent) {
