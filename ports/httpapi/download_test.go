@@ -58,14 +58,15 @@ func TestDownloadsStreamUnderAMinimumRate(t *testing.T) {
 		SHA256: fmt.Sprintf("%x", sha256.Sum256(content)), Size: size, BlobKey: "p/tool-1.0.0.zip"}}}
 	addr := serveLimited(t, httpapi.Deps{
 		App: &httpapi.App{Authenticate: keys{}, PublicCatalog: true, FindPlugin: find, Blobs: blobOpener{store}},
-		// A 2 s grace per write: a loaded CI machine (-race, two cores) can
-		// hold the reading goroutine past 1 s; the client that stops reading
-		// sleeps 4 s, past the grace either way. The request deadline is
-		// longer than one blocked write may last (grace plus a chunk at the
-		// minimum rate), as the defaults have it (30 s against 18 s): a
-		// handler that sent nothing for that long has stalled.
-		Limits: httpapi.Limits{ReadTimeout: time.Second, RequestTimeout: 3 * time.Second, WriteTimeout: 4 * time.Second,
-			MinRate: 256 << 10, StreamGrace: 2 * time.Second},
+		// A 4 s grace per write: a loaded CI machine (-race, two cores, two
+		// test runs at once) held the reading goroutine past 2 s; the client
+		// that stops reading sleeps 7 s, past the grace either way. The
+		// request deadline is longer than one blocked write may last (grace
+		// plus a chunk at the minimum rate), as the defaults have it (30 s
+		// against 18 s): a handler that sent nothing for that long has
+		// stalled.
+		Limits: httpapi.Limits{ReadTimeout: time.Second, RequestTimeout: 5 * time.Second, WriteTimeout: 6 * time.Second,
+			MinRate: 256 << 10, StreamGrace: 4 * time.Second},
 	})
 	request := "GET /federation/download?source=alice%40a.example&plugin=tool HTTP/1.1\r\nHost: x\r\n\r\n"
 
@@ -91,7 +92,7 @@ func TestDownloadsStreamUnderAMinimumRate(t *testing.T) {
 			if _, err := io.CopyN(&got, resp.Body, 2<<20); err != nil {
 				t.Fatalf("after %d bytes: %v", got.Len(), err)
 			}
-			time.Sleep(300 * time.Millisecond)
+			time.Sleep(600 * time.Millisecond) // 12 pauses: past the request deadline
 		}
 		if !bytes.Equal(got.Bytes(), content) {
 			t.Fatalf("got %d bytes, want the %d-byte file whole", got.Len(), size)
@@ -110,7 +111,7 @@ func TestDownloadsStreamUnderAMinimumRate(t *testing.T) {
 		if _, err := io.WriteString(conn, request); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(4 * time.Second) // the server's writes block, then pass their deadline
+		time.Sleep(7 * time.Second) // the server's writes block, then pass their deadline
 		// Reading again at full speed would get the rest in far less than
 		// this, had the server not dropped the transfer. (Whether the end
 		// shows as EOF, a reset or silence depends on the kernel.)
