@@ -361,9 +361,10 @@ func TestTwoNodesShareTheSchedule(t *testing.T) {
 			}
 		}
 		// One sync a second (plus the sync's own time and the scheduler's
-		// tick) for six seconds: 4 to 7 runs. Both nodes running each would
-		// make twice that, pairs of them at the same moment.
-		if len(scheduled) < 4 || len(scheduled) > 7 {
+		// tick) for six seconds: up to 7 runs, fewer on a loaded machine (3
+		// seen under two CI runs at once). Both nodes running each would
+		// make twice that, pairs of them at the same moment (the gap check).
+		if len(scheduled) < 2 || len(scheduled) > 7 {
 			t.Fatalf("%d /author-data requests in 6s with a 1s interval: %v", len(scheduled), scheduled)
 		}
 		for i := 1; i < len(scheduled); i++ {
