@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -57,28 +56,11 @@ func (h CheckHealth) Run(ctx context.Context, id domain.SourceID) error {
 		return fmt.Errorf("save health check of %s: %w", id, err)
 	}
 	h.Metrics.HealthChecked(id, callErr == nil, took)
-	if err := observe(ctx, h.Sources, id, source, func(s *domain.Source) error { return s.ObserveHealth(check) }); err != nil {
+	if err := h.Sources.Update(ctx, id, func(s *domain.Source) error { return s.ObserveHealth(check) }); err != nil {
 		return err
 	}
 	if callErr != nil {
 		return fmt.Errorf("health check of %s: %w", id, callErr)
 	}
 	return nil
-}
-
-// observe applies change to the source and saves it, reloading and
-// applying again when another writer got to the stream first.
-func observe(ctx context.Context, sources SourceRepository, id domain.SourceID, source *domain.Source, change func(*domain.Source) error) error {
-	for attempt := 1; ; attempt++ {
-		if err := change(source); err != nil {
-			return err
-		}
-		err := sources.Save(ctx, source)
-		if err == nil || !errors.Is(err, domain.ErrConflict) || attempt == 3 {
-			return err
-		}
-		if source, err = sources.Load(ctx, id); err != nil {
-			return err
-		}
-	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/pfn-network/pfn/domain"
 )
@@ -59,6 +60,13 @@ func (h SyncSource) Recheck(ctx context.Context, id domain.SourceID) (RecheckRes
 	if len(changed) == 0 && len(copies) == 0 {
 		return result, nil
 	}
+	err = h.recordRecheck(ctx, id, source, changed, copies, &result)
+	return result, err
+}
+
+// recordRecheck records what a recheck found on the plugins' histories and,
+// for newly found tampering, on the source.
+func (h SyncSource) recordRecheck(ctx context.Context, id domain.SourceID, source *domain.Source, changed []StoredVersion, copies []storedCopyFinding, result *RecheckResult) error {
 	var slugs []string
 	for _, v := range changed {
 		slugs = append(slugs, v.Plugin)
@@ -69,39 +77,16 @@ func (h SyncSource) Recheck(ctx context.Context, id domain.SourceID) (RecheckRes
 	slices.Sort(slugs)
 	histories, err := h.Histories.LoadAll(ctx, id, slices.Compact(slugs))
 	if err != nil {
-		return result, err
+		return err
 	}
 	now := h.Now()
-	touched := map[string]bool{}
-	var newlyTampered int
-	for _, v := range changed {
-		detail := "the publisher now serves other bytes for this version (sha256 differs from the mirrored " + v.SHA256 + ")"
-		result.Tampered = append(result.Tampered, Rejection{Plugin: v.Plugin, Version: v.Version, Reason: "tampering: " + detail + "; the first copy stays"})
-		hist := histories[v.Plugin]
-		before := len(hist.Changes())
-		hist.RecordTampered(v.Version, detail, now)
-		if len(hist.Changes()) > before {
-			newlyTampered++
-			touched[v.Plugin] = true
-		}
-	}
-	for _, c := range copies {
-		hist := histories[c.v.Plugin]
-		before := len(hist.Changes())
-		hist.CheckStoredCopy(c.v.Version, c.m, now)
-		if len(hist.Changes()) > before {
-			touched[c.v.Plugin] = true
-		}
-		if d := hist.Versions[c.v.Version].Damage; d != "" {
-			result.Damaged = append(result.Damaged, Rejection{Plugin: c.v.Plugin, Version: c.v.Version, Reason: "stored copy damaged: " + d})
-		}
-	}
+	touched, newlyTampered := recheckFindings(histories, changed, copies, now, result)
 	if len(touched) == 0 {
-		return result, nil // reported before: recorded (and penalised) once
+		return nil // reported before: recorded (and penalised) once
 	}
 	if newlyTampered > 0 {
 		if err := source.RecordTampering(newlyTampered, now); err != nil {
-			return result, err
+			return err
 		}
 	}
 	var save []*domain.PluginHistory
@@ -109,9 +94,35 @@ func (h SyncSource) Recheck(ctx context.Context, id domain.SourceID) (RecheckRes
 		save = append(save, histories[slug])
 	}
 	if err := h.Histories.SaveAll(ctx, save, source); err != nil {
-		return result, fmt.Errorf("record what the recheck of %s found: %w", id, err)
+		return fmt.Errorf("record what the recheck of %s found: %w", id, err)
 	}
-	return result, nil
+	return nil
+}
+
+// recheckFindings reports every finding and records each once on its
+// plugin's history; it returns the histories it recorded on and how many
+// tamperings are new.
+func recheckFindings(histories map[string]*domain.PluginHistory, changed []StoredVersion, copies []storedCopyFinding, now time.Time, result *RecheckResult) (touched map[string]bool, newlyTampered int) {
+	touched = map[string]bool{}
+	for _, v := range changed {
+		detail := "the publisher now serves other bytes for this version (sha256 differs from the mirrored " + v.SHA256 + ")"
+		result.Tampered = append(result.Tampered, Rejection{Plugin: v.Plugin, Version: v.Version, Reason: "tampering: " + detail + "; the first copy stays"})
+		hist := histories[v.Plugin]
+		if hist.RecordTampered(v.Version, detail, now) {
+			newlyTampered++
+			touched[v.Plugin] = true
+		}
+	}
+	for _, c := range copies {
+		hist := histories[c.v.Plugin]
+		if hist.CheckStoredCopy(c.v.Version, c.m, now) {
+			touched[c.v.Plugin] = true
+		}
+		if v, _ := hist.Mirrored(c.v.Version); v.Damage != "" {
+			result.Damaged = append(result.Damaged, Rejection{Plugin: c.v.Plugin, Version: c.v.Version, Reason: "stored copy damaged: " + v.Damage})
+		}
+	}
+	return touched, newlyTampered
 }
 
 // recheckPublisher re-downloads the latest kept version of each plugin and

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -91,19 +90,9 @@ func (h RevokeKey) end(ctx context.Context, source domain.SourceID, keyID string
 // change to it (a filter change that slipped in before the revocation
 // showed) is reloaded and ended too. One already ended records nothing.
 func endForRevokedKey(ctx context.Context, subs SubscriptionRepository, now func() time.Time, source domain.SourceID, keyID string) error {
-	for attempt := 1; ; attempt++ {
-		sub, err := subs.Load(ctx, source, keyID)
-		if err != nil {
-			return err
-		}
-		if err := sub.End(domain.UnsubscribedKeyRevoked, now()); err != nil {
-			return err
-		}
-		err = subs.Save(ctx, sub)
-		if err == nil || !errors.Is(err, domain.ErrConflict) || attempt == 3 {
-			return err
-		}
-	}
+	return subs.Update(ctx, source, keyID, func(s *domain.Subscription) error {
+		return s.End(domain.UnsubscribedKeyRevoked, now())
+	})
 }
 
 // truncateID keeps whatever a client sent out of messages beyond a short

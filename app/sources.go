@@ -12,6 +12,9 @@ import (
 type SourceRepository interface {
 	Load(ctx context.Context, id domain.SourceID) (*domain.Source, error)
 	Save(ctx context.Context, s *domain.Source) error
+	// Update loads the source, changes it and saves it, again from a
+	// fresh load on a conflict (UpdateAggregate).
+	Update(ctx context.Context, id domain.SourceID, change func(*domain.Source) error) error
 }
 
 // Publisher is the node's view of a publisher's HTTP endpoints.

@@ -103,30 +103,22 @@ func (h Subscribe) Handle(ctx context.Context, by Principal, id domain.SourceID,
 // subscriber count is what makes the scheduler plan its syncs, and the
 // sync that would have recorded it did not run: record it here first.
 func (h Subscribe) scheduleFirstSync(ctx context.Context, id domain.SourceID) error {
-	var err error
-	for range 5 { // a concurrent write to the source's stream conflicts: reload
-		if err = updateSubscriberCount(ctx, h.Sources, h.Reader, id, h.Now()); !errors.Is(err, domain.ErrConflict) {
-			break
-		}
-	}
-	if err != nil {
+	if err := updateSubscriberCount(ctx, h.Sources, h.Reader, id, h.Now()); err != nil {
 		return fmt.Errorf("record the subscriber count of %s: %w", id, err)
 	}
 	return h.Jobs.RequestNow(ctx, JobSync, id)
 }
 
 // updateSubscriberCount feeds the trust score the number of subscribers.
+// A health check, a sync or another subscriber may write the source's
+// stream meanwhile; every attempt counts again after its load, so the
+// count saved is never older than the source it is saved on.
 func updateSubscriberCount(ctx context.Context, sources SourceRepository, reader SubscriptionReader, id domain.SourceID, now time.Time) error {
-	n, err := reader.CountSubscribers(ctx, id)
-	if err != nil {
-		return err
-	}
-	source, err := sources.Load(ctx, id)
-	if err != nil {
-		return err
-	}
-	// A health check or sync may write the source's stream meanwhile.
-	return observe(ctx, sources, id, source, func(s *domain.Source) error {
+	return sources.Update(ctx, id, func(s *domain.Source) error {
+		n, err := reader.CountSubscribers(ctx, id)
+		if err != nil {
+			return err
+		}
 		s.SetSubscriberCount(n, now)
 		return nil
 	})

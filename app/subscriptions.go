@@ -14,6 +14,9 @@ type SubscriptionRepository interface {
 	// Record appends like Save and returns at once, with a function that
 	// waits until the read model shows the change (run it before answering).
 	Record(ctx context.Context, s *domain.Subscription) (wait func(context.Context) error, err error)
+	// Update loads the subscription, changes it and saves it, again from
+	// a fresh load on a conflict (UpdateAggregate).
+	Update(ctx context.Context, source domain.SourceID, subscriber string, change func(*domain.Subscription) error) error
 }
 
 // SubscriptionView is a row of the subscriptions read model.

@@ -40,42 +40,7 @@ func TestSyncGateBoundsSyncsAndHoldsNothingWhileWaiting(t *testing.T) {
 	ctx := context.Background()
 
 	t.Run("no more than the slots at once, and as many as the slots", func(t *testing.T) {
-		var running, most atomic.Int64
-		// The first two in wait for each other (a barrier): they can only
-		// both get past it if the gate lets two run at once, whatever the
-		// machine's load; a gate that let through one at a time would leave
-		// the first waiting until the bound below.
-		overlapped := make(chan struct{})
-		var once sync.Once
-		var wg sync.WaitGroup
-		for _, id := range []domain.SourceID{"a@h", "b@h", "c@h", "d@h", "e@h", "f@h"} {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				unlock, err := gate.Lock(ctx, id)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				defer unlock()
-				n := running.Add(1)
-				defer running.Add(-1)
-				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
-				}
-				if n == 2 {
-					once.Do(func() { close(overlapped) })
-				}
-				select {
-				case <-overlapped:
-				case <-time.After(10 * time.Second):
-					t.Error("no two syncs ever ran at once with 2 slots")
-				}
-			}()
-		}
-		wg.Wait()
-		if most.Load() > 2 {
-			t.Fatalf("%d syncs ran at once with 2 slots", most.Load())
-		}
+		runSixThroughTwoSlots(ctx, t, gate)
 	})
 
 	t.Run("a sync waiting for its source's lock leaves its slot to others", func(t *testing.T) {
@@ -126,6 +91,48 @@ func TestSyncGateBoundsSyncsAndHoldsNothingWhileWaiting(t *testing.T) {
 			t.Fatalf("no free slot: %v", err)
 		}
 	})
+}
+
+// runSixThroughTwoSlots runs six syncs of different sources through a gate
+// of two slots and checks that two, and never more, ran at once.
+func runSixThroughTwoSlots(ctx context.Context, t *testing.T, gate SyncGate) {
+	t.Helper()
+	var running, most atomic.Int64
+	// The first two in wait for each other (a barrier): they can only
+	// both get past it if the gate lets two run at once, whatever the
+	// machine's load; a gate that let through one at a time would leave
+	// the first waiting until the bound below.
+	overlapped := make(chan struct{})
+	var once sync.Once
+	var wg sync.WaitGroup
+	for _, id := range []domain.SourceID{"a@h", "b@h", "c@h", "d@h", "e@h", "f@h"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			unlock, err := gate.Lock(ctx, id)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer unlock()
+			n := running.Add(1)
+			defer running.Add(-1)
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			}
+			if n == 2 {
+				once.Do(func() { close(overlapped) })
+			}
+			select {
+			case <-overlapped:
+			case <-time.After(10 * time.Second):
+				t.Error("no two syncs ever ran at once with 2 slots")
+			}
+		}()
+	}
+	wg.Wait()
+	if most.Load() > 2 {
+		t.Fatalf("%d syncs ran at once with 2 slots", most.Load())
+	}
 }
 
 // failingLocks is SourceLocks whose try fails the way a database does: it

@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"net/url"
 	"runtime"
 	"slices"
 	"sync"
@@ -137,225 +136,168 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 	if err := source.CanSync(); err != nil {
 		return result, err
 	}
-	bySubscriber, err := h.Subscriptions.ActiveFilters(ctx, id)
+	filters, err := h.filters(ctx, id, subscriber, own)
 	if err != nil {
 		return result, err
 	}
-	if own != nil {
-		bySubscriber[subscriber] = *own
-	}
-	if len(bySubscriber) == 0 {
+	if len(filters) == 0 {
 		// A count a sync left stale (it started before a revocation ended
 		// the last subscription) is put right, so the source leaves the
 		// sync schedule.
-		return result, observe(ctx, h.Sources, id, source, func(s *domain.Source) error {
+		return result, h.Sources.Update(ctx, id, func(s *domain.Source) error {
 			s.SetSubscriberCount(0, h.Now())
 			return nil
 		})
 	}
-	// The count the trust score needs is known here, without a write and a
-	// wait of its own.
-	subscribers := len(bySubscriber)
-	filters := make([]domain.Filters, 0, subscribers)
-	for _, f := range bySubscriber {
-		filters = append(filters, f)
-	}
 	st := source.State()
-	listed, err := h.Catalog.AuthorData(ctx, st.InstanceURL, st.Username)
+	listed, err := h.listing(ctx, id, st)
 	if err != nil {
-		err = fmt.Errorf("author-data of %s: %w", id, err)
-		if ctx.Err() == nil {
-			// Counted by the failure policy, and visible until a sync succeeds.
-			if rerr := observe(ctx, h.Sources, id, source, func(s *domain.Source) error {
-				return s.RecordFailure(domain.FailureSync, err.Error(), h.Now())
-			}); rerr != nil {
-				return result, errors.Join(err, rerr)
-			}
-		}
 		return result, err
 	}
 	result.TotalPlugins = len(listed)
-	now := h.Now()
-
-	var todo []*download
-	var touched []*domain.PluginHistory
-	var sum domain.SyncSummary
-	// reject reports a refusal on every sync and records it once; it says
-	// whether this sync recorded it (a penalty is due once, too).
-	reject := func(hist *domain.PluginHistory, p ListedPlugin, reason string) (recorded bool) {
-		result.Rejected = append(result.Rejected, Rejection{Plugin: p.Slug, Version: p.Version, Reason: reason})
-		before := len(hist.Changes())
-		hist.RecordRejected(p.Version, reason, now)
-		return len(hist.Changes()) > before
-	}
-	// Entries refused before any download are recorded on the source, once
-	// per plugin and kind of refusal, and lower its trust once. Bad slugs
-	// and malformed entries are refused whoever wants them (no filter can
-	// be applied to them); an entry with a usable slug is judged (its
-	// version, its asset URL) only when a subscriber wants it.
-	var refusals []domain.ListingRefusal
-	refuse := func(p ListedPlugin, reason string) {
-		result.Rejected = append(result.Rejected, Rejection{Plugin: p.Slug, Version: p.Version, Reason: reason})
-		refusals = append(refusals, domain.ListingRefusal{Plugin: p.Slug, Version: p.Version, Reason: reason})
-	}
-	planned := map[[2]string]bool{} // (slug, version) already queued in this sync
-	var slugs []string
-	for _, p := range listed {
-		if unusable(p) == "" && wanted(filters, p) {
-			slugs = append(slugs, p.Slug)
-		}
-	}
-	histories, err := h.Histories.LoadAll(ctx, id, slugs)
+	histories, err := h.Histories.LoadAll(ctx, id, wantedSlugs(listed, filters))
 	if err != nil {
 		return result, err
 	}
-	signed := verifySignatures(st.PublicKey, listed, histories)
-	for i, p := range listed {
-		if reason := unusable(p); reason != "" {
-			refuse(p, reason)
-			continue
-		}
-		if !wanted(filters, p) {
-			continue
-		}
-		result.Wanted++
-		hist := histories[p.Slug]
-		if !slices.Contains(touched, hist) { // a publisher may list a slug twice
-			touched = append(touched, hist)
-		}
-		if _, err := domain.ParseVersion(p.Version); err != nil {
-			refuse(p, err.Error())
-			continue
-		}
-		if _, known := hist.Versions[p.Version]; known {
-			listing := domain.Listing{Version: p.Version, Signature: p.Signature, SHA256: p.SHA256}
-			if detail := hist.Tampering(listing); detail != "" {
-				// Reported on every sync; recorded (and penalised) once.
-				result.Rejected = append(result.Rejected, Rejection{Plugin: p.Slug, Version: p.Version,
-					Reason: "tampering: " + detail + "; the first copy stays"})
-				before := len(hist.Changes())
-				hist.Consider(listing, now)
-				if len(hist.Changes()) > before {
-					sum.InvalidSignatures++
-				}
-			}
-			result.AlreadyMirrored++
-			continue
-		}
-		if !signed[i] {
-			if reject(hist, p, "publisher signature does not verify against the source's key") {
-				sum.InvalidSignatures++
-			}
-			continue
-		}
-		if planned[[2]string{p.Slug, p.Version}] {
-			continue // listed twice
-		}
-		if !hist.Consider(domain.Listing{Version: p.Version, Signature: p.Signature, SHA256: p.SHA256}, now) {
-			// Consider recorded the rollback (once); report it every time.
-			result.Rejected = append(result.Rejected, Rejection{Plugin: p.Slug, Version: p.Version,
-				Reason: "version " + p.Version + " is below the mirrored " + hist.Latest + " (rollback)"})
-			continue
-		}
-		planned[[2]string{p.Slug, p.Version}] = true
-		assetURL, err := domain.AssetURL(st.Info.AssetDomain, st.Info.NamingScheme, st.Username, p.Slug, p.Version)
-		if err != nil {
-			refuse(p, err.Error())
-			continue
-		}
-		// One directory per source, not per plugin: creating fifty
-		// directories (and flushing them) cost a first sync more than its
-		// event bookkeeping. Slugs hold no '@', so the key stays unique.
-		todo = append(todo, &download{plugin: p, history: hist, url: assetURL,
-			key: "plugins/" + url.PathEscape(string(id)) + "/" + p.Slug + "@" + url.PathEscape(p.Version) + ".zip"})
+	plan := planSync(syncInput{Source: id, Username: st.Username, AssetDomain: st.Info.AssetDomain,
+		NamingScheme: st.Info.NamingScheme, Listed: listed, Histories: histories, Filters: filters,
+		Signed: verifySignatures(st.PublicKey, listed, histories), MaxFiles: h.MaxFiles})
+	rec := syncRecording{result: &result, now: h.Now(), subscribers: len(filters)}
+	rec.result.Wanted, rec.result.AlreadyMirrored = plan.Wanted, plan.AlreadyMirrored
+	for _, s := range plan.Steps {
+		rec.step(s)
 	}
+	if err := h.downloadAll(ctx, id, plan); err != nil {
+		return result, err
+	}
+	for _, d := range append(plan.Downloads, plan.Deferred...) {
+		if err := h.recordDownload(id, &rec, d); err != nil {
+			return result, err
+		}
+	}
+	err = h.finish(ctx, id, plan.Touched, &rec)
+	return result, err
+}
 
+// filters are the subscribers' filters, one per subscriber, with this
+// run's own subscriber's as given.
+func (h SyncSource) filters(ctx context.Context, id domain.SourceID, subscriber string, own *domain.Filters) ([]domain.Filters, error) {
+	bySubscriber, err := h.Subscriptions.ActiveFilters(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if own != nil {
+		bySubscriber[subscriber] = *own
+	}
+	filters := make([]domain.Filters, 0, len(bySubscriber))
+	for _, f := range bySubscriber {
+		filters = append(filters, f)
+	}
+	return filters, nil
+}
+
+// listing reads the publisher's list; a failure is recorded on the source.
+func (h SyncSource) listing(ctx context.Context, id domain.SourceID, st domain.SourceState) ([]ListedPlugin, error) {
+	listed, err := h.Catalog.AuthorData(ctx, st.InstanceURL, st.Username)
+	if err == nil {
+		return listed, nil
+	}
+	err = fmt.Errorf("author-data of %s: %w", id, err)
+	if ctx.Err() == nil {
+		// Counted by the failure policy, and visible until a sync succeeds.
+		if rerr := h.Sources.Update(ctx, id, func(s *domain.Source) error {
+			return s.RecordFailure(domain.FailureSync, err.Error(), h.Now())
+		}); rerr != nil {
+			return nil, errors.Join(err, rerr)
+		}
+	}
+	return nil, err
+}
+
+// downloadAll fetches the planned downloads within the budget and makes
+// them durable; the deferred ones are answered, not fetched.
+func (h SyncSource) downloadAll(ctx context.Context, id domain.SourceID, plan syncPlan) error {
 	budget, err := h.budget(ctx, id)
 	if err != nil {
-		return result, err
+		return err
 	}
-	started, later := splitByFiles(todo, h.MaxFiles)
-	for _, d := range later {
+	for _, d := range plan.Deferred {
 		d.err = filesDeferred(h.MaxFiles)
 	}
-	h.fetchAll(ctx, started, budget)
+	h.fetchAll(ctx, plan.Downloads, budget)
 	if err := ctx.Err(); err != nil {
 		// Cut short by the deadline: not the publisher's doing, so nothing
 		// is refused or recorded, and no file is left that no event names.
-		h.deleteStored(ctx, started)
-		return result, fmt.Errorf("sync of %s cut short: %w", id, context.Cause(ctx))
+		h.deleteStored(ctx, plan.Downloads)
+		return fmt.Errorf("sync of %s cut short: %w", id, context.Cause(ctx))
 	}
-	if err := h.abortOnStorageFailure(ctx, id, source, started, h.syncBlobs(ctx, started)); err != nil {
-		return result, err
+	return h.abortOnStorageFailure(ctx, id, plan.Downloads, h.syncBlobs(ctx, plan.Downloads))
+}
+
+// recordDownload records one download's outcome on its plugin's history.
+func (h SyncSource) recordDownload(id domain.SourceID, rec *syncRecording, d *download) error {
+	p := d.plugin
+	var refused *budgetError
+	if errors.As(d.err, &refused) && refused.deferred {
+		// The node's own pacing, not the publisher's doing: answered, not recorded.
+		rec.answer(p, refused.reason)
+		return nil
 	}
-	newPlugins := 0
-	for _, d := range todo {
-		p := d.plugin
-		var refused *budgetError
-		if errors.As(d.err, &refused) && refused.deferred {
-			// The node's own pacing, not the publisher's doing: answered, not recorded.
-			result.Rejected = append(result.Rejected, Rejection{Plugin: p.Slug, Version: p.Version, Reason: refused.reason})
-			continue
-		}
-		if d.err != nil {
-			reject(d.history, p, d.err.Error())
-			continue
-		}
-		fedSig, err := h.Signer.SignMirror(id, p.Slug, p.Version, d.stored.SHA256, d.stored.Size, p.Signature)
-		if err != nil {
-			return result, fmt.Errorf("sign %s %s: %w", p.Slug, p.Version, err)
-		}
-		d.history.RecordMirrored(domain.PluginMirrored{SourceID: id, Plugin: p.Slug, Name: p.Name, Version: p.Version,
-			Description: p.Description, Tags: p.Tags, SHA256: d.stored.SHA256, Size: d.stored.Size, BlobKey: d.key,
-			PublisherSignature: p.Signature, FederationSignature: fedSig, NodeKeyID: h.Signer.KeyID(), At: h.Now()})
-		if len(d.history.Versions) == 1 {
-			newPlugins++ // its first mirrored version
-		}
-		sum.ValidSignatures++
-		result.MirroredCount++
-		result.MirroredBytes += d.stored.Size
+	if d.err != nil {
+		rec.reject(d.history, p, d.err.Error())
+		return nil
 	}
+	fedSig, err := h.Signer.SignMirror(id, p.Slug, p.Version, d.stored.SHA256, d.stored.Size, p.Signature)
+	if err != nil {
+		return fmt.Errorf("sign %s %s: %w", p.Slug, p.Version, err)
+	}
+	d.history.RecordMirrored(domain.PluginMirrored{SourceID: id, Plugin: p.Slug, Name: p.Name, Version: p.Version,
+		Description: p.Description, Tags: p.Tags, SHA256: d.stored.SHA256, Size: d.stored.Size, BlobKey: d.key,
+		PublisherSignature: p.Signature, FederationSignature: fedSig, NodeKeyID: h.Signer.KeyID(), At: h.Now()})
+	if d.history.MirroredCount() == 1 {
+		rec.newPlugins++ // its first mirrored version
+	}
+	rec.sum.ValidSignatures++
+	rec.result.MirroredCount++
+	rec.result.MirroredBytes += d.stored.Size
+	return nil
+}
+
+// finish prunes, records the sync and enforces the source's quota.
+func (h SyncSource) finish(ctx context.Context, id domain.SourceID, touched []*domain.PluginHistory, rec *syncRecording) error {
 	var pruned []domain.PluginPruned
 	for _, hist := range touched {
-		pruned = append(pruned, hist.Prune(h.KeepVersions, now)...)
+		pruned = append(pruned, hist.Prune(h.KeepVersions, rec.now)...)
 	}
-	result.Pruned = len(pruned)
-	sum.Mirrored, sum.Rejected = result.MirroredCount, len(result.Rejected)
+	rec.result.Pruned = len(pruned)
+	rec.sum.Mirrored, rec.sum.Rejected = rec.result.MirroredCount, len(rec.result.Rejected)
 	// The plugin histories and the source's summary commit together, so the
 	// running plugin count cannot drift from the histories after a crash.
 	// A concurrent write to the source's stream (a verification, a health
-	// verdict) makes the save conflict: reload the source and summarise again.
-	for attempt := 1; ; attempt++ {
-		sum.PluginCount = source.State().PluginCount + newPlugins
-		source.SetSubscriberCount(subscribers, now)
-		recorded, rerr := source.RecordListingRefusals(refusals, now)
+	// verdict) makes the save conflict: only this recording step runs again,
+	// on a freshly loaded source; the downloads are not redone.
+	var source *domain.Source
+	loadSource := func(ctx context.Context) (*domain.Source, error) { return h.Sources.Load(ctx, id) }
+	saveAll := func(ctx context.Context, s *domain.Source) error { return h.Histories.SaveAll(ctx, touched, s) }
+	if err := UpdateAggregate(ctx, loadSource, saveAll, func(s *domain.Source) error {
+		source = s // what the quota below works on
+		rec.sum.PluginCount = s.State().PluginCount + rec.newPlugins
+		s.SetSubscriberCount(rec.subscribers, rec.now)
+		recorded, rerr := s.RecordListingRefusals(rec.refusals, rec.now)
 		if rerr != nil {
-			return result, rerr
+			return rerr
 		}
-		sum.RefusalsNotRecorded = recorded.NotRecorded
-		if err := source.RecordSync(sum, h.Now()); err != nil {
-			return result, err
-		}
-		err := h.Histories.SaveAll(ctx, touched, source)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, domain.ErrConflict) || attempt == 3 {
-			return result, fmt.Errorf("record sync of %s: %w", id, err)
-		}
-		if source, err = h.Sources.Load(ctx, id); err != nil {
-			return result, err
-		}
+		rec.sum.RefusalsNotRecorded = recorded.NotRecorded
+		return s.RecordSync(rec.sum, h.Now())
+	}); err != nil {
+		return fmt.Errorf("record sync of %s: %w", id, err)
 	}
 	if err := h.deletePruned(ctx, pruned); err != nil {
-		return result, err
+		return err
 	}
-	n, err := h.enforceQuota(ctx, id, source, now)
-	result.Pruned += n
-	if err != nil {
-		return result, err
-	}
-	return result, nil
+	n, err := h.enforceQuota(ctx, id, source, rec.now)
+	rec.result.Pruned += n
+	return err
 }
 
 // syncBlobs makes every stored download durable before any event points
@@ -376,12 +318,17 @@ func (h SyncSource) syncBlobs(ctx context.Context, todo []*download) error {
 	return nil
 }
 
+// DefaultSyncParallelism is a sync's downloads at once when none is set
+// (PFN_SYNC_PARALLELISM's default): a few streams hide one slow publisher
+// response without opening many connections to a single publisher.
+const DefaultSyncParallelism = 4
+
 // fetchAll downloads into the blob store, at most Parallelism at once,
 // within the budget.
 func (h SyncSource) fetchAll(ctx context.Context, todo []*download, budget *syncBudget) {
 	n := h.Parallelism
 	if n <= 0 {
-		n = 4
+		n = DefaultSyncParallelism
 	}
 	sem := make(chan struct{}, n)
 	var wg sync.WaitGroup
@@ -561,7 +508,7 @@ func verifySignatures(key ed25519.PublicKey, listed []ListedPlugin, histories ma
 	}
 	for i, p := range listed {
 		if hist := histories[p.Slug]; hist != nil && unusable(p) == "" {
-			if _, known := hist.Versions[p.Version]; !known {
+			if _, known := hist.Mirrored(p.Version); !known {
 				next <- i
 			}
 		}

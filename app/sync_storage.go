@@ -30,7 +30,7 @@ func storeFailure(body *budgetReader, maxBytes int64, err error) error {
 // files this sync did store are deleted (no event will point at them), the
 // failure is recorded on the source as its last sync error, and the sync
 // answers an error. It returns nil when no download met a storage failure.
-func (h SyncSource) abortOnStorageFailure(ctx context.Context, id domain.SourceID, source *domain.Source, todo []*download, failed error) error {
+func (h SyncSource) abortOnStorageFailure(ctx context.Context, id domain.SourceID, todo []*download, failed error) error {
 	if failed == nil {
 		for _, d := range todo {
 			if errors.Is(d.err, ErrStorage) {
@@ -45,7 +45,7 @@ func (h SyncSource) abortOnStorageFailure(ctx context.Context, id domain.SourceI
 	h.deleteStored(ctx, todo)
 	err := fmt.Errorf("sync of %s: %w", id, failed)
 	if ctx.Err() == nil {
-		if rerr := observe(ctx, h.Sources, id, source, func(s *domain.Source) error {
+		if rerr := h.Sources.Update(ctx, id, func(s *domain.Source) error {
 			return s.RecordFailure(domain.FailureStorage, failed.Error(), h.Now())
 		}); rerr != nil {
 			return errors.Join(err, rerr)

@@ -29,15 +29,15 @@ func (e HealthChecked) OccurredAt() time.Time { return e.At }
 
 // SourceHealth is the health record of one source.
 type SourceHealth struct {
-	last    HealthChecked
-	version int64
-	pending []HealthChecked
+	Root[HealthChecked]
+	last HealthChecked
 }
 
 // LoadHealth resumes a health record from its stream's last event (nil
 // for none) and the stream's version.
 func LoadHealth(last *HealthChecked, version int64) *SourceHealth {
-	h := &SourceHealth{version: version}
+	h := &SourceHealth{}
+	h.loadedAt(version)
 	if last != nil {
 		h.last = *last
 	}
@@ -65,17 +65,11 @@ func (h *SourceHealth) Check(up bool, responseMS int64, errText string, now time
 		c.UptimeAvg += healthSmoothing * (v - c.UptimeAvg)
 	}
 	h.last = c
-	h.pending = append(h.pending, c)
+	h.pend(c)
 	return c, nil
 }
 
-func (h *SourceHealth) Last() HealthChecked      { return h.last }
-func (h *SourceHealth) Version() int64           { return h.version }
-func (h *SourceHealth) Changes() []HealthChecked { return h.pending }
-func (h *SourceHealth) MarkSaved() {
-	h.version += int64(len(h.pending))
-	h.pending = nil
-}
+func (h *SourceHealth) Last() HealthChecked { return h.last }
 
 // When a health figure is worth a SourceHealthSummarized event in the
 // source's stream: the trust score moves with it, but most checks change

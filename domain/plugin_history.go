@@ -39,15 +39,14 @@ type Listing struct {
 type PluginHistory struct {
 	Source   SourceID
 	Plugin   string
-	Versions map[string]MirroredVersion
-	Latest   string
+	versions map[string]MirroredVersion
+	latest   string
 	reported map[string]bool // problems already recorded, so a sync every few minutes does not repeat them
-	version  int64
-	changes  []PluginEvent
+	Root[PluginEvent]
 }
 
 func NewPluginHistory(source SourceID, plugin string) *PluginHistory {
-	return &PluginHistory{Source: source, Plugin: plugin, Versions: map[string]MirroredVersion{}, reported: map[string]bool{}}
+	return &PluginHistory{Source: source, Plugin: plugin, versions: map[string]MirroredVersion{}, reported: map[string]bool{}}
 }
 
 // Load replays the stored history.
@@ -55,41 +54,45 @@ func (h *PluginHistory) Load(history []PluginEvent) {
 	for _, e := range history {
 		h.apply(e)
 	}
-	h.version = int64(len(history))
-}
-
-func (h *PluginHistory) Version() int64         { return h.version }
-func (h *PluginHistory) Changes() []PluginEvent { return h.changes }
-
-func (h *PluginHistory) MarkSaved() {
-	h.version += int64(len(h.changes))
-	h.changes = nil
+	h.loadedAt(int64(len(history)))
 }
 
 // Consider looks at a listing of a valid version and says whether to
-// download it. A version already mirrored is never downloaded again: a
+// download it, and whether it recorded a problem (a problem already
+// recorded is not recorded again). A version already mirrored is never downloaded again: a
 // changed signature or sha256 for it is recorded as tampering (the first
 // copy stays); a version below the latest mirrored one is recorded as a
 // rollback (the latest stays).
-func (h *PluginHistory) Consider(l Listing, now time.Time) (download bool) {
-	if _, ok := h.Versions[l.Version]; ok {
+func (h *PluginHistory) Consider(l Listing, now time.Time) (download, recorded bool) {
+	if _, ok := h.versions[l.Version]; ok {
 		if detail := h.Tampering(l); detail != "" {
-			h.reportOnce(PluginTampered{SourceID: h.Source, Plugin: h.Plugin, Version: l.Version, Detail: detail, At: now})
+			recorded = h.reportOnce(PluginTampered{SourceID: h.Source, Plugin: h.Plugin, Version: l.Version, Detail: detail, At: now})
 		}
-		return false
+		return false, recorded
 	}
-	if h.Latest != "" && versionLess(l.Version, h.Latest) {
-		h.reportOnce(PluginRolledBack{SourceID: h.Source, Plugin: h.Plugin, Listed: l.Version, Latest: h.Latest, At: now})
-		return false
+	if h.latest != "" && versionLess(l.Version, h.latest) {
+		return false, h.reportOnce(PluginRolledBack{SourceID: h.Source, Plugin: h.Plugin, Listed: l.Version, Latest: h.latest, At: now})
 	}
-	return true
+	return true, false
 }
+
+// Latest is the newest version mirrored ("" before the first).
+func (h *PluginHistory) Latest() string { return h.latest }
+
+// Mirrored is what was recorded for a version, and whether it was mirrored.
+func (h *PluginHistory) Mirrored(version string) (MirroredVersion, bool) {
+	v, ok := h.versions[version]
+	return v, ok
+}
+
+// MirroredCount is the number of versions ever mirrored, pruned ones included.
+func (h *PluginHistory) MirroredCount() int { return len(h.versions) }
 
 // Tampering says how a listing of an already mirrored version contradicts
 // what was mirrored ("" when it does not, or the version is new). It
 // records nothing; Consider records it, once.
 func (h *PluginHistory) Tampering(l Listing) string {
-	v, ok := h.Versions[l.Version]
+	v, ok := h.versions[l.Version]
 	switch {
 	case !ok:
 		return ""
@@ -104,7 +107,7 @@ func (h *PluginHistory) Tampering(l Listing) string {
 // RecordMirrored records a stored copy, and the version update it is when
 // an older version was mirrored before.
 func (h *PluginHistory) RecordMirrored(m PluginMirrored) {
-	previous := h.Latest
+	previous := h.latest
 	h.record(m)
 	if previous != "" && versionLess(previous, m.Version) {
 		h.record(PluginVersionUpdated{SourceID: h.Source, Plugin: h.Plugin, From: previous, To: m.Version, At: m.At})
@@ -119,7 +122,7 @@ func (h *PluginHistory) Prune(keep int, now time.Time) []PluginPruned {
 		return nil
 	}
 	var stored []string
-	for v, mv := range h.Versions {
+	for v, mv := range h.versions {
 		if !mv.Pruned {
 			stored = append(stored, v)
 		}
@@ -138,8 +141,8 @@ func (h *PluginHistory) Prune(keep int, now time.Time) []PluginPruned {
 // PruneVersion records the removal of one stored version's file; it
 // refuses (ok false) the latest version, a pruned one and an unknown one.
 func (h *PluginHistory) PruneVersion(version, reason string, now time.Time) (PluginPruned, bool) {
-	v, known := h.Versions[version]
-	if !known || v.Pruned || version == h.Latest {
+	v, known := h.versions[version]
+	if !known || v.Pruned || version == h.latest {
 		return PluginPruned{}, false
 	}
 	e := PluginPruned{SourceID: h.Source, Plugin: h.Plugin, Version: version, BlobKey: v.BlobKey, Reason: reason, At: now}
@@ -147,21 +150,25 @@ func (h *PluginHistory) PruneVersion(version, reason string, now time.Time) (Plu
 	return e, true
 }
 
-// RecordRejected records why a listed version was not mirrored.
-func (h *PluginHistory) RecordRejected(version, reason string, now time.Time) {
-	h.reportOnce(PluginRejected{SourceID: h.Source, Plugin: h.Plugin, Version: version, Reason: reason, At: now})
+// RecordRejected records why a listed version was not mirrored, once; it
+// says whether it recorded it now.
+func (h *PluginHistory) RecordRejected(version, reason string, now time.Time) (recorded bool) {
+	return h.reportOnce(PluginRejected{SourceID: h.Source, Plugin: h.Plugin, Version: version, Reason: reason, At: now})
 }
 
 // RecordTampered records bytes that differ from what the publisher's own
-// sha256 promised, found at download.
-func (h *PluginHistory) RecordTampered(version, detail string, now time.Time) {
-	h.reportOnce(PluginTampered{SourceID: h.Source, Plugin: h.Plugin, Version: version, Detail: detail, At: now})
+// sha256 promised, found at download, once; it says whether it recorded it
+// now.
+func (h *PluginHistory) RecordTampered(version, detail string, now time.Time) (recorded bool) {
+	return h.reportOnce(PluginTampered{SourceID: h.Source, Plugin: h.Plugin, Version: version, Detail: detail, At: now})
 }
 
-func (h *PluginHistory) reportOnce(e PluginEvent) {
-	if key := problemKey(e); !h.reported[key] {
-		h.record(e)
+func (h *PluginHistory) reportOnce(e PluginEvent) (recorded bool) {
+	if key := problemKey(e); h.reported[key] {
+		return false
 	}
+	h.record(e)
+	return true
 }
 
 func problemKey(e PluginEvent) string {
@@ -178,20 +185,20 @@ func problemKey(e PluginEvent) string {
 
 func (h *PluginHistory) record(e PluginEvent) {
 	h.apply(e)
-	h.changes = append(h.changes, e)
+	h.pend(e)
 }
 
 func (h *PluginHistory) apply(e PluginEvent) {
 	switch e := e.(type) {
 	case PluginMirrored:
-		h.Versions[e.Version] = MirroredVersion{SHA256: e.SHA256, Signature: e.PublisherSignature, BlobKey: e.BlobKey, Size: e.Size}
-		if h.Latest == "" || versionLess(h.Latest, e.Version) {
-			h.Latest = e.Version
+		h.versions[e.Version] = MirroredVersion{SHA256: e.SHA256, Signature: e.PublisherSignature, BlobKey: e.BlobKey, Size: e.Size}
+		if h.latest == "" || versionLess(h.latest, e.Version) {
+			h.latest = e.Version
 		}
 	case PluginPruned:
-		if v, ok := h.Versions[e.Version]; ok {
+		if v, ok := h.versions[e.Version]; ok {
 			v.Pruned = true
-			h.Versions[e.Version] = v
+			h.versions[e.Version] = v
 		}
 	case PluginStoredCopyDamaged:
 		h.applyStoredCopy(e.Version, e.Reason())

@@ -21,7 +21,7 @@ func types(events []domain.PluginEvent) []string {
 
 func TestPluginHistoryDecisions(t *testing.T) {
 	h := domain.NewPluginHistory("a@h", "p")
-	if !h.Consider(domain.Listing{Version: "1.0.0", Signature: "s1"}, t0) {
+	if download, _ := h.Consider(domain.Listing{Version: "1.0.0", Signature: "s1"}, t0); !download {
 		t.Fatal("a new plugin is not downloaded")
 	}
 	h.RecordMirrored(mirrored("1.0.0", "aa", "s1"))
@@ -42,16 +42,16 @@ func TestPluginHistoryDecisions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := domain.NewPluginHistory("a@h", "p")
 			h.Load([]domain.PluginEvent{mirrored("1.0.0", "aa", "s1")})
-			if got := h.Consider(tt.listing, t0); got != tt.wantDownload {
-				t.Fatalf("download = %v", got)
+			got, recorded := h.Consider(tt.listing, t0)
+			if got != tt.wantDownload || recorded != (len(tt.wantEvents) > 0) {
+				t.Fatalf("download = %v, recorded = %v", got, recorded)
 			}
 			if got := types(h.Changes()); len(got) != len(tt.wantEvents) || (len(got) > 0 && got[0] != tt.wantEvents[0]) {
 				t.Fatalf("events %v, want %v", got, tt.wantEvents)
 			}
 			// The same finding on the next sync is not recorded again.
 			h.MarkSaved()
-			h.Consider(tt.listing, t0.Add(time.Hour))
-			if len(h.Changes()) != 0 {
+			if _, recorded := h.Consider(tt.listing, t0.Add(time.Hour)); recorded || len(h.Changes()) != 0 {
 				t.Fatalf("repeated finding recorded again: %v", types(h.Changes()))
 			}
 		})
@@ -60,12 +60,12 @@ func TestPluginHistoryDecisions(t *testing.T) {
 	h.RecordMirrored(mirrored("1.1.0", "cc", "s3"))
 	got := types(h.Changes())
 	want := []string{domain.EventPluginMirrored, domain.EventPluginMirrored, domain.EventPluginVersionUpdate}
-	if len(got) != 3 || got[2] != want[2] || h.Latest != "1.1.0" {
-		t.Fatalf("events %v, latest %s", got, h.Latest)
+	if len(got) != 3 || got[2] != want[2] || h.Latest() != "1.1.0" {
+		t.Fatalf("events %v, latest %s", got, h.Latest())
 	}
 	replayed := domain.NewPluginHistory("a@h", "p")
 	replayed.Load(h.Changes())
-	if replayed.Latest != "1.1.0" || len(replayed.Versions) != 2 {
+	if replayed.Latest() != "1.1.0" || replayed.MirroredCount() != 2 {
 		t.Fatalf("replay: %+v", replayed)
 	}
 }
@@ -131,5 +131,37 @@ func TestTamperingIsReportedWithoutRecording(t *testing.T) {
 	}
 	if len(h.Changes()) != 0 {
 		t.Fatal("Tampering recorded events")
+	}
+}
+
+// Each recording method says whether it recorded: a problem once, never
+// again for the same finding.
+func TestPluginHistoryRecordingSaysWhetherItRecorded(t *testing.T) {
+	tests := []struct {
+		name   string
+		record func(h *domain.PluginHistory) bool
+	}{
+		{"rejected", func(h *domain.PluginHistory) bool { return h.RecordRejected("1.1.0", "bad signature", t0) }},
+		{"tampered at download", func(h *domain.PluginHistory) bool { return h.RecordTampered("1.1.0", "other bytes", t0) }},
+		{"tampering in a listing", func(h *domain.PluginHistory) bool {
+			_, recorded := h.Consider(domain.Listing{Version: "1.0.0", Signature: "s2"}, t0)
+			return recorded
+		}},
+		{"rollback", func(h *domain.PluginHistory) bool {
+			_, recorded := h.Consider(domain.Listing{Version: "0.9.0", Signature: "s0"}, t0)
+			return recorded
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := domain.NewPluginHistory("a@h", "p")
+			h.Load([]domain.PluginEvent{mirrored("1.0.0", "aa", "s1")})
+			if !tt.record(h) || len(h.Changes()) != 1 {
+				t.Fatalf("first finding: %v", types(h.Changes()))
+			}
+			if tt.record(h) || len(h.Changes()) != 1 {
+				t.Fatalf("the same finding again recorded: %v", types(h.Changes()))
+			}
+		})
 	}
 }

@@ -40,15 +40,16 @@ func TestPruneKeepsTheNewestVersions(t *testing.T) {
 				t.Fatalf("pruned twice: %v", again)
 			}
 			for _, v := range tc.wantPruned {
-				if !h.Versions[v].Pruned {
+				mv, _ := h.Mirrored(v)
+				if !mv.Pruned {
 					t.Fatalf("%s not marked pruned", v)
 				}
 				// A pruned version listed again is not downloaded again.
-				if h.Consider(domain.Listing{Version: v, Signature: h.Versions[v].Signature}, now) {
+				if download, _ := h.Consider(domain.Listing{Version: v, Signature: mv.Signature}, now); download {
 					t.Fatalf("pruned %s would be mirrored again", v)
 				}
 			}
-			if h.Versions[h.Latest].Pruned {
+			if latest, _ := h.Mirrored(h.Latest()); latest.Pruned {
 				t.Fatal("the latest version was pruned")
 			}
 		})

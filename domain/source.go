@@ -60,9 +60,8 @@ type SourceState struct {
 // state, then record events; state changes only by applying events, so a
 // replay rebuilds exactly what the commands built.
 type Source struct {
-	state   SourceState
-	version int64 // events in the stream before the pending changes
-	changes []SourceEvent
+	Root[SourceEvent]
+	state SourceState
 }
 
 // healthSmoothing is the weight of the newest health check in the moving
@@ -115,7 +114,7 @@ func LoadSource(history []SourceEvent) (*Source, error) {
 	for _, e := range history {
 		s.apply(e)
 	}
-	s.version = int64(len(history))
+	s.loadedAt(int64(len(history)))
 	return s, nil
 }
 
@@ -130,26 +129,12 @@ func ResumeSource(snapshot SourceState, version int64, rest []SourceEvent) (*Sou
 	for _, e := range rest {
 		s.apply(e)
 	}
-	s.version = version + int64(len(rest))
+	s.loadedAt(version + int64(len(rest)))
 	return s, nil
 }
 
 // State returns the source as it stands, pending changes included.
 func (s *Source) State() SourceState { return s.state }
-
-// Version is the stream version the source was loaded at (0 when new): the
-// expected version for appending Changes.
-func (s *Source) Version() int64 { return s.version }
-
-// Changes are the events recorded since loading, in order.
-func (s *Source) Changes() []SourceEvent { return s.changes }
-
-// MarkSaved tells the aggregate its changes are stored: they become part of
-// its history and the next save expects the stream at the new version.
-func (s *Source) MarkSaved() {
-	s.version += int64(len(s.changes))
-	s.changes = nil
-}
 
 // RefreshInfo records what the publisher's /federation-info said.
 func (s *Source) RefreshInfo(info PublisherInfo, now time.Time) error {
@@ -357,7 +342,7 @@ func (s *Source) recomputeTrust(reason string, now time.Time) {
 
 func (s *Source) record(e SourceEvent) {
 	s.apply(e)
-	s.changes = append(s.changes, e)
+	s.pend(e)
 }
 
 // apply changes state from one event; it never fails and never checks:
@@ -389,21 +374,7 @@ func (s *Source) apply(e SourceEvent) {
 		st.LastFailure = e.Reason
 		st.LastProofFailure = e.Reason
 	case SourceHealthChecked:
-		up := 0.0
-		if e.Up {
-			up = 1
-		}
-		if in.HealthChecks == 0 {
-			in.UptimeAvg = up
-		} else {
-			in.UptimeAvg += healthSmoothing * (up - in.UptimeAvg)
-		}
-		if e.Up {
-			in.ResponseMSAvg = SmoothResponseMS(in.ResponseMSAvg, e.ResponseMS)
-		}
-		in.HealthChecks++
-		st.LastHealthAt = e.At
-		st.LastHealthUp = e.Up
+		st.applyHealthChecked(e)
 	case SourceSignatureChecked:
 		if e.Valid {
 			in.ValidSignatures++
@@ -439,19 +410,45 @@ func (s *Source) apply(e SourceEvent) {
 	case SourceListingRefused:
 		st.applyListingRefused(e)
 	case SourceFailureRecorded:
-		if e.Kind == FailureStorage {
-			st.LastSyncError = e.Reason
-			break
+		st.applyFailureRecorded(e)
+	}
+}
+
+// applyHealthChecked folds one health check into the moving averages.
+func (st *SourceState) applyHealthChecked(e SourceHealthChecked) {
+	in := &st.TrustInputs
+	up := 0.0
+	if e.Up {
+		up = 1
+	}
+	if in.HealthChecks == 0 {
+		in.UptimeAvg = up
+	} else {
+		in.UptimeAvg += healthSmoothing * (up - in.UptimeAvg)
+	}
+	if e.Up {
+		in.ResponseMSAvg = SmoothResponseMS(in.ResponseMSAvg, e.ResponseMS)
+	}
+	in.HealthChecks++
+	st.LastHealthAt = e.At
+	st.LastHealthUp = e.Up
+}
+
+// applyFailureRecorded counts a failure inside the window; a storage
+// failure is the node's own blob store's, so it is shown but never counted.
+func (st *SourceState) applyFailureRecorded(e SourceFailureRecorded) {
+	if e.Kind == FailureStorage {
+		st.LastSyncError = e.Reason
+		return
+	}
+	kept := st.RecentFailures[:0:0]
+	for _, t := range st.RecentFailures {
+		if e.At.Sub(t) < FailureWindow {
+			kept = append(kept, t)
 		}
-		kept := st.RecentFailures[:0:0]
-		for _, t := range st.RecentFailures {
-			if e.At.Sub(t) < FailureWindow {
-				kept = append(kept, t)
-			}
-		}
-		st.RecentFailures = append(kept, e.At)
-		if e.Kind == FailureSync {
-			st.LastSyncError = e.Reason
-		}
+	}
+	st.RecentFailures = append(kept, e.At)
+	if e.Kind == FailureSync {
+		st.LastSyncError = e.Reason
 	}
 }

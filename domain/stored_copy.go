@@ -64,32 +64,36 @@ type PluginStoredCopyRestored struct {
 // CheckStoredCopy records what a re-hash of a kept version's stored copy
 // found: damage once (again only when what is measured changes), and the
 // copy being good again after damage. A version that is unknown or pruned
-// records nothing; nor does a good copy that was never found damaged.
-func (h *PluginHistory) CheckStoredCopy(version string, m StoredCopyMeasure, now time.Time) {
-	v, ok := h.Versions[version]
+// records nothing; nor does a good copy that was never found damaged. It
+// says whether it recorded an event.
+func (h *PluginHistory) CheckStoredCopy(version string, m StoredCopyMeasure, now time.Time) (recorded bool) {
+	v, ok := h.versions[version]
 	if !ok || v.Pruned {
-		return
+		return false
 	}
 	if !m.Missing && m.SHA256 == v.SHA256 && m.Size == v.Size {
-		if v.Damage != "" {
-			h.record(PluginStoredCopyRestored{SourceID: h.Source, Plugin: h.Plugin, Version: version, SHA256: m.SHA256, Size: m.Size, At: now})
+		if v.Damage == "" {
+			return false
 		}
-		return
+		h.record(PluginStoredCopyRestored{SourceID: h.Source, Plugin: h.Plugin, Version: version, SHA256: m.SHA256, Size: m.Size, At: now})
+		return true
 	}
 	e := PluginStoredCopyDamaged{SourceID: h.Source, Plugin: h.Plugin, Version: version, Missing: m.Missing,
 		RecordedSHA256: v.SHA256, RecordedSize: v.Size, At: now}
 	if !m.Missing {
 		e.SHA256, e.Size = m.SHA256, m.Size
 	}
-	if e.Reason() != v.Damage {
-		h.record(e)
+	if e.Reason() == v.Damage {
+		return false
 	}
+	h.record(e)
+	return true
 }
 
 // applyStoredCopy keeps the current verdict on a version's stored copy.
 func (h *PluginHistory) applyStoredCopy(version, damage string) {
-	if v, ok := h.Versions[version]; ok {
+	if v, ok := h.versions[version]; ok {
 		v.Damage = damage
-		h.Versions[version] = v
+		h.versions[version] = v
 	}
 }

@@ -35,8 +35,14 @@ func TestStoredCopyVerdictIsRecordedOnChange(t *testing.T) {
 			m.Size = 10
 			h.RecordMirrored(m)
 			h.MarkSaved()
+			recordings := 0
 			for _, s := range tt.steps {
-				h.CheckStoredCopy("1.0.0", s, t0)
+				if h.CheckStoredCopy("1.0.0", s, t0) {
+					recordings++
+				}
+			}
+			if recordings != len(h.Changes()) {
+				t.Fatalf("said it recorded %d times, recorded %d events", recordings, len(h.Changes()))
 			}
 			if got := types(h.Changes()); !slices.Equal(got, tt.want) {
 				t.Fatalf("events %v, want %v", got, tt.want)
@@ -44,8 +50,10 @@ func TestStoredCopyVerdictIsRecordedOnChange(t *testing.T) {
 			// Replaying what was recorded gives the same verdict.
 			replayed := domain.NewPluginHistory("a@h", "p")
 			replayed.Load(append([]domain.PluginEvent{m}, h.Changes()...))
-			if replayed.Versions["1.0.0"].Damage != h.Versions["1.0.0"].Damage {
-				t.Fatalf("replayed damage %q, recorded %q", replayed.Versions["1.0.0"].Damage, h.Versions["1.0.0"].Damage)
+			rv, _ := replayed.Mirrored("1.0.0")
+			hv, _ := h.Mirrored("1.0.0")
+			if rv.Damage != hv.Damage {
+				t.Fatalf("replayed damage %q, recorded %q", rv.Damage, hv.Damage)
 			}
 		})
 	}

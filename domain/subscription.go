@@ -40,11 +40,13 @@ type Unsubscribed struct {
 const UnsubscribedKeyRevoked = "key revoked"
 
 // SubscriptionEvent is one of the three above.
-type SubscriptionEvent interface{ subscriptionEvent() }
+// Each names its own stored type, as every other aggregate's events do, so
+// no encoder has to guess one.
+type SubscriptionEvent interface{ EventType() string }
 
-func (Subscribed) subscriptionEvent()                 {}
-func (SubscriptionFiltersChanged) subscriptionEvent() {}
-func (Unsubscribed) subscriptionEvent()               {}
+func (Subscribed) EventType() string                 { return EventSubscribed }
+func (SubscriptionFiltersChanged) EventType() string { return EventSubscriptionFiltersSet }
+func (Unsubscribed) EventType() string               { return EventUnsubscribed }
 
 // Subscription is a consumer's interest in a source's plugins.
 type Subscription struct {
@@ -52,8 +54,7 @@ type Subscription struct {
 	Subscriber string
 	Active     bool
 	Filters    Filters
-	version    int64
-	changes    []SubscriptionEvent
+	Root[SubscriptionEvent]
 }
 
 // NewSubscription is the empty subscription of subscriber to source, to be
@@ -67,16 +68,7 @@ func (s *Subscription) Load(history []SubscriptionEvent) {
 	for _, e := range history {
 		s.apply(e)
 	}
-	s.version = int64(len(history))
-}
-
-func (s *Subscription) Version() int64               { return s.version }
-func (s *Subscription) Changes() []SubscriptionEvent { return s.changes }
-
-// MarkSaved: the changes are stored.
-func (s *Subscription) MarkSaved() {
-	s.version += int64(len(s.changes))
-	s.changes = nil
+	s.loadedAt(int64(len(history)))
 }
 
 // Subscribe starts the subscription or changes its filters; subscribing
@@ -122,7 +114,7 @@ func (s *Subscription) End(reason string, now time.Time) error {
 
 func (s *Subscription) record(e SubscriptionEvent) {
 	s.apply(e)
-	s.changes = append(s.changes, e)
+	s.pend(e)
 }
 
 func (s *Subscription) apply(e SubscriptionEvent) {

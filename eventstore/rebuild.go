@@ -321,8 +321,14 @@ func (rb *rebuild) applyBatch(ctx context.Context, w *worker, events []Event) er
 		if _, err := tx.Exec(ctx, `SET LOCAL search_path = `+rebuildSchema+`, public; SET LOCAL synchronous_commit = off`); err != nil {
 			return err
 		}
-		return rb.apply(ctx, tx, []Projection{w.p}, events)
+		return rb.applier().apply(ctx, tx, []Projection{w.p}, events)
 	})
+}
+
+// applier records what it skips in the rebuild's own poisoned_events, which
+// the swap moves to the live one.
+func (rb *rebuild) applier() applier {
+	return rb.r.applier(rb.r.log.With("rebuild", true), rb.opts.Pipeline, qualified(rebuildSchema, "poisoned_events"))
 }
 
 // progress records that worker i has applied events; the rebuild is as far
@@ -398,7 +404,7 @@ func (rb *rebuild) swap(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			if err := rb.apply(ctx, tx, rb.targets, events); err != nil {
+			if err := rb.applier().apply(ctx, tx, rb.targets, events); err != nil {
 				return err
 			}
 			rb.advance(events)
@@ -428,106 +434,4 @@ func (rb *rebuild) swap(ctx context.Context) error {
 		return fmt.Errorf("rebuild: swap: %w", err)
 	}
 	return nil
-}
-
-// apply applies events to every target, pipelined. When an event fails, the
-// events before it are applied again pipelined and the failing one under a
-// savepoint with the live runner's retries, and is recorded as poisoned
-// (in the rebuild's poisoned_events) if it keeps failing.
-func (rb *rebuild) apply(ctx context.Context, tx pgx.Tx, targets []Projection, events []Event) error {
-	// Batch appliers take the whole batch at once; if that fails, all of it
-	// goes event by event below.
-	if err := rb.applyBatches(ctx, tx, targets, events); err == nil {
-		return nil
-	} else if ctx.Err() != nil {
-		return err
-	} else {
-		rb.r.log.Warn("rebuild: a batch failed; applying its events one at a time", "err", err)
-	}
-	for len(events) > 0 {
-		failed, err := rb.applyPipelined(ctx, tx, targets, events)
-		if err == nil {
-			return nil
-		}
-		if failed < 0 || ctx.Err() != nil {
-			return err
-		}
-		rb.r.log.Warn("rebuild: an event failed; applying it on its own", "event_id", events[failed].ID,
-			"event_type", events[failed].Type, "global_position", events[failed].GlobalPosition, "err", err)
-		if failed > 0 {
-			if _, err := rb.applyPipelined(ctx, tx, targets, events[:failed]); err != nil {
-				return err
-			}
-		}
-		for _, p := range targets {
-			log := rb.r.log.With("projection", p.Name(), "rebuild", true)
-			if err := rb.r.applyCarefully(ctx, tx, p, events[failed], log); err != nil {
-				return err
-			}
-		}
-		events = events[failed+1:]
-	}
-	return nil
-}
-
-// applyBatches applies events under a savepoint, pipelined: batch appliers
-// with one ApplyBatch, the others event by event.
-func (rb *rebuild) applyBatches(ctx context.Context, tx pgx.Tx, targets []Projection, events []Event) error {
-	return pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
-		var single []Projection
-		for _, p := range targets {
-			b, ok := p.(BatchApplier)
-			if !ok {
-				single = append(single, p)
-				continue
-			}
-			pt := newPipelineTx(sp, rb.opts.Pipeline)
-			err := b.ApplyBatch(ctx, pt, events)
-			if ferr := pt.flush(ctx); err == nil {
-				err = ferr
-			}
-			_ = pt.wait()
-			if err != nil {
-				return fmt.Errorf("%s: %w", p.Name(), err)
-			}
-		}
-		if len(single) == 0 {
-			return nil
-		}
-		_, err := rb.applyPipelined(ctx, sp, single, events)
-		return err
-	})
-}
-
-// applyPipelined applies events under a savepoint; on failure it rolls back
-// to the savepoint and returns the index of the event that failed (-1 when
-// the failure was not an event's).
-func (rb *rebuild) applyPipelined(ctx context.Context, tx pgx.Tx, targets []Projection, events []Event) (int, error) {
-	failed := -1
-	err := pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
-		pt := newPipelineTx(sp, rb.opts.Pipeline)
-		for i, e := range events {
-			pt.current = i
-			for _, p := range targets {
-				if err := p.Apply(ctx, pt, e); err != nil {
-					// An earlier statement still in flight may be the
-					// first failure.
-					if werr := pt.wait(); werr != nil {
-						err = werr
-					}
-					if failed = failedEvent(err); failed < 0 {
-						failed = i
-					}
-					return err
-				}
-			}
-		}
-		err := pt.flush(ctx)
-		failed = failedEvent(err)
-		return err
-	})
-	if err != nil {
-		return failed, err
-	}
-	return -1, nil
 }

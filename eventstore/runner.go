@@ -96,24 +96,20 @@ func (r *Runner) Run(ctx context.Context) {
 
 func (r *Runner) runProjection(ctx context.Context, p Projection) {
 	log := r.log.With("projection", p.Name())
-	var suspect Position
 	for ctx.Err() == nil {
-		next, err := r.consume(ctx, p, suspect, log)
-		if err != nil && ctx.Err() == nil {
+		if err := r.consume(ctx, p, log); err != nil && ctx.Err() == nil {
 			log.Error("projection consumer stopped; restarting", "err", err)
 			sleep(ctx, time.Second)
 		}
-		suspect = next
 	}
 }
 
-// consume runs one watermill subscription. Events are applied straight into
-// the page's transaction (no savepoint per event: that would cost two round
-// trips each on catch-up). When one fails, the subscription is cancelled,
-// which rolls the whole batch back, and consume returns the failing event's
-// position; the next subscription re-reads the batch and applies events up
-// to that one under savepoints, retrying and finally poisoning it.
-func (r *Runner) consume(ctx context.Context, p Projection, careful Position, log *slog.Logger) (Position, error) {
+// consume runs one watermill subscription. Each page is applied in the
+// page's transaction by the applier (apply.go), pipelined: a first sync's
+// fifty mirrored plugins reach the server in one round trip, not fifty,
+// while a request waits for them. An event that fails is retried under a
+// savepoint and finally recorded as poisoned, in the same transaction.
+func (r *Runner) consume(ctx context.Context, p Projection, log *slog.Logger) error {
 	schema := newEventsSchema(r.cfg.PageSize)
 	sub, err := wsql.NewSubscriber(wsql.BeginnerFromPgx(asyncCommitPool{r.pool}), wsql.SubscriberConfig{
 		ConsumerGroup:  p.Name(),
@@ -126,7 +122,7 @@ func (r *Runner) consume(ctx context.Context, p Projection, careful Position, lo
 		OffsetsAdapter: offsetsAdapter(),
 	}, wmLogger{log: log, stopping: func() bool { return ctx.Err() != nil }})
 	if err != nil {
-		return careful, fmt.Errorf("new subscriber: %w", err)
+		return fmt.Errorf("new subscriber: %w", err)
 	}
 	defer sub.Close()
 	// Between receiving a page and acking it this goroutine uses the page's
@@ -144,8 +140,9 @@ func (r *Runner) consume(ctx context.Context, p Projection, careful Position, lo
 	defer stopWatching()
 	msgs, err := sub.Subscribe(subCtx, topic)
 	if err != nil {
-		return careful, fmt.Errorf("subscribe: %w", err)
+		return fmt.Errorf("subscribe: %w", err)
 	}
+	apply := r.applier(r.log, pipelineDepth, "poisoned_events")
 	for msg := range msgs {
 		busy.Lock()
 		if subCtx.Err() != nil {
@@ -153,145 +150,38 @@ func (r *Runner) consume(ctx context.Context, p Projection, careful Position, lo
 			busy.Unlock()
 			break
 		}
-		next, done, err := r.handlePage(subCtx, cancel, schema, msg, p, careful, log)
+		err := r.handlePage(schema, msg, apply, p)
 		busy.Unlock()
-		careful = next
-		if done || err != nil {
-			return careful, err
+		if err != nil {
+			return err
 		}
 	}
-	return careful, nil
+	return nil
 }
 
-// handlePage applies one page. done reports that the subscription was
-// cancelled because an event failed; careful is then that event's position.
-func (r *Runner) handlePage(ctx context.Context, cancel context.CancelFunc, schema *eventsSchema, msg *message.Message,
-	p Projection, careful Position, log *slog.Logger) (next Position, done bool, err error) {
+// handlePage applies one page and acks it.
+func (r *Runner) handlePage(schema *eventsSchema, msg *message.Message, apply applier, p Projection) error {
 	tx, err := txFrom(msg.Context())
 	if err != nil {
-		return careful, false, err
+		return err
 	}
 	bounds, ok := schema.bounds(msg)
 	if !ok {
-		return careful, false, fmt.Errorf("message %s was not decoded by the events schema", msg.UUID)
+		return fmt.Errorf("message %s was not decoded by the events schema", msg.UUID)
 	}
 	page, err := readRange(msg.Context(), tx, bounds.After, bounds.Last, r.cfg.PageSize)
 	if err != nil {
-		return careful, false, err
+		return err
 	}
-	if careful == (Position{}) {
-		return r.applyPipelined(msg, cancel, p, tx, page, log)
-	}
-	for _, e := range page {
-		pos := e.Position()
-		if careful != (Position{}) && !careful.Less(pos) {
-			if err := r.applyCarefully(msg.Context(), tx, p, e, log); err != nil {
-				return careful, false, err
-			}
-			if pos == careful {
-				careful = Position{}
-			}
-			continue
-		}
-		if err := p.Apply(msg.Context(), tx, e); err != nil {
-			log.Warn("projection failed on an event; re-reading its page event by event",
-				"event_id", e.ID, "event_type", e.Type, "global_position", e.GlobalPosition, "err", err)
-			cancel() // the subscriber rolls back the page's transaction
-			return pos, true, nil
-		}
+	if err := apply.apply(msg.Context(), tx, []Projection{p}, page); err != nil {
+		return err
 	}
 	msg.Ack()
-	return careful, false, nil
-}
-
-// applyPipelined applies a page with its writes pipelined (rebuild_batch.go):
-// a first sync's fifty mirrored plugins reach the server in one round trip,
-// not fifty, while a request waits for them. A failure cancels the page, and
-// the next subscription re-reads it event by event from the failing event.
-func (r *Runner) applyPipelined(msg *message.Message, cancel context.CancelFunc, p Projection, tx pgx.Tx, page []Event,
-	log *slog.Logger) (next Position, done bool, err error) {
-	ctx := msg.Context()
-	pt := newPipelineTx(tx, pipelineDepth)
-	if b, ok := p.(BatchApplier); ok {
-		if err = b.ApplyBatch(ctx, pt, page); err == nil {
-			err = pt.flush(ctx)
-		}
-		_ = pt.wait()
-		if err == nil {
-			msg.Ack()
-			return Position{}, false, nil
-		}
-		// Which event failed is unknown: the whole page goes event by event.
-		last := page[len(page)-1]
-		log.Warn("projection failed on a page; re-reading it event by event", "first_position", page[0].GlobalPosition,
-			"last_position", last.GlobalPosition, "err", err)
-		cancel()
-		return last.Position(), true, nil
-	}
-	for i, e := range page {
-		pt.current = i
-		if err = p.Apply(ctx, pt, e); err != nil {
-			if werr := pt.wait(); werr != nil {
-				err = werr // an earlier statement failed first
-			}
-			break
-		}
-	}
-	if err == nil {
-		err = pt.flush(ctx)
-	} else {
-		_ = pt.wait()
-	}
-	if err == nil {
-		msg.Ack()
-		return Position{}, false, nil
-	}
-	failed := failedEvent(err)
-	if failed < 0 {
-		failed = pt.current
-	}
-	e := page[failed]
-	log.Warn("projection failed on an event; re-reading its page event by event",
-		"event_id", e.ID, "event_type", e.Type, "global_position", e.GlobalPosition, "err", err)
-	cancel() // the subscriber rolls back the page's transaction
-	return e.Position(), true, nil
+	return nil
 }
 
 // pipelineDepth is how many statements a page sends in one round trip.
 const pipelineDepth = 500
-
-// applyCarefully applies one event under a savepoint, retrying with backoff;
-// after the last attempt it records the event as poisoned (in the same
-// transaction, so the record commits with the checkpoint that skips it).
-func (r *Runner) applyCarefully(ctx context.Context, tx pgx.Tx, p Projection, e Event, log *slog.Logger) error {
-	var err error
-	attempts := 1
-	delay := r.cfg.RetryDelay
-	for ; ; attempts++ {
-		err = pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error { return p.Apply(ctx, sp, e) })
-		if err == nil {
-			return nil
-		}
-		if attempts >= r.cfg.Attempts {
-			break
-		}
-		if !sleep(ctx, delay) {
-			return ctx.Err()
-		}
-		delay *= 2
-	}
-	_, insErr := tx.Exec(ctx, `INSERT INTO poisoned_events
-		(consumer_group, global_position, transaction_id, event_id, event_type, error, attempts)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-		p.Name(), e.GlobalPosition, e.TransactionID, e.ID, e.Type, err.Error(), attempts)
-	if insErr != nil {
-		return fmt.Errorf("record poisoned event %s: %w", e.ID, insErr)
-	}
-	log.Error("projection skipped a poisoned event",
-		"event_id", e.ID, "event_type", e.Type, "stream_id", e.StreamID,
-		"global_position", e.GlobalPosition, "attempts", attempts, "err", err)
-	return nil
-}
 
 func txFrom(ctx context.Context) (pgx.Tx, error) {
 	tx, ok := wsql.TxFromContext(ctx)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/pfn-network/pfn/app"
 	"github.com/pfn-network/pfn/domain"
 	"github.com/pfn-network/pfn/eventstore"
 )
@@ -55,6 +56,11 @@ func (r SourceRepository) Load(ctx context.Context, id domain.SourceID) (*domain
 		_ = r.saveSnapshot(ctx, s.State(), s.Version())
 	}
 	return s, nil
+}
+
+func (r SourceRepository) Update(ctx context.Context, id domain.SourceID, change func(*domain.Source) error) error {
+	load := func(ctx context.Context) (*domain.Source, error) { return r.Load(ctx, id) }
+	return app.UpdateAggregate(ctx, load, r.Save, change)
 }
 
 func (r SourceRepository) Save(ctx context.Context, s *domain.Source) error {

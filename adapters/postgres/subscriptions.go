@@ -44,6 +44,11 @@ func (r SubscriptionRepository) Load(ctx context.Context, source domain.SourceID
 	return s, nil
 }
 
+func (r SubscriptionRepository) Update(ctx context.Context, source domain.SourceID, subscriber string, change func(*domain.Subscription) error) error {
+	load := func(ctx context.Context) (*domain.Subscription, error) { return r.Load(ctx, source, subscriber) }
+	return app.UpdateAggregate(ctx, load, r.Save, change)
+}
+
 func (r SubscriptionRepository) Save(ctx context.Context, s *domain.Subscription) error {
 	wait, err := r.Record(ctx, s)
 	if err != nil {
@@ -56,7 +61,7 @@ func (r SubscriptionRepository) Record(ctx context.Context, s *domain.Subscripti
 	if len(s.Changes()) == 0 {
 		return func(context.Context) error { return nil }, nil
 	}
-	events, err := encodeEvents(s.Changes(), subscriptionEventType)
+	events, err := encodeEvents(s.Changes(), domain.SubscriptionEvent.EventType)
 	if err != nil {
 		return nil, err
 	}
@@ -66,17 +71,6 @@ func (r SubscriptionRepository) Record(ctx context.Context, s *domain.Subscripti
 	}
 	s.MarkSaved()
 	return func(ctx context.Context) error { return r.Waiter.WaitFor(ctx, SubscriptionsProjection, res.Position) }, nil
-}
-
-func subscriptionEventType(e domain.SubscriptionEvent) string {
-	switch e.(type) {
-	case domain.Subscribed:
-		return domain.EventSubscribed
-	case domain.SubscriptionFiltersChanged:
-		return domain.EventSubscriptionFiltersSet
-	default:
-		return domain.EventUnsubscribed
-	}
 }
 
 func decodeSubscriptionEvent(e eventstore.Event) (domain.SubscriptionEvent, error) {
