@@ -38,9 +38,9 @@ func checkBlobStore(ctx context.Context, spec string, store blob.Store) error {
 }
 
 // blobReadiness is the blob store's part of /readyz: a probe at most every
-// few seconds, each bounded well inside the readiness deadline.
+// blobReadyTTL, each bounded by blobReadyTimeout.
 func blobReadiness(store blob.Store) httpapi.ReadinessChecker {
-	return blobReady{&blob.Checker{Store: store, Timeout: time.Second, TTL: 3 * time.Second}}
+	return blobReady{&blob.Checker{Store: store, Timeout: blobReadyTimeout, TTL: blobReadyTTL}}
 }
 
 // blobReady gives /readyz its generic reason; the cause (hosts, buckets,

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -54,16 +55,17 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet, args []string) (Co
 	return loadConfigFlags(getenv, fs, args, allFlags)
 }
 
-// loadConfigFlags is loadConfig offering only the groups of flags in show;
-// the others are registered on a flag set nobody parses, so they keep
-// their values from the environment and their checks.
+// loadConfigFlags is loadConfig registering on the command's flag set only
+// the groups in show. The others go to envOnly, a set never parsed: every
+// setting is still read and checked the same way from the environment,
+// whether the command offers its flag or not.
 func loadConfigFlags(getenv func(string) string, fs *flag.FlagSet, args []string, show flagGroup) (Config, []string, error) {
-	hidden := flag.NewFlagSet("", flag.ContinueOnError)
+	envOnly := flag.NewFlagSet("", flag.ContinueOnError)
 	on := func(g flagGroup) *flag.FlagSet {
 		if show&g != 0 {
 			return fs
 		}
-		return hidden
+		return envOnly
 	}
 	db, logs, node := on(databaseFlags), on(logFlags), on(serveFlags)
 	env := func(name, def string) string {
@@ -73,22 +75,24 @@ func loadConfigFlags(getenv func(string) string, fs *flag.FlagSet, args []string
 		return def
 	}
 	var (
-		cfg      Config
-		level    string
-		shutdown string
+		cfg   Config
+		level string
 	)
 	db.StringVar(&cfg.DatabaseURL, "database-url", env("PFN_DATABASE_URL", defaultDatabaseURL), "PostgreSQL URL (PFN_DATABASE_URL)")
 	node.StringVar(&cfg.Listen, "listen", env("PFN_LISTEN", ":8080"), "HTTP listen address (PFN_LISTEN)")
 	logs.StringVar(&level, "log-level", env("PFN_LOG_LEVEL", "info"), "debug, info, warn or error (PFN_LOG_LEVEL)")
 	logs.StringVar(&cfg.LogFormat, "log-format", env("PFN_LOG_FORMAT", "json"), "json or text (PFN_LOG_FORMAT)")
-	node.StringVar(&shutdown, "shutdown-timeout", env("PFN_SHUTDOWN_TIMEOUT", "15s"), "how long to drain requests on SIGTERM (PFN_SHUTDOWN_TIMEOUT)")
-	node.BoolVar(&cfg.AllowPrivateNetworks, "allow-private-networks", env("PFN_ALLOW_PRIVATE_NETWORKS", "false") == "true",
-		"allow publishers on loopback/private/link-local addresses (PFN_ALLOW_PRIVATE_NETWORKS)")
+	checkDurations := registerDurations(node, env, []durationVar{
+		{"shutdown-timeout", "PFN_SHUTDOWN_TIMEOUT", "15s", "how long to drain requests on SIGTERM", &cfg.ShutdownTimeout},
+	})
+	checkBools := registerBools(node, env, []boolVar{
+		{"allow-private-networks", "PFN_ALLOW_PRIVATE_NETWORKS", "false", "allow publishers on loopback/private/link-local addresses", &cfg.AllowPrivateNetworks},
+		{"public-catalog", "PFN_PUBLIC_CATALOG", "true", "serve the plugin catalogue without a key", &cfg.PublicCatalog},
+	})
 	node.StringVar(&cfg.BlobStore, "blob-store", env("PFN_BLOB_STORE", "file://./data/blobs"), "where plugin files go (PFN_BLOB_STORE)")
 	node.StringVar(&cfg.NodeKeyFile, "node-key-file", env("PFN_NODE_KEY_FILE", "./data/node.key"), "the node's signing key (PFN_NODE_KEY_FILE)")
-	var maxBytes, public string
+	var maxBytes string
 	node.StringVar(&maxBytes, "max-plugin-bytes", env("PFN_MAX_PLUGIN_BYTES", "104857600"), "largest plugin file accepted (PFN_MAX_PLUGIN_BYTES)")
-	node.StringVar(&public, "public-catalog", env("PFN_PUBLIC_CATALOG", "true"), "serve the plugin catalogue without a key (PFN_PUBLIC_CATALOG)")
 	checkOps := registerOps(node, env, &cfg.Ops)
 	checkLimits := registerLimits(node, env, &cfg.Limits)
 	checkSync := registerSync(node, env, &cfg.Sync)
@@ -98,7 +102,7 @@ func loadConfigFlags(getenv func(string) string, fs *flag.FlagSet, args []string
 	if err := fs.Parse(args); err != nil {
 		return Config{}, nil, err
 	}
-	errs := append(append(append(checkOps(), checkLimits()...), checkSync()...), checkHTTP()...)
+	errs := slices.Concat(checkDurations(), checkBools(), checkOps(), checkLimits(), checkSync(), checkHTTP())
 	if err := cfg.LogLevel.UnmarshalText([]byte(level)); err != nil {
 		errs = append(errs, fmt.Errorf("PFN_LOG_LEVEL %q: want debug, info, warn or error", level))
 	}
@@ -106,24 +110,10 @@ func loadConfigFlags(getenv func(string) string, fs *flag.FlagSet, args []string
 	if cfg.LogFormat != "json" && cfg.LogFormat != "text" {
 		errs = append(errs, fmt.Errorf("PFN_LOG_FORMAT %q: want json or text", cfg.LogFormat))
 	}
-	d, err := time.ParseDuration(shutdown)
-	if err != nil || d <= 0 {
-		errs = append(errs, fmt.Errorf("PFN_SHUTDOWN_TIMEOUT %q: want a positive duration such as 15s", shutdown))
-	}
-	cfg.ShutdownTimeout = d
-	if v := getenv("PFN_ALLOW_PRIVATE_NETWORKS"); v != "" && v != "true" && v != "false" {
-		errs = append(errs, fmt.Errorf("PFN_ALLOW_PRIVATE_NETWORKS %q: want true or false", v))
-	}
 	if n, err := strconv.ParseInt(maxBytes, 10, 64); err != nil || n <= 0 {
 		errs = append(errs, fmt.Errorf("PFN_MAX_PLUGIN_BYTES %q: want a positive number of bytes", maxBytes))
 	} else {
 		cfg.MaxPluginBytes = n
-	}
-	switch public {
-	case "true", "false":
-		cfg.PublicCatalog = public == "true"
-	default:
-		errs = append(errs, fmt.Errorf("PFN_PUBLIC_CATALOG %q: want true or false", public))
 	}
 	if cfg.MasterKey != "" && len(cfg.MasterKey) < 16 {
 		errs = append(errs, errors.New("PFN_MASTER_KEY is shorter than 16 characters; use a long random string"))

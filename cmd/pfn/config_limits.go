@@ -17,7 +17,10 @@ type LimitsConfig struct {
 
 // schedulerWorkers is how many health checks and re-verifications the
 // scheduler runs at once; its syncs and rechecks run in a lane of their
-// own, PFN_MAX_CONCURRENT_SYNCS wide.
+// own, PFN_MAX_CONCURRENT_SYNCS wide. Four, not a setting: these jobs are
+// one or two short requests to a publisher each, so a few at once keep up
+// with the schedule, and every worker adds two connections to the pool's
+// minimum (schedulerConns), which the README's sizing rule spells out.
 const schedulerWorkers = 4
 
 // Connections the scheduler may use at once, counted from the code
@@ -50,15 +53,16 @@ const (
 // registerLimits adds the limits' flags (defaults from the environment);
 // the returned function checks them once the flags are parsed.
 func registerLimits(fs *flag.FlagSet, env func(name, def string) string, cfg *LimitsConfig) func() []error {
-	var conns, syncs, timeout string
+	checkDurations := registerDurations(fs, env, []durationVar{
+		{"job-timeout", "PFN_JOB_TIMEOUT", "5m", "deadline of each scheduled job and of each sync an API call starts", &cfg.JobTimeout},
+	})
+	var conns, syncs string
 	fs.StringVar(&conns, "db-max-conns", env("PFN_DB_MAX_CONNS", strconv.Itoa(defaultDBMaxConns)),
 		"PostgreSQL connections in the pool (PFN_DB_MAX_CONNS)")
 	fs.StringVar(&syncs, "max-concurrent-syncs", env("PFN_MAX_CONCURRENT_SYNCS", strconv.Itoa(defaultMaxSyncs)),
 		"syncs and rechecks running at once, API and scheduler together (PFN_MAX_CONCURRENT_SYNCS)")
-	fs.StringVar(&timeout, "job-timeout", env("PFN_JOB_TIMEOUT", "5m"),
-		"deadline of each scheduled job and of each sync an API call starts (PFN_JOB_TIMEOUT)")
 	return func() []error {
-		var errs []error
+		errs := checkDurations()
 		if n, err := strconv.Atoi(syncs); err != nil || n < 1 || n > 1000 {
 			errs = append(errs, fmt.Errorf("PFN_MAX_CONCURRENT_SYNCS %q: want a number from 1 to 1000", syncs))
 		} else {
@@ -70,11 +74,6 @@ func registerLimits(fs *flag.FlagSet, env func(name, def string) string, cfg *Li
 			errs = append(errs, fmt.Errorf("PFN_DB_MAX_CONNS %d is too small for PFN_MAX_CONCURRENT_SYNCS %d: want at least %d "+
 				"(3 per sync, %d for the projections, %d for the scheduler, 1 for requests)",
 				n, cfg.MaxSyncs, cfg.minConns(), projectionCount, schedulerConns))
-		}
-		if d, err := time.ParseDuration(timeout); err != nil || d <= 0 {
-			errs = append(errs, fmt.Errorf("PFN_JOB_TIMEOUT %q: want a positive duration such as 5m", timeout))
-		} else {
-			cfg.JobTimeout = d
 		}
 		return errs
 	}

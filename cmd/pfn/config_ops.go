@@ -29,22 +29,18 @@ func registerOps(fs *flag.FlagSet, env func(name, def string) string, cfg *OpsCo
 		{"sync-interval", "PFN_SYNC_INTERVAL", "15m", "time between syncs of a subscribed source", &cfg.SyncInterval},
 		{"reverify-interval", "PFN_REVERIFY_INTERVAL", "24h", "time between ownership re-verifications", &cfg.ReverifyInterval},
 		{"recheck-interval", "PFN_RECHECK_INTERVAL", "24h", "time between re-downloads of mirrored files to catch changed bytes", &cfg.RecheckInterval},
-		{"retry-base", "PFN_RETRY_BASE", "1h", "first retry of a failed sync; doubles up to 5 times", &cfg.RetryBase},
+		{"retry-base", "PFN_RETRY_BASE", "1h", fmt.Sprintf("first retry of a failed sync; doubles up to %d times", syncMaxRetries), &cfg.RetryBase},
 		{"job-lease", "PFN_JOB_LEASE", "2m", "how long a claimed job holds before another node may take it", &cfg.JobLease},
 	})
-	var scheduler, maxLag, keep, quota string
+	checkBools := registerBools(fs, env, []boolVar{
+		{"scheduler", "PFN_SCHEDULER", "true", "run health checks, syncs and re-verifications", &cfg.Scheduler},
+	})
+	var maxLag, keep, quota string
 	fs.StringVar(&quota, "source-quota-bytes", env("PFN_SOURCE_QUOTA_BYTES", "0"), "bytes of files kept per source, 0 for no limit (PFN_SOURCE_QUOTA_BYTES)")
-	fs.StringVar(&scheduler, "scheduler", env("PFN_SCHEDULER", "true"), "run health checks, syncs and re-verifications (PFN_SCHEDULER)")
 	fs.StringVar(&maxLag, "ready-max-lag", env("PFN_READY_MAX_LAG", "10000"), "readiness fails past this projection lag in events (PFN_READY_MAX_LAG)")
 	fs.StringVar(&keep, "keep-versions", env("PFN_KEEP_VERSIONS", "0"), "versions kept per plugin, 0 keeps all (PFN_KEEP_VERSIONS)")
 	return func() []error {
-		errs := checkDurations()
-		switch scheduler {
-		case "true", "false":
-			cfg.Scheduler = scheduler == "true"
-		default:
-			errs = append(errs, fmt.Errorf("PFN_SCHEDULER %q: want true or false", scheduler))
-		}
+		errs := append(checkDurations(), checkBools()...)
 		if n, err := strconv.ParseInt(maxLag, 10, 64); err != nil || n < 0 {
 			errs = append(errs, fmt.Errorf("PFN_READY_MAX_LAG %q: want a number of events", maxLag))
 		} else {

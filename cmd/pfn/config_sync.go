@@ -15,6 +15,7 @@ type SyncConfig struct {
 	MaxListing      int           // PFN_SYNC_MAX_LISTING: entries one /author-data may list
 	MinDownloadRate int64         // PFN_MIN_DOWNLOAD_RATE: bytes/s below which a download is cut
 	RateWindow      time.Duration // PFN_MIN_DOWNLOAD_RATE_WINDOW: the window that rate is measured over
+	Parallelism     int           // PFN_SYNC_PARALLELISM: downloads one sync runs at once
 }
 
 // registerSync adds the sync budget flags (defaults from the environment);
@@ -29,16 +30,17 @@ func registerSync(fs *flag.FlagSet, env func(name, def string) string, cfg *Sync
 		{"sync-max-bytes", "PFN_SYNC_MAX_BYTES", "1073741824", "bytes downloaded per sync; the rest wait for the next", func(n int64) { cfg.MaxBytes = n }},
 		{"sync-max-listing", "PFN_SYNC_MAX_LISTING", "10000", "entries a publisher's listing may hold; a longer one fails the sync", func(n int64) { cfg.MaxListing = int(n) }},
 		{"min-download-rate", "PFN_MIN_DOWNLOAD_RATE", "4096", "bytes per second below which a download is cut", func(n int64) { cfg.MinDownloadRate = n }},
+		{"sync-parallelism", "PFN_SYNC_PARALLELISM", "4", "downloads one sync runs at once, within its budget", func(n int64) { cfg.Parallelism = int(n) }},
 	}
 	texts := make([]string, len(numbers))
 	for i, n := range numbers {
 		fs.StringVar(&texts[i], n.name, env(n.env, n.def), n.help+" ("+n.env+")")
 	}
-	var window string
-	fs.StringVar(&window, "min-download-rate-window", env("PFN_MIN_DOWNLOAD_RATE_WINDOW", "30s"),
-		"window the minimum download rate is measured over (PFN_MIN_DOWNLOAD_RATE_WINDOW)")
+	checkDurations := registerDurations(fs, env, []durationVar{
+		{"min-download-rate-window", "PFN_MIN_DOWNLOAD_RATE_WINDOW", "30s", "window the minimum download rate is measured over", &cfg.RateWindow},
+	})
 	return func() []error {
-		var errs []error
+		errs := checkDurations()
 		for i, n := range numbers {
 			v, err := strconv.ParseInt(texts[i], 10, 32)
 			if n.env == "PFN_SYNC_MAX_BYTES" {
@@ -50,11 +52,6 @@ func registerSync(fs *flag.FlagSet, env func(name, def string) string, cfg *Sync
 			}
 			n.set(v)
 		}
-		d, err := time.ParseDuration(window)
-		if err != nil || d <= 0 {
-			errs = append(errs, fmt.Errorf("PFN_MIN_DOWNLOAD_RATE_WINDOW %q: want a positive duration such as 30s", window))
-		}
-		cfg.RateWindow = d
 		return errs
 	}
 }

@@ -57,6 +57,17 @@ func TestLoadConfig(t *testing.T) {
 		{name: "bad keep", env: map[string]string{"PFN_KEEP_VERSIONS": "-2"}, wantErr: `PFN_KEEP_VERSIONS "-2"`},
 		{name: "bad quota", env: map[string]string{"PFN_SOURCE_QUOTA_BYTES": "1GB"}, wantErr: `PFN_SOURCE_QUOTA_BYTES "1GB"`},
 		{name: "bad scheduler", env: map[string]string{"PFN_SCHEDULER": "on"}, wantErr: `PFN_SCHEDULER "on"`},
+		{name: "bad private networks", env: map[string]string{"PFN_ALLOW_PRIVATE_NETWORKS": "yes"}, wantErr: `PFN_ALLOW_PRIVATE_NETWORKS "yes": want true or false`},
+		{name: "bad bool flag", args: []string{"-scheduler=on"}, wantErr: `PFN_SCHEDULER "on": want true or false`},
+		{name: "bad duration flag", args: []string{"-shutdown-timeout", "soon"}, wantErr: `PFN_SHUTDOWN_TIMEOUT "soon": want a positive duration such as 15s`},
+		{
+			name: "boolean flags: alone means true, =false overrides the environment",
+			env:  map[string]string{"PFN_SCHEDULER": "false", "PFN_PUBLIC_CATALOG": "true"},
+			args: []string{"-allow-private-networks", "-scheduler", "-public-catalog=false"},
+			want: Config{DatabaseURL: defaultDatabaseURL, Listen: ":8080", LogLevel: slog.LevelInfo, LogFormat: "json", ShutdownTimeout: 15 * time.Second,
+				AllowPrivateNetworks: true, BlobStore: "file://./data/blobs", NodeKeyFile: "./data/node.key", MaxPluginBytes: 100 << 20, PublicCatalog: false,
+				Ops: defaultOps, Limits: defaultLimits, Sync: defaultSync, HTTP: defaultHTTP},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"time"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -55,17 +55,17 @@ func connect(ctx context.Context, rawURL string, maxConns int32) (*pgxpool.Pool,
 		return nil, fmt.Errorf("PFN_DATABASE_URL is not a valid PostgreSQL URL (%s): %v", redactURL(rawURL), rootCause(err))
 	}
 	if cfg.ConnConfig.ConnectTimeout == 0 {
-		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
+		cfg.ConnConfig.ConnectTimeout = dbConnectTimeout
 	}
 	// A connection idle for a second is pinged before it is handed out; with
 	// no timeout that ping waits as long as a stalled server does, and so does
 	// every caller without a deadline of its own.
 	if cfg.PingTimeout == 0 {
-		cfg.PingTimeout = 2 * time.Second
+		cfg.PingTimeout = dbPingTimeout
 	}
 	// A consumer's batch transaction holds back every other consumer while it
 	// is open; never let an abandoned one linger.
-	cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = "60000"
+	cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = strconv.FormatInt(dbIdleInTransactionLimit.Milliseconds(), 10)
 	if maxConns > 0 {
 		cfg.MaxConns = maxConns
 	}

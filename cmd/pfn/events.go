@@ -2,16 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
-	"github.com/pfn-network/pfn/adapters/postgres"
-	"github.com/pfn-network/pfn/app"
 	"github.com/pfn-network/pfn/domain"
 	"github.com/pfn-network/pfn/eventstore"
 )
@@ -38,7 +33,8 @@ streams), -stream S, -type T, -actor KEYID, -from T, -to T (RFC 3339; from
 inclusive, to exclusive). -after takes a cursor ("next") or a position.
 `
 
-// eventsCommand runs pfn events SUB.
+// eventsCommand runs pfn events SUB: each subcommand's flags and run are
+// in its own file (events_list.go, events_state.go, events_restamp.go).
 func eventsCommand(ctx context.Context, getenv func(string) string, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, eventsUsage)
@@ -51,99 +47,17 @@ func eventsCommand(ctx context.Context, getenv func(string) string, fs *flag.Fla
 	}
 	fs.Init("pfn events "+sub, flag.ContinueOnError)
 	fs.Usage = func() { fmt.Fprint(stderr, eventsUsage); fs.PrintDefaults() }
-	var (
-		source, stream, typ, actor, from, to, after, at, format string
-		limit                                                   int
-		dryRun, force                                           bool
-	)
 	switch sub {
 	case "list", "export":
-		fs.StringVar(&source, "source", "", "only this source's streams (source-ID, plugin-ID/…, subscription-ID/…)")
-		fs.StringVar(&stream, "stream", "", "only this stream")
-		fs.StringVar(&typ, "type", "", "only this event type")
-		fs.StringVar(&actor, "actor", "", "only events caused by this API key id")
-		fs.StringVar(&from, "from", "", "recorded at or after (RFC 3339)")
-		fs.StringVar(&to, "to", "", "recorded before (RFC 3339)")
-		fs.StringVar(&after, "after", "", "continue after this cursor or position")
-		fs.IntVar(&limit, "limit", 0, "at most this many events (list: default 100, at most 1000)")
-		if sub == "list" {
-			fs.StringVar(&format, "format", "json", "json (one page) or ndjson (one event per line)")
-		}
+		return eventsListCommand(ctx, getenv, fs, sub, args, stdout, stderr)
 	case "state":
-		fs.StringVar(&source, "source", "", "the source id (username@host)")
-		fs.StringVar(&at, "at", "", "the moment, RFC 3339 (default now)")
+		return eventsStateCommand(ctx, getenv, fs, args, stdout, stderr)
 	case "restamp":
-		fs.BoolVar(&dryRun, "dry-run", false, "report what would change, change nothing")
-		fs.BoolVar(&force, "force", false, "run although other sessions are connected to the database")
+		return eventsRestampCommand(ctx, getenv, fs, args, stdout)
 	default:
 		fmt.Fprint(stderr, eventsUsage)
 		return fmt.Errorf("events: unknown subcommand %q", sub)
 	}
-	show := databaseFlags | logFlags
-	if sub == "restamp" { // logs nothing
-		show = databaseFlags
-	}
-	cfg, err := commandConfig(getenv, fs, args, show)
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg, stderr)
-	if sub == "restamp" {
-		return eventsRestamp(ctx, cfg, eventstore.RestampOptions{DryRun: dryRun, AllowOtherSessions: force}, stdout)
-	}
-
-	pool, err := openDatabase(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	store := eventstore.New(pool)
-	by := app.System(actorCLI)
-	if sub == "state" {
-		return eventsState(ctx, postgres.SourceHistory{Store: store}, by, source, at, stdout)
-	}
-	f, err := cliEventFilter(source, stream, typ, actor, from, to)
-	if err != nil {
-		return err
-	}
-	h := app.ListEvents{Log: postgres.EventLog{Store: store}}
-	if sub == "export" || format == "ndjson" {
-		if sub == "list" && limit == 0 {
-			limit = app.DefaultEventLimit
-		}
-		return writeNDJSON(ctx, h, by, f, after, limit, stdout, stderr, sub == "list")
-	}
-	if format != "json" {
-		return fmt.Errorf("-format %q: want json or ndjson: %w", format, domain.ErrInvalidInput)
-	}
-	if limit == 0 {
-		limit = app.DefaultEventLimit
-	}
-	page, err := h.Handle(ctx, by, f, after, limit)
-	if err != nil {
-		return err
-	}
-	if page.Events == nil {
-		page.Events = []app.AuditEvent{}
-	}
-	return json.NewEncoder(stdout).Encode(page)
-}
-
-func cliEventFilter(source, stream, typ, actor, from, to string) (app.EventFilter, error) {
-	f := app.EventFilter{Stream: stream, Type: typ, Actor: actor}
-	if source != "" {
-		id, err := domain.ParseSourceID(source)
-		if err != nil {
-			return f, fmt.Errorf("-source: %w", err)
-		}
-		f.Source = id
-	}
-	var err error
-	if f.From, err = cliTime("-from", from); err != nil {
-		return f, err
-	}
-	f.To, err = cliTime("-to", to)
-	return f, err
 }
 
 func cliTime(name, raw string) (time.Time, error) {
@@ -157,72 +71,17 @@ func cliTime(name, raw string) (time.Time, error) {
 	return t, nil
 }
 
-// writeNDJSON writes the events one per line. A one-page list tells on
-// stderr where to continue; an export has no next page.
-func writeNDJSON(ctx context.Context, h app.ListEvents, by app.Principal, f app.EventFilter, after string, limit int,
-	stdout, stderr io.Writer, onePage bool) error {
-	enc := json.NewEncoder(stdout)
-	if onePage {
-		page, err := h.Handle(ctx, by, f, after, limit)
-		if err != nil {
-			return err
-		}
-		for _, e := range page.Events {
-			if err := enc.Encode(e); err != nil {
-				return err
-			}
-		}
-		if page.Next != "" {
-			fmt.Fprintln(stderr, "next:", page.Next)
-		}
-		return nil
-	}
-	return h.Export(ctx, by, f, after, limit, func(events []app.AuditEvent) error {
-		for _, e := range events {
-			if err := enc.Encode(e); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-func eventsState(ctx context.Context, history app.SourceHistory, by app.Principal, source, at string, stdout io.Writer) error {
-	if source == "" {
-		return fmt.Errorf("events state: -source is required: %w", domain.ErrInvalidInput)
-	}
-	id, err := domain.ParseSourceID(source)
+// cliEventStore loads the configuration of a subcommand that reads the log
+// (database and log flags beside its own), migrates and opens the store;
+// closeStore closes its pool.
+func cliEventStore(ctx context.Context, getenv func(string) string, fs *flag.FlagSet, args []string, stderr io.Writer) (store *eventstore.Store, closeStore func(), err error) {
+	cfg, err := commandConfig(getenv, fs, args, databaseFlags|logFlags)
 	if err != nil {
-		return fmt.Errorf("-source: %w", err)
+		return nil, nil, err
 	}
-	when := time.Now().UTC()
-	if at != "" {
-		if when, err = cliTime("-at", at); err != nil {
-			return err
-		}
-	}
-	view, err := app.GetSourceStatusAt{History: history}.Handle(ctx, by, id, when)
+	pool, err := openDatabase(ctx, cfg, newLogger(cfg, stderr))
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	return json.NewEncoder(stdout).Encode(view)
-}
-
-// eventsRestamp runs on one plain connection, without migrating first: a
-// pool would hold other sessions open, and the restored database already
-// has its schema.
-func eventsRestamp(ctx context.Context, cfg Config, opts eventstore.RestampOptions, stdout io.Writer) error {
-	conn, err := pgx.Connect(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return fmt.Errorf("cannot reach PostgreSQL at %s: %v (set PFN_DATABASE_URL)", redactURL(cfg.DatabaseURL), rootCause(err))
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	res, err := eventstore.Restamp(ctx, conn, opts)
-	if err != nil {
-		return err
-	}
-	return json.NewEncoder(stdout).Encode(struct {
-		eventstore.RestampResult
-		Needed bool `json:"needed"`
-	}{res, res.Needed()})
+	return eventstore.New(pool), pool.Close, nil
 }

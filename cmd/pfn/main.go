@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -79,72 +78,13 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 	case "projections":
 		return projectionsCommand(ctx, getenv, fs, args, stdout, stderr)
 	case "serve":
-		setUsage(fs, "pfn serve [flags]", "Migrate the database, then serve the API, the admin page and the scheduler until SIGINT or SIGTERM.")
-		cfg, err := commandConfig(getenv, fs, args, allFlags)
-		if err != nil {
-			return err
-		}
-		return serve(ctx, cfg, newLogger(cfg, stderr))
+		return serveCommand(ctx, getenv, fs, args, stderr)
 	case "migrate":
-		setUsage(fs, "pfn migrate [flags]", "Apply pending database migrations and exit; prints nothing when there were none.")
-		cfg, err := commandConfig(getenv, fs, args, databaseFlags|logFlags)
-		if err != nil {
-			return err
-		}
-		return migrate(ctx, cfg, newLogger(cfg, stderr))
+		return migrateCommand(ctx, getenv, fs, args, stderr)
 	case "admin":
-		if len(args) > 0 && isHelp(args[0]) {
-			fmt.Fprint(stdout, usage)
-			return nil
-		}
-		if len(args) == 0 || args[0] != "create-key" {
-			fmt.Fprint(stderr, usage)
-			return fmt.Errorf("admin: want the subcommand create-key")
-		}
-		fs.Init("pfn admin create-key", flag.ContinueOnError)
-		setUsage(fs, "pfn admin create-key [flags]", "Create an API key straight in the database and print it once, as JSON\n(how the first admin key is made on a node without PFN_MASTER_KEY).")
-		roleName := fs.String("role", "admin", "admin or consumer")
-		description := fs.String("description", "created with pfn admin create-key", "what the key is for")
-		cfg, err := commandConfig(getenv, fs, args[1:], databaseFlags|logFlags)
-		if err != nil {
-			return err
-		}
-		return adminCreateKey(ctx, cfg, newLogger(cfg, stderr), *roleName, *description, stdout)
+		return adminCommand(ctx, getenv, fs, args, stdout, stderr)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
 	}
-}
-
-// commandConfig loads the configuration with the command's flags and
-// refuses arguments left after them.
-func commandConfig(getenv func(string) string, fs *flag.FlagSet, args []string, show flagGroup) (Config, error) {
-	cfg, rest, err := loadConfigFlags(getenv, fs, args, show)
-	if err != nil {
-		return cfg, err
-	}
-	if len(rest) > 0 {
-		return cfg, fmt.Errorf("%s: unexpected arguments %q", fs.Name(), rest)
-	}
-	return cfg, nil
-}
-
-// setUsage makes -h print what the command does and its own flags.
-func setUsage(fs *flag.FlagSet, synopsis, what string) {
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: %s\n\n%s\n\nFlags (a flag wins over the PFN_ variable named beside it):\n", synopsis, what)
-		fs.PrintDefaults()
-	}
-}
-
-func isHelp(arg string) bool {
-	return arg == "help" || arg == "-h" || arg == "-help" || arg == "--help"
-}
-
-func newLogger(cfg Config, w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
-	if cfg.LogFormat == "text" {
-		return slog.New(slog.NewTextHandler(w, opts))
-	}
-	return slog.New(slog.NewJSONHandler(w, opts))
 }

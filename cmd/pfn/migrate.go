@@ -2,13 +2,25 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/pfn-network/pfn/migrations"
 )
+
+// migrateCommand runs pfn migrate: only the database and log flags.
+func migrateCommand(ctx context.Context, getenv func(string) string, fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	setUsage(fs, "pfn migrate [flags]", "Apply pending database migrations and exit; prints nothing when there were none.")
+	cfg, err := commandConfig(getenv, fs, args, databaseFlags|logFlags)
+	if err != nil {
+		return err
+	}
+	return migrate(ctx, cfg, newLogger(cfg, stderr))
+}
 
 func migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
 	pool, err := openDatabase(ctx, cfg, log)

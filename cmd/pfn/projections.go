@@ -6,12 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"strings"
-	"text/tabwriter"
-	"time"
 
-	"github.com/pfn-network/pfn/eventstore"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 const projectionsUsage = `pfn projections status
@@ -22,7 +18,9 @@ pfn projections rebuild [-all] [NAME...]
         then swap them in (a running pfn serve may stay up)
 `
 
-// projectionsCommand runs "pfn projections status|rebuild".
+// projectionsCommand runs "pfn projections status|rebuild"; each
+// subcommand's flags and run are in its own file (projections_status.go,
+// projections_rebuild.go).
 func projectionsCommand(ctx context.Context, getenv func(string) string, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && isHelp(args[0]) {
 		fmt.Fprint(stdout, projectionsUsage)
@@ -35,154 +33,24 @@ func projectionsCommand(ctx context.Context, getenv func(string) string, fs *fla
 	sub, args := args[0], args[1:]
 	fs.Init("pfn projections "+sub, flag.ContinueOnError)
 	fs.Usage = func() { fmt.Fprint(fs.Output(), projectionsUsage+"\nFlags:\n"); fs.PrintDefaults() }
-	var all *bool
-	if sub == "rebuild" {
-		all = fs.Bool("all", false, "rebuild every projection")
-	} else {
-		all = new(bool)
+	if sub == "status" {
+		return projectionsStatusCommand(ctx, getenv, fs, args, stdout, stderr)
 	}
-	cfg, rest, err := loadConfigFlags(getenv, fs, args, databaseFlags|logFlags)
-	if err != nil {
-		return err
-	}
-	var names []string
-	for _, a := range rest { // flags stop at the first name; -all may follow names
-		if a == "-all" || a == "--all" {
-			*all = true
-		} else {
-			names = append(names, a)
-		}
-	}
-	if sub == "status" && (len(names) > 0 || *all) {
-		return fmt.Errorf("projections status: unexpected arguments %q", rest)
-	}
-	if sub == "rebuild" && (len(names) == 0) == !*all {
-		fmt.Fprint(stderr, projectionsUsage)
-		return errors.New("projections rebuild: name projections or give -all, not both")
-	}
+	return projectionsRebuildCommand(ctx, getenv, fs, args, stdout, stderr)
+}
+
+// wireProjections opens the database and wires the node, for the same
+// projections pfn serve runs. The caller closes the pool.
+func wireProjections(ctx context.Context, cfg Config, stderr io.Writer) (*pgxpool.Pool, *node, error) {
 	log := newLogger(cfg, stderr)
 	pool, err := openDatabase(ctx, cfg, log)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	defer pool.Close()
-	n, err := wire(ctx, cfg, log, pool) // the same projections pfn serve runs
+	n, err := wire(ctx, cfg, log, pool)
 	if err != nil {
-		return err
+		pool.Close()
+		return nil, nil, err
 	}
-	if sub == "status" {
-		st, err := n.runner.Status(ctx)
-		if err != nil {
-			return err
-		}
-		return printStatus(stdout, st)
-	}
-	if *all {
-		names = n.runner.Names()
-	}
-	bar := newProgressBar(stderr, isTerminal(stderr))
-	res, err := n.runner.Rebuild(ctx, names, eventstore.RebuildOptions{Progress: bar.update})
-	bar.finish()
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(stdout, "rebuilt %s: %d events in %s (%.0f events/s), now at position %d (transaction %d), %d poisoned\n",
-		strings.Join(res.Projections, ", "), res.Events, res.Elapsed.Round(time.Millisecond),
-		float64(res.Events)/max(res.Elapsed.Seconds(), 1e-9), res.Position.GlobalPosition, res.Position.TransactionID, res.Poisoned)
-	return err
-}
-
-func printStatus(w io.Writer, st []eventstore.ProjectionStatus) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROJECTION\tPOSITION\tTRANSACTION\tHEAD\tLAG\tPOISONED")
-	for _, s := range st {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\n", s.Name, s.Position.GlobalPosition, s.Position.TransactionID,
-			s.Head.GlobalPosition, s.Lag, s.Poisoned)
-	}
-	return tw.Flush()
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
-
-// progressBar shows a rebuild's progress: redrawn in place on a terminal,
-// a plain line every few seconds otherwise (logs, CI).
-type progressBar struct {
-	w        io.Writer
-	tty      bool
-	now      func() time.Time
-	start    time.Time
-	lastDraw time.Time
-	last     eventstore.RebuildProgress
-	drawn    bool
-}
-
-func newProgressBar(w io.Writer, tty bool) *progressBar {
-	return &progressBar{w: w, tty: tty, now: time.Now, start: time.Now()}
-}
-
-func (b *progressBar) interval() time.Duration {
-	if b.tty {
-		return 100 * time.Millisecond
-	}
-	return 5 * time.Second
-}
-
-func (b *progressBar) update(p eventstore.RebuildProgress) {
-	b.last = p
-	if now := b.now(); now.Sub(b.lastDraw) >= b.interval() {
-		b.lastDraw = now
-		b.draw()
-	}
-}
-
-// finish draws the final state and ends the line.
-func (b *progressBar) finish() {
-	if b.last.Total == 0 && !b.drawn {
-		return
-	}
-	b.draw()
-	if b.tty {
-		fmt.Fprintln(b.w)
-	}
-}
-
-func (b *progressBar) draw() {
-	b.drawn = true
-	line := b.line()
-	if b.tty {
-		fmt.Fprintf(b.w, "\r%s\x1b[K", line)
-		return
-	}
-	fmt.Fprintln(b.w, line)
-}
-
-func (b *progressBar) line() string {
-	p := b.last
-	elapsed := b.now().Sub(b.start)
-	rate := 0.0
-	if elapsed > 0 {
-		rate = float64(p.Done) / elapsed.Seconds()
-	}
-	frac := 1.0
-	if p.Total > 0 {
-		frac = min(1, float64(p.Done)/float64(p.Total))
-	}
-	eta := "?"
-	if rate > 0 {
-		eta = (time.Duration(float64(p.Total-p.Done) / rate * float64(time.Second))).Round(time.Second).String()
-	}
-	text := fmt.Sprintf("%d/%d events %3.0f%%  %.0f events/s  ETA %s", p.Done, p.Total, frac*100, rate, eta)
-	if !b.tty {
-		return "rebuild: " + text
-	}
-	const width = 30
-	filled := int(frac * width)
-	return "[" + strings.Repeat("=", filled) + strings.Repeat(" ", width-filled) + "] " + text
+	return pool, n, nil
 }

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -11,6 +13,16 @@ import (
 	"github.com/pfn-network/pfn/eventstore"
 	"github.com/pfn-network/pfn/ports/httpapi"
 )
+
+// serveCommand runs pfn serve: every flag of the configuration.
+func serveCommand(ctx context.Context, getenv func(string) string, fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	setUsage(fs, "pfn serve [flags]", "Migrate the database, then serve the API, the admin page and the scheduler until SIGINT or SIGTERM.")
+	cfg, err := commandConfig(getenv, fs, args, allFlags)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, cfg, newLogger(cfg, stderr))
+}
 
 // serve runs the node until ctx ends (SIGINT/SIGTERM), then drains requests
 // for at most cfg.ShutdownTimeout and stops the projections.

@@ -21,7 +21,9 @@ import (
 )
 
 // readYourWritesTimeout bounds how long a command waits for the read models
-// to show what it wrote.
+// to show what it wrote: the projections apply a write in milliseconds, so
+// 10s is reached only when one is stuck, and the wait then ends instead of
+// holding the request.
 const readYourWritesTimeout = 10 * time.Second
 
 // node is the wired application.
@@ -35,7 +37,7 @@ type node struct {
 }
 
 func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*node, error) {
-	runner, err := eventstore.NewRunner(pool, log, eventstore.RunnerConfig{PollInterval: 200 * time.Millisecond}, nodeProjections()...)
+	runner, err := eventstore.NewRunner(pool, log, eventstore.RunnerConfig{PollInterval: projectionPollInterval}, nodeProjections()...)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +67,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 	sync := app.SyncSource{Sources: sources, Subscriptions: subReader, Catalog: catalogPort{client},
 		Histories: postgres.PluginHistories{Pool: pool, Store: store, Waiter: waiter}, Blobs: blobPort{blobs},
 		Signer: signerPort{signer}, Locker: gate.Within(apiSyncWait), MaxBytes: cfg.MaxPluginBytes,
-		MaxFiles: cfg.Sync.MaxFiles, MaxSyncBytes: cfg.Sync.MaxBytes, Parallelism: 4, KeepVersions: cfg.Ops.KeepVersions, QuotaBytes: cfg.Ops.SourceQuota, Usage: plugins, Metrics: reg, Now: now}
+		MaxFiles: cfg.Sync.MaxFiles, MaxSyncBytes: cfg.Sync.MaxBytes, Parallelism: cfg.Sync.Parallelism, KeepVersions: cfg.Ops.KeepVersions, QuotaBytes: cfg.Ops.SourceQuota, Usage: plugins, Metrics: reg, Now: now}
 	firstSync, scheduledSync := sync, sync
 	firstSync.Locker, scheduledSync.Locker = gate.Within(firstSyncWait), gate.Within(scheduledSyncWait)
 	find := app.FindPlugin{Plugins: plugins}
@@ -75,8 +77,8 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			Health: app.CheckHealth{Sources: sources, Health: postgres.HealthRepository{Store: store}, Publisher: pub, Metrics: reg, Now: now},
 			Sync:   scheduledSync, Verify: verify, Timeout: cfg.Limits.JobTimeout,
 			Schedule: app.Schedule{HealthInterval: cfg.Ops.HealthInterval, SyncInterval: cfg.Ops.SyncInterval,
-				ReverifyInterval: cfg.Ops.ReverifyInterval, RecheckInterval: cfg.Ops.RecheckInterval, RetryBase: cfg.Ops.RetryBase, MaxRetries: 5},
-			Owner: schedulerOwner(), Lease: cfg.Ops.JobLease, Tick: schedulerTick(cfg.Ops), PlanEach: 10 * schedulerTick(cfg.Ops),
+				ReverifyInterval: cfg.Ops.ReverifyInterval, RecheckInterval: cfg.Ops.RecheckInterval, RetryBase: cfg.Ops.RetryBase, MaxRetries: syncMaxRetries},
+			Owner: schedulerOwner(), Lease: cfg.Ops.JobLease, Tick: schedulerTick(cfg.Ops), PlanEach: schedulerTicksPerPlan * schedulerTick(cfg.Ops),
 			Workers: schedulerWorkers, SyncWorkers: cfg.Limits.MaxSyncs, Log: log}
 	}
 	revokeKey := app.RevokeKey{Keys: keys, Sources: sources, Subscriptions: subs, Reader: subReader,
@@ -108,7 +110,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			Blobs:          blobPort{blobs},
 			PublicCatalog:  cfg.PublicCatalog,
 			Compat:         cfg.HTTP.Compat,
-			NodeInfo: httpapi.NodeInfo{Version: "1.0.0", Features: []string{"plugin-distribution", "signature-verification", "federation-signature"},
+			NodeInfo: httpapi.NodeInfo{Version: federationProtocolVersion, Features: federationFeatures,
 				Node: "pfn " + version, PublicKey: signer.PublicKeyPEM(), KeyID: signer.KeyID()},
 		}}, nil
 }
@@ -150,11 +152,12 @@ func schedulerOwner() string {
 }
 
 // schedulerTick is how often the scheduler looks for due jobs: every
-// second, or more often when an interval is shorter (tests run on seconds).
+// second, or more often when an interval is shorter (tests run on seconds);
+// the bounds are explained beside schedulerMaxTick.
 func schedulerTick(o OpsConfig) time.Duration {
-	tick := time.Second
+	tick := schedulerMaxTick
 	for _, d := range []time.Duration{o.HealthInterval, o.SyncInterval, o.ReverifyInterval, o.RecheckInterval, o.RetryBase, o.JobLease / 3} {
-		tick = min(tick, max(d/4, 50*time.Millisecond))
+		tick = min(tick, max(d/4, schedulerMinTick))
 	}
 	return tick
 }
