@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/pfn-network/pfn/app"
 )
 
 // SyncConfig bounds the work and storage one sync may take
@@ -30,7 +32,7 @@ func registerSync(fs *flag.FlagSet, env func(name, def string) string, cfg *Sync
 		{"sync-max-bytes", "PFN_SYNC_MAX_BYTES", "1073741824", "bytes downloaded per sync; the rest wait for the next", func(n int64) { cfg.MaxBytes = n }},
 		{"sync-max-listing", "PFN_SYNC_MAX_LISTING", "10000", "entries a publisher's listing may hold; a longer one fails the sync", func(n int64) { cfg.MaxListing = int(n) }},
 		{"min-download-rate", "PFN_MIN_DOWNLOAD_RATE", "4096", "bytes per second below which a download is cut", func(n int64) { cfg.MinDownloadRate = n }},
-		{"sync-parallelism", "PFN_SYNC_PARALLELISM", "4", "downloads one sync runs at once, within its budget", func(n int64) { cfg.Parallelism = int(n) }},
+		{"sync-parallelism", "PFN_SYNC_PARALLELISM", strconv.Itoa(app.DefaultSyncParallelism), "downloads one sync runs at once, within its budget", func(n int64) { cfg.Parallelism = int(n) }},
 	}
 	texts := make([]string, len(numbers))
 	for i, n := range numbers {
