@@ -40,6 +40,11 @@ type JobQueue interface {
 	Finish(ctx context.Context, j Job, owner string, next time.Duration, attempts int, lastError string) error
 	// Release frees a job without recording a run (shutdown).
 	Release(ctx context.Context, j Job, owner string) error
+	// ReleaseAllBut frees every lease owner holds but those of running. A
+	// claim whose answer was lost (the connection broke after the database
+	// committed it) leaves a lease that no one runs; without this, its job
+	// would wait for the lease to run out.
+	ReleaseAllBut(ctx context.Context, owner string, running []Job) error
 }
 
 // Metrics receives what the node's work measured. Implementations must be

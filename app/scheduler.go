@@ -56,7 +56,13 @@ func (s Scheduler) Run(ctx context.Context) {
 	tick := time.NewTicker(s.Tick)
 	defer tick.Stop()
 	var planned time.Time
+	// unsure is set while this process may hold leases it does not run: at
+	// start (a crashed process of the same owner) and after a failed claim.
+	unsure := true
 	for {
+		if unsure && ctx.Err() == nil {
+			unsure = s.freeStrayLeases(ctx, lanes)
+		}
 		if time.Since(planned) >= s.PlanEach {
 			if err := s.Jobs.Plan(ctx, s.Schedule.first()); err != nil && ctx.Err() == nil {
 				s.Log.Error("scheduler: planning jobs failed", "err", err)
@@ -67,7 +73,9 @@ func (s Scheduler) Run(ctx context.Context) {
 			if ctx.Err() != nil {
 				break
 			}
-			s.fill(ctx, l, &wg)
+			if !s.fill(ctx, l, &wg) {
+				unsure = true
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -79,16 +87,19 @@ func (s Scheduler) Run(ctx context.Context) {
 
 // lane runs jobs of some kinds, at most cap(slots) at once.
 type lane struct {
-	kinds []JobKind
-	slots chan struct{}
+	kinds   []JobKind
+	slots   chan struct{}
+	mu      sync.Mutex
+	running map[Job]struct{}
 }
 
 // fill claims as many due jobs of the lane's kinds as it has free slots
-// and starts them.
-func (s Scheduler) fill(ctx context.Context, l *lane, wg *sync.WaitGroup) {
+// and starts them. It returns false when the claim failed: the database
+// may have leased jobs whose answer never arrived.
+func (s Scheduler) fill(ctx context.Context, l *lane, wg *sync.WaitGroup) bool {
 	free := cap(l.slots) - len(l.slots)
 	if free <= 0 {
-		return
+		return true
 	}
 	jobs, err := s.Jobs.Claim(ctx, s.Owner, s.Lease, free, l.kinds)
 	if err != nil && ctx.Err() == nil {
@@ -96,13 +107,49 @@ func (s Scheduler) fill(ctx context.Context, l *lane, wg *sync.WaitGroup) {
 	}
 	for _, j := range jobs {
 		l.slots <- struct{}{}
+		l.track(j, true)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer func() { <-l.slots }()
+			defer l.track(j, false)
 			s.runJob(ctx, j)
 		}()
 	}
+	return err == nil
+}
+
+func (l *lane) track(j Job, running bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.running == nil {
+		l.running = map[Job]struct{}{}
+	}
+	if running {
+		l.running[j] = struct{}{}
+	} else {
+		delete(l.running, j)
+	}
+}
+
+// freeStrayLeases frees the leases this process holds but does not run;
+// it returns whether it is still unsure (the database did not answer).
+func (s Scheduler) freeStrayLeases(ctx context.Context, lanes []*lane) bool {
+	var running []Job
+	for _, l := range lanes {
+		l.mu.Lock()
+		for j := range l.running {
+			running = append(running, j)
+		}
+		l.mu.Unlock()
+	}
+	if err := s.Jobs.ReleaseAllBut(ctx, s.Owner, running); err != nil {
+		if ctx.Err() == nil {
+			s.Log.Warn("scheduler: could not free stray leases; trying again", "err", err)
+		}
+		return true
+	}
+	return false
 }
 
 // runJob runs one claimed job, renewing its lease while it runs. A job

@@ -32,6 +32,10 @@ type scriptedJobs struct {
 	released []app.Job
 	cancel   func()
 	want     int
+	// failClaims is how many claims fail (a connection lost) before
+	// claims answer again; strays records each ReleaseAllBut call.
+	failClaims int
+	strays     [][]app.Job
 }
 
 func (q *scriptedJobs) Plan(context.Context, map[app.JobKind]time.Duration) error {
@@ -44,6 +48,10 @@ func (q *scriptedJobs) Plan(context.Context, map[app.JobKind]time.Duration) erro
 func (q *scriptedJobs) Claim(_ context.Context, _ string, _ time.Duration, limit int, kinds []app.JobKind) ([]app.Job, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if q.failClaims > 0 {
+		q.failClaims--
+		return nil, errors.New("claim jobs: unexpected EOF")
+	}
 	var out, rest []app.Job
 	for _, j := range q.pending {
 		if len(out) < limit && slices.Contains(kinds, j.Kind) {
@@ -127,6 +135,49 @@ func TestSchedulerRunsClaimedJobs(t *testing.T) {
 			if st := mustLoad(t, otherSources, down).State(); st.Status != domain.StatusVerified {
 				t.Fatalf("a publisher that is down lost its verification: %s", st.Status)
 			}
+		}
+	}
+}
+
+func (q *scriptedJobs) ReleaseAllBut(_ context.Context, _ string, running []app.Job) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.strays = append(q.strays, running)
+	return nil
+}
+
+// A claim that failed may have leased jobs in the database whose answer
+// never arrived: the scheduler frees its stray leases at start and after
+// each failed claim, before it claims again.
+func TestSchedulerFreesStrayLeasesAfterAFailedClaim(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sources, health := &app.MemorySources{}, &app.MemoryHealth{}
+	pub, key := honest(t)
+	id := addedSource(t, sources, pub, key)
+	jobs := &scriptedJobs{cancel: cancel, want: 1, failClaims: 2,
+		pending: []app.Job{{Kind: app.JobHealth, Source: id}}}
+	s := app.Scheduler{
+		Jobs:     jobs,
+		Health:   app.CheckHealth{Sources: sources, Health: health, Publisher: pub, Metrics: app.NoMetrics{}, Now: now},
+		Schedule: app.Schedule{HealthInterval: time.Minute}, Owner: "test", Lease: time.Hour,
+		Tick: time.Millisecond, PlanEach: time.Hour, Workers: 1, SyncWorkers: 1, Log: slog.New(slog.DiscardHandler),
+	}
+	s.Run(ctx)
+
+	jobs.mu.Lock()
+	defer jobs.mu.Unlock()
+	if len(jobs.finished) != 1 {
+		t.Fatalf("finished %+v, want the health job once claims answer again", jobs.finished)
+	}
+	// At start, and once after the failed claims (the first lane's failure
+	// and the second's are one tick).
+	if len(jobs.strays) < 2 {
+		t.Fatalf("stray leases freed %d times, want at start and after the failed claims", len(jobs.strays))
+	}
+	for _, running := range jobs.strays {
+		if len(running) != 0 {
+			t.Fatalf("freed all but %v; nothing was running", running)
 		}
 	}
 }

@@ -102,3 +102,17 @@ func (q Jobs) Release(ctx context.Context, j app.Job, owner string) error {
 	}
 	return nil
 }
+
+func (q Jobs) ReleaseAllBut(ctx context.Context, owner string, running []app.Job) error {
+	kinds, sources := make([]string, len(running)), make([]string, len(running))
+	for i, j := range running {
+		kinds[i], sources[i] = string(j.Kind), string(j.Source)
+	}
+	_, err := q.Pool.Exec(ctx, `UPDATE jobs SET leased_by = NULL, lease_until = NULL
+		WHERE leased_by = $1 AND (kind, source_id) NOT IN (SELECT * FROM unnest($2::text[], $3::text[]))`,
+		owner, kinds, sources)
+	if err != nil {
+		return fmt.Errorf("release stray leases of %s: %w", owner, err)
+	}
+	return nil
+}
