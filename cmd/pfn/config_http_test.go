@@ -1,9 +1,6 @@
 package main
 
 import (
-	"flag"
-	"io"
-	"strings"
 	"testing"
 	"time"
 
@@ -13,12 +10,7 @@ import (
 var defaultHTTP = HTTPConfig{Limits: httpapi.DefaultLimits(), MetricsListen: "127.0.0.1:9090", Compat: httpapi.CompatPFN}
 
 func TestLoadHTTPConfig(t *testing.T) {
-	tests := []struct {
-		name    string
-		env     map[string]string
-		want    HTTPConfig
-		wantErr string
-	}{
+	tests := []configCase[HTTPConfig]{
 		{name: "defaults", want: defaultHTTP},
 		{
 			name: "environment",
@@ -36,22 +28,7 @@ func TestLoadHTTPConfig(t *testing.T) {
 		{name: "bad rate", env: map[string]string{"PFN_STREAM_MIN_RATE": "0"}, wantErr: `PFN_STREAM_MIN_RATE "0"`},
 		{name: "bad request timeout", env: map[string]string{"PFN_REQUEST_TIMEOUT": "soon"}, wantErr: `PFN_REQUEST_TIMEOUT "soon"`},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			fs := flag.NewFlagSet("test", flag.ContinueOnError)
-			fs.SetOutput(io.Discard)
-			got, _, err := loadConfig(func(k string) string { return tt.env[k] }, fs, nil)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error %v, want one naming %s", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || got.HTTP != tt.want {
-				t.Fatalf("HTTP config = %+v, %v; want %+v", got.HTTP, err, tt.want)
-			}
-		})
-	}
+	runConfigCases(t, tests, func(c Config) HTTPConfig { return c.HTTP })
 	cfg := HTTPConfig{TrustedProxies: "10.0.0.0/8, 192.0.2.7"}
 	if p := cfg.Proxies(); len(p) != 2 || p[1].String() != "192.0.2.7/32" {
 		t.Fatalf("Proxies() = %v", p)

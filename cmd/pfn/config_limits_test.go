@@ -1,9 +1,6 @@
 package main
 
 import (
-	"flag"
-	"io"
-	"strings"
 	"testing"
 	"time"
 )
@@ -11,13 +8,7 @@ import (
 var defaultLimits = LimitsConfig{DBMaxConns: defaultDBMaxConns, MaxSyncs: defaultMaxSyncs, JobTimeout: 5 * time.Minute}
 
 func TestLimitsConfig(t *testing.T) {
-	tests := []struct {
-		name    string
-		env     map[string]string
-		args    []string
-		want    LimitsConfig
-		wantErr string
-	}{
+	tests := []configCase[LimitsConfig]{
 		{name: "defaults leave room for requests", want: defaultLimits},
 		{name: "environment", env: map[string]string{"PFN_DB_MAX_CONNS": "18", "PFN_MAX_CONCURRENT_SYNCS": "1", "PFN_JOB_TIMEOUT": "30s"},
 			want: LimitsConfig{DBMaxConns: 18, MaxSyncs: 1, JobTimeout: 30 * time.Second}},
@@ -37,23 +28,9 @@ func TestLimitsConfig(t *testing.T) {
 		{name: "zero syncs", env: map[string]string{"PFN_MAX_CONCURRENT_SYNCS": "0"}, wantErr: `PFN_MAX_CONCURRENT_SYNCS "0"`},
 		{name: "bad timeout", env: map[string]string{"PFN_JOB_TIMEOUT": "0s"}, wantErr: `PFN_JOB_TIMEOUT "0s"`},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			fs := flag.NewFlagSet("test", flag.ContinueOnError)
-			fs.SetOutput(io.Discard)
-			got, _, err := loadConfig(func(k string) string { return tt.env[k] }, fs, tt.args)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || got.Limits != tt.want {
-				t.Fatalf("limits = %+v, %v; want %+v", got.Limits, err, tt.want)
-			}
-			if int(got.Limits.DBMaxConns) < got.Limits.minConns() {
-				t.Fatalf("accepted a pool of %d, below its own minimum %d", got.Limits.DBMaxConns, got.Limits.minConns())
-			}
-		})
-	}
+	runConfigCases(t, tests, func(c Config) LimitsConfig { return c.Limits }, func(t *testing.T, got Config) {
+		if int(got.Limits.DBMaxConns) < got.Limits.minConns() {
+			t.Fatalf("accepted a pool of %d, below its own minimum %d", got.Limits.DBMaxConns, got.Limits.minConns())
+		}
+	})
 }

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"flag"
-	"io"
 	"log/slog"
-	"strings"
 	"testing"
 	"time"
 )
@@ -13,13 +10,7 @@ var defaultOps = OpsConfig{Scheduler: true, HealthInterval: 5 * time.Minute, Syn
 	ReverifyInterval: 24 * time.Hour, RecheckInterval: 24 * time.Hour, RetryBase: time.Hour, JobLease: 2 * time.Minute, ReadyMaxLag: 10000}
 
 func TestLoadConfig(t *testing.T) {
-	tests := []struct {
-		name    string
-		env     map[string]string
-		args    []string
-		want    Config
-		wantErr string
-	}{
+	tests := []configCase[Config]{
 		{
 			name: "defaults",
 			want: Config{DatabaseURL: defaultDatabaseURL, Listen: ":8080", LogLevel: slog.LevelInfo, LogFormat: "json", ShutdownTimeout: 15 * time.Second,
@@ -69,20 +60,5 @@ func TestLoadConfig(t *testing.T) {
 				Ops: defaultOps, Limits: defaultLimits, Sync: defaultSync, HTTP: defaultHTTP},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			fs := flag.NewFlagSet("test", flag.ContinueOnError)
-			fs.SetOutput(io.Discard)
-			got, _, err := loadConfig(func(k string) string { return tt.env[k] }, fs, tt.args)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error %v, want one naming %s", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || got != tt.want {
-				t.Fatalf("loadConfig = %+v, %v; want %+v", got, err, tt.want)
-			}
-		})
-	}
+	runConfigCases(t, tests, func(c Config) Config { return c })
 }
