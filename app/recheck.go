@@ -33,17 +33,13 @@ type RecheckResult struct {
 // is what GET /federation/verify and downloads answer.
 func (h SyncSource) Recheck(ctx context.Context, id domain.SourceID) (RecheckResult, error) {
 	result := RecheckResult{Tampered: []Rejection{}, Damaged: []Rejection{}}
-	unlock, err := h.Locker.Lock(ctx, id)
+	source, unlock, err := h.lockSyncable(ctx, id)
 	if err != nil {
 		return result, err
 	}
 	defer unlock()
-	source, err := h.Sources.Load(ctx, id)
-	if err != nil {
-		return result, err
-	}
-	if err := source.CanSync(); err != nil || h.Usage == nil {
-		return result, err
+	if h.Usage == nil {
+		return result, nil
 	}
 	stored, err := h.Usage.StoredVersions(ctx, id)
 	if err != nil {

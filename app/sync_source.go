@@ -124,18 +124,11 @@ func (h SyncSource) RunFor(ctx context.Context, id domain.SourceID, subscriber s
 
 func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber string, own *domain.Filters) (SyncResult, error) {
 	result := SyncResult{SourceID: string(id), Rejected: []Rejection{}}
-	unlock, err := h.Locker.Lock(ctx, id)
+	source, unlock, err := h.lockSyncable(ctx, id)
 	if err != nil {
 		return result, err
 	}
 	defer unlock()
-	source, err := h.Sources.Load(ctx, id)
-	if err != nil {
-		return result, err
-	}
-	if err := source.CanSync(); err != nil {
-		return result, err
-	}
 	filters, err := h.filters(ctx, id, subscriber, own)
 	if err != nil {
 		return result, err
@@ -516,4 +509,22 @@ func verifySignatures(key ed25519.PublicKey, listed []ListedPlugin, histories ma
 	close(next)
 	wg.Wait()
 	return ok
+}
+
+// lockSyncable takes the source's sync lock and loads it, refusing a
+// source that may not be synced; the caller runs unlock when done.
+func (h SyncSource) lockSyncable(ctx context.Context, id domain.SourceID) (*domain.Source, func(), error) {
+	unlock, err := h.Locker.Lock(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	source, err := h.Sources.Load(ctx, id)
+	if err == nil {
+		err = source.CanSync()
+	}
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return source, unlock, nil
 }
