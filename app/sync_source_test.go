@@ -25,6 +25,7 @@ type syncCase struct {
 	setup     func(t *testing.T, w *mirrorWorld)
 	maxFiles  int
 	keep      int
+	quota     int64 // PFN_SOURCE_QUOTA_BYTES
 	mirrored  int
 	already   int
 	pruned    int
@@ -120,6 +121,25 @@ var syncCases = []syncCase{
 		keep: 1, mirrored: 1, pruned: 1,
 		events: map[string][]string{"alpha": {mirrored, mirrored, domain.EventPluginVersionUpdate, domain.EventPluginPruned}},
 		kept:   []string{"alpha@1.1.0"}, downloads: 1},
+	{name: "a file past the source's quota is refused and recorded",
+		setup: func(t *testing.T, w *mirrorWorld) {
+			w.publish(t, "alpha", "1.0.0", "ten bytes!")
+		},
+		quota:    9,
+		rejected: []string{"alpha@1.0.0: quota: storing this file would pass the source's storage quota of 9 bytes"},
+		events:   map[string][]string{"alpha": {rejected}}, downloads: 1},
+	{name: "a lowered quota prunes the oldest versions, never a latest",
+		setup: func(t *testing.T, w *mirrorWorld) {
+			w.publish(t, "alpha", "1.0.0", "alpha 1.0")
+			w.publish(t, "bravo", "1.0.0", "bravo 1.0")
+			w.run(t)
+			w.publish(t, "alpha", "1.1.0", "alpha 1.1")
+			w.run(t)
+		},
+		quota: 10, already: 2, pruned: 1,
+		events: map[string][]string{"alpha": {mirrored, mirrored, domain.EventPluginVersionUpdate, domain.EventPluginPruned},
+			"bravo": {mirrored}},
+		kept: []string{"bravo@1.0.0", "alpha@1.1.0"}},
 	{name: "an entry whose slug cannot name a file is refused on the source",
 		setup: func(t *testing.T, w *mirrorWorld) {
 			w.list(app.ListedPlugin{Slug: "..", Name: "dots", Version: "1.0.0"})
@@ -134,7 +154,7 @@ func TestSyncSourceRun(t *testing.T) {
 			t.Parallel()
 			w := subscribedWorld(t)
 			tt.setup(t, w)
-			w.sync.MaxFiles, w.sync.KeepVersions = tt.maxFiles, tt.keep
+			w.sync.MaxFiles, w.sync.KeepVersions, w.sync.QuotaBytes = tt.maxFiles, tt.keep, tt.quota
 			downloadsBefore, sourceBefore := len(w.catalog.Downloads()), len(w.sources.Events(w.id))
 			res := w.run(t)
 			if res.MirroredCount != tt.mirrored || res.AlreadyMirrored != tt.already || res.Pruned != tt.pruned ||
