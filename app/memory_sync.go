@@ -1,0 +1,102 @@
+package app
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"sync"
+
+	"github.com/pfn-network/pfn/domain"
+)
+
+var (
+	_ SourceLocks    = (*MemoryLocks)(nil)
+	_ JobRequests    = (*MemoryJobRequests)(nil)
+	_ MirrorSigner   = MemorySigner{}
+	_ MirrorVerifier = MemorySigner{}
+)
+
+// MemoryLocks is SourceLocks in memory: one holder per source, as the
+// database's advisory locks across processes.
+type MemoryLocks struct {
+	mu   sync.Mutex
+	held map[domain.SourceID]bool
+}
+
+func (m *MemoryLocks) TryLock(_ context.Context, id domain.SourceID) (func(), bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.held[id] {
+		return nil, false, nil
+	}
+	if m.held == nil {
+		m.held = map[domain.SourceID]bool{}
+	}
+	m.held[id] = true
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			m.mu.Lock()
+			defer m.mu.Unlock()
+			delete(m.held, id)
+		})
+	}, true, nil
+}
+
+// MemoryJobRequests records the jobs asked to run out of turn.
+type MemoryJobRequests struct {
+	mu       sync.Mutex
+	requests []Job
+}
+
+func (m *MemoryJobRequests) RequestNow(_ context.Context, kind JobKind, source domain.SourceID) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.requests = append(m.requests, Job{Kind: kind, Source: source})
+	return nil
+}
+
+// Requests are the jobs asked for, in order.
+func (m *MemoryJobRequests) Requests() []Job {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]Job(nil), m.requests...)
+}
+
+// MemorySigner signs the node's statements with a key derived from ID
+// (the zero value's is "memory-node"), and verifies them: a statement
+// about other bytes, another version or another publisher signature does
+// not verify.
+type MemorySigner struct{ ID string }
+
+func (s MemorySigner) KeyID() string {
+	if s.ID == "" {
+		return "memory-node"
+	}
+	return s.ID
+}
+
+func (s MemorySigner) key() ed25519.PrivateKey {
+	seed := sha256.Sum256([]byte(s.KeyID()))
+	return ed25519.NewKeyFromSeed(seed[:])
+}
+
+func mirrorStatement(node string, source domain.SourceID, plugin, version, sha256 string, size int64, publisherSignature string) []byte {
+	return fmt.Appendf(nil, "%q %q %q %q %q %d %q", node, source, plugin, version, sha256, size, publisherSignature)
+}
+
+func (s MemorySigner) SignMirror(source domain.SourceID, plugin, version, sha256 string, size int64, publisherSignature string) (string, error) {
+	msg := mirrorStatement(s.KeyID(), source, plugin, version, sha256, size, publisherSignature)
+	return base64.StdEncoding.EncodeToString(ed25519.Sign(s.key(), msg)), nil
+}
+
+func (s MemorySigner) VerifyMirror(p PluginView) error {
+	sig, err := base64.StdEncoding.DecodeString(p.FederationSignature)
+	msg := mirrorStatement(p.NodeKeyID, domain.SourceID(p.SourceID), p.Plugin, p.Version, p.SHA256, p.Size, p.PublisherSignature)
+	if err != nil || p.NodeKeyID != s.KeyID() || !ed25519.Verify(s.key().Public().(ed25519.PublicKey), msg, sig) {
+		return fmt.Errorf("the node's statement about %s %s: %w", p.Plugin, p.Version, domain.ErrBadSignature)
+	}
+	return nil
+}
