@@ -7,7 +7,10 @@ import (
 )
 
 // PluginEvent is an event of one (source, plugin) stream.
-type PluginEvent interface{ EventType() string }
+type PluginEvent interface {
+	EventType() string
+	pluginEvent() // sealed (events_sealed.go)
+}
 
 func (PluginMirrored) EventType() string       { return EventPluginMirrored }
 func (PluginRejected) EventType() string       { return EventPluginRejected }

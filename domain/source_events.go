@@ -7,6 +7,7 @@ import "time"
 type SourceEvent interface {
 	EventType() string
 	OccurredAt() time.Time
+	sourceEvent() // sealed (events_sealed.go)
 }
 
 // Event type names, as stored in the log.

@@ -42,7 +42,10 @@ const UnsubscribedKeyRevoked = "key revoked"
 // SubscriptionEvent is one of the three above.
 // Each names its own stored type, as every other aggregate's events do, so
 // no encoder has to guess one.
-type SubscriptionEvent interface{ EventType() string }
+type SubscriptionEvent interface {
+	EventType() string
+	subscriptionEvent() // sealed (events_sealed.go)
+}
 
 func (Subscribed) EventType() string                 { return EventSubscribed }
 func (SubscriptionFiltersChanged) EventType() string { return EventSubscriptionFiltersSet }

@@ -59,15 +59,16 @@ func decodeActivity(stored eventstore.Event) (decodedActivity, bool, error) {
 		return decodedActivity{}, false, nil
 	}
 	d := decodedActivity{stored: stored}
-	var ok bool
 	var err error
 	switch {
 	case strings.HasPrefix(stored.StreamID, "source-"):
-		d.source, ok, err = decodeSourceEvent(stored)
+		d.source, err = eventstore.DecodeAs[domain.SourceEvent](stored)
 	case strings.HasPrefix(stored.StreamID, "plugin-"):
-		d.plugin, ok, err = decodePluginEvent(stored)
+		d.plugin, err = eventstore.DecodeAs[domain.PluginEvent](stored)
+	default:
+		return decodedActivity{}, false, nil // the feed shows only sources and plugins
 	}
-	return d, ok && err == nil, err
+	return d, err == nil, err
 }
 
 // entryOf says what a decoded event shows in the feed (ok false: nothing).

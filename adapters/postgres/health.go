@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
 	"github.com/pfn-network/pfn/domain"
 	"github.com/pfn-network/pfn/eventstore"
@@ -30,9 +28,9 @@ func (r HealthRepository) Load(ctx context.Context, id domain.SourceID) (*domain
 		return nil, err
 	}
 	last := events[len(events)-1]
-	var c domain.HealthChecked
-	if err := json.Unmarshal(last.Payload, &c); err != nil {
-		return nil, fmt.Errorf("decode %s at %s v%d: %w", last.Type, stream, last.StreamVersion, err)
+	c, err := eventstore.DecodeAs[domain.HealthChecked](last)
+	if err != nil {
+		return nil, err
 	}
 	return domain.LoadHealth(&c, last.StreamVersion), nil
 }
@@ -41,7 +39,7 @@ func (r HealthRepository) Save(ctx context.Context, id domain.SourceID, h *domai
 	if len(h.Changes()) == 0 {
 		return nil
 	}
-	events, err := encodeEvents(h.Changes(), domain.HealthChecked.EventType)
+	events, err := eventstore.EncodeAll(h.Changes())
 	if err != nil {
 		return err
 	}

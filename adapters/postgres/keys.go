@@ -2,9 +2,9 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -28,19 +28,19 @@ type KeyStore struct {
 }
 
 func (k KeyStore) Issue(ctx context.Context, e domain.APIKeyIssued) error {
-	return k.append(ctx, keyStream(e.KeyID), 0, domain.EventAPIKeyIssued, e)
+	return k.append(ctx, keyStream(e.KeyID), 0, e)
 }
 
 func (k KeyStore) Revoke(ctx context.Context, e domain.APIKeyRevoked) error {
-	return k.append(ctx, keyStream(e.KeyID), eventstore.ExpectAny, domain.EventAPIKeyRevoked, e)
+	return k.append(ctx, keyStream(e.KeyID), eventstore.ExpectAny, e)
 }
 
-func (k KeyStore) append(ctx context.Context, stream string, expected int64, typ string, e any) error {
-	payload, err := json.Marshal(e)
+func (k KeyStore) append(ctx context.Context, stream string, expected int64, e any) error {
+	ne, err := eventstore.Events.Encode(e)
 	if err != nil {
-		return fmt.Errorf("encode %s: %w", typ, err)
+		return err
 	}
-	res, err := k.Store.Append(ctx, stream, expected, eventstore.NewEvent{Type: typ, Payload: payload})
+	res, err := k.Store.Append(ctx, stream, expected, ne)
 	if err != nil {
 		return err
 	}
@@ -80,20 +80,18 @@ func (KeyProjection) Reset(ctx context.Context, tx pgx.Tx) error {
 }
 
 func (KeyProjection) Apply(ctx context.Context, tx pgx.Tx, e eventstore.Event) error {
-	var err error
-	switch e.Type {
-	case domain.EventAPIKeyIssued:
-		var ev domain.APIKeyIssued
-		if err = json.Unmarshal(e.Payload, &ev); err != nil {
-			return fmt.Errorf("decode %s: %w", e.Type, err)
-		}
+	if !strings.HasPrefix(e.StreamID, "apikey-") {
+		return nil // another aggregate's event
+	}
+	decoded, err := eventstore.Events.Decode(e)
+	if err != nil {
+		return err
+	}
+	switch ev := decoded.(type) {
+	case domain.APIKeyIssued:
 		_, err = tx.Exec(ctx, `INSERT INTO api_keys (id, role, description, hash, created_at, created_by)
 			VALUES ($1, $2, $3, $4, $5, $6)`, ev.KeyID, ev.Role.String(), ev.Description, ev.Hash, ev.At, ev.IssuedBy)
-	case domain.EventAPIKeyRevoked:
-		var ev domain.APIKeyRevoked
-		if err = json.Unmarshal(e.Payload, &ev); err != nil {
-			return fmt.Errorf("decode %s: %w", e.Type, err)
-		}
+	case domain.APIKeyRevoked:
 		_, err = tx.Exec(ctx, `UPDATE api_keys SET revoked_at = $2, revoked_by = $3 WHERE id = $1 AND revoked_at IS NULL`,
 			ev.KeyID, ev.At, ev.RevokedBy)
 	}

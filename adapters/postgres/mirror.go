@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,37 +19,6 @@ const MirrorProjection = "mirrored_plugins"
 
 func pluginStream(source domain.SourceID, plugin string) string {
 	return "plugin-" + string(source) + "/" + plugin
-}
-
-func decodePluginEvent(e eventstore.Event) (domain.PluginEvent, bool, error) {
-	var (
-		out domain.PluginEvent
-		err error
-	)
-	switch e.Type {
-	case domain.EventPluginMirrored:
-		out, err = decodeAs[domain.PluginMirrored](e.Payload)
-	case domain.EventPluginRejected:
-		out, err = decodeAs[domain.PluginRejected](e.Payload)
-	case domain.EventPluginTampered:
-		out, err = decodeAs[domain.PluginTampered](e.Payload)
-	case domain.EventPluginRolledBack:
-		out, err = decodeAs[domain.PluginRolledBack](e.Payload)
-	case domain.EventPluginVersionUpdate:
-		out, err = decodeAs[domain.PluginVersionUpdated](e.Payload)
-	case domain.EventPluginPruned:
-		out, err = decodeAs[domain.PluginPruned](e.Payload)
-	case domain.EventPluginStoredCopyDamaged:
-		out, err = decodeAs[domain.PluginStoredCopyDamaged](e.Payload)
-	case domain.EventPluginStoredCopyRestored:
-		out, err = decodeAs[domain.PluginStoredCopyRestored](e.Payload)
-	default:
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, true, fmt.Errorf("decode %s: %w", e.Type, err)
-	}
-	return out, true, nil
 }
 
 // PluginHistories stores per-plugin mirror histories as event streams.
@@ -80,15 +50,9 @@ func (r PluginHistories) LoadAll(ctx context.Context, source domain.SourceID, pl
 }
 
 func historyFrom(source domain.SourceID, plugin string, stored []eventstore.Event) (*domain.PluginHistory, error) {
-	history := make([]domain.PluginEvent, 0, len(stored))
-	for _, e := range stored {
-		de, ok, err := decodePluginEvent(e)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			history = append(history, de)
-		}
+	history, err := eventstore.DecodeStream[domain.PluginEvent](stored)
+	if err != nil {
+		return nil, err
 	}
 	h := domain.NewPluginHistory(source, plugin)
 	h.Load(history)
@@ -105,7 +69,7 @@ func (r PluginHistories) SaveAll(ctx context.Context, hs []*domain.PluginHistory
 		if len(h.Changes()) == 0 {
 			continue
 		}
-		events, err := encodeEvents(h.Changes(), domain.PluginEvent.EventType)
+		events, err := eventstore.EncodeAll(h.Changes())
 		if err != nil {
 			return err
 		}
@@ -113,7 +77,7 @@ func (r PluginHistories) SaveAll(ctx context.Context, hs []*domain.PluginHistory
 	}
 	sourceAt := len(appends)
 	if changes := source.Changes(); len(changes) > 0 {
-		events, err := encodeEvents(changes, domain.SourceEvent.EventType)
+		events, err := eventstore.EncodeAll(changes)
 		if err != nil {
 			return err
 		}
@@ -182,8 +146,11 @@ func (MirrorProjectionHandler) Reset(ctx context.Context, tx pgx.Tx) error {
 }
 
 func (MirrorProjectionHandler) Apply(ctx context.Context, tx pgx.Tx, stored eventstore.Event) error {
-	e, ok, err := decodePluginEvent(stored)
-	if err != nil || !ok {
+	if !strings.HasPrefix(stored.StreamID, "plugin-") {
+		return nil // another aggregate's event
+	}
+	e, err := eventstore.DecodeAs[domain.PluginEvent](stored)
+	if err != nil {
 		return err
 	}
 	problem := func(source domain.SourceID, plugin, version, kind, detail string, at any) error {

@@ -24,9 +24,9 @@ func (h MirrorProjectionHandler) ApplyBatch(ctx context.Context, tx pgx.Tx, even
 	for _, stored := range events {
 		switch stored.Type {
 		case domain.EventPluginMirrored:
-			e, err := decodeAs[domain.PluginMirrored](stored.Payload)
+			e, err := eventstore.DecodeAs[domain.PluginMirrored](stored)
 			if err != nil {
-				return fmt.Errorf("decode %s: %w", stored.Type, err)
+				return err
 			}
 			run.add(e)
 		case domain.EventPluginPruned, domain.EventPluginStoredCopyDamaged, domain.EventPluginStoredCopyRestored:

@@ -19,8 +19,14 @@ func (k KeyStore) RevokedInLog(ctx context.Context, id string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("key %s: %w", id, err)
 	}
-	for _, e := range events {
-		if e.Type == domain.EventAPIKeyRevoked {
+	// Decoded, not matched by name: a key stream holding a type the
+	// registry does not know is an error, not "not revoked".
+	decoded, err := eventstore.DecodeStream[any](events)
+	if err != nil {
+		return false, fmt.Errorf("key %s: %w", id, err)
+	}
+	for _, e := range decoded {
+		if _, ok := e.(domain.APIKeyRevoked); ok {
 			return true, nil
 		}
 	}

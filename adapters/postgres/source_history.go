@@ -33,7 +33,7 @@ func (h SourceHistory) LoadUntil(ctx context.Context, id domain.SourceID, at tim
 			break
 		}
 	}
-	history, err := decodeSourceHistory(id, stored[:until])
+	history, err := eventstore.DecodeStream[domain.SourceEvent](stored[:until])
 	if err != nil {
 		return nil, err
 	}

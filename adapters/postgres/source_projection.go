@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -28,11 +29,14 @@ func (SourceProjection) Reset(ctx context.Context, tx pgx.Tx) error {
 }
 
 func (SourceProjection) Apply(ctx context.Context, tx pgx.Tx, stored eventstore.Event) error {
-	e, ok, err := decodeSourceEvent(stored)
-	if err != nil || !ok {
+	id, ok := strings.CutPrefix(stored.StreamID, "source-")
+	if !ok {
+		return nil // another aggregate's event
+	}
+	e, err := eventstore.DecodeAs[domain.SourceEvent](stored)
+	if err != nil {
 		return err
 	}
-	id := stored.StreamID[len("source-"):]
 	exec := func(sql string, args ...any) error {
 		_, err := tx.Exec(ctx, sql, append([]any{id, e.OccurredAt()}, args...)...)
 		if err != nil {

@@ -12,6 +12,9 @@ import (
 	"github.com/pfn-network/pfn/eventstore"
 )
 
+// sourceStream is the event stream of one source.
+func sourceStream(id domain.SourceID) string { return "source-" + string(id) }
+
 // Waiter is what repositories need of the projection runner: to return only
 // once a projection shows what they appended (read-your-writes).
 type Waiter interface {
@@ -38,7 +41,7 @@ func (r SourceRepository) Load(ctx context.Context, id domain.SourceID) (*domain
 	if len(stored) == 0 && at == 0 {
 		return nil, fmt.Errorf("source %s: %w", id, domain.ErrNotFound)
 	}
-	history, err := decodeSourceHistory(id, stored)
+	history, err := eventstore.DecodeStream[domain.SourceEvent](stored)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +71,7 @@ func (r SourceRepository) Save(ctx context.Context, s *domain.Source) error {
 	if len(changes) == 0 {
 		return nil
 	}
-	events, err := encodeEvents(changes, domain.SourceEvent.EventType)
+	events, err := eventstore.EncodeAll(changes)
 	if err != nil {
 		return err
 	}

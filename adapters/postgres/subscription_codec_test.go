@@ -1,4 +1,4 @@
-package postgres
+package postgres_test
 
 import (
 	"reflect"
@@ -24,18 +24,19 @@ func TestSubscriptionEventsRoundTripAndUnknownTypesFail(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.wantType, func(t *testing.T) {
-			enc, err := encodeEvents([]domain.SubscriptionEvent{tt.event}, domain.SubscriptionEvent.EventType)
+			enc, err := eventstore.EncodeAll([]domain.SubscriptionEvent{tt.event})
 			if err != nil || enc[0].Type != tt.wantType {
 				t.Fatalf("encoded as %q (%v), want %q", enc[0].Type, err, tt.wantType)
 			}
-			got, err := decodeSubscriptionEvent(eventstore.Event{Type: enc[0].Type, Payload: enc[0].Payload})
+			got, err := eventstore.DecodeAs[domain.SubscriptionEvent](eventstore.Event{Type: enc[0].Type,
+				SchemaVersion: enc[0].SchemaVersion, Payload: enc[0].Payload})
 			if err != nil || !reflect.DeepEqual(got, tt.event) {
 				t.Fatalf("decoded %#v (%v), want %#v", got, err, tt.event)
 			}
 		})
 	}
 	for _, typ := range []string{"subscription.paused", domain.EventPluginMirrored, ""} {
-		if e, err := decodeSubscriptionEvent(eventstore.Event{Type: typ, Payload: []byte(`{}`)}); err == nil {
+		if e, err := eventstore.DecodeAs[domain.SubscriptionEvent](eventstore.Event{Type: typ, Payload: []byte(`{}`)}); err == nil {
 			t.Fatalf("unknown type %q decoded as %#v", typ, e)
 		}
 	}

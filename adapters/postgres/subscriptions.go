@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -31,13 +32,9 @@ func (r SubscriptionRepository) Load(ctx context.Context, source domain.SourceID
 	if err != nil {
 		return nil, err
 	}
-	history := make([]domain.SubscriptionEvent, 0, len(stored))
-	for _, e := range stored {
-		de, err := decodeSubscriptionEvent(e)
-		if err != nil {
-			return nil, err
-		}
-		history = append(history, de)
+	history, err := eventstore.DecodeStream[domain.SubscriptionEvent](stored)
+	if err != nil {
+		return nil, err
 	}
 	s := domain.NewSubscription(source, subscriber)
 	s.Load(history)
@@ -61,7 +58,7 @@ func (r SubscriptionRepository) Record(ctx context.Context, s *domain.Subscripti
 	if len(s.Changes()) == 0 {
 		return func(context.Context) error { return nil }, nil
 	}
-	events, err := encodeEvents(s.Changes(), domain.SubscriptionEvent.EventType)
+	events, err := eventstore.EncodeAll(s.Changes())
 	if err != nil {
 		return nil, err
 	}
@@ -71,27 +68,6 @@ func (r SubscriptionRepository) Record(ctx context.Context, s *domain.Subscripti
 	}
 	s.MarkSaved()
 	return func(ctx context.Context) error { return r.Waiter.WaitFor(ctx, SubscriptionsProjection, res.Position) }, nil
-}
-
-func decodeSubscriptionEvent(e eventstore.Event) (domain.SubscriptionEvent, error) {
-	var (
-		out domain.SubscriptionEvent
-		err error
-	)
-	switch e.Type {
-	case domain.EventSubscribed:
-		out, err = decodeAs[domain.Subscribed](e.Payload)
-	case domain.EventSubscriptionFiltersSet:
-		out, err = decodeAs[domain.SubscriptionFiltersChanged](e.Payload)
-	case domain.EventUnsubscribed:
-		out, err = decodeAs[domain.Unsubscribed](e.Payload)
-	default:
-		return nil, fmt.Errorf("%s: not a subscription event", e.Type)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("decode %s: %w", e.Type, err)
-	}
-	return out, nil
 }
 
 // SubscriptionProjection keeps the subscriptions table.
@@ -108,12 +84,10 @@ func (SubscriptionProjection) Reset(ctx context.Context, tx pgx.Tx) error {
 }
 
 func (SubscriptionProjection) Apply(ctx context.Context, tx pgx.Tx, stored eventstore.Event) error {
-	switch stored.Type {
-	case domain.EventSubscribed, domain.EventSubscriptionFiltersSet, domain.EventUnsubscribed:
-	default:
-		return nil
+	if !strings.HasPrefix(stored.StreamID, "subscription-") {
+		return nil // another aggregate's event
 	}
-	e, err := decodeSubscriptionEvent(stored)
+	e, err := eventstore.DecodeAs[domain.SubscriptionEvent](stored)
 	if err != nil {
 		return err
 	}
