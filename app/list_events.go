@@ -31,26 +31,26 @@ type EventFilter struct {
 
 // AuditEvent is a stored event as the audit shows it.
 type AuditEvent struct {
-	Position      int64           `json:"position"`
-	ID            string          `json:"id"`
-	Stream        string          `json:"stream"`
-	StreamVersion int64           `json:"streamVersion"`
-	Type          string          `json:"type"`
-	SchemaVersion int             `json:"schemaVersion"`
-	RecordedAt    time.Time       `json:"recordedAt"`
-	Metadata      AuditMetadata   `json:"metadata"`
-	Data          json.RawMessage `json:"data"`
+	Position      int64
+	ID            string
+	Stream        string
+	StreamVersion int64
+	Type          string
+	SchemaVersion int
+	RecordedAt    time.Time
+	Metadata      AuditMetadata
+	Data          json.RawMessage
 	// Cursor continues a listing after this event.
-	Cursor string `json:"-"`
+	Cursor string
 }
 
 // AuditMetadata is who caused an event. Events never hold secrets: the
 // actor is a key's id, never the key.
 type AuditMetadata struct {
-	Actor         string `json:"actor,omitempty"`
-	CorrelationID string `json:"correlationId,omitempty"`
-	CausationID   string `json:"causationId,omitempty"`
-	RequestID     string `json:"requestId,omitempty"`
+	Actor         string
+	CorrelationID string
+	CausationID   string
+	RequestID     string
 }
 
 // EventLog reads the whole log for the audit.
@@ -65,8 +65,8 @@ type EventLog interface {
 
 // EventPage is one page of the audit; Next is empty at the end.
 type EventPage struct {
-	Events []AuditEvent `json:"events"`
-	Next   string       `json:"next,omitempty"`
+	Events []AuditEvent
+	Next   string
 }
 
 // ListEvents answers GET /federation/events and pfn events list|export.

@@ -18,9 +18,9 @@ type SourceHistory interface {
 // SourceStatusAt is a source as the node believed it at a moment.
 type SourceStatusAt struct {
 	SourceView
-	AsOf time.Time `json:"as_of"`
+	AsOf time.Time
 	// StreamVersion counts the source's events up to AsOf.
-	StreamVersion int64 `json:"stream_version"`
+	StreamVersion int64
 }
 
 // GetSourceStatusAt answers GET /federation/source-status?at= and

@@ -21,11 +21,11 @@ type SubscriptionRepository interface {
 
 // SubscriptionView is a row of the subscriptions read model.
 type SubscriptionView struct {
-	ID         int64          `json:"id"`
-	SourceID   string         `json:"source_id"`
-	Subscriber string         `json:"subscriber"`
-	Filters    domain.Filters `json:"filters"`
-	CreatedAt  int64          `json:"created_at"`
+	ID         int64
+	SourceID   string
+	Subscriber string
+	Filters    domain.Filters
+	CreatedAt  int64
 }
 
 // SubscriptionReader reads the subscriptions read model.
