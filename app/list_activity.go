@@ -94,13 +94,16 @@ var originalTypes = map[string]string{
 	"verification_failed": "source_verification",
 }
 
+// Authorize: only admins read the activity feed.
+func (h ListActivity) Authorize(by Principal) error { return requireAdmin(by) }
+
 // Handle pages by the entries' sequence, which only grows: a cursor keeps
 // its place however many entries arrive meanwhile. offset (the original
 // network's paging) counts from the newest entry, so entries arriving
 // between pages shift it; it cannot be combined with a cursor.
 func (h ListActivity) Handle(ctx context.Context, by Principal, p ActivityParams) (ActivityPage, error) {
-	if !by.IsAdmin() {
-		return ActivityPage{}, domain.ErrForbidden
+	if err := h.Authorize(by); err != nil {
+		return ActivityPage{}, err
 	}
 	q, err := p.query()
 	if err != nil {

@@ -72,6 +72,9 @@ type EventPage struct {
 // ListEvents answers GET /federation/events and pfn events list|export.
 type ListEvents struct{ Log EventLog }
 
+// Authorize: only admins read the audit.
+func (h ListEvents) Authorize(by Principal) error { return requireAdmin(by) }
+
 // Handle returns one page of at most limit events (1 to MaxEventLimit).
 func (h ListEvents) Handle(ctx context.Context, by Principal, f EventFilter, after string, limit int) (EventPage, error) {
 	if err := checkEventQuery(by, f, limit); err != nil {
@@ -127,8 +130,8 @@ func (h ListEvents) Export(ctx context.Context, by Principal, f EventFilter, aft
 }
 
 func checkEventQuery(by Principal, f EventFilter, limit int) error {
-	if !by.IsAdmin() {
-		return domain.ErrForbidden
+	if err := (ListEvents{}).Authorize(by); err != nil {
+		return err
 	}
 	if limit < 1 || limit > MaxEventLimit {
 		return domain.InField("limit", fmt.Errorf("limit: %d is not between 1 and %d: %w", limit, MaxEventLimit, domain.ErrInvalidInput))

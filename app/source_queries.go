@@ -54,9 +54,12 @@ type SourceReader interface {
 // ListSources answers GET /federation/sources.
 type ListSources struct{ Sources SourceReader }
 
+// Authorize: only admins list sources.
+func (h ListSources) Authorize(by Principal) error { return requireAdmin(by) }
+
 func (h ListSources) Handle(ctx context.Context, by Principal) ([]SourceView, error) {
-	if !by.IsAdmin() {
-		return nil, domain.ErrForbidden
+	if err := h.Authorize(by); err != nil {
+		return nil, err
 	}
 	return h.Sources.ListSources(ctx)
 }
@@ -64,9 +67,12 @@ func (h ListSources) Handle(ctx context.Context, by Principal) ([]SourceView, er
 // GetSourceStatus answers GET /federation/source-status.
 type GetSourceStatus struct{ Sources SourceReader }
 
+// Authorize: only admins read a source's status.
+func (h GetSourceStatus) Authorize(by Principal) error { return requireAdmin(by) }
+
 func (h GetSourceStatus) Handle(ctx context.Context, by Principal, id domain.SourceID) (SourceView, error) {
-	if !by.IsAdmin() {
-		return SourceView{}, domain.ErrForbidden
+	if err := h.Authorize(by); err != nil {
+		return SourceView{}, err
 	}
 	return h.Sources.GetSource(ctx, id)
 }

@@ -27,9 +27,12 @@ type SourceStatusAt struct {
 // pfn events state: what did we believe about this publisher then?
 type GetSourceStatusAt struct{ History SourceHistory }
 
+// Authorize: only admins read a source's past.
+func (h GetSourceStatusAt) Authorize(by Principal) error { return requireAdmin(by) }
+
 func (h GetSourceStatusAt) Handle(ctx context.Context, by Principal, id domain.SourceID, at time.Time) (SourceStatusAt, error) {
-	if !by.IsAdmin() {
-		return SourceStatusAt{}, domain.ErrForbidden
+	if err := h.Authorize(by); err != nil {
+		return SourceStatusAt{}, err
 	}
 	s, err := h.History.LoadUntil(ctx, id, at)
 	if err != nil {

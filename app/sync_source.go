@@ -65,9 +65,12 @@ type SyncNow struct {
 	Timeout time.Duration // PFN_JOB_TIMEOUT
 }
 
+// Authorize: only admins sync on demand.
+func (h SyncNow) Authorize(by Principal) error { return requireAdmin(by) }
+
 func (h SyncNow) Handle(ctx context.Context, by Principal, id domain.SourceID) (SyncResult, error) {
-	if !by.IsAdmin() {
-		return SyncResult{}, domain.ErrForbidden
+	if err := h.Authorize(by); err != nil {
+		return SyncResult{}, err
 	}
 	syncCtx, cancel := syncWithin(ctx, h.Timeout)
 	defer cancel()
