@@ -35,3 +35,16 @@ type SubscriptionReader interface {
 	ListSubscriptions(ctx context.Context, subscriber string) ([]SubscriptionView, error) // "" lists all
 	CountSubscribers(ctx context.Context, source domain.SourceID) (int, error)
 }
+
+// ListSubscriptions answers GET /federation/subscriptions: the calling
+// key's subscriptions. An admin key sees every subscription; that is a rule
+// about what is read, so it lives here and not in the router.
+type ListSubscriptions struct{ Reader SubscriptionReader }
+
+func (h ListSubscriptions) Handle(ctx context.Context, by Principal) ([]SubscriptionView, error) {
+	subscriber := by.KeyID
+	if by.IsAdmin() {
+		subscriber = ""
+	}
+	return h.Reader.ListSubscriptions(ctx, subscriber)
+}
