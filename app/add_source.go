@@ -28,9 +28,12 @@ type AddSourceRequest struct {
 	AllowedAssetHosts []string
 }
 
+// Authorize: only admins register publishers.
+func (h AddSource) Authorize(by Principal) error { return requireAdmin(by) }
+
 func (h AddSource) Handle(ctx context.Context, by Principal, req AddSourceRequest) (VerifyResult, error) {
-	if !by.IsAdmin() {
-		return VerifyResult{}, domain.ErrForbidden
+	if err := h.Authorize(by); err != nil {
+		return VerifyResult{}, err
 	}
 	s, err := domain.RegisterSource(req.InstanceURL, req.Username, req.PublicKey, by.KeyID, h.Now())
 	if err != nil {

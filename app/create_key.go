@@ -24,9 +24,12 @@ type CreatedKey struct {
 	Created     time.Time
 }
 
+// Authorize: admin keys and the master key create keys.
+func (h CreateKey) Authorize(by Principal) error { return requireAdmin(by) }
+
 func (h CreateKey) Handle(ctx context.Context, by Principal, role domain.Role, description string) (CreatedKey, error) {
-	if !by.IsAdmin() {
-		return CreatedKey{}, domain.ErrForbidden
+	if err := h.Authorize(by); err != nil {
+		return CreatedKey{}, err
 	}
 	k, err := domain.IssueKey(h.Random, role, description)
 	if err != nil {

@@ -12,42 +12,42 @@ import (
 
 // ActivityEntry is one line of the activity feed.
 type ActivityEntry struct {
-	ID       string    `json:"id"` // the event's id
-	Position int64     `json:"position"`
-	At       time.Time `json:"at"`
-	Kind     string    `json:"kind"`
-	SourceID string    `json:"sourceId"`
-	Plugin   string    `json:"plugin,omitempty"`
-	Summary  string    `json:"summary"`
+	ID       string // the event's id
+	Position int64
+	At       time.Time
+	Kind     string
+	SourceID string
+	Plugin   string
+	Summary  string
 
-	// The original network's fields, beside PFN's own (inlined in JSON).
+	// The original network's fields, beside PFN's own.
 	OriginalActivity
 
-	Seq int64 `json:"-"`
+	Seq int64
 }
 
 // OriginalActivity is an entry as the original network's clients read it
-// (issue #12, docs/compatibility.md). Every field is always present; null
-// where an entry has no such thing (a verification names no plugin or
-// versions), as the original sent them.
+// (issue #12, docs/compatibility.md): nil where an entry has no such thing
+// (a verification names no plugin or versions), which the original sent
+// as null.
 type OriginalActivity struct {
-	Type           string  `json:"type"` // version_update, source_verification, else PFN's kind
-	PluginID       *string `json:"plugin_id"`
-	PluginName     *string `json:"plugin_name"` // as last mirrored; null for a plugin never mirrored
-	SourceID       string  `json:"source_id"`
-	SourceUsername string  `json:"source_username"`
-	OldVersion     *string `json:"old_version"` // "0.0.0" for a first mirror
-	NewVersion     *string `json:"new_version"`
-	Timestamp      int64   `json:"timestamp"` // unix seconds
+	Type           string // version_update, source_verification, else PFN's kind
+	PluginID       *string
+	PluginName     *string // as last mirrored; nil for a plugin never mirrored
+	SourceID       string
+	SourceUsername string
+	OldVersion     *string // "0.0.0" for a first mirror
+	NewVersion     *string
+	Timestamp      int64 // unix seconds
 }
 
 // ActivityPage is a page of the feed, newest first. Activities is the
 // same list under the original network's name (the original's scripts
 // read .activities; PFN's clients read .entries).
 type ActivityPage struct {
-	Entries    []ActivityEntry `json:"entries"`
-	Activities []ActivityEntry `json:"activities"`
-	NextCursor string          `json:"nextCursor,omitempty"`
+	Entries    []ActivityEntry
+	Activities []ActivityEntry
+	NextCursor string
 }
 
 // ActivityQuery is what the feed's read model is asked for: entries older
@@ -94,13 +94,16 @@ var originalTypes = map[string]string{
 	"verification_failed": "source_verification",
 }
 
+// Authorize: only admins read the activity feed.
+func (h ListActivity) Authorize(by Principal) error { return requireAdmin(by) }
+
 // Handle pages by the entries' sequence, which only grows: a cursor keeps
 // its place however many entries arrive meanwhile. offset (the original
 // network's paging) counts from the newest entry, so entries arriving
 // between pages shift it; it cannot be combined with a cursor.
 func (h ListActivity) Handle(ctx context.Context, by Principal, p ActivityParams) (ActivityPage, error) {
-	if !by.IsAdmin() {
-		return ActivityPage{}, domain.ErrForbidden
+	if err := h.Authorize(by); err != nil {
+		return ActivityPage{}, err
 	}
 	q, err := p.query()
 	if err != nil {

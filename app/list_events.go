@@ -31,26 +31,26 @@ type EventFilter struct {
 
 // AuditEvent is a stored event as the audit shows it.
 type AuditEvent struct {
-	Position      int64           `json:"position"`
-	ID            string          `json:"id"`
-	Stream        string          `json:"stream"`
-	StreamVersion int64           `json:"streamVersion"`
-	Type          string          `json:"type"`
-	SchemaVersion int             `json:"schemaVersion"`
-	RecordedAt    time.Time       `json:"recordedAt"`
-	Metadata      AuditMetadata   `json:"metadata"`
-	Data          json.RawMessage `json:"data"`
+	Position      int64
+	ID            string
+	Stream        string
+	StreamVersion int64
+	Type          string
+	SchemaVersion int
+	RecordedAt    time.Time
+	Metadata      AuditMetadata
+	Data          json.RawMessage
 	// Cursor continues a listing after this event.
-	Cursor string `json:"-"`
+	Cursor string
 }
 
 // AuditMetadata is who caused an event. Events never hold secrets: the
 // actor is a key's id, never the key.
 type AuditMetadata struct {
-	Actor         string `json:"actor,omitempty"`
-	CorrelationID string `json:"correlationId,omitempty"`
-	CausationID   string `json:"causationId,omitempty"`
-	RequestID     string `json:"requestId,omitempty"`
+	Actor         string
+	CorrelationID string
+	CausationID   string
+	RequestID     string
 }
 
 // EventLog reads the whole log for the audit.
@@ -65,12 +65,15 @@ type EventLog interface {
 
 // EventPage is one page of the audit; Next is empty at the end.
 type EventPage struct {
-	Events []AuditEvent `json:"events"`
-	Next   string       `json:"next,omitempty"`
+	Events []AuditEvent
+	Next   string
 }
 
 // ListEvents answers GET /federation/events and pfn events list|export.
 type ListEvents struct{ Log EventLog }
+
+// Authorize: only admins read the audit.
+func (h ListEvents) Authorize(by Principal) error { return requireAdmin(by) }
 
 // Handle returns one page of at most limit events (1 to MaxEventLimit).
 func (h ListEvents) Handle(ctx context.Context, by Principal, f EventFilter, after string, limit int) (EventPage, error) {
@@ -127,8 +130,8 @@ func (h ListEvents) Export(ctx context.Context, by Principal, f EventFilter, aft
 }
 
 func checkEventQuery(by Principal, f EventFilter, limit int) error {
-	if !by.IsAdmin() {
-		return domain.ErrForbidden
+	if err := (ListEvents{}).Authorize(by); err != nil {
+		return err
 	}
 	if limit < 1 || limit > MaxEventLimit {
 		return domain.InField("limit", fmt.Errorf("limit: %d is not between 1 and %d: %w", limit, MaxEventLimit, domain.ErrInvalidInput))

@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"time"
@@ -13,31 +11,31 @@ import (
 
 // PluginView is one mirrored plugin version.
 type PluginView struct {
-	ID                  int64      `json:"-"`
-	Plugin              string     `json:"plugin_id"`
-	SourceID            string     `json:"source_id"`
-	Name                string     `json:"name"`
-	Version             string     `json:"version"`
-	Description         string     `json:"description"`
-	Tags                []string   `json:"tags"`
-	SHA256              string     `json:"sha256"`
-	Size                int64      `json:"size"`
-	MirrorDate          int64      `json:"mirror_date"`
-	PublisherSignature  string     `json:"signature"`
-	FederationSignature string     `json:"federation_signature"`
-	NodeKeyID           string     `json:"node_key_id"`
-	BlobKey             string     `json:"-"`
-	Pruned              string     `json:"-"` // why the file was removed; "" while it is kept
-	StoredCopy          StoredCopy `json:"stored_copy"`
+	ID                  int64
+	Plugin              string
+	SourceID            string
+	Name                string
+	Version             string
+	Description         string
+	Tags                []string
+	SHA256              string
+	Size                int64
+	MirrorDate          int64
+	PublisherSignature  string
+	FederationSignature string
+	NodeKeyID           string
+	BlobKey             string
+	Pruned              string // why the file was removed; "" while it is kept
+	StoredCopy          StoredCopy
 }
 
 // StoredCopy is the remembered verdict on the node's own copy of a file:
 // good as stored, until a recheck finds it missing or other bytes (and good
 // again once a recheck finds it restored).
 type StoredCopy struct {
-	OK      bool       `json:"ok"`
-	Damage  string     `json:"damage,omitempty"`   // what the recheck found: "missing: …" or the measured sha256 and size
-	FoundAt *time.Time `json:"found_at,omitempty"` // when the recheck found it
+	OK      bool
+	Damage  string     // what the recheck found: "missing: …" or the measured sha256 and size
+	FoundAt *time.Time // when the recheck found it
 }
 
 // PluginQuery filters and pages the catalogue.
@@ -122,17 +120,17 @@ func (h FindPlugin) Handle(ctx context.Context, source, plugin, version string) 
 
 // VerifyReport says which checks of a mirrored file passed.
 type VerifyReport struct {
-	Plugin              PluginView `json:"plugin"`
-	PublisherSignature  Check      `json:"publisher_signature"`
-	FederationSignature Check      `json:"federation_signature"`
-	StoredBytes         Check      `json:"stored_bytes"`
-	Valid               bool       `json:"valid"`
+	Plugin              PluginView
+	PublisherSignature  Check
+	FederationSignature Check
+	StoredBytes         Check
+	Valid               bool
 }
 
 type Check struct {
-	OK      bool       `json:"ok"`
-	Detail  string     `json:"detail,omitempty"`
-	FoundAt *time.Time `json:"found_at,omitempty"` // when a recheck found the stored copy damaged
+	OK      bool
+	Detail  string
+	FoundAt *time.Time // when a recheck found the stored copy damaged
 }
 
 // VerifyMirrored re-checks a mirrored version: the publisher's signature
@@ -190,13 +188,4 @@ func check(f func() error) Check {
 		return Check{Detail: err.Error()}
 	}
 	return Check{OK: true}
-}
-
-// DigestHeader is the RFC 3230 Digest value of a sha256 in hex.
-func DigestHeader(sha256Hex string) string {
-	b, err := hex.DecodeString(sha256Hex)
-	if err != nil {
-		return ""
-	}
-	return "sha-256=" + base64.StdEncoding.EncodeToString(b)
 }

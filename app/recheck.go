@@ -15,9 +15,9 @@ import (
 
 // RecheckResult says what a recheck of a source's mirrored files found.
 type RecheckResult struct {
-	Checked  int         `json:"checked"`
-	Tampered []Rejection `json:"tampered"`
-	Damaged  []Rejection `json:"damaged"` // the node's own stored copies that are missing or other bytes
+	Checked  int
+	Tampered []Rejection
+	Damaged  []Rejection // the node's own stored copies that are missing or other bytes
 }
 
 // Recheck downloads the latest mirrored version of each of a source's

@@ -24,9 +24,17 @@ type RevokeKey struct {
 	Now   func() time.Time
 }
 
+// Authorize: admin keys revoke; the master key only creates.
+func (h RevokeKey) Authorize(by Principal) error {
+	if by.Master {
+		return domain.ErrForbidden
+	}
+	return requireAdmin(by)
+}
+
 func (h RevokeKey) Handle(ctx context.Context, by Principal, keyOrID string) (KeyRecord, error) {
-	if !by.IsAdmin() || by.Master {
-		return KeyRecord{}, domain.ErrForbidden
+	if err := h.Authorize(by); err != nil {
+		return KeyRecord{}, err
 	}
 	id := keyOrID
 	if k, err := domain.ParseKey(keyOrID); err == nil {

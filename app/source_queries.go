@@ -9,40 +9,40 @@ import (
 
 // SourceView is a row of the sources read model.
 type SourceView struct {
-	ID                string            `json:"id"`
-	InstanceURL       string            `json:"instance_url"`
-	Username          string            `json:"username"`
-	PublicKey         string            `json:"public_key"`
-	Status            string            `json:"status"`
-	StatusReason      string            `json:"status_reason"`
-	TrustScore        float64           `json:"trust_score"`
-	TrustComponents   domain.TrustScore `json:"trust_components"`
-	CreatedAt         int64             `json:"created_at"` // unix seconds, as the original
-	LastSync          *int64            `json:"last_sync"`
-	LastVerification  *time.Time        `json:"last_verification"`
-	LastFailure       string            `json:"last_failure"`
-	AvgResponseMS     *float64          `json:"avg_response_ms"`
-	ProtocolVersion   string            `json:"protocol_version"`
-	Features          []string          `json:"features"`
-	AssetDomain       string            `json:"asset_domain"`
-	AssetNamingScheme string            `json:"asset_naming_scheme"`
-	PluginCount       int               `json:"plugin_count"`
-	SubscriberCount   int               `json:"subscriber_count"`
-	AddedBy           string            `json:"added_by"`
-	HealthChecks      int               `json:"health_checks"`
-	Uptime            *float64          `json:"uptime"` // moving average of checks being up, 0..1
-	LastHealthAt      *time.Time        `json:"last_health_at"`
-	LastSyncError     string            `json:"last_sync_error"` // until the next successful sync
+	ID                string
+	InstanceURL       string
+	Username          string
+	PublicKey         string
+	Status            string
+	StatusReason      string
+	TrustScore        float64
+	TrustComponents   domain.TrustScore
+	CreatedAt         int64 // unix seconds, as the original
+	LastSync          *int64
+	LastVerification  *time.Time
+	LastFailure       string
+	AvgResponseMS     *float64
+	ProtocolVersion   string
+	Features          []string
+	AssetDomain       string
+	AssetNamingScheme string
+	PluginCount       int
+	SubscriberCount   int
+	AddedBy           string
+	HealthChecks      int
+	Uptime            *float64 // moving average of checks being up, 0..1
+	LastHealthAt      *time.Time
+	LastSyncError     string // until the next successful sync
 	// Listing entries refused before any download, each counted once, and
 	// the latest of them with its reason.
-	RefusedEntries int        `json:"refused_entries"`
-	LastRefusal    string     `json:"last_refusal"`
-	LastRefusalAt  *time.Time `json:"last_refusal_at"`
+	RefusedEntries int
+	LastRefusal    string
+	LastRefusalAt  *time.Time
 	// As the original's rows had them: the latest ownership verification's
 	// outcome ("success", "failed: " and the reason, "" before the first)
 	// and how many succeeded.
-	LastVerificationResult  string `json:"last_verification_result"`
-	SuccessfulVerifications int    `json:"successful_verifications"`
+	LastVerificationResult  string
+	SuccessfulVerifications int
 }
 
 // SourceReader reads the sources read model.
@@ -54,9 +54,12 @@ type SourceReader interface {
 // ListSources answers GET /federation/sources.
 type ListSources struct{ Sources SourceReader }
 
+// Authorize: only admins list sources.
+func (h ListSources) Authorize(by Principal) error { return requireAdmin(by) }
+
 func (h ListSources) Handle(ctx context.Context, by Principal) ([]SourceView, error) {
-	if !by.IsAdmin() {
-		return nil, domain.ErrForbidden
+	if err := h.Authorize(by); err != nil {
+		return nil, err
 	}
 	return h.Sources.ListSources(ctx)
 }
@@ -64,9 +67,12 @@ func (h ListSources) Handle(ctx context.Context, by Principal) ([]SourceView, er
 // GetSourceStatus answers GET /federation/source-status.
 type GetSourceStatus struct{ Sources SourceReader }
 
+// Authorize: only admins read a source's status.
+func (h GetSourceStatus) Authorize(by Principal) error { return requireAdmin(by) }
+
 func (h GetSourceStatus) Handle(ctx context.Context, by Principal, id domain.SourceID) (SourceView, error) {
-	if !by.IsAdmin() {
-		return SourceView{}, domain.ErrForbidden
+	if err := h.Authorize(by); err != nil {
+		return SourceView{}, err
 	}
 	return h.Sources.GetSource(ctx, id)
 }

@@ -18,18 +18,21 @@ type SourceHistory interface {
 // SourceStatusAt is a source as the node believed it at a moment.
 type SourceStatusAt struct {
 	SourceView
-	AsOf time.Time `json:"as_of"`
+	AsOf time.Time
 	// StreamVersion counts the source's events up to AsOf.
-	StreamVersion int64 `json:"stream_version"`
+	StreamVersion int64
 }
 
 // GetSourceStatusAt answers GET /federation/source-status?at= and
 // pfn events state: what did we believe about this publisher then?
 type GetSourceStatusAt struct{ History SourceHistory }
 
+// Authorize: only admins read a source's past.
+func (h GetSourceStatusAt) Authorize(by Principal) error { return requireAdmin(by) }
+
 func (h GetSourceStatusAt) Handle(ctx context.Context, by Principal, id domain.SourceID, at time.Time) (SourceStatusAt, error) {
-	if !by.IsAdmin() {
-		return SourceStatusAt{}, domain.ErrForbidden
+	if err := h.Authorize(by); err != nil {
+		return SourceStatusAt{}, err
 	}
 	s, err := h.History.LoadUntil(ctx, id, at)
 	if err != nil {

@@ -41,9 +41,9 @@ type JobRequests interface {
 // could not start and runs on the schedule.
 type SubscribeResult struct {
 	SyncResult
-	Success   bool   `json:"success"`
-	Scheduled bool   `json:"scheduled"`
-	Message   string `json:"-"` // for a person
+	Success   bool
+	Scheduled bool
+	Message   string // for a person
 }
 
 func (h Subscribe) Handle(ctx context.Context, by Principal, id domain.SourceID, rawFilters []byte) (SubscribeResult, error) {

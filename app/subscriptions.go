@@ -21,11 +21,11 @@ type SubscriptionRepository interface {
 
 // SubscriptionView is a row of the subscriptions read model.
 type SubscriptionView struct {
-	ID         int64          `json:"id"`
-	SourceID   string         `json:"source_id"`
-	Subscriber string         `json:"subscriber"`
-	Filters    domain.Filters `json:"filters"`
-	CreatedAt  int64          `json:"created_at"`
+	ID         int64
+	SourceID   string
+	Subscriber string
+	Filters    domain.Filters
+	CreatedAt  int64
 }
 
 // SubscriptionReader reads the subscriptions read model.
@@ -34,4 +34,17 @@ type SubscriptionReader interface {
 	ActiveFilters(ctx context.Context, source domain.SourceID) (map[string]domain.Filters, error)
 	ListSubscriptions(ctx context.Context, subscriber string) ([]SubscriptionView, error) // "" lists all
 	CountSubscribers(ctx context.Context, source domain.SourceID) (int, error)
+}
+
+// ListSubscriptions answers GET /federation/subscriptions: the calling
+// key's subscriptions. An admin key sees every subscription; that is a rule
+// about what is read, so it lives here and not in the router.
+type ListSubscriptions struct{ Reader SubscriptionReader }
+
+func (h ListSubscriptions) Handle(ctx context.Context, by Principal) ([]SubscriptionView, error) {
+	subscriber := by.KeyID
+	if by.IsAdmin() {
+		subscriber = ""
+	}
+	return h.Reader.ListSubscriptions(ctx, subscriber)
 }

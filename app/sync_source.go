@@ -40,21 +40,21 @@ type SyncSource struct {
 // SyncResult is compatible with the original's syncResult and adds what
 // was refused and why.
 type SyncResult struct {
-	SourceID        string      `json:"sourceId"`
-	MirroredCount   int         `json:"mirroredCount"`
-	TotalPlugins    int         `json:"totalPlugins"`
-	Wanted          int         `json:"wanted"`
-	AlreadyMirrored int         `json:"alreadyMirrored"`
-	MirroredBytes   int64       `json:"mirroredBytes"`
-	Pruned          int         `json:"pruned"`
-	Rejected        []Rejection `json:"rejected"`
+	SourceID        string
+	MirroredCount   int
+	TotalPlugins    int
+	Wanted          int
+	AlreadyMirrored int
+	MirroredBytes   int64
+	Pruned          int
+	Rejected        []Rejection
 }
 
 // Rejection is a listed plugin version that was not mirrored.
 type Rejection struct {
-	Plugin  string `json:"plugin"`
-	Version string `json:"version"`
-	Reason  string `json:"reason"`
+	Plugin  string
+	Version string
+	Reason  string
 }
 
 // SyncNow is the admin's POST /federation/sync-source. A sync longer than
@@ -65,9 +65,12 @@ type SyncNow struct {
 	Timeout time.Duration // PFN_JOB_TIMEOUT
 }
 
+// Authorize: only admins sync on demand.
+func (h SyncNow) Authorize(by Principal) error { return requireAdmin(by) }
+
 func (h SyncNow) Handle(ctx context.Context, by Principal, id domain.SourceID) (SyncResult, error) {
-	if !by.IsAdmin() {
-		return SyncResult{}, domain.ErrForbidden
+	if err := h.Authorize(by); err != nil {
+		return SyncResult{}, err
 	}
 	syncCtx, cancel := syncWithin(ctx, h.Timeout)
 	defer cancel()

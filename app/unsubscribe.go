@@ -28,15 +28,3 @@ func (h Unsubscribe) Handle(ctx context.Context, by Principal, id domain.SourceI
 	}
 	return updateSubscriberCount(ctx, h.Sources, h.Reader, id, h.Now())
 }
-
-// ListSubscriptions lists the calling key's subscriptions; an admin key sees
-// every subscription.
-type ListSubscriptions struct{ Reader SubscriptionReader }
-
-func (h ListSubscriptions) Handle(ctx context.Context, by Principal) ([]SubscriptionView, error) {
-	subscriber := by.KeyID
-	if by.IsAdmin() {
-		subscriber = ""
-	}
-	return h.Reader.ListSubscriptions(ctx, subscriber)
-}

@@ -26,9 +26,12 @@ type UpdateSourceRequest struct {
 	AllowedAssetHosts *[]string
 }
 
+// Authorize: only admins refresh sources.
+func (h UpdateSource) Authorize(by Principal) error { return requireAdmin(by) }
+
 func (h UpdateSource) Handle(ctx context.Context, by Principal, req UpdateSourceRequest) (domain.SourceState, error) {
-	if !by.IsAdmin() {
-		return domain.SourceState{}, domain.ErrForbidden
+	if err := h.Authorize(by); err != nil {
+		return domain.SourceState{}, err
 	}
 	s, err := h.Sources.Load(ctx, req.ID)
 	if err != nil {

@@ -30,9 +30,12 @@ type VerifyResult struct {
 // challengeBytes: 256 bits, well above the protocol's 128-bit floor.
 const challengeBytes = 32
 
+// Authorize: only admins ask for a proof.
+func (h VerifySource) Authorize(by Principal) error { return requireAdmin(by) }
+
 func (h VerifySource) Handle(ctx context.Context, by Principal, id domain.SourceID) (VerifyResult, error) {
-	if !by.IsAdmin() {
-		return VerifyResult{}, domain.ErrForbidden
+	if err := h.Authorize(by); err != nil {
+		return VerifyResult{}, err
 	}
 	s, err := h.Sources.Load(ctx, id)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/pfn-network/pfn/adapters/postgres"
 	"github.com/pfn-network/pfn/app"
 	"github.com/pfn-network/pfn/domain"
+	"github.com/pfn-network/pfn/ports/httpapi"
 )
 
 // eventsListCommand runs pfn events list (one page, JSON or NDJSON) and
@@ -57,10 +58,7 @@ func eventsListCommand(ctx context.Context, getenv func(string) string, fs *flag
 	if err != nil {
 		return err
 	}
-	if page.Events == nil {
-		page.Events = []app.AuditEvent{}
-	}
-	return json.NewEncoder(stdout).Encode(page)
+	return json.NewEncoder(stdout).Encode(httpapi.ViewEventPage(page))
 }
 
 func cliEventFilter(source, stream, typ, actor, from, to string) (app.EventFilter, error) {
@@ -91,7 +89,7 @@ func writeNDJSON(ctx context.Context, h app.ListEvents, by app.Principal, f app.
 			return err
 		}
 		for _, e := range page.Events {
-			if err := enc.Encode(e); err != nil {
+			if err := enc.Encode(httpapi.ViewAuditEvent(e)); err != nil {
 				return err
 			}
 		}
@@ -102,7 +100,7 @@ func writeNDJSON(ctx context.Context, h app.ListEvents, by app.Principal, f app.
 	}
 	return h.Export(ctx, by, f, after, limit, func(events []app.AuditEvent) error {
 		for _, e := range events {
-			if err := enc.Encode(e); err != nil {
+			if err := enc.Encode(httpapi.ViewAuditEvent(e)); err != nil {
 				return err
 			}
 		}

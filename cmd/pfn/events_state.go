@@ -11,6 +11,7 @@ import (
 	"github.com/pfn-network/pfn/adapters/postgres"
 	"github.com/pfn-network/pfn/app"
 	"github.com/pfn-network/pfn/domain"
+	"github.com/pfn-network/pfn/ports/httpapi"
 )
 
 // eventsStateCommand runs pfn events state: a source rebuilt from its
@@ -45,5 +46,5 @@ func eventsState(ctx context.Context, history app.SourceHistory, by app.Principa
 	if err != nil {
 		return err
 	}
-	return json.NewEncoder(stdout).Encode(view)
+	return json.NewEncoder(stdout).Encode(httpapi.ViewSourceStatusAt(view))
 }

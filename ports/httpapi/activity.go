@@ -31,11 +31,11 @@ func listActivity(h app.ListActivity, resolve app.SourceResolver, compat Compat)
 			return err
 		}
 		if !compat.original() {
-			return c.JSON(http.StatusOK, page)
+			return c.JSON(http.StatusOK, viewActivityPage(page))
 		}
-		out := make([]app.OriginalActivity, len(page.Entries))
+		out := make([]originalActivityView, len(page.Entries))
 		for i, e := range page.Entries {
-			out[i] = e.OriginalActivity
+			out[i] = viewOriginalActivity(e.OriginalActivity)
 		}
 		return c.JSON(http.StatusOK, out)
 	}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -75,4 +76,14 @@ func abortTransfer(c echo.Context, log *slog.Logger, p app.PluginView, err error
 			"plugin", p.Plugin, "version", p.Version, "err", err, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
 	}
 	panic(http.ErrAbortHandler)
+}
+
+// digestHeader is the RFC 3230 Digest value of a sha256 in hex: a download's
+// header, so the API's concern rather than the use case's.
+func digestHeader(sha256Hex string) string {
+	b, err := hex.DecodeString(sha256Hex)
+	if err != nil {
+		return ""
+	}
+	return "sha-256=" + base64.StdEncoding.EncodeToString(b)
 }

@@ -38,10 +38,7 @@ func listEvents(h app.ListEvents, log *slog.Logger) echo.HandlerFunc {
 			if err != nil {
 				return err
 			}
-			if page.Events == nil {
-				page.Events = []app.AuditEvent{}
-			}
-			return c.JSON(http.StatusOK, page)
+			return c.JSON(http.StatusOK, ViewEventPage(page))
 		}
 		return exportEvents(c, h, log, f, after, limit)
 	}
@@ -61,7 +58,7 @@ func exportEvents(c echo.Context, h app.ListEvents, log *slog.Logger, f app.Even
 	err := h.Export(c.Request().Context(), principal(c), f, after, limit, func(events []app.AuditEvent) error {
 		start()
 		for _, e := range events {
-			if err := enc.Encode(e); err != nil {
+			if err := enc.Encode(ViewAuditEvent(e)); err != nil {
 				return err
 			}
 		}
@@ -148,5 +145,5 @@ func sourceStatusAt(c echo.Context, h app.GetSourceStatusAt, id domain.SourceID)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, view)
+	return c.JSON(http.StatusOK, ViewSourceStatusAt(view))
 }

@@ -368,7 +368,7 @@ func TestSourceStatusAtATime(t *testing.T) {
 			if tc.status != http.StatusOK {
 				return
 			}
-			var got app.SourceStatusAt
+			var got httpapi.SourceStatusAtView
 			if err := json.Unmarshal(body, &got); err != nil {
 				t.Fatal(err)
 			}

@@ -42,7 +42,7 @@ func listPlugins(h app.ListPlugins, resolve app.SourceResolver) echo.HandlerFunc
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, map[string]any{"plugins": page, "next_cursor": next})
+		return c.JSON(http.StatusOK, map[string]any{"plugins": viewAll(page, viewPlugin), "next_cursor": next})
 	}
 }
 
@@ -90,7 +90,7 @@ func downloadPlugin(find app.FindPlugin, blobs app.BlobOpener, resolve app.Sourc
 		h.Set(echo.HeaderContentType, "application/zip")
 		h.Set(echo.HeaderContentLength, strconv.FormatInt(size, 10))
 		h.Set("ETag", `"`+p.SHA256+`"`)
-		h.Set("Digest", app.DigestHeader(p.SHA256))
+		h.Set("Digest", digestHeader(p.SHA256))
 		h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename=%q`, p.Plugin+"-"+p.Version+".zip"))
 		if match := c.Request().Header.Get("If-None-Match"); match == `"`+p.SHA256+`"` {
 			return c.NoContent(http.StatusNotModified)
@@ -113,7 +113,7 @@ func verifyPlugin(h app.VerifyMirrored, resolve app.SourceResolver) echo.Handler
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, report)
+		return c.JSON(http.StatusOK, viewVerifyReport(report))
 	}
 }
 

@@ -27,14 +27,14 @@ type sourceIDRequest struct {
 // reports success for a proof that failed. Success, SourceIDSnake and
 // Message are what the original's clients read (success: verified).
 type verificationResponse struct {
-	SourceID      string         `json:"sourceId"`
-	Status        string         `json:"status"`
-	Verified      bool           `json:"verified"`
-	Reason        string         `json:"reason,omitempty"`
-	Source        app.SourceView `json:"source"`
-	Success       bool           `json:"success"`
-	SourceIDSnake string         `json:"source_id"`
-	Message       string         `json:"message"`
+	SourceID      string     `json:"sourceId"`
+	Status        string     `json:"status"`
+	Verified      bool       `json:"verified"`
+	Reason        string     `json:"reason,omitempty"`
+	Source        sourceView `json:"source"`
+	Success       bool       `json:"success"`
+	SourceIDSnake string     `json:"source_id"`
+	Message       string     `json:"message"`
 }
 
 func addSource(h app.AddSource, read app.SourceReader) echo.HandlerFunc {
@@ -80,7 +80,7 @@ func answerVerification(c echo.Context, status int, done string, res app.VerifyR
 	}
 	id := string(res.Source.ID)
 	return c.JSON(status, verificationResponse{SourceID: id, Status: res.Source.Status.String(),
-		Verified: res.Verified, Reason: res.Reason, Source: view,
+		Verified: res.Verified, Reason: res.Reason, Source: viewSource(view),
 		Success: res.Verified, SourceIDSnake: id, Message: verificationMessage(id, done, res)})
 }
 
@@ -115,7 +115,7 @@ func updateSource(h app.UpdateSource, read app.SourceReader, resolve app.SourceR
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, map[string]any{"sourceId": id, "source": view,
+		return c.JSON(http.StatusOK, map[string]any{"sourceId": id, "source": viewSource(view),
 			"success": true, "source_id": id, "message": fmt.Sprintf("Source %s updated; it is %s.", id, view.Status)})
 	}
 }
@@ -147,10 +147,11 @@ func listSources(h app.ListSources, compat Compat) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		rows := viewAll(sources, viewSource)
 		if compat.original() {
-			return c.JSON(http.StatusOK, sources)
+			return c.JSON(http.StatusOK, rows)
 		}
-		return c.JSON(http.StatusOK, map[string]any{"sources": sources})
+		return c.JSON(http.StatusOK, map[string]any{"sources": rows})
 	}
 }
 
@@ -171,6 +172,6 @@ func sourceStatus(h app.GetSourceStatus, atH app.GetSourceStatusAt, resolve app.
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, view)
+		return c.JSON(http.StatusOK, viewSource(view))
 	}
 }

@@ -33,7 +33,7 @@ func subscribe(h app.Subscribe, resolve app.SourceResolver) echo.HandlerFunc {
 		// clients read; success is the subscription's, syncResult.success
 		// the first sync's (false when it was left to the scheduler).
 		return c.JSON(http.StatusOK, map[string]any{"subscribed": true, "success": true, "message": res.Message,
-			"sourceId": id, "source": id, "source_id": id, "syncResult": res})
+			"sourceId": id, "source": id, "source_id": id, "syncResult": viewSubscribeResult(res)})
 	}
 }
 
@@ -57,7 +57,7 @@ func listSubscriptions(h app.ListSubscriptions) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, map[string]any{"subscriptions": subs})
+		return c.JSON(http.StatusOK, map[string]any{"subscriptions": viewAll(subs, viewSubscription)})
 	}
 }
 
@@ -73,7 +73,7 @@ func syncSource(h app.SyncNow, resolve app.SourceResolver) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, map[string]any{"sourceId": id, "syncResult": res, "success": true, "source_id": id,
+		return c.JSON(http.StatusOK, map[string]any{"sourceId": id, "syncResult": viewSyncResult(res), "success": true, "source_id": id,
 			"message": fmt.Sprintf("Synced %s: mirrored %d new of %d listed.", id, res.MirroredCount, res.TotalPlugins)})
 	}
 }

@@ -1,0 +1,62 @@
+package httpapi
+
+import (
+	"time"
+
+	"github.com/pfn-network/pfn/app"
+)
+
+// Plugins family: snake_case, as the original's catalogue rows (views.go).
+
+// pluginView is a row of GET /federation/plugins and the plugin of a
+// verify report. The node's blob key and the reason a version was pruned
+// stay inside the node.
+type pluginView struct {
+	Plugin              string         `json:"plugin_id"`
+	SourceID            string         `json:"source_id"`
+	Name                string         `json:"name"`
+	Version             string         `json:"version"`
+	Description         string         `json:"description"`
+	Tags                []string       `json:"tags"`
+	SHA256              string         `json:"sha256"`
+	Size                int64          `json:"size"`
+	MirrorDate          int64          `json:"mirror_date"` // unix seconds, as the original
+	PublisherSignature  string         `json:"signature"`
+	FederationSignature string         `json:"federation_signature"`
+	NodeKeyID           string         `json:"node_key_id"`
+	StoredCopy          storedCopyView `json:"stored_copy"`
+}
+
+type storedCopyView struct {
+	OK      bool       `json:"ok"`
+	Damage  string     `json:"damage,omitempty"`
+	FoundAt *time.Time `json:"found_at,omitempty"`
+}
+
+func viewPlugin(p app.PluginView) pluginView {
+	return pluginView{Plugin: p.Plugin, SourceID: p.SourceID, Name: p.Name, Version: p.Version,
+		Description: p.Description, Tags: p.Tags, SHA256: p.SHA256, Size: p.Size, MirrorDate: p.MirrorDate,
+		PublisherSignature: p.PublisherSignature, FederationSignature: p.FederationSignature, NodeKeyID: p.NodeKeyID,
+		StoredCopy: storedCopyView{OK: p.StoredCopy.OK, Damage: p.StoredCopy.Damage, FoundAt: p.StoredCopy.FoundAt}}
+}
+
+// verifyReportView answers GET /federation/verify.
+type verifyReportView struct {
+	Plugin              pluginView `json:"plugin"`
+	PublisherSignature  checkView  `json:"publisher_signature"`
+	FederationSignature checkView  `json:"federation_signature"`
+	StoredBytes         checkView  `json:"stored_bytes"`
+	Valid               bool       `json:"valid"`
+}
+
+type checkView struct {
+	OK      bool       `json:"ok"`
+	Detail  string     `json:"detail,omitempty"`
+	FoundAt *time.Time `json:"found_at,omitempty"`
+}
+
+func viewVerifyReport(r app.VerifyReport) verifyReportView {
+	check := func(c app.Check) checkView { return checkView{OK: c.OK, Detail: c.Detail, FoundAt: c.FoundAt} }
+	return verifyReportView{Plugin: viewPlugin(r.Plugin), PublisherSignature: check(r.PublisherSignature),
+		FederationSignature: check(r.FederationSignature), StoredBytes: check(r.StoredBytes), Valid: r.Valid}
+}

@@ -1,0 +1,70 @@
+package httpapi
+
+import (
+	"time"
+
+	"github.com/pfn-network/pfn/app"
+	"github.com/pfn-network/pfn/domain"
+)
+
+// Sources family: snake_case, as the original's rows (views.go).
+
+// sourceView is a source's row: GET /federation/sources and source-status,
+// and "source" in the answers of the source actions.
+type sourceView struct {
+	ID                      string            `json:"id"`
+	InstanceURL             string            `json:"instance_url"`
+	Username                string            `json:"username"`
+	PublicKey               string            `json:"public_key"`
+	Status                  string            `json:"status"`
+	StatusReason            string            `json:"status_reason"`
+	TrustScore              float64           `json:"trust_score"`
+	TrustComponents         domain.TrustScore `json:"trust_components"`
+	CreatedAt               int64             `json:"created_at"` // unix seconds, as the original
+	LastSync                *int64            `json:"last_sync"`  // unix seconds
+	LastVerification        *time.Time        `json:"last_verification"`
+	LastFailure             string            `json:"last_failure"`
+	AvgResponseMS           *float64          `json:"avg_response_ms"`
+	ProtocolVersion         string            `json:"protocol_version"`
+	Features                []string          `json:"features"`
+	AssetDomain             string            `json:"asset_domain"`
+	AssetNamingScheme       string            `json:"asset_naming_scheme"`
+	PluginCount             int               `json:"plugin_count"`
+	SubscriberCount         int               `json:"subscriber_count"`
+	AddedBy                 string            `json:"added_by"`
+	HealthChecks            int               `json:"health_checks"`
+	Uptime                  *float64          `json:"uptime"`
+	LastHealthAt            *time.Time        `json:"last_health_at"`
+	LastSyncError           string            `json:"last_sync_error"`
+	RefusedEntries          int               `json:"refused_entries"`
+	LastRefusal             string            `json:"last_refusal"`
+	LastRefusalAt           *time.Time        `json:"last_refusal_at"`
+	LastVerificationResult  string            `json:"last_verification_result"` // the original's
+	SuccessfulVerifications int               `json:"successful_verifications"` // the original's
+}
+
+func viewSource(s app.SourceView) sourceView {
+	return sourceView{ID: s.ID, InstanceURL: s.InstanceURL, Username: s.Username, PublicKey: s.PublicKey,
+		Status: s.Status, StatusReason: s.StatusReason, TrustScore: s.TrustScore, TrustComponents: s.TrustComponents,
+		CreatedAt: s.CreatedAt, LastSync: s.LastSync, LastVerification: s.LastVerification, LastFailure: s.LastFailure,
+		AvgResponseMS: s.AvgResponseMS, ProtocolVersion: s.ProtocolVersion, Features: s.Features,
+		AssetDomain: s.AssetDomain, AssetNamingScheme: s.AssetNamingScheme, PluginCount: s.PluginCount,
+		SubscriberCount: s.SubscriberCount, AddedBy: s.AddedBy, HealthChecks: s.HealthChecks, Uptime: s.Uptime,
+		LastHealthAt: s.LastHealthAt, LastSyncError: s.LastSyncError, RefusedEntries: s.RefusedEntries,
+		LastRefusal: s.LastRefusal, LastRefusalAt: s.LastRefusalAt, LastVerificationResult: s.LastVerificationResult,
+		SuccessfulVerifications: s.SuccessfulVerifications}
+}
+
+// SourceStatusAtView is a source as the node believed it at a moment:
+// GET /federation/source-status?at= and pfn events state (exported for
+// the CLI, which prints the same shape).
+type SourceStatusAtView struct {
+	sourceView
+	AsOf          time.Time `json:"as_of"`
+	StreamVersion int64     `json:"stream_version"`
+}
+
+// ViewSourceStatusAt shows a source rebuilt as of a moment.
+func ViewSourceStatusAt(s app.SourceStatusAt) SourceStatusAtView {
+	return SourceStatusAtView{sourceView: viewSource(s.SourceView), AsOf: s.AsOf, StreamVersion: s.StreamVersion}
+}
