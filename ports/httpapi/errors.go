@@ -3,7 +3,9 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -43,9 +45,31 @@ func statusOf(err error) int {
 		return http.StatusForbidden
 	case errors.Is(err, domain.ErrPublisher):
 		return http.StatusBadGateway
+	case storeUnavailable(err): // last: a publisher's cut connection is a 502 above
+		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError
 	}
+}
+
+// storeUnavailable reports an error of a store the node could not reach
+// (the database restarting, a connection cut): the request was fine and
+// may be tried again, so it is a 503, not a 500. It looks at what the
+// error is rather than where it came from, so that no adapter has to wrap
+// each of its calls: a connection cut mid-answer, a refused or failed
+// dial, or a PostgreSQL SQLSTATE of class 08 (connection exception) or 57
+// (operator intervention: shutting down, not yet accepting connections).
+func storeUnavailable(err error) bool {
+	var op *net.OpError
+	var state interface{ SQLState() string }
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.As(err, &op):
+		return true
+	case errors.As(err, &state):
+		class := state.SQLState()[:min(2, len(state.SQLState()))]
+		return class == "08" || class == "57"
+	}
+	return false
 }
 
 // errorHandler answers every error as JSON. Client errors say what was wrong;

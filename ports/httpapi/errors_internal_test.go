@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -25,6 +27,15 @@ func TestStatusOf(t *testing.T) {
 		{fmt.Errorf("wrapped twice: %w", fmt.Errorf("stream: %w", domain.ErrConflict)), http.StatusConflict},
 		{echo.NewHTTPError(http.StatusUnauthorized, "missing key"), http.StatusUnauthorized},
 		{errors.New("disk on fire"), http.StatusInternalServerError},
+		// The database going away is a 503 (try again), however it shows.
+		{fmt.Errorf("look up API key: look up key: %w", io.ErrUnexpectedEOF), http.StatusServiceUnavailable},
+		{fmt.Errorf("claim: %w", &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}), http.StatusServiceUnavailable},
+		{fmt.Errorf("connect: %w", sqlStateError("57P03")), http.StatusServiceUnavailable},
+		{fmt.Errorf("query: %w", sqlStateError("08006")), http.StatusServiceUnavailable},
+		{fmt.Errorf("insert: %w", sqlStateError("23505")), http.StatusInternalServerError},
+		// A publisher's cut connection stays the publisher's fault.
+		{fmt.Errorf("%w: fetch listing: %w", domain.ErrPublisher, io.ErrUnexpectedEOF), http.StatusBadGateway},
+		{fmt.Errorf("%w: %w", domain.ErrInvalidInput, io.ErrUnexpectedEOF), http.StatusBadRequest},
 	}
 	for _, tt := range tests {
 		if got := statusOf(tt.err); got != tt.want {
@@ -32,6 +43,12 @@ func TestStatusOf(t *testing.T) {
 		}
 	}
 }
+
+// sqlStateError is an error with a SQLSTATE, as pgconn.PgError has.
+type sqlStateError string
+
+func (e sqlStateError) Error() string    { return "ERROR (SQLSTATE " + string(e) + ")" }
+func (e sqlStateError) SQLState() string { return string(e) }
 
 func TestErrorBodies(t *testing.T) {
 	var logged bytes.Buffer
