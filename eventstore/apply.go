@@ -2,6 +2,7 @@ package eventstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -149,6 +150,14 @@ func (a applier) applyCarefully(ctx context.Context, tx pgx.Tx, p Projection, e 
 		if err == nil {
 			return nil
 		}
+		if unreadable(err) {
+			// Not this event's fault but this build's: poisoning it would
+			// move the checkpoint (shared by every node on the database)
+			// past an event that a newer node can apply. The page is left
+			// unapplied; the consumer stops and tries again.
+			return fmt.Errorf("projection %s cannot read event %s at %s (this build is older than the log: upgrade it): %w",
+				p.Name(), e.ID, e.StreamID, err)
+		}
 		if attempts >= a.attempts {
 			break
 		}
@@ -168,4 +177,10 @@ func (a applier) applyCarefully(ctx context.Context, tx pgx.Tx, p Projection, e 
 		"event_id", e.ID, "event_type", e.Type, "stream_id", e.StreamID,
 		"global_position", e.GlobalPosition, "attempts", attempts, "err", err)
 	return nil
+}
+
+// unreadable reports an event this build does not know how to decode: a
+// type it has no registration for, or a schema version newer than its own.
+func unreadable(err error) bool {
+	return errors.Is(err, ErrUnknownEventType) || errors.Is(err, ErrNewerEventSchema)
 }

@@ -3,7 +3,9 @@ package eventstore_test
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -57,5 +59,46 @@ func TestLiveRunnerFindsTheFailingEventOfABatch(t *testing.T) {
 	if err := pool.QueryRow(ctx, `SELECT event_type, attempts FROM poisoned_events WHERE consumer_group = 'rec'`).
 		Scan(&poisoned, &attempts); err != nil || poisoned != "bad" || attempts != 3 {
 		t.Fatalf("poisoned %q after %d attempts (%v), want bad after 3", poisoned, attempts, err)
+	}
+}
+
+// An event this build cannot read (written by a newer build) is never
+// poisoned: the checkpoint, shared by every node on the database, stays
+// before it, and once a build that reads it runs, it is applied with the
+// rest, each once.
+func TestAnEventOfANewerBuildHoldsTheProjectionInsteadOfBeingPoisoned(t *testing.T) {
+	t.Parallel()
+	ctx := pgtest.Context()
+	pool := pgtest.Pool(t)
+	store := eventstore.New(pool)
+	var upgraded atomic.Bool
+	rec := &recorder{name: "rec", fail: func(e eventstore.Event, _ int) string {
+		return map[bool]string{true: "newer"}[e.Type == "future" && !upgraded.Load()]
+	}}
+	var last eventstore.Appended
+	for _, typ := range []string{"good1", "future", "good2"} {
+		var err error
+		if last, err = store.Append(ctx, typ, 0, ev(typ, `{}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := startRunner(t, pool, nil, rec)
+	time.Sleep(1500 * time.Millisecond) // several attempts of the page
+	var poisoned int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM poisoned_events`).Scan(&poisoned); err != nil || poisoned != 0 {
+		t.Fatalf("%d poisoned events (%v), want none", poisoned, err)
+	}
+	if got := seen(t, pool, "rec"); len(got) > 1 {
+		t.Fatalf("projected %v past an event it could not read", got)
+	}
+
+	upgraded.Store(true)
+	waitFor(t, r, "rec", last.Position)
+	var got []string
+	for _, s := range seen(t, pool, "rec") {
+		got = append(got, s.Type)
+	}
+	if strings.Join(got, ",") != "good1,future,good2" {
+		t.Fatalf("projected %v, want good1,future,good2 (each exactly once)", got)
 	}
 }

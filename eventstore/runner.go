@@ -142,7 +142,7 @@ func (r *Runner) consume(ctx context.Context, p Projection, log *slog.Logger) er
 	if err != nil {
 		return fmt.Errorf("subscribe: %w", err)
 	}
-	apply := r.applier(r.log, pipelineDepth, "poisoned_events")
+	apply := r.applier(log, pipelineDepth, "poisoned_events")
 	for msg := range msgs {
 		busy.Lock()
 		if subCtx.Err() != nil {

@@ -24,7 +24,7 @@ type recorder struct {
 	name string
 	mu   sync.Mutex
 	hits map[string]int
-	fail func(e eventstore.Event, attempt int) string // "", "go" or "sql"
+	fail func(e eventstore.Event, attempt int) string // "", "go", "sql" or "newer"
 }
 
 func (r *recorder) Name() string { return r.name }
@@ -44,6 +44,8 @@ func (r *recorder) Apply(ctx context.Context, tx pgx.Tx, e eventstore.Event) err
 		case "sql":
 			_, err := tx.Exec(ctx, `SELECT 1/0`) // aborts the transaction
 			return err
+		case "newer":
+			return fmt.Errorf("decode %s: %w", e.Type, eventstore.ErrNewerEventSchema)
 		}
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO seen (projection, event_id, event_type) VALUES ($1, $2, $3)`, r.name, e.ID, e.Type)

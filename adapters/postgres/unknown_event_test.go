@@ -16,8 +16,9 @@ import (
 
 // A stream holding an event type the registry does not know fails to load,
 // and every projection reading that stream fails on it (the runner then
-// retries and records it as poisoned): never a default, never a skip. The
-// error names the type and the stream.
+// holds the projection before it rather than poisoning it: a newer build
+// may know it): never a default, never a skip. The error names the type
+// and the stream.
 func TestUnknownEventTypesAreErrorsInEveryStream(t *testing.T) {
 	t.Parallel()
 	ctx := pgtest.Context()

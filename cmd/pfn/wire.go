@@ -144,11 +144,14 @@ func background(ctx context.Context, fn func(context.Context)) (stop func()) {
 	}
 }
 
-// schedulerOwner names this process in job leases: host and pid, so that
-// an operator reading the jobs table can tell nodes apart.
+// schedulerOwner names this process in job leases. Host and pid are for
+// people reading the jobs table; the random part keeps two processes
+// apart that share both (containers that each run pfn as pid 1 under one
+// hostname), since the scheduler frees every lease of its owner that it
+// does not run.
 func schedulerOwner() string {
 	host, _ := os.Hostname()
-	return fmt.Sprintf("%s/%d", host, os.Getpid())
+	return fmt.Sprintf("%s/%s/%d", host, rand.Text()[:8], os.Getpid()) // the pid last: tests read it
 }
 
 // schedulerTick is how often the scheduler looks for due jobs: every
