@@ -141,6 +141,9 @@ const (
 	EventAPIKeyRevoked = "apikey.revoked"
 )
 
+// APIKeyEvent is an event of an API key's own stream (apikey-<id>).
+type APIKeyEvent interface{ apiKeyEvent() }
+
 type APIKeyIssued struct {
 	KeyID       string    `json:"key_id"`
 	Role        Role      `json:"role"`

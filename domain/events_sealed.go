@@ -34,3 +34,6 @@ func (PluginStoredCopyRestored) pluginEvent() {}
 func (Subscribed) subscriptionEvent()                 {}
 func (SubscriptionFiltersChanged) subscriptionEvent() {}
 func (Unsubscribed) subscriptionEvent()               {}
+
+func (APIKeyIssued) apiKeyEvent()  {}
+func (APIKeyRevoked) apiKeyEvent() {}

@@ -83,7 +83,7 @@ func (KeyProjection) Apply(ctx context.Context, tx pgx.Tx, e eventstore.Event) e
 	if !strings.HasPrefix(e.StreamID, "apikey-") {
 		return nil // another aggregate's event
 	}
-	decoded, err := eventstore.Events.Decode(e)
+	decoded, err := eventstore.DecodeAs[domain.APIKeyEvent](e)
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ func (k KeyStore) RevokedInLog(ctx context.Context, id string) (bool, error) {
 	}
 	// Decoded, not matched by name: a key stream holding a type the
 	// registry does not know is an error, not "not revoked".
-	decoded, err := eventstore.DecodeStream[any](events)
+	decoded, err := eventstore.DecodeStream[domain.APIKeyEvent](events)
 	if err != nil {
 		return false, fmt.Errorf("key %s: %w", id, err)
 	}
