@@ -55,10 +55,16 @@ func (Unsubscribed) EventType() string               { return EventUnsubscribed 
 type Subscription struct {
 	SourceID   SourceID
 	Subscriber string
-	Active     bool
-	Filters    Filters
+	active     bool
+	filters    Filters
 	Root[SubscriptionEvent]
 }
+
+// Active reports whether the subscription is on.
+func (s *Subscription) Active() bool { return s.active }
+
+// Filters are the subscription's filters while it is on.
+func (s *Subscription) Filters() Filters { return s.filters }
 
 // NewSubscription is the empty subscription of subscriber to source, to be
 // loaded with its history (if any) and then changed.
@@ -84,9 +90,9 @@ func (s *Subscription) Subscribe(source SourceState, f Filters, now time.Time) e
 		return fmt.Errorf("source %s is %s; only verified sources can be subscribed to: %w", source.ID, source.Status, ErrConflict)
 	}
 	switch {
-	case !s.Active:
+	case !s.active:
 		s.record(Subscribed{SourceID: s.SourceID, Subscriber: s.Subscriber, Filters: f, At: now})
-	case !s.Filters.Equal(f):
+	case !s.filters.Equal(f):
 		s.record(SubscriptionFiltersChanged{SourceID: s.SourceID, Subscriber: s.Subscriber, Filters: f, At: now})
 	}
 	return nil
@@ -94,7 +100,7 @@ func (s *Subscription) Subscribe(source SourceState, f Filters, now time.Time) e
 
 // Unsubscribe ends an active subscription.
 func (s *Subscription) Unsubscribe(now time.Time) error {
-	if !s.Active {
+	if !s.active {
 		return fmt.Errorf("no subscription to %s: %w", s.SourceID, ErrNotFound)
 	}
 	s.record(Unsubscribed{SourceID: s.SourceID, Subscriber: s.Subscriber, At: now})
@@ -109,7 +115,7 @@ func (s *Subscription) End(reason string, now time.Time) error {
 	if reason == "" {
 		return fmt.Errorf("ending a subscription needs a reason: %w", ErrInvalidInput)
 	}
-	if s.Active {
+	if s.active {
 		s.record(Unsubscribed{SourceID: s.SourceID, Subscriber: s.Subscriber, Reason: reason, At: now})
 	}
 	return nil
@@ -123,10 +129,10 @@ func (s *Subscription) record(e SubscriptionEvent) {
 func (s *Subscription) apply(e SubscriptionEvent) {
 	switch e := e.(type) {
 	case Subscribed:
-		s.Active, s.Filters = true, e.Filters
+		s.active, s.filters = true, e.Filters
 	case SubscriptionFiltersChanged:
-		s.Filters = e.Filters
+		s.filters = e.Filters
 	case Unsubscribed:
-		s.Active, s.Filters = false, Filters{}
+		s.active, s.filters = false, Filters{}
 	}
 }
