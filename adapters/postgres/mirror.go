@@ -131,7 +131,18 @@ func maxPosition(a, b eventstore.Position) eventstore.Position {
 }
 
 // MirrorProjectionHandler keeps mirrored_plugins and plugin_problems.
-type MirrorProjectionHandler struct{}
+type MirrorProjectionHandler struct {
+	// copyAt is how many mirrored versions in a run make ApplyBatch write
+	// them with COPY (0: copyRunAt); tests set 1 to take that path always.
+	copyAt int
+}
+
+func (h MirrorProjectionHandler) copyFrom() int {
+	if h.copyAt > 0 {
+		return h.copyAt
+	}
+	return copyRunAt
+}
 
 func (MirrorProjectionHandler) Name() string { return MirrorProjection }
 
@@ -145,7 +156,7 @@ func (MirrorProjectionHandler) Reset(ctx context.Context, tx pgx.Tx) error {
 	return err
 }
 
-func (MirrorProjectionHandler) Apply(ctx context.Context, tx pgx.Tx, stored eventstore.Event) error {
+func (h MirrorProjectionHandler) Apply(ctx context.Context, tx pgx.Tx, stored eventstore.Event) error {
 	if !strings.HasPrefix(stored.StreamID, "plugin-") {
 		return nil // another aggregate's event
 	}
@@ -153,24 +164,16 @@ func (MirrorProjectionHandler) Apply(ctx context.Context, tx pgx.Tx, stored even
 	if err != nil {
 		return err
 	}
-	problem := func(source domain.SourceID, plugin, version, kind, detail string, at any) error {
-		_, err := tx.Exec(ctx, `INSERT INTO plugin_problems (source_id, plugin_id, version, kind, detail, at)
-			VALUES ($1, $2, $3, $4, $5, $6)
-			ON CONFLICT (source_id, plugin_id, version, kind) DO UPDATE SET detail = excluded.detail, at = excluded.at`,
-			string(source), plugin, version, kind, detail, at)
-		return err
+	if p, ok := problemOf(e); ok {
+		var ps problems // one problem: the same statement as a batch's
+		ps.add(p)
+		err = ps.flush(ctx, tx)
 	}
 	switch e := e.(type) {
 	case domain.PluginMirrored:
 		var run mirroredRun // a run of one: the same statement as a batch's
 		run.add(e)
-		err = run.flush(ctx, tx)
-	case domain.PluginRejected:
-		err = problem(e.SourceID, e.Plugin, e.Version, "rejected", e.Reason, e.At)
-	case domain.PluginTampered:
-		err = problem(e.SourceID, e.Plugin, e.Version, "tampering", e.Detail, e.At)
-	case domain.PluginRolledBack:
-		err = problem(e.SourceID, e.Plugin, e.Listed, "rollback", "listed "+e.Listed+" below mirrored "+e.Latest, e.At)
+		err = run.flush(ctx, tx, h.copyFrom())
 	case domain.PluginPruned:
 		_, err = tx.Exec(ctx, `UPDATE mirrored_plugins SET pruned_at = $4, prune_reason = $5
 			WHERE source_id = $1 AND plugin_id = $2 AND version = $3`, string(e.SourceID), e.Plugin, e.Version, e.At, e.Reason)
@@ -183,4 +186,24 @@ func (MirrorProjectionHandler) Apply(ctx context.Context, tx pgx.Tx, stored even
 		return fmt.Errorf("project %s: %w", stored.Type, err)
 	}
 	return nil
+}
+
+// problem is a row of plugin_problems: what was last seen wrong with a
+// listed version, per kind.
+type problem struct {
+	source, plugin, version, kind, detail string
+	at                                    time.Time
+}
+
+// problemOf says which plugin_problems row an event writes, if any.
+func problemOf(e domain.PluginEvent) (problem, bool) {
+	switch e := e.(type) {
+	case domain.PluginRejected:
+		return problem{string(e.SourceID), e.Plugin, e.Version, "rejected", e.Reason, e.At}, true
+	case domain.PluginTampered:
+		return problem{string(e.SourceID), e.Plugin, e.Version, "tampering", e.Detail, e.At}, true
+	case domain.PluginRolledBack:
+		return problem{string(e.SourceID), e.Plugin, e.Listed, "rollback", "listed " + e.Listed + " below mirrored " + e.Latest, e.At}, true
+	}
+	return problem{}, false
 }

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -16,9 +17,25 @@ import (
 )
 
 // ApplyBatch must leave the mirror's tables exactly as Apply on each event
-// in order does, ids included.
+// in order does, ids included, whether its runs of mirrored versions go
+// through one INSERT or through COPY (a rebuild's batches).
 func TestMirrorBatchEqualsEventByEvent(t *testing.T) {
 	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		batched postgres.MirrorProjectionHandler
+	}{
+		{"insert", postgres.MirrorProjectionHandler{}},
+		{"copy", postgres.MirrorProjectionCopying()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			testMirrorBatch(t, tc.batched)
+		})
+	}
+}
+
+func testMirrorBatch(t *testing.T, batchedBy postgres.MirrorProjectionHandler) {
 	ctx := pgtest.Context()
 	at := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	var events []eventstore.Event
@@ -45,9 +62,27 @@ func TestMirrorBatchEqualsEventByEvent(t *testing.T) {
 	add(mirrored("s", "0.1.0", nil))
 	add(domain.PluginStoredCopyDamaged{SourceID: "a@h", Plugin: "s", Version: "0.1.0", SHA256: "bb", Size: 3, RecordedSHA256: "sha-s0.1.0", RecordedSize: 6, At: at}) // a copy damaged in the same batch
 	add(domain.PluginStoredCopyRestored{SourceID: "a@h", Plugin: "r", Version: "2.0.0", At: at})
+	// Problems of one version and kind again: the last word stays.
+	add(domain.PluginTampered{SourceID: "a@h", Plugin: "q", Version: "1.0.0", Detail: "yet other bytes", At: at.Add(time.Minute)})
+	add(domain.PluginRolledBack{SourceID: "a@h", Plugin: "r", Listed: "1.0.0", Latest: "2.0.0", At: at})
+	add(domain.PluginRejected{SourceID: "a@h", Plugin: "s", Version: "0.1.0", Reason: "still too large", At: at.Add(time.Hour)})
+	add(domain.PluginRolledBack{SourceID: "a@h", Plugin: "r", Listed: "1.0.0", Latest: "2.1.0", At: at.Add(time.Hour)})
+	// Times between seconds: mirror_date rounds to the nearest second.
+	for i, d := range []time.Duration{499_999 * time.Microsecond, 500 * time.Millisecond, 1500*time.Millisecond - time.Nanosecond, 1_999_999_999} {
+		m := mirrored("t", fmt.Sprintf("0.%d.0", i), []string{"t"})
+		m.At = at.Add(d)
+		add(m)
+	}
+	add(mirrored("s", "0.1.0", nil)) // a duplicate after the run was cut: left alone
 
 	h := postgres.MirrorProjectionHandler{}
 	one, batched := pgtest.Pool(t), pgtest.Pool(t)
+	// The table's sequence has moved before, as a live node's has.
+	for _, pool := range []*pgxpool.Pool{one, batched} {
+		if _, err := pool.Exec(ctx, `SELECT setval(pg_get_serial_sequence('mirrored_plugins', 'id'), 41)`); err != nil {
+			t.Fatal(err)
+		}
+	}
 	within(t, one, func(tx pgx.Tx) error {
 		for _, e := range events {
 			if err := h.Apply(ctx, tx, e); err != nil {
@@ -56,7 +91,7 @@ func TestMirrorBatchEqualsEventByEvent(t *testing.T) {
 		}
 		return nil
 	})
-	within(t, batched, func(tx pgx.Tx) error { return h.ApplyBatch(ctx, tx, events) })
+	within(t, batched, func(tx pgx.Tx) error { return batchedBy.ApplyBatch(ctx, tx, events) })
 	for _, table := range []string{"mirrored_plugins", "plugin_problems"} {
 		if a, b := tableSum(t, one, table), tableSum(t, batched, table); a != b {
 			t.Fatalf("%s differs: event by event %s, batched %s", table, a, b)
@@ -64,8 +99,23 @@ func TestMirrorBatchEqualsEventByEvent(t *testing.T) {
 	}
 	var rows int
 	_ = batched.QueryRow(ctx, `SELECT count(*) FROM mirrored_plugins`).Scan(&rows)
-	if rows != 5 {
-		t.Fatalf("%d mirrored rows, want 5", rows)
+	if rows != 9 {
+		t.Fatalf("%d mirrored rows, want 9", rows)
+	}
+	var dates, problems string
+	_ = batched.QueryRow(ctx, `SELECT string_agg(mirror_date - extract(epoch FROM $1::timestamptz)::bigint || '', ',' ORDER BY version)
+		FROM mirrored_plugins WHERE plugin_id = 't'`, at).Scan(&dates)
+	if dates != "0,1,1,2" {
+		t.Fatalf("mirror dates after the hour %s, want 0,1,1,2", dates)
+	}
+	_ = batched.QueryRow(ctx, `SELECT string_agg(plugin_id || ' ' || kind || ': ' || detail, ', ' ORDER BY plugin_id, kind) FROM plugin_problems`).Scan(&problems)
+	if want := "p rejected: bad signature, q tampering: yet other bytes, r rollback: listed 1.0.0 below mirrored 2.1.0, s rejected: still too large"; problems != want {
+		t.Fatalf("problems %q, want %q", problems, want)
+	}
+	var ids string
+	_ = batched.QueryRow(ctx, `SELECT string_agg(id::text, ',' ORDER BY id) FROM mirrored_plugins`).Scan(&ids)
+	if want := "42,43,44,46,47,48,49,50,51"; ids != want {
+		t.Fatalf("ids %s, want %s (one taken by each mirrored event, in order)", ids, want)
 	}
 	var damage string
 	_ = batched.QueryRow(ctx, `SELECT string_agg(plugin_id || ':' || copy_damage, ',' ORDER BY plugin_id) FROM mirrored_plugins WHERE copy_damage <> ''`).Scan(&damage)
