@@ -4,10 +4,11 @@
 //
 // The key lives in one PKCS#8 PEM file ("-----BEGIN PRIVATE KEY-----", the
 // form `openssl genpkey -algorithm ed25519` writes). It is created on first
-// start and must never change afterwards: every statement the node ever
-// signed is checked against it, so a node that silently minted a second key
+// start and never changes by itself: a node that silently minted a second key
 // would disown its own history. Hence a file that is there but unusable is an
-// error, never a reason to generate a new one.
+// error, never a reason to generate a new one. Only `pfn node rotate-key`
+// (Rotate) replaces it, and it keeps the old public key in the keyring so
+// that what the old key signed still verifies (keyring.go).
 package nodekey
 
 import (
