@@ -35,6 +35,7 @@ func TestHelpListsOnlyTheCommandsFlagsAndExitsZero(t *testing.T) {
 		{[]string{"events", "export", "-h"}, []string{"actor", "after", "database-url", "from", "limit", "log-format", "log-level", "source", "stream", "to", "type"}},
 		{[]string{"events", "state", "-h"}, []string{"at", "database-url", "log-format", "log-level", "source"}},
 		{[]string{"events", "restamp", "-h"}, []string{"database-url", "dry-run", "force"}},
+		{[]string{"node", "rotate-key", "-h"}, []string{"node-key-file"}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -67,7 +68,7 @@ func TestHelpListsOnlyTheCommandsFlagsAndExitsZero(t *testing.T) {
 
 func TestHelpOfCommandGroupsExitsZero(t *testing.T) {
 	t.Parallel()
-	for _, args := range [][]string{{"-h"}, {"help"}, {"admin", "-h"}, {"events", "-h"}, {"projections", "-h"}} {
+	for _, args := range [][]string{{"-h"}, {"help"}, {"admin", "-h"}, {"events", "-h"}, {"projections", "-h"}, {"node", "-h"}} {
 		var stdout, stderr bytes.Buffer
 		if err := run(context.Background(), args, func(string) string { return "" }, &stdout, &stderr); err != nil {
 			t.Errorf("%q: run = %v, want nil", args, err)

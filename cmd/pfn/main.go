@@ -32,6 +32,9 @@ Usage:
   pfn projections status|rebuild [-all] [NAME...]
                 each projection's position and lag; rebuild projections
                 into fresh tables and swap them in, beside a live node
+  pfn node rotate-key
+                replace the node's signing key, keeping the old public key
+                so its signatures still verify; restart the node to use it
   pfn version   print the version
 
 Configuration comes from the environment (PFN_*); every command accepts
@@ -83,6 +86,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return migrateCommand(ctx, getenv, fs, args, stderr)
 	case "admin":
 		return adminCommand(ctx, getenv, fs, args, stdout, stderr)
+	case "node":
+		return nodeCommand(getenv, fs, args, stdout, stderr)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)

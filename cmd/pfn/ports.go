@@ -52,7 +52,12 @@ func (p blobPort) Open(ctx context.Context, key string) (io.ReadCloser, int64, e
 	return rc, info.Size, err
 }
 
-type signerPort struct{ s *nodekey.Signer }
+// signerPort signs with the node's current key and verifies with whichever
+// of its keys, current or retired, a statement names.
+type signerPort struct {
+	s    *nodekey.Signer
+	ring *nodekey.Keyring
+}
 
 func (p signerPort) KeyID() string { return p.s.KeyID() }
 
@@ -62,6 +67,6 @@ func (p signerPort) SignMirror(source domain.SourceID, plugin, version, sha256 s
 }
 
 func (p signerPort) VerifyMirror(v app.PluginView) error {
-	return nodekey.Verify(p.s.PublicKey(), nodekey.Statement{Node: v.NodeKeyID, Source: v.SourceID, Plugin: v.Plugin,
+	return p.ring.Verify(nodekey.Statement{Node: v.NodeKeyID, Source: v.SourceID, Plugin: v.Plugin,
 		Version: v.Version, SHA256: v.SHA256, Size: v.Size, PublisherSignature: v.PublisherSignature}, v.FederationSignature)
 }

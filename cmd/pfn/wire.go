@@ -46,10 +46,11 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 	if err != nil {
 		return nil, fmt.Errorf("PFN_BLOB_STORE: %w", err)
 	}
-	signer, err := nodekey.LoadOrCreate(cfg.NodeKeyFile)
+	ring, err := nodekey.LoadKeyring(cfg.NodeKeyFile)
 	if err != nil {
 		return nil, fmt.Errorf("PFN_NODE_KEY_FILE: %w", err)
 	}
+	signer := ring.Signer()
 	store := eventstore.New(pool)
 	waiter := boundedWaiter{runner}
 	sources := postgres.SourceRepository{Store: store, Waiter: waiter, Pool: pool}
@@ -66,7 +67,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 	gate := app.SyncGate{Slots: app.NewSyncSlots(cfg.Limits.MaxSyncs), Locks: postgres.SyncLock{Pool: pool}}
 	sync := app.SyncSource{Sources: sources, Subscriptions: subReader, Catalog: catalogPort{client},
 		Histories: postgres.PluginHistories{Pool: pool, Store: store, Waiter: waiter}, Blobs: blobPort{blobs},
-		Signer: signerPort{signer}, Locker: gate.Within(apiSyncWait), MaxBytes: cfg.MaxPluginBytes,
+		Signer: signerPort{signer, ring}, Locker: gate.Within(apiSyncWait), MaxBytes: cfg.MaxPluginBytes,
 		MaxFiles: cfg.Sync.MaxFiles, MaxSyncBytes: cfg.Sync.MaxBytes, Parallelism: cfg.Sync.Parallelism, KeepVersions: cfg.Ops.KeepVersions, QuotaBytes: cfg.Ops.SourceQuota, Usage: plugins, Metrics: reg, Now: now}
 	firstSync, scheduledSync := sync, sync
 	firstSync.Locker, scheduledSync.Locker = gate.Within(firstSyncWait), gate.Within(scheduledSyncWait)
@@ -106,12 +107,12 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			ListActivity:   app.ListActivity{Reader: postgres.ActivityReader{Pool: pool}},
 			ListPlugins:    app.ListPlugins{Plugins: plugins},
 			FindPlugin:     find,
-			VerifyMirrored: app.VerifyMirrored{Find: find, Sources: reader, Verifier: signerPort{signer}},
+			VerifyMirrored: app.VerifyMirrored{Find: find, Sources: reader, Verifier: signerPort{signer, ring}},
 			Blobs:          blobPort{blobs},
 			PublicCatalog:  cfg.PublicCatalog,
 			Compat:         cfg.HTTP.Compat,
 			NodeInfo: httpapi.NodeInfo{Version: federationProtocolVersion, Features: federationFeatures,
-				Node: "pfn " + version, PublicKey: signer.PublicKeyPEM(), KeyID: signer.KeyID()},
+				Node: "pfn " + version, PublicKey: signer.PublicKeyPEM(), KeyID: signer.KeyID(), NodeKeys: nodeKeys(ring)},
 		}}, nil
 }
 
@@ -171,4 +172,13 @@ func (n *node) runScheduler(ctx context.Context) (stop func()) {
 		return func() {}
 	}
 	return background(eventstore.WithActor(ctx, actorScheduler), n.scheduler.Run)
+}
+
+// nodeKeys lists the node's keys for /federation-info, the current one first.
+func nodeKeys(ring *nodekey.Keyring) []httpapi.NodeKey {
+	var keys []httpapi.NodeKey
+	for _, k := range ring.Keys() {
+		keys = append(keys, httpapi.NodeKey{KeyID: k.KeyID, PublicKey: k.PublicKeyPEM, ValidFrom: k.ValidFrom, ValidUntil: k.ValidUntil})
+	}
+	return keys
 }

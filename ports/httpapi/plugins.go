@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -124,6 +125,19 @@ type NodeInfo struct {
 	Node      string   `json:"node"`
 	PublicKey string   `json:"public_key"`
 	KeyID     string   `json:"key_id"`
+	// NodeKeys lists every key the node signed with, the current one
+	// first, so that statements signed before a rotation still verify.
+	// public_key and key_id above stay the current key's for clients that
+	// know only them.
+	NodeKeys []NodeKey `json:"node_keys,omitempty"`
+}
+
+// NodeKey is one of the node's signing keys and the period it signed in.
+type NodeKey struct {
+	KeyID      string     `json:"key_id"`
+	PublicKey  string     `json:"public_key"`
+	ValidFrom  time.Time  `json:"valid_from"`
+	ValidUntil *time.Time `json:"valid_until"` // null for the current key
 }
 
 func federationInfo(info NodeInfo) echo.HandlerFunc {
