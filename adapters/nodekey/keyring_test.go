@@ -151,3 +151,42 @@ func TestRotateNeedsAnExistingKey(t *testing.T) {
 		t.Errorf("Rotate without a key created one: %v", err)
 	}
 }
+
+// A rotation that stopped after writing the keyring but before replacing the
+// key leaves the current key listed as retired: it stays current, listed
+// once, and the next rotation retires it properly.
+func TestKeyringAfterAnInterruptedRotation(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "node.key")
+	k, err := nodekey.LoadKeyring(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur := k.Signer()
+	ring := `{"retired":[{"key_id":"` + cur.KeyID() + `","public_key":"` + cur.PublicKeyBase64() +
+		`","valid_from":"2026-01-01T00:00:00Z","valid_until":"2026-02-01T00:00:00Z"}]}`
+	if err := os.WriteFile(nodekey.KeyringPath(path), []byte(ring), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	k, err = nodekey.LoadKeyring(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keys := k.Keys(); len(keys) != 1 || keys[0].KeyID != cur.KeyID() || keys[0].ValidUntil != nil {
+		t.Fatalf("keys = %+v, want only the current key", keys)
+	}
+	st, sig := signWith(t, cur)
+	if _, err := nodekey.Rotate(path, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	k, err = nodekey.LoadKeyring(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keys := k.Keys(); len(keys) != 2 || keys[1].KeyID != cur.KeyID() {
+		t.Fatalf("keys after rotating again = %+v, want the new key and %s once", keys, cur.KeyID())
+	}
+	if err := k.Verify(st, sig); err != nil {
+		t.Fatal(err)
+	}
+}
