@@ -21,12 +21,14 @@ func (PluginPruned) EventType() string         { return EventPluginPruned }
 
 // MirroredVersion is what the node recorded at a version's first sight.
 type MirroredVersion struct {
-	SHA256    string
-	Signature string
-	BlobKey   string
-	Size      int64
-	Pruned    bool   // its file was removed by the retention policy
-	Damage    string // what the last recheck found wrong with the stored copy; "" while it is good
+	SHA256     string
+	Signature  string
+	BlobKey    string
+	Size       int64
+	Pruned     bool   // its file was removed by the retention policy
+	Damage     string // what the last recheck found wrong with the stored copy; "" while it is good
+	Yanked     bool   // an admin pulled it from service (yank.go)
+	YankReason string
 }
 
 // Listing is one plugin version as the publisher lists it now.
@@ -207,6 +209,10 @@ func (h *PluginHistory) apply(e PluginEvent) {
 		h.applyStoredCopy(e.Version, e.Reason())
 	case PluginStoredCopyRestored:
 		h.applyStoredCopy(e.Version, "")
+	case PluginYanked:
+		h.applyYank(e.Version, e.Reason, true)
+	case PluginUnyanked:
+		h.applyYank(e.Version, "", false)
 	default:
 		if key := problemKey(e); key != "" {
 			h.reported[key] = true
