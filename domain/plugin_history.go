@@ -144,10 +144,12 @@ func (h *PluginHistory) Prune(keep int, now time.Time) []PluginPruned {
 }
 
 // PruneVersion records the removal of one stored version's file; it
-// refuses (ok false) the latest version, a pruned one and an unknown one.
+// refuses (ok false) the latest version, the newest one not yanked (what
+// consumers get as the latest while the latest is yanked), a pruned one and
+// an unknown one.
 func (h *PluginHistory) PruneVersion(version, reason string, now time.Time) (PluginPruned, bool) {
 	v, known := h.versions[version]
-	if !known || v.Pruned || version == h.latest {
+	if !known || v.Pruned || version == h.latest || version == h.LatestServed() {
 		return PluginPruned{}, false
 	}
 	e := PluginPruned{SourceID: h.Source, Plugin: h.Plugin, Version: version, BlobKey: v.BlobKey, Reason: reason, At: now}

@@ -66,6 +66,23 @@ func TestPluginHistoryYank(t *testing.T) {
 	}
 }
 
+// Pruning to one version while the latest is yanked keeps the version
+// served in its place too.
+func TestPruneKeepsTheLatestServed(t *testing.T) {
+	h := yankHistory()
+	h.RecordMirrored(mirrored("0.9.0", "cc", "s0"))
+	if _, err := h.Yank("1.1.0", "malware", "k", t0); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range h.Prune(1, t0) {
+		got = append(got, p.Version)
+	}
+	if len(got) != 1 || got[0] != "0.9.0" {
+		t.Fatalf("pruned %v, want only 0.9.0 (1.1.0 is the latest, 1.0.0 the latest served)", got)
+	}
+}
+
 func TestYankedVersionIsReplayedAndNotDownloadedAgain(t *testing.T) {
 	h := yankHistory()
 	if _, err := h.Yank("1.1.0", "malware", "admin-key", t0); err != nil {
