@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestEndToEndYank: an admin yanks a mirrored version of a real publisher's
@@ -107,12 +108,19 @@ func TestEndToEndYank(t *testing.T) {
 	if got := listing(""); got[slug] != version {
 		t.Fatalf("listing after the unyank %v", got)
 	}
-	status, body = api.do(http.MethodGet, "/federation/activity?limit=50&source="+url.QueryEscape(sourceID), admin, nil)
+	// The activity feed is its own projection, eventually consistent: wait for both entries.
 	var summaries []string
-	for _, e := range body["entries"].([]any) {
-		en := e.(map[string]any)
-		if k := en["kind"]; k == "yanked" || k == "unyanked" {
-			summaries = append(summaries, en["summary"].(string))
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		status, body = api.do(http.MethodGet, "/federation/activity?limit=50&source="+url.QueryEscape(sourceID), admin, nil)
+		summaries = summaries[:0]
+		for _, e := range body["entries"].([]any) {
+			en := e.(map[string]any)
+			if k := en["kind"]; k == "yanked" || k == "unyanked" {
+				summaries = append(summaries, en["summary"].(string))
+			}
+		}
+		if len(summaries) >= 2 || time.Now().After(deadline) {
+			break
 		}
 	}
 	if status != http.StatusOK || len(summaries) != 2 || !strings.Contains(summaries[0], "unyanked by ") ||
