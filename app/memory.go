@@ -312,7 +312,8 @@ type PluginViews []PluginView
 func (v PluginViews) ListPlugins(_ context.Context, q PluginQuery) ([]PluginView, error) {
 	var out []PluginView
 	for _, p := range v {
-		if (q.Source == "" || p.SourceID == q.Source) && p.ID > q.After && p.Pruned == "" && len(out) < q.Limit {
+		if (q.Source == "" || p.SourceID == q.Source) && p.ID > q.After && p.Pruned == "" &&
+			(q.IncludeYanked || p.Yanked == "") && len(out) < q.Limit {
 			out = append(out, p)
 		}
 	}

@@ -27,6 +27,8 @@ type PluginView struct {
 	BlobKey             string
 	Pruned              string // why the file was removed; "" while it is kept
 	StoredCopy          StoredCopy
+	Yanked              string     // why an admin yanked it; "" while it is served
+	YankedAt            *time.Time // when it was yanked
 }
 
 // StoredCopy is the remembered verdict on the node's own copy of a file:
@@ -45,6 +47,9 @@ type PluginQuery struct {
 	Text   string // substring of name, slug or description
 	Limit  int
 	After  int64 // cursor: the last id of the previous page
+	// IncludeYanked lists yanked versions too (include_yanked=true); they
+	// are left out otherwise.
+	IncludeYanked bool
 }
 
 // PluginReader reads the mirrored_plugins read model.
@@ -88,7 +93,8 @@ func (h ListPlugins) Handle(ctx context.Context, q PluginQuery) ([]PluginView, s
 }
 
 // FindPlugin picks one version of a mirrored plugin: the given one, or the
-// latest when version is empty.
+// latest when version is empty. A pruned or yanked version is gone (with
+// the reason) when asked for, and never the latest.
 type FindPlugin struct{ Plugins PluginReader }
 
 func (h FindPlugin) Handle(ctx context.Context, source, plugin, version string) (PluginView, error) {
@@ -101,9 +107,11 @@ func (h FindPlugin) Handle(ctx context.Context, source, plugin, version string) 
 		switch {
 		case version != "" && v.Version == version && v.Pruned != "":
 			return PluginView{}, fmt.Errorf("%s %s from source %s was pruned: %s: %w", plugin, version, source, v.Pruned, domain.ErrGone)
+		case version != "" && v.Version == version && v.Yanked != "":
+			return PluginView{}, fmt.Errorf("%s %s from source %s was yanked: %s: %w", plugin, version, source, v.Yanked, domain.ErrGone)
 		case version != "" && v.Version == version:
 			return v, nil
-		case v.Pruned != "":
+		case v.Pruned != "" || v.Yanked != "":
 		case version == "" && (found == nil || domain.CompareVersions(found.Version, v.Version) < 0):
 			found = &versions[i]
 		}

@@ -105,6 +105,14 @@ var planCases = []planCase{
 			[]mirroredBefore{{"hello", "1.0.0", "sig-1.0.0", "sha-old"}}, planWantsAll, nil, 0),
 		wanted: 1, already: 1, touched: []string{"hello"},
 		steps: []string{"tampered hello@1.0.0: the publisher now lists another sha256 for this version (sha-1.0.0, mirrored sha-old)"}},
+	{name: "a yanked version is never downloaded again",
+		in: func() syncInput {
+			in := planFixture([]ListedPlugin{listedPlugin("hello", "1.0.0")},
+				[]mirroredBefore{{"hello", "1.0.0", "sig-1.0.0", "sha-1.0.0"}}, planWantsAll, nil, 0)
+			in.Histories["hello"].Load([]domain.PluginEvent{domain.PluginYanked{SourceID: "src", Plugin: "hello", Version: "1.0.0", Reason: "malware"}})
+			return in
+		}(),
+		wanted: 1, already: 1, touched: []string{"hello"}},
 	{name: "older version is a rollback",
 		in: planFixture([]ListedPlugin{listedPlugin("hello", "0.9.0")},
 			[]mirroredBefore{{"hello", "1.0.0", "sig-1.0.0", "sha-1.0.0"}}, planWantsAll, nil, 0),

@@ -30,6 +30,8 @@ func (PluginVersionUpdated) pluginEvent()     {}
 func (PluginPruned) pluginEvent()             {}
 func (PluginStoredCopyDamaged) pluginEvent()  {}
 func (PluginStoredCopyRestored) pluginEvent() {}
+func (PluginYanked) pluginEvent()             {}
+func (PluginUnyanked) pluginEvent()           {}
 
 func (Subscribed) subscriptionEvent()                 {}
 func (SubscriptionFiltersChanged) subscriptionEvent() {}

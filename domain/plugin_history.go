@@ -21,12 +21,14 @@ func (PluginPruned) EventType() string         { return EventPluginPruned }
 
 // MirroredVersion is what the node recorded at a version's first sight.
 type MirroredVersion struct {
-	SHA256    string
-	Signature string
-	BlobKey   string
-	Size      int64
-	Pruned    bool   // its file was removed by the retention policy
-	Damage    string // what the last recheck found wrong with the stored copy; "" while it is good
+	SHA256     string
+	Signature  string
+	BlobKey    string
+	Size       int64
+	Pruned     bool   // its file was removed by the retention policy
+	Damage     string // what the last recheck found wrong with the stored copy; "" while it is good
+	Yanked     bool   // an admin pulled it from service (yank.go)
+	YankReason string
 }
 
 // Listing is one plugin version as the publisher lists it now.
@@ -142,10 +144,12 @@ func (h *PluginHistory) Prune(keep int, now time.Time) []PluginPruned {
 }
 
 // PruneVersion records the removal of one stored version's file; it
-// refuses (ok false) the latest version, a pruned one and an unknown one.
+// refuses (ok false) the latest version, the newest one not yanked (what
+// consumers get as the latest while the latest is yanked), a pruned one and
+// an unknown one.
 func (h *PluginHistory) PruneVersion(version, reason string, now time.Time) (PluginPruned, bool) {
 	v, known := h.versions[version]
-	if !known || v.Pruned || version == h.latest {
+	if !known || v.Pruned || version == h.latest || version == h.LatestServed() {
 		return PluginPruned{}, false
 	}
 	e := PluginPruned{SourceID: h.Source, Plugin: h.Plugin, Version: version, BlobKey: v.BlobKey, Reason: reason, At: now}
@@ -207,6 +211,10 @@ func (h *PluginHistory) apply(e PluginEvent) {
 		h.applyStoredCopy(e.Version, e.Reason())
 	case PluginStoredCopyRestored:
 		h.applyStoredCopy(e.Version, "")
+	case PluginYanked:
+		h.applyYank(e.Version, e.Reason, true)
+	case PluginUnyanked:
+		h.applyYank(e.Version, "", false)
 	default:
 		if key := problemKey(e); key != "" {
 			h.reported[key] = true

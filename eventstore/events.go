@@ -40,6 +40,8 @@ func domainEvents() *Registry {
 	Register[domain.PluginPruned](r, domain.EventPluginPruned)
 	Register[domain.PluginStoredCopyDamaged](r, domain.EventPluginStoredCopyDamaged)
 	Register[domain.PluginStoredCopyRestored](r, domain.EventPluginStoredCopyRestored)
+	Register[domain.PluginYanked](r, domain.EventPluginYanked)
+	Register[domain.PluginUnyanked](r, domain.EventPluginUnyanked)
 	// A subscription.
 	Register[domain.Subscribed](r, domain.EventSubscribed)
 	Register[domain.SubscriptionFiltersChanged](r, domain.EventSubscriptionFiltersSet)

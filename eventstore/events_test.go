@@ -54,6 +54,8 @@ func sampleEvents() map[string][]any {
 			domain.PluginStoredCopyDamaged{SourceID: src, Plugin: "p", Version: "1.0.0", Missing: true, SHA256: "s", Size: 1,
 				RecordedSHA256: "rs", RecordedSize: 2, At: at},
 			domain.PluginStoredCopyRestored{SourceID: src, Plugin: "p", Version: "1.0.0", SHA256: "s", Size: 1, At: at},
+			domain.PluginYanked{SourceID: src, Plugin: "p", Version: "1.0.0", Reason: "r", Actor: "k", At: at},
+			domain.PluginUnyanked{SourceID: src, Plugin: "p", Version: "1.0.0", Reason: "r", Actor: "k", At: at},
 		},
 		"subscription": {
 			domain.Subscribed{SourceID: src, Subscriber: "k", Filters: f, At: at},

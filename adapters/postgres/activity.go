@@ -164,6 +164,12 @@ func pluginEntry(e domain.PluginEvent, names pluginNames) (entry, bool) {
 	case domain.PluginStoredCopyRestored:
 		en = entry{kind: "stored_copy_restored", source: string(e.SourceID), plugin: e.Plugin,
 			summary: fmt.Sprintf("%s %s: the node's stored copy is the recorded bytes again (sha256 %s, %d bytes)", e.Plugin, e.Version, e.SHA256, e.Size)}
+	case domain.PluginYanked:
+		en = entry{kind: "yanked", source: string(e.SourceID), plugin: e.Plugin,
+			summary: fmt.Sprintf("%s %s yanked by %s: %s", e.Plugin, e.Version, e.Actor, e.Reason)}
+	case domain.PluginUnyanked:
+		en = entry{kind: "unyanked", source: string(e.SourceID), plugin: e.Plugin,
+			summary: fmt.Sprintf("%s %s unyanked by %s: %s", e.Plugin, e.Version, e.Actor, e.Reason)}
 	case domain.PluginRejected:
 		en = entry{kind: "plugin_rejected", source: string(e.SourceID), plugin: e.Plugin,
 			summary: fmt.Sprintf("%s %s rejected: %s", e.Plugin, e.Version, e.Reason)}

@@ -181,6 +181,12 @@ func (h MirrorProjectionHandler) Apply(ctx context.Context, tx pgx.Tx, stored ev
 		err = storedCopyVerdict(ctx, tx, e.SourceID, e.Plugin, e.Version, e.Reason(), &e.At)
 	case domain.PluginStoredCopyRestored:
 		err = storedCopyVerdict(ctx, tx, e.SourceID, e.Plugin, e.Version, "", nil)
+	case domain.PluginYanked:
+		_, err = tx.Exec(ctx, `UPDATE mirrored_plugins SET yanked_at = $4, yank_reason = $5
+			WHERE source_id = $1 AND plugin_id = $2 AND version = $3`, string(e.SourceID), e.Plugin, e.Version, e.At, e.Reason)
+	case domain.PluginUnyanked:
+		_, err = tx.Exec(ctx, `UPDATE mirrored_plugins SET yanked_at = NULL, yank_reason = ''
+			WHERE source_id = $1 AND plugin_id = $2 AND version = $3`, string(e.SourceID), e.Plugin, e.Version)
 	}
 	if err != nil {
 		return fmt.Errorf("project %s: %w", stored.Type, err)

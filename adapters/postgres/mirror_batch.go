@@ -23,7 +23,7 @@ const copyRunAt = 1000
 
 // ApplyBatch writes the batch's mirrored versions with one statement (a
 // first sync records fifty; a rebuild, hundreds of thousands) and its
-// problems with another; prunings and stored copies' verdicts go one by
+// problems with another; prunings, yanks and stored copies' verdicts go one by
 // one. mirrored_plugins and plugin_problems are written by different
 // events, so only the order within each table matters: a run of mirrored
 // rows is cut only by an event that updates mirrored_plugins, and problems
@@ -40,7 +40,8 @@ func (h MirrorProjectionHandler) ApplyBatch(ctx context.Context, tx pgx.Tx, even
 				return err
 			}
 			run.add(e)
-		case domain.EventPluginPruned, domain.EventPluginStoredCopyDamaged, domain.EventPluginStoredCopyRestored:
+		case domain.EventPluginPruned, domain.EventPluginStoredCopyDamaged, domain.EventPluginStoredCopyRestored,
+			domain.EventPluginYanked, domain.EventPluginUnyanked:
 			if err := run.flush(ctx, tx, h.copyFrom()); err != nil {
 				return err
 			}

@@ -62,6 +62,9 @@ func testMirrorBatch(t *testing.T, batchedBy postgres.MirrorProjectionHandler) {
 	add(mirrored("s", "0.1.0", nil))
 	add(domain.PluginStoredCopyDamaged{SourceID: "a@h", Plugin: "s", Version: "0.1.0", SHA256: "bb", Size: 3, RecordedSHA256: "sha-s0.1.0", RecordedSize: 6, At: at}) // a copy damaged in the same batch
 	add(domain.PluginStoredCopyRestored{SourceID: "a@h", Plugin: "r", Version: "2.0.0", At: at})
+	add(domain.PluginYanked{SourceID: "a@h", Plugin: "p", Version: "1.0.0", Reason: "malware", Actor: "k", At: at})
+	add(domain.PluginYanked{SourceID: "a@h", Plugin: "q", Version: "1.1.0", Reason: "oops", Actor: "k", At: at}) // yanked in the batch that mirrored it
+	add(domain.PluginUnyanked{SourceID: "a@h", Plugin: "q", Version: "1.1.0", Reason: "fine", Actor: "k", At: at})
 	// Problems of one version and kind again: the last word stays.
 	add(domain.PluginTampered{SourceID: "a@h", Plugin: "q", Version: "1.0.0", Detail: "yet other bytes", At: at.Add(time.Minute)})
 	add(domain.PluginRolledBack{SourceID: "a@h", Plugin: "r", Listed: "1.0.0", Latest: "2.0.0", At: at})
@@ -121,6 +124,11 @@ func testMirrorBatch(t *testing.T, batchedBy postgres.MirrorProjectionHandler) {
 	_ = batched.QueryRow(ctx, `SELECT string_agg(plugin_id || ':' || copy_damage, ',' ORDER BY plugin_id) FROM mirrored_plugins WHERE copy_damage <> ''`).Scan(&damage)
 	if want := "s:sha256 bb and 3 bytes measured, sha-s0.1.0 and 6 bytes recorded"; damage != want {
 		t.Fatalf("damaged copies %q, want %q", damage, want)
+	}
+	var yanked string
+	_ = batched.QueryRow(ctx, `SELECT string_agg(plugin_id || ' ' || version || ': ' || yank_reason, ',' ORDER BY plugin_id) FROM mirrored_plugins WHERE yanked_at IS NOT NULL`).Scan(&yanked)
+	if want := "p 1.0.0: malware"; yanked != want {
+		t.Fatalf("yanked %q, want %q (q 1.1.0 was unyanked in the batch)", yanked, want)
 	}
 }
 

@@ -15,13 +15,14 @@ import (
 type PluginReader struct{ Pool *pgxpool.Pool }
 
 const pluginColumns = `id, plugin_id, source_id, name, version, coalesce(description, ''), tags, sha256, size,
-	mirror_date, signature, federation_signature, node_key_id, local_path, prune_reason, copy_damage, copy_damage_at`
+	mirror_date, signature, federation_signature, node_key_id, local_path, prune_reason, copy_damage, copy_damage_at,
+	yank_reason, yanked_at`
 
 func scanPlugin(row pgx.CollectableRow) (app.PluginView, error) {
 	var v app.PluginView
 	err := row.Scan(&v.ID, &v.Plugin, &v.SourceID, &v.Name, &v.Version, &v.Description, &v.Tags, &v.SHA256, &v.Size,
 		&v.MirrorDate, &v.PublisherSignature, &v.FederationSignature, &v.NodeKeyID, &v.BlobKey, &v.Pruned,
-		&v.StoredCopy.Damage, &v.StoredCopy.FoundAt)
+		&v.StoredCopy.Damage, &v.StoredCopy.FoundAt, &v.Yanked, &v.YankedAt)
 	v.StoredCopy.OK = v.StoredCopy.Damage == ""
 	return v, err
 }
@@ -30,11 +31,11 @@ func scanPlugin(row pgx.CollectableRow) (app.PluginView, error) {
 // valid however many plugins are mirrored meanwhile.
 func (r PluginReader) ListPlugins(ctx context.Context, q app.PluginQuery) ([]app.PluginView, error) {
 	rows, err := r.Pool.Query(ctx, `SELECT `+pluginColumns+` FROM mirrored_plugins
-		WHERE id > $1 AND pruned_at IS NULL
+		WHERE id > $1 AND pruned_at IS NULL AND ($6 OR yanked_at IS NULL)
 		  AND ($2 = '' OR source_id = $2)
 		  AND ($3 = '' OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(tags) AS t(tag) WHERE lower(t.tag) = lower($3)))
 		  AND ($4 = '' OR strpos(lower(name || ' ' || plugin_id || ' ' || coalesce(description, '')), lower($4)) > 0)
-		ORDER BY id LIMIT $5`, q.After, q.Source, q.Tag, q.Text, q.Limit)
+		ORDER BY id LIMIT $5`, q.After, q.Source, q.Tag, q.Text, q.Limit, q.IncludeYanked)
 	if err != nil {
 		return nil, fmt.Errorf("list plugins: %w", err)
 	}

@@ -92,6 +92,8 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			AddSource:       app.AddSource{Sources: sources, Verify: verify, Now: now},
 			VerifySource:    verify,
 			UpdateSource:    app.UpdateSource{Sources: sources, Publisher: pub, Now: now},
+			Yank:            app.Yank{Sources: sources, Histories: sync.Histories, Now: now},
+			Unyank:          app.Unyank{Sources: sources, Histories: sync.Histories, Now: now},
 			ListSources:     app.ListSources{Sources: reader},
 			GetSourceStatus: app.GetSourceStatus{Sources: reader},
 			SourceStatusAt:  app.GetSourceStatusAt{History: postgres.SourceHistory{Store: store}},

@@ -29,6 +29,11 @@ func listPlugins(h app.ListPlugins, resolve app.SourceResolver) echo.HandlerFunc
 			}
 		}
 		var err error
+		if v := c.QueryParam("include_yanked"); v != "" {
+			if q.IncludeYanked, err = strconv.ParseBool(v); err != nil {
+				return domain.InField("include_yanked", fmt.Errorf("include_yanked %q: want true or false: %w", truncateParam(v), domain.ErrInvalidInput))
+			}
+		}
 		if v := c.QueryParam("limit"); v != "" {
 			if q.Limit, err = strconv.Atoi(v); err != nil || q.Limit < 1 {
 				return domain.InField("limit", fmt.Errorf("limit %q: want a positive whole number: %w", truncateParam(v), domain.ErrInvalidInput))

@@ -25,6 +25,13 @@ type pluginView struct {
 	FederationSignature string         `json:"federation_signature"`
 	NodeKeyID           string         `json:"node_key_id"`
 	StoredCopy          storedCopyView `json:"stored_copy"`
+	Yanked              *yankedView    `json:"yanked,omitempty"` // only on a yanked version
+}
+
+// yankedView says why and when an admin yanked a version.
+type yankedView struct {
+	Reason string     `json:"reason"`
+	At     *time.Time `json:"at,omitempty"`
 }
 
 type storedCopyView struct {
@@ -37,7 +44,15 @@ func viewPlugin(p app.PluginView) pluginView {
 	return pluginView{Plugin: p.Plugin, SourceID: p.SourceID, Name: p.Name, Version: p.Version,
 		Description: p.Description, Tags: p.Tags, SHA256: p.SHA256, Size: p.Size, MirrorDate: p.MirrorDate,
 		PublisherSignature: p.PublisherSignature, FederationSignature: p.FederationSignature, NodeKeyID: p.NodeKeyID,
-		StoredCopy: storedCopyView{OK: p.StoredCopy.OK, Damage: p.StoredCopy.Damage, FoundAt: p.StoredCopy.FoundAt}}
+		StoredCopy: storedCopyView{OK: p.StoredCopy.OK, Damage: p.StoredCopy.Damage, FoundAt: p.StoredCopy.FoundAt},
+		Yanked:     viewYanked(p)}
+}
+
+func viewYanked(p app.PluginView) *yankedView {
+	if p.Yanked == "" {
+		return nil
+	}
+	return &yankedView{Reason: p.Yanked, At: p.YankedAt}
 }
 
 // verifyReportView answers GET /federation/verify.
