@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -90,4 +91,56 @@ func FuzzParseChallenge(f *testing.F) {
 			t.Fatalf("challenge %q does not round-trip: %q, %v", s, back, err)
 		}
 	})
+}
+
+// TestChallengeJSVectors: challenges signed by Node's crypto
+// (scripts/vectors/challenge.mjs) parse as challenges, verify with their
+// keys, and stop verifying when one byte of the challenge changes.
+func TestChallengeJSVectors(t *testing.T) {
+	raw, err := os.ReadFile("testdata/challenge-js-vectors.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Vectors []struct {
+			PublicKey string `json:"public_key_raw_base64"`
+			Challenge string `json:"challenge"`
+			Signature string `json:"signature"`
+		} `json:"vectors"`
+	}
+	if err := json.Unmarshal(raw, &file); err != nil {
+		t.Fatal(err)
+	}
+	if len(file.Vectors) == 0 {
+		t.Fatal("no vectors")
+	}
+	doc, err := os.ReadFile("../docs/protocol.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := file.Vectors[0]
+	for _, s := range []string{first.PublicKey, first.Challenge, first.Signature} {
+		if !strings.Contains(string(doc), s) {
+			t.Errorf("docs/protocol.md does not show the first vector's %q", s)
+		}
+	}
+	for _, v := range file.Vectors {
+		key, err := domain.ParsePublicKey(v.PublicKey)
+		if err != nil {
+			t.Fatalf("key %s: %v", v.PublicKey, err)
+		}
+		if _, err := domain.ParseChallenge(v.Challenge); err != nil {
+			t.Errorf("vector challenge %q does not parse: %v", v.Challenge, err)
+		}
+		if err := domain.VerifyChallenge(key, v.Challenge, v.Signature); err != nil {
+			t.Errorf("challenge %q: %v", v.Challenge, err)
+		}
+		altered := v.Challenge[:len(v.Challenge)-1] + "0"
+		if altered == v.Challenge {
+			altered = v.Challenge[:len(v.Challenge)-1] + "1"
+		}
+		if err := domain.VerifyChallenge(key, altered, v.Signature); !errors.Is(err, domain.ErrBadSignature) {
+			t.Errorf("altered challenge %q: %v, want ErrBadSignature", altered, err)
+		}
+	}
 }
