@@ -15,8 +15,11 @@ import (
 // domain breaks the asset-host rule is refused before anything is stored.
 type AddSource struct {
 	Sources SourceRepository
-	Verify  VerifySource
-	Now     func() time.Time
+	// Keys finds sources already registered with the key; nil skips the
+	// shared-key check (only tests that do not exercise it leave it nil).
+	Keys   SourcesByKey
+	Verify VerifySource
+	Now    func() time.Time
 }
 
 type AddSourceRequest struct {
@@ -26,6 +29,9 @@ type AddSourceRequest struct {
 	// AllowedAssetHosts are hosts the publisher's assetInfo.domain may be
 	// on besides the instance's registrable domain.
 	AllowedAssetHosts []string
+	// AllowSharedKey lets the key be registered although a source on
+	// another host already has it.
+	AllowSharedKey bool
 }
 
 // Authorize: only admins register publishers.
@@ -41,6 +47,11 @@ func (h AddSource) Handle(ctx context.Context, by Principal, req AddSourceReques
 	}
 	if err := s.AllowAssetHosts(req.AllowedAssetHosts, h.Now()); err != nil {
 		return VerifyResult{}, err
+	}
+	if h.Keys != nil && !req.AllowSharedKey {
+		if err := checkSharedKey(ctx, h.Keys, s.State()); err != nil {
+			return VerifyResult{}, fmt.Errorf("source %s not added: %w", s.State().ID, err)
+		}
 	}
 	// Asked once, for the check here and for the proof below. A publisher
 	// that does not answer is registered with the reason, as before.

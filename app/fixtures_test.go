@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -29,7 +30,9 @@ const instance = "https://plugins.example.com"
 var goodInfo = domain.PublisherInfo{ProtocolVersion: "1.0", AssetDomain: "https://cdn.example.com", NamingScheme: "flat"}
 
 // fakePublisher is a publisher that answers /federation-info with info (or
-// infoErr) and signs challenges with signer (or fails with proveErr).
+// infoErr) and signs challenges with signer (or fails with proveErr). Like
+// the reference publisher it signs well-formed challenges only, so every
+// proof in these tests shows the node sends the documented format.
 type fakePublisher struct {
 	mu       sync.Mutex
 	info     domain.PublisherInfo
@@ -49,6 +52,9 @@ func (p *fakePublisher) FederationInfo(context.Context, string) (domain.Publishe
 func (p *fakePublisher) ProveOwnership(_ context.Context, _, _, challenge string) (string, error) {
 	if p.proveErr != nil {
 		return "", p.proveErr
+	}
+	if _, err := domain.ParseChallenge(challenge); err != nil {
+		return "", fmt.Errorf("fake publisher refuses %q: %w", challenge, err)
 	}
 	return base64.StdEncoding.EncodeToString(ed25519.Sign(p.signer, []byte(challenge))), nil
 }

@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/base64"
 	"fmt"
 	"sync"
 	"time"
@@ -23,6 +25,7 @@ var (
 	_ HealthRepository       = (*MemoryHealth)(nil)
 	_ KeyStore               = (*MemoryKeys)(nil)
 	_ KeyRevocations         = (*MemoryKeys)(nil)
+	_ SourcesByKey           = (*MemorySources)(nil)
 )
 
 // conflict is the error of a save at a version the stream has moved past.
@@ -65,6 +68,24 @@ func (m *MemorySources) Save(_ context.Context, s *domain.Source) error {
 	m.streams[id] = append(stream, s.Changes()...)
 	s.MarkSaved()
 	return nil
+}
+
+// SourcesWithKey lists the sources whose current key is key.
+func (m *MemorySources) SourcesWithKey(_ context.Context, key ed25519.PublicKey) ([]SourceView, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []SourceView
+	for _, events := range m.streams {
+		s, err := domain.LoadSource(events)
+		if err != nil {
+			return nil, err
+		}
+		if st := s.State(); st.PublicKey.Equal(key) {
+			out = append(out, SourceView{ID: string(st.ID), InstanceURL: st.InstanceURL, Username: st.Username,
+				PublicKey: base64.StdEncoding.EncodeToString(st.PublicKey)})
+		}
+	}
+	return out, nil
 }
 
 // LoadUntil rebuilds the source from its events that occurred at or

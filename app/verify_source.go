@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -26,9 +25,6 @@ type VerifyResult struct {
 	Verified bool
 	Reason   string
 }
-
-// challengeBytes: 256 bits, well above the protocol's 128-bit floor.
-const challengeBytes = 32
 
 // Authorize: only admins ask for a proof.
 func (h VerifySource) Authorize(by Principal) error { return requireAdmin(by) }
@@ -116,11 +112,14 @@ func (h VerifySource) attempt(ctx context.Context, s *domain.Source, fetched *fe
 		return "federation-info: " + err.Error(), false
 	}
 	// A fresh challenge for every attempt, never stored or reused.
-	raw := make([]byte, challengeBytes)
+	raw := make([]byte, domain.ChallengeNonceBytes)
 	if _, err := io.ReadFull(h.Random, raw); err != nil {
 		return "could not draw a challenge: " + err.Error(), false
 	}
-	challenge := hex.EncodeToString(raw)
+	challenge, err := domain.BuildChallenge(raw)
+	if err != nil {
+		return err.Error(), false
+	}
 	sig, err := h.Publisher.ProveOwnership(ctx, st.InstanceURL, st.Username, challenge)
 	if err != nil {
 		return err.Error(), false

@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/base64"
 	"errors"
 	"fmt"
 
@@ -44,6 +46,26 @@ func (r SourceReader) ListSources(ctx context.Context) ([]app.SourceView, error)
 		v, err := scanSourceView(rows)
 		if err != nil {
 			return nil, fmt.Errorf("list sources: %w", err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// SourcesWithKey reads the sources whose key is key; the read model keeps
+// keys as base64 of the raw 32 bytes, as SourceRegistered has them.
+func (r SourceReader) SourcesWithKey(ctx context.Context, key ed25519.PublicKey) ([]app.SourceView, error) {
+	rows, err := r.Pool.Query(ctx, `SELECT `+sourceViewColumns+` FROM sources WHERE public_key = $1 ORDER BY created_at, id`,
+		base64.StdEncoding.EncodeToString(key))
+	if err != nil {
+		return nil, fmt.Errorf("sources with key: %w", err)
+	}
+	defer rows.Close()
+	var out []app.SourceView
+	for rows.Next() {
+		v, err := scanSourceView(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sources with key: %w", err)
 		}
 		out = append(out, v)
 	}

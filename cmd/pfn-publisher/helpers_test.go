@@ -154,3 +154,7 @@ func verifies(pub ed25519.PublicKey, msg []byte, sigB64 string) bool {
 }
 
 func public(key ed25519.PrivateKey) ed25519.PublicKey { return key.Public().(ed25519.PublicKey) }
+
+// testChallenge is a well-formed ownership challenge, the only kind the
+// publisher signs.
+const testChallenge = "pfn-ownership-challenge/v1 89df1152dbf2403344133799b2df1c3841a289df1152dbf2403344133799b2df"

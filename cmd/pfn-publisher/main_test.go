@@ -134,14 +134,14 @@ func TestBinaryServesAndStopsOnSIGTERM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err = http.Post(p.baseURL+"/verify-ownership", "application/json", strings.NewReader(`{"username":"plugin-author","challenge":"e2e-challenge"}`))
+	resp, err = http.Post(p.baseURL+"/verify-ownership", "application/json", strings.NewReader(`{"username":"plugin-author","challenge":"`+testChallenge+`"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var sig struct{ Signature string }
 	json.NewDecoder(resp.Body).Decode(&sig)
 	resp.Body.Close()
-	if err := domain.VerifyChallenge(pub, "e2e-challenge", sig.Signature); err != nil {
+	if err := domain.VerifyChallenge(pub, testChallenge, sig.Signature); err != nil {
 		t.Fatalf("challenge signed with another key than the one printed: %v", err)
 	}
 	p.stop(t)
@@ -185,14 +185,14 @@ func TestBinaryWithChallengeKeyFileFailsOwnership(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.Post(p.baseURL+"/verify-ownership", "application/json", strings.NewReader(`{"username":"plugin-author","challenge":"c-123"}`))
+	resp, err := http.Post(p.baseURL+"/verify-ownership", "application/json", strings.NewReader(`{"username":"plugin-author","challenge":"`+testChallenge+`"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	var sig struct{ Signature string }
 	json.NewDecoder(resp.Body).Decode(&sig)
-	if err := domain.VerifyChallenge(pub, "c-123", sig.Signature); !errors.Is(err, domain.ErrBadSignature) {
+	if err := domain.VerifyChallenge(pub, testChallenge, sig.Signature); !errors.Is(err, domain.ErrBadSignature) {
 		t.Fatalf("challenge with the other key: %v, want ErrBadSignature", err)
 	}
 }

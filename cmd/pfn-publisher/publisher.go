@@ -203,6 +203,10 @@ func (p *Publisher) verifyOwnership(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("unknown username %q", *req.Username))
 	case *req.Challenge == "":
 		writeError(w, http.StatusBadRequest, "challenge is empty")
+	case !wellFormedChallenge(*req.Challenge):
+		// Signing anything else would make this endpoint a signing oracle:
+		// the same key signs plugin claims.
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("challenge is not of the form %q followed by %d lower-case hex digits", domain.ChallengePrefix, 2*domain.ChallengeNonceBytes))
 	default:
 		writeJSON(w, http.StatusOK, map[string]string{"signature": signChallenge(p.keys.Challenge, *req.Challenge)})
 	}
@@ -426,3 +430,8 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the real writer.
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+func wellFormedChallenge(challenge string) bool {
+	_, err := domain.ParseChallenge(challenge)
+	return err == nil
+}

@@ -155,9 +155,12 @@ func TestVerifyOwnership(t *testing.T) {
 		name, method, body string
 		want               int
 	}{
-		{"valid", http.MethodPost, `{"username":"plugin-author","challenge":"89df1152dbf2403344133799b2df1c3841a2"}`, http.StatusOK},
-		{"unknown fields are ignored", http.MethodPost, `{"username":"plugin-author","challenge":"c","nonce":1}`, http.StatusOK},
-		{"non-ASCII challenge", http.MethodPost, `{"username":"plugin-author","challenge":"défi 🚀"}`, http.StatusOK},
+		{"valid", http.MethodPost, `{"username":"plugin-author","challenge":"` + testChallenge + `"}`, http.StatusOK},
+		{"unknown fields are ignored", http.MethodPost, `{"username":"plugin-author","challenge":"` + testChallenge + `","nonce":1}`, http.StatusOK},
+		{"non-ASCII challenge", http.MethodPost, `{"username":"plugin-author","challenge":"défi 🚀"}`, http.StatusBadRequest},
+		{"bare hex (not the format)", http.MethodPost, `{"username":"plugin-author","challenge":"89df1152dbf2403344133799b2df1c3841a2"}`, http.StatusBadRequest},
+		{"upper-case nonce", http.MethodPost, `{"username":"plugin-author","challenge":"` + strings.ToUpper(testChallenge) + `"}`, http.StatusBadRequest},
+		{"a plugin claim", http.MethodPost, `{"username":"plugin-author","challenge":"{\"id\":\"a\",\"name\":\"A\",\"version\":\"1.0.0\",\"description\":\"d\"}"}`, http.StatusBadRequest},
 		{"other username", http.MethodPost, `{"username":"mallory","challenge":"c"}`, http.StatusBadRequest},
 		{"no username", http.MethodPost, `{"challenge":"c"}`, http.StatusBadRequest},
 		{"no challenge", http.MethodPost, `{"username":"plugin-author"}`, http.StatusBadRequest},
@@ -199,15 +202,15 @@ func TestChallengeKeySignsChallengesOnly(t *testing.T) {
 	t.Parallel()
 	keys := Keys{Plugin: newKey(t), Challenge: newKey(t)}
 	srv, _ := startPublisher(t, Options{}, keys, generatePlugins(3))
-	r := do(t, http.MethodPost, srv.URL+"/verify-ownership", `{"username":"plugin-author","challenge":"0123456789abcdef0123456789abcdef"}`)
+	r := do(t, http.MethodPost, srv.URL+"/verify-ownership", `{"username":"plugin-author","challenge":"`+testChallenge+`"}`)
 	var resp struct{ Signature string }
 	if err := json.Unmarshal(r.body, &resp); err != nil || r.status != http.StatusOK {
 		t.Fatalf("%d %s", r.status, r.body)
 	}
-	if domain.VerifyChallenge(public(keys.Plugin), "0123456789abcdef0123456789abcdef", resp.Signature) == nil {
+	if domain.VerifyChallenge(public(keys.Plugin), testChallenge, resp.Signature) == nil {
 		t.Fatal("the challenge signature verifies with the main key")
 	}
-	if err := domain.VerifyChallenge(public(keys.Challenge), "0123456789abcdef0123456789abcdef", resp.Signature); err != nil {
+	if err := domain.VerifyChallenge(public(keys.Challenge), testChallenge, resp.Signature); err != nil {
 		t.Fatalf("not signed with the challenge key: %v", err)
 	}
 	for _, p := range authorPlugins(t, srv.URL) {
@@ -501,7 +504,7 @@ func TestAdminDownAndUp(t *testing.T) {
 	srv, _ := startPublisher(t, Options{Admin: true}, sameKeys(t), generatePlugins(1))
 	protocol := []struct{ method, path, body string }{
 		{http.MethodGet, "/federation-info", ""},
-		{http.MethodPost, "/verify-ownership", `{"username":"plugin-author","challenge":"c"}`},
+		{http.MethodPost, "/verify-ownership", `{"username":"plugin-author","challenge":"` + testChallenge + `"}`},
 		{http.MethodGet, "/author-data?author=" + testAuthor, ""},
 		{http.MethodGet, "/plugins/plugin-author/plugin-1/plugin-1.zip", ""},
 	}

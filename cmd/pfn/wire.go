@@ -89,7 +89,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			Authenticate:    app.Authenticate{Keys: keys, MasterKey: cfg.MasterKey},
 			CreateKey:       app.CreateKey{Keys: keys, Random: rand.Reader, Now: now},
 			RevokeKey:       revokeKey,
-			AddSource:       app.AddSource{Sources: sources, Verify: verify, Now: now},
+			AddSource:       app.AddSource{Sources: sources, Keys: reader, Verify: verify, Now: now},
 			VerifySource:    verify,
 			UpdateSource:    app.UpdateSource{Sources: sources, Publisher: pub, Now: now},
 			Yank:            app.Yank{Sources: sources, Histories: sync.Histories, Now: now},

@@ -17,6 +17,7 @@ type addSourceRequest struct {
 	// Hosts the publisher's assetInfo.domain may be on besides its own
 	// registrable domain.
 	AllowedAssetHosts []string `json:"allowed_asset_hosts"`
+	AllowSharedKey    bool     `json:"allow_shared_key"`
 }
 
 type sourceIDRequest struct {
@@ -49,7 +50,7 @@ func addSource(h app.AddSource, read app.SourceReader) echo.HandlerFunc {
 			}
 		}
 		res, err := h.Handle(c.Request().Context(), principal(c), app.AddSourceRequest{
-			InstanceURL: req.InstanceURL, Username: req.Username, PublicKey: req.PublicKey, AllowedAssetHosts: req.AllowedAssetHosts})
+			InstanceURL: req.InstanceURL, Username: req.Username, PublicKey: req.PublicKey, AllowedAssetHosts: req.AllowedAssetHosts, AllowSharedKey: req.AllowSharedKey})
 		if err != nil {
 			return err
 		}
