@@ -92,6 +92,8 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			AddSource:       app.AddSource{Sources: sources, Verify: verify, Now: now},
 			VerifySource:    verify,
 			UpdateSource:    app.UpdateSource{Sources: sources, Publisher: pub, Now: now},
+			SuspendSource:   app.SuspendSource{Sources: sources, Now: now},
+			ResumeSource:    app.ResumeSource{Sources: sources, Now: now},
 			ListSources:     app.ListSources{Sources: reader},
 			GetSourceStatus: app.GetSourceStatus{Sources: reader},
 			SourceStatusAt:  app.GetSourceStatusAt{History: postgres.SourceHistory{Store: store}},

@@ -41,6 +41,8 @@ type App struct {
 	AddSource       app.AddSource
 	VerifySource    app.VerifySource
 	UpdateSource    app.UpdateSource
+	SuspendSource   app.SuspendSource
+	ResumeSource    app.ResumeSource
 	ListSources     app.ListSources
 	GetSourceStatus app.GetSourceStatus
 	SourceReader    app.SourceReader
@@ -139,6 +141,8 @@ func routeFederation(e *echo.Echo, a *App, obs Observer) {
 	f.GET("/sources", listSources(a.ListSources, a.Compat), auth, authorizedBy(a.ListSources))
 	f.POST("/verify-source", verifySource(a.VerifySource, a.SourceReader, a.ResolveSource), auth, authorizedBy(a.VerifySource))
 	f.POST("/update-source", updateSource(a.UpdateSource, a.SourceReader, a.ResolveSource), auth, authorizedBy(a.UpdateSource))
+	f.POST("/suspend-source", suspendSource(a.SuspendSource, a.SourceReader, a.ResolveSource), auth, authorizedBy(a.SuspendSource))
+	f.POST("/resume-source", resumeSource(a.ResumeSource, a.SourceReader, a.ResolveSource), auth, authorizedBy(a.ResumeSource))
 	f.GET("/source-status", sourceStatus(a.GetSourceStatus, a.SourceStatusAt, a.ResolveSource), auth, authorizedBy(a.GetSourceStatus), authorizedBy(a.SourceStatusAt))
 	f.GET("/events", listEvents(a.ListEvents, a.Log), auth, authorizedBy(a.ListEvents))
 	f.POST("/sync-source", syncSource(a.SyncNow, a.ResolveSource), auth, authorizedBy(a.SyncNow))
