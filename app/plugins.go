@@ -27,6 +27,7 @@ type PluginView struct {
 	BlobKey             string
 	Pruned              string // why the file was removed; "" while it is kept
 	StoredCopy          StoredCopy
+	SourceStatus        string // the source's status now (suspended shows here); "" when unknown
 }
 
 // StoredCopy is the remembered verdict on the node's own copy of a file:

@@ -54,8 +54,14 @@ func TestSuspendedSourceGetsNoRequests(t *testing.T) {
 		t.Fatalf("subscribe to a suspended source = %d %v", code, body)
 	}
 	code, body = s.api.do(http.MethodGet, "/federation/plugins", s.admin, nil)
-	if plugins, _ := body["plugins"].([]any); code != http.StatusOK || len(plugins) == 0 {
+	plugins, _ := body["plugins"].([]any)
+	if code != http.StatusOK || len(plugins) == 0 {
 		t.Fatalf("plugins of a suspended source not listed: %d %v", code, body)
+	}
+	for _, p := range plugins {
+		if st := p.(map[string]any)["source_status"]; st != "suspended" {
+			t.Fatalf("a catalogue entry shows source_status %v: %v", st, p)
+		}
 	}
 	if st := s.status(t); st["status"] != "suspended" || st["status_reason"] != reason {
 		t.Fatalf("source-status: %v", st)

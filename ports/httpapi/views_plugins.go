@@ -25,6 +25,7 @@ type pluginView struct {
 	FederationSignature string         `json:"federation_signature"`
 	NodeKeyID           string         `json:"node_key_id"`
 	StoredCopy          storedCopyView `json:"stored_copy"`
+	SourceStatus        string         `json:"source_status,omitempty"`
 }
 
 type storedCopyView struct {
@@ -37,7 +38,8 @@ func viewPlugin(p app.PluginView) pluginView {
 	return pluginView{Plugin: p.Plugin, SourceID: p.SourceID, Name: p.Name, Version: p.Version,
 		Description: p.Description, Tags: p.Tags, SHA256: p.SHA256, Size: p.Size, MirrorDate: p.MirrorDate,
 		PublisherSignature: p.PublisherSignature, FederationSignature: p.FederationSignature, NodeKeyID: p.NodeKeyID,
-		StoredCopy: storedCopyView{OK: p.StoredCopy.OK, Damage: p.StoredCopy.Damage, FoundAt: p.StoredCopy.FoundAt}}
+		StoredCopy:   storedCopyView{OK: p.StoredCopy.OK, Damage: p.StoredCopy.Damage, FoundAt: p.StoredCopy.FoundAt},
+		SourceStatus: p.SourceStatus}
 }
 
 // verifyReportView answers GET /federation/verify.
