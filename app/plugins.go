@@ -29,6 +29,7 @@ type PluginView struct {
 	StoredCopy          StoredCopy
 	Yanked              string     // why an admin yanked it; "" while it is served
 	YankedAt            *time.Time // when it was yanked
+	SourceStatus        string     // the source's status now (suspended shows here); "" when unknown
 }
 
 // StoredCopy is the remembered verdict on the node's own copy of a file:

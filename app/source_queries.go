@@ -43,6 +43,16 @@ type SourceView struct {
 	// and how many succeeded.
 	LastVerificationResult  string
 	SuccessfulVerifications int
+	// Suspension is the admin's suspension in force; nil when none.
+	Suspension *SuspensionView
+}
+
+// SuspensionView is what an admin said when suspending a source.
+type SuspensionView struct {
+	Reason     string
+	Quarantine bool
+	By         string
+	At         time.Time
 }
 
 // SourceReader reads the sources read model.

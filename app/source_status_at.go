@@ -68,6 +68,9 @@ func viewOfState(st domain.SourceState) SourceView {
 		SuccessfulVerifications: st.TrustInputs.Verifications,
 		LastVerificationResult:  lastVerificationResult(st),
 	}
+	if sp := st.Suspension; st.Status == domain.StatusSuspended {
+		v.Suspension = &SuspensionView{Reason: sp.Reason, Quarantine: sp.Quarantine, By: sp.By, At: sp.At}
+	}
 	if !st.LastRefusalAt.IsZero() {
 		at := st.LastRefusalAt
 		v.LastRefusalAt = &at

@@ -21,6 +21,8 @@ func (SourceHealthSummarized) sourceEvent()       {}
 func (SourceFailureRecorded) sourceEvent()        {}
 func (SourceAssetHostsAllowed) sourceEvent()      {}
 func (SourceListingRefused) sourceEvent()         {}
+func (SourceSuspended) sourceEvent()              {}
+func (SourceResumed) sourceEvent()                {}
 
 func (PluginMirrored) pluginEvent()           {}
 func (PluginRejected) pluginEvent()           {}

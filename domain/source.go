@@ -54,6 +54,8 @@ type SourceState struct {
 	RefusalsNotRecorded int64  `json:",omitempty"`
 	LastRefusal         string // the latest refusal's summary
 	LastRefusalAt       time.Time
+	// Suspension is the admin's suspension in force (source_suspension.go).
+	Suspension Suspension `json:",omitzero"`
 }
 
 // Source is the aggregate: its whole history is events. Commands check the
@@ -300,12 +302,6 @@ func (s *Source) RecordSync(sum SyncSummary, now time.Time) error {
 	return nil
 }
 
-// Suspend stops all work against the source until it is verified again by
-// an admin's explicit action.
-func (s *Source) Suspend(reason string, now time.Time) {
-	s.changeStatus(StatusSuspended, reason, now)
-}
-
 // CanSync tells whether plugins may be fetched from the source now.
 func (s *Source) CanSync() error {
 	switch s.state.Status {
@@ -411,6 +407,8 @@ func (s *Source) apply(e SourceEvent) {
 		st.applyListingRefused(e)
 	case SourceFailureRecorded:
 		st.applyFailureRecorded(e)
+	case SourceSuspended, SourceResumed:
+		st.applySuspension(e)
 	}
 }
 

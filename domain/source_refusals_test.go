@@ -104,7 +104,9 @@ func TestListingRefusalsAreBounded(t *testing.T) {
 	if n, _ := s.RecordListingRefusals(many, t0.Add(2*time.Minute)); n.Recorded != 50 {
 		t.Fatalf("the next sync recorded %d, want the 50 left", n)
 	}
-	s.Suspend("admin", t0.Add(3*time.Minute))
+	if err := s.Suspend("admin", false, "admin", t0.Add(3*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.RecordListingRefusals([]domain.ListingRefusal{{Plugin: "z", Reason: "r"}}, t0.Add(4*time.Minute)); err == nil {
 		t.Fatal("a suspended source recorded a refusal")
 	}

@@ -63,7 +63,9 @@ func TestSourceLifecycle(t *testing.T) {
 		t.Fatalf("after a failed proof: %+v", st)
 	}
 
-	s.Suspend("abuse report", t0.Add(3*time.Minute))
+	if err := s.Suspend("abuse report", false, "admin", t0.Add(3*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
 	for name, err := range map[string]error{
 		"sync":   s.CanSync(),
 		"verify": s.RecordOwnershipProof(true, "", t0.Add(4*time.Minute)),

@@ -86,6 +86,10 @@ func (s *Subscription) Subscribe(source SourceState, f Filters, now time.Time) e
 	if source.ID != s.SourceID {
 		return fmt.Errorf("subscription for %s given source %s", s.SourceID, source.ID)
 	}
+	if source.Status == StatusSuspended {
+		return fmt.Errorf("source %s is suspended by an admin (%s); it cannot be subscribed to until resumed: %w",
+			source.ID, source.Suspension.Reason, ErrConflict)
+	}
 	if source.Status != StatusVerified {
 		return fmt.Errorf("source %s is %s; only verified sources can be subscribed to: %w", source.ID, source.Status, ErrConflict)
 	}

@@ -31,6 +31,8 @@ func domainEvents() *Registry {
 	Register[domain.SourceFailureRecorded](r, domain.EventSourceFailureRecorded)
 	Register[domain.SourceAssetHostsAllowed](r, domain.EventSourceAssetHostsAllowed)
 	Register[domain.SourceListingRefused](r, domain.EventSourceListingRefused)
+	Register[domain.SourceSuspended](r, domain.EventSourceSuspended)
+	Register[domain.SourceResumed](r, domain.EventSourceResumed)
 	// A plugin's history.
 	Register[domain.PluginMirrored](r, domain.EventPluginMirrored)
 	Register[domain.PluginRejected](r, domain.EventPluginRejected)

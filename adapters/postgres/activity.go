@@ -112,6 +112,16 @@ func sourceEntry(id domain.SourceID, e domain.SourceEvent) (entry, bool) {
 			en.kind = "status_changed"
 		}
 		en.summary = fmt.Sprintf("status %s → %s: %s", e.From, e.To, e.Reason)
+	case domain.SourceSuspended:
+		en.kind, en.summary = "suspended", "suspended by "+e.By+": "+e.Reason
+		if e.Quarantine {
+			en.kind, en.summary = "quarantined", "suspended and quarantined by "+e.By+": "+e.Reason
+		}
+	case domain.SourceResumed:
+		en.kind, en.summary = "resumed", "resumed by "+e.By
+		if e.Reason != "" {
+			en.summary += ": " + e.Reason
+		}
 	case domain.SourceFailureRecorded:
 		en.kind, en.summary = e.Kind+"_failed", e.Kind+" failed: "+e.Reason
 	case domain.SourceTrustAdjusted:

@@ -77,6 +77,12 @@ func (SourceProjection) Apply(ctx context.Context, tx pgx.Tx, stored eventstore.
 	case domain.SourceStatusChanged:
 		return exec(`UPDATE sources SET updated_at = $2, status = $3, status_reason = $4 WHERE id = $1`,
 			e.To.String(), e.Reason)
+	case domain.SourceSuspended:
+		return exec(`UPDATE sources SET updated_at = $2, suspended_at = $2, suspension_reason = $3, suspended_by = $4,
+			quarantined = $5 WHERE id = $1`, e.Reason, e.By, e.Quarantine)
+	case domain.SourceResumed:
+		return exec(`UPDATE sources SET updated_at = $2, suspended_at = NULL, suspension_reason = '', suspended_by = '',
+			quarantined = false WHERE id = $1`)
 	case domain.SourceSubscriberCountChanged:
 		return exec(`UPDATE sources SET updated_at = $2, subscriber_count = $3 WHERE id = $1`, e.Count)
 	case domain.SourceSynced:

@@ -1,6 +1,8 @@
 package postgres
 
 import (
+	"time"
+
 	"context"
 	"crypto/ed25519"
 	"encoding/base64"
@@ -23,15 +25,22 @@ const sourceViewColumns = `id, instance_url, username, public_key, status, statu
 	created_at, last_sync, last_verification, last_failure, avg_response_ms, protocol_version, features,
 	coalesce(asset_domain, ''), coalesce(asset_naming_scheme, ''), plugin_count, subscriber_count, added_by,
 	health_checks, uptime, last_health_at, last_sync_error, refused_entries, last_refusal, last_refusal_at,
-	last_verification_result, successful_verifications`
+	last_verification_result, successful_verifications, suspended_at, suspension_reason, suspended_by, quarantined`
 
 func scanSourceView(row pgx.Row) (app.SourceView, error) {
 	var v app.SourceView
+	var sp app.SuspensionView
+	var suspendedAt *time.Time
 	err := row.Scan(&v.ID, &v.InstanceURL, &v.Username, &v.PublicKey, &v.Status, &v.StatusReason, &v.TrustScore,
 		&v.TrustComponents, &v.CreatedAt, &v.LastSync, &v.LastVerification, &v.LastFailure, &v.AvgResponseMS,
 		&v.ProtocolVersion, &v.Features, &v.AssetDomain, &v.AssetNamingScheme, &v.PluginCount, &v.SubscriberCount,
 		&v.AddedBy, &v.HealthChecks, &v.Uptime, &v.LastHealthAt, &v.LastSyncError,
-		&v.RefusedEntries, &v.LastRefusal, &v.LastRefusalAt, &v.LastVerificationResult, &v.SuccessfulVerifications)
+		&v.RefusedEntries, &v.LastRefusal, &v.LastRefusalAt, &v.LastVerificationResult, &v.SuccessfulVerifications,
+		&suspendedAt, &sp.Reason, &sp.By, &sp.Quarantine)
+	if suspendedAt != nil {
+		sp.At = suspendedAt.UTC()
+		v.Suspension = &sp
+	}
 	return v, err
 }
 

@@ -94,7 +94,8 @@ func (p *Publisher) serveAdmin(w http.ResponseWriter, r *http.Request) {
 				at[i] = t.UnixMilli()
 			}
 			p.mu.Unlock()
-			writeJSON(w, http.StatusOK, map[string]any{"author_data_requests": at, "held_downloads": p.heldDownloads.Load()})
+			writeJSON(w, http.StatusOK, map[string]any{"author_data_requests": at, "held_downloads": p.heldDownloads.Load(),
+				"requests": p.requests.Load()})
 		}
 	case "/_admin/slow":
 		// POST /_admin/slow?ms=N holds every file download back N ms.

@@ -55,7 +55,10 @@ type Publisher struct {
 	// heldDownloads counts file requests that began to be held back: a
 	// test waits for one to act while a download is in flight.
 	heldDownloads atomic.Int64
-	trickleBPS    atomic.Int64 // bytes a second of every file body; 0 is full speed
+	// requests counts every request but the test hooks': a test tells by
+	// it that a node sent none (a suspended source).
+	requests   atomic.Int64
+	trickleBPS atomic.Int64 // bytes a second of every file body; 0 is full speed
 }
 
 // catalog is an immutable snapshot; replacing the catalog swaps the pointer.
@@ -138,6 +141,7 @@ func (p *Publisher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.serveAdmin(w, r)
 		return
 	}
+	p.requests.Add(1)
 	if p.down.Load() {
 		writeError(w, http.StatusServiceUnavailable, "publisher is down")
 		return

@@ -94,6 +94,8 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			UpdateSource:    app.UpdateSource{Sources: sources, Publisher: pub, Now: now},
 			Yank:            app.Yank{Sources: sources, Histories: sync.Histories, Now: now},
 			Unyank:          app.Unyank{Sources: sources, Histories: sync.Histories, Now: now},
+			SuspendSource:   app.SuspendSource{Sources: sources, Now: now},
+			ResumeSource:    app.ResumeSource{Sources: sources, Now: now},
 			ListSources:     app.ListSources{Sources: reader},
 			GetSourceStatus: app.GetSourceStatus{Sources: reader},
 			SourceStatusAt:  app.GetSourceStatusAt{History: postgres.SourceHistory{Store: store}},

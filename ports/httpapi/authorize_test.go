@@ -53,6 +53,8 @@ func TestAdminRoutesAskTheUseCaseFirst(t *testing.T) {
 		{http.MethodPost, "/federation/add-source", `{}`, "consumer", http.StatusForbidden},
 		{http.MethodPost, "/federation/verify-source", `{"sourceId": "nobody@nowhere.example"}`, "consumer", http.StatusForbidden},
 		{http.MethodPost, "/federation/update-source", ``, "consumer", http.StatusForbidden},
+		{http.MethodPost, "/federation/suspend-source", ``, "consumer", http.StatusForbidden},
+		{http.MethodPost, "/federation/resume-source", ``, "consumer", http.StatusForbidden},
 		{http.MethodPost, "/federation/sync-source", `[]`, "consumer", http.StatusForbidden},
 		{http.MethodGet, "/federation/sources", ``, "consumer", http.StatusForbidden},
 		{http.MethodGet, "/federation/source-status?sourceId=nobody@nowhere.example", ``, "consumer", http.StatusForbidden},

@@ -46,6 +46,8 @@ func TestValidationErrorsNameTheField(t *testing.T) {
 		Authenticate:  keys{},
 		AddSource:     app.AddSource{Sources: sources, Now: now},
 		UpdateSource:  app.UpdateSource{Sources: sources, Now: now},
+		SuspendSource: app.SuspendSource{Sources: sources, Now: now},
+		ResumeSource:  app.ResumeSource{Sources: sources, Now: now},
 		CreateKey:     app.CreateKey{Random: rand.Reader, Now: now},
 		PublicCatalog: true,
 	}})
@@ -76,6 +78,10 @@ func TestValidationErrorsNameTheField(t *testing.T) {
 		{"update-source, sourceId without @", "POST", "/federation/update-source", `{"sourceId":"alice"}`, 400, "sourceId"},
 		{"update-source, allowed_asset_hosts not hosts", "POST", "/federation/update-source", `{"sourceId":"alice@a.example","allowed_asset_hosts":["https://cdn.example"]}`, 400, "allowed_asset_hosts"},
 		{"update-source, unknown source", "POST", "/federation/update-source", `{"sourceId":"bob@b.example"}`, 404, ""},
+		{"suspend-source without sourceId", "POST", "/federation/suspend-source", `{"reason":"r"}`, 400, "sourceId"},
+		{"suspend-source without reason", "POST", "/federation/suspend-source", `{"sourceId":"alice@a.example"}`, 400, "reason"},
+		{"suspend-source, unknown source", "POST", "/federation/suspend-source", `{"sourceId":"bob@b.example","reason":"r"}`, 404, ""},
+		{"resume-source, not suspended", "POST", "/federation/resume-source", `{"sourceId":"alice@a.example"}`, 409, ""},
 
 		{"subscribe without sourceId", "POST", "/federation/subscribe", `{"filters":{}}`, 400, "sourceId"},
 		{"subscribe, sourceId with two @", "POST", "/federation/subscribe", `{"sourceId":"a@b@c"}`, 400, "sourceId"},

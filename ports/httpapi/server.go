@@ -43,6 +43,8 @@ type App struct {
 	UpdateSource    app.UpdateSource
 	Yank            app.Yank
 	Unyank          app.Unyank
+	SuspendSource   app.SuspendSource
+	ResumeSource    app.ResumeSource
 	ListSources     app.ListSources
 	GetSourceStatus app.GetSourceStatus
 	SourceReader    app.SourceReader
@@ -143,6 +145,8 @@ func routeFederation(e *echo.Echo, a *App, obs Observer) {
 	f.POST("/update-source", updateSource(a.UpdateSource, a.SourceReader, a.ResolveSource), auth, authorizedBy(a.UpdateSource))
 	f.POST("/yank", yankVersion(a.Yank, a.ResolveSource), auth, authorizedBy(a.Yank))
 	f.POST("/unyank", yankVersion(a.Unyank, a.ResolveSource), auth, authorizedBy(a.Unyank))
+	f.POST("/suspend-source", suspendSource(a.SuspendSource, a.SourceReader, a.ResolveSource), auth, authorizedBy(a.SuspendSource))
+	f.POST("/resume-source", resumeSource(a.ResumeSource, a.SourceReader, a.ResolveSource), auth, authorizedBy(a.ResumeSource))
 	f.GET("/source-status", sourceStatus(a.GetSourceStatus, a.SourceStatusAt, a.ResolveSource), auth, authorizedBy(a.GetSourceStatus), authorizedBy(a.SourceStatusAt))
 	f.GET("/events", listEvents(a.ListEvents, a.Log), auth, authorizedBy(a.ListEvents))
 	f.POST("/sync-source", syncSource(a.SyncNow, a.ResolveSource), auth, authorizedBy(a.SyncNow))

@@ -25,6 +25,7 @@ type pluginView struct {
 	FederationSignature string         `json:"federation_signature"`
 	NodeKeyID           string         `json:"node_key_id"`
 	StoredCopy          storedCopyView `json:"stored_copy"`
+	SourceStatus        string         `json:"source_status,omitempty"`
 	Yanked              *yankedView    `json:"yanked,omitempty"` // only on a yanked version
 }
 
@@ -45,7 +46,7 @@ func viewPlugin(p app.PluginView) pluginView {
 		Description: p.Description, Tags: p.Tags, SHA256: p.SHA256, Size: p.Size, MirrorDate: p.MirrorDate,
 		PublisherSignature: p.PublisherSignature, FederationSignature: p.FederationSignature, NodeKeyID: p.NodeKeyID,
 		StoredCopy: storedCopyView{OK: p.StoredCopy.OK, Damage: p.StoredCopy.Damage, FoundAt: p.StoredCopy.FoundAt},
-		Yanked:     viewYanked(p)}
+		Yanked:     viewYanked(p), SourceStatus: p.SourceStatus}
 }
 
 func viewYanked(p app.PluginView) *yankedView {

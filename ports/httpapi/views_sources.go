@@ -41,6 +41,21 @@ type sourceView struct {
 	LastRefusalAt           *time.Time        `json:"last_refusal_at"`
 	LastVerificationResult  string            `json:"last_verification_result"` // the original's
 	SuccessfulVerifications int               `json:"successful_verifications"` // the original's
+	Suspension              *suspensionView   `json:"suspension,omitempty"`     // only while suspended
+}
+
+type suspensionView struct {
+	Reason     string    `json:"reason"`
+	Quarantine bool      `json:"quarantine"`
+	By         string    `json:"by"`
+	At         time.Time `json:"at"`
+}
+
+func viewSuspension(s *app.SuspensionView) *suspensionView {
+	if s == nil {
+		return nil
+	}
+	return &suspensionView{Reason: s.Reason, Quarantine: s.Quarantine, By: s.By, At: s.At}
 }
 
 func viewSource(s app.SourceView) sourceView {
@@ -52,7 +67,7 @@ func viewSource(s app.SourceView) sourceView {
 		SubscriberCount: s.SubscriberCount, AddedBy: s.AddedBy, HealthChecks: s.HealthChecks, Uptime: s.Uptime,
 		LastHealthAt: s.LastHealthAt, LastSyncError: s.LastSyncError, RefusedEntries: s.RefusedEntries,
 		LastRefusal: s.LastRefusal, LastRefusalAt: s.LastRefusalAt, LastVerificationResult: s.LastVerificationResult,
-		SuccessfulVerifications: s.SuccessfulVerifications}
+		SuccessfulVerifications: s.SuccessfulVerifications, Suspension: viewSuspension(s.Suspension)}
 }
 
 // SourceStatusAtView is a source as the node believed it at a moment:
