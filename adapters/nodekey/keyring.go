@@ -2,7 +2,6 @@ package nodekey
 
 import (
 	"crypto/ed25519"
-	"crypto/rand"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -179,11 +178,7 @@ func Rotate(keyPath string, now time.Time) (*Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("node key: generate: %w", err)
-	}
-	s, err := newSigner(priv)
+	s, keyPEM, err := generate()
 	if err != nil {
 		return nil, err
 	}
@@ -203,11 +198,7 @@ func Rotate(keyPath string, now time.Time) (*Signer, error) {
 	if err := replaceFile(KeyringPath(keyPath), append(data, '\n')); err != nil {
 		return nil, fmt.Errorf("node keyring: %w", err)
 	}
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		return nil, fmt.Errorf("node key: encode: %w", err)
-	}
-	if err := replaceFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})); err != nil {
+	if err := replaceFile(keyPath, keyPEM); err != nil {
 		return nil, fmt.Errorf("node key: %w", err)
 	}
 	return s, nil
@@ -218,22 +209,11 @@ func Rotate(keyPath string, now time.Time) (*Signer, error) {
 // content, never part of it.
 func replaceFile(path string, data []byte) error {
 	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".nodekey-*")
+	tmpName, err := writeTemp(dir, data)
 	if err != nil {
 		return err
 	}
-	tmpName := tmp.Name()
 	defer os.Remove(tmpName) // a no-op after the rename
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", tmpName, err)
-	}
 	if err := os.Rename(tmpName, path); err != nil {
 		return err
 	}

@@ -159,36 +159,15 @@ func create(path string) (*Signer, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("node key: create directory: %w", err)
 	}
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("node key: generate: %w", err)
-	}
-	s, err := newSigner(priv)
+	s, data, err := generate()
 	if err != nil {
 		return nil, err
 	}
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		return nil, fmt.Errorf("node key: encode: %w", err)
-	}
-	data := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-
-	tmp, err := os.CreateTemp(dir, ".nodekey-*") // mode 0600
+	tmpName, err := writeTemp(dir, data)
 	if err != nil {
 		return nil, fmt.Errorf("node key: %w", err)
 	}
-	tmpName := tmp.Name()
 	defer os.Remove(tmpName) // after a successful link only the name goes
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, fmt.Errorf("node key: write %s: %w", tmpName, err)
-	}
 	if err := os.Link(tmpName, path); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return nil, errLostRace
@@ -202,6 +181,46 @@ func create(path string) (*Signer, error) {
 		return nil, fmt.Errorf("node key: sync %s: %w", dir, err)
 	}
 	return s, nil
+}
+
+// generate makes a new node key: its signer and its PKCS#8 PEM file content.
+func generate() (*Signer, []byte, error) {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, nil, fmt.Errorf("node key: generate: %w", err)
+	}
+	s, err := newSigner(priv)
+	if err != nil {
+		return nil, nil, err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return nil, nil, fmt.Errorf("node key: encode: %w", err)
+	}
+	return s, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+}
+
+// writeTemp writes data to a new temporary file in dir (mode 0600) and
+// fsyncs it, for the caller to link or rename into place; the caller
+// removes the name it returns.
+func writeTemp(dir string, data []byte) (string, error) {
+	tmp, err := os.CreateTemp(dir, ".nodekey-*")
+	if err != nil {
+		return "", err
+	}
+	name := tmp.Name()
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(name)
+		return "", fmt.Errorf("write %s: %w", name, err)
+	}
+	return name, nil
 }
 
 func syncDir(dir string) error {
