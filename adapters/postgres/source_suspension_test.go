@@ -1,12 +1,9 @@
 package postgres_test
 
 import (
-	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -23,15 +20,7 @@ func TestSuspensionInSourceStatusActivityAndJobs(t *testing.T) {
 	t.Parallel()
 	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
-	r, err := eventstore.NewRunner(pool, slog.New(slog.NewTextHandler(io.Discard, nil)),
-		eventstore.RunnerConfig{PollInterval: 10 * time.Millisecond}, postgres.SourceProjection{}, postgres.ActivityProjection{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { r.Run(runCtx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	r := startRunner(t, pool, postgres.ActivityProjection{})
 	repo := postgres.SourceRepository{Store: eventstore.New(pool), Waiter: waiter{r}}
 	reader := postgres.SourceReader{Pool: pool}
 	jobs := postgres.Jobs{Pool: pool}
