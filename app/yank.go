@@ -20,12 +20,12 @@ type YankRequest struct {
 // YankResult says what the yank or unyank did; Recorded is false when the
 // version was already in the state asked for.
 type YankResult struct {
-	Source   domain.SourceID `json:"sourceId"`
-	Plugin   string          `json:"plugin"`
-	Version  string          `json:"version"`
-	Yanked   bool            `json:"yanked"`
-	Reason   string          `json:"reason,omitempty"`
-	Recorded bool            `json:"recorded"`
+	Source   domain.SourceID
+	Plugin   string
+	Version  string
+	Yanked   bool
+	Reason   string
+	Recorded bool
 }
 
 // Yank pulls a mirrored version from service: downloads answer 410 with

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/pfn-network/pfn/app"
+	"github.com/pfn-network/pfn/domain"
 )
 
 // yankRequest is the body of POST /federation/yank and /federation/unyank.
@@ -42,6 +43,21 @@ func yankVersion(h yankHandler, resolve app.SourceResolver) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, res)
+		return c.JSON(http.StatusOK, viewYankResult(res))
 	}
+}
+
+// yankResultView answers /federation/yank and /unyank (camelCase sourceId,
+// as the request's).
+type yankResultView struct {
+	Source   domain.SourceID `json:"sourceId"`
+	Plugin   string          `json:"plugin"`
+	Version  string          `json:"version"`
+	Yanked   bool            `json:"yanked"`
+	Reason   string          `json:"reason,omitempty"`
+	Recorded bool            `json:"recorded"`
+}
+
+func viewYankResult(r app.YankResult) yankResultView {
+	return yankResultView{Source: r.Source, Plugin: r.Plugin, Version: r.Version, Yanked: r.Yanked, Reason: r.Reason, Recorded: r.Recorded}
 }
