@@ -44,6 +44,13 @@ type PluginMirrored struct {
 	FederationSignature string    `json:"federation_signature"`
 	NodeKeyID           string    `json:"node_key_id"`
 	At                  time.Time `json:"at"`
+	// PublisherSignatureV2 is the publisher's signature_v2, kept only when
+	// it verified over the bytes the node hashed ("" for a v1 version);
+	// BytesAttestedBy follows from it (PluginHistory.RecordMirrored). Both
+	// came with schema v2 of the event; v1 events read as attested by the
+	// node (eventstore's upcaster).
+	PublisherSignatureV2 string        `json:"publisher_signature_v2"`
+	BytesAttestedBy      BytesAttester `json:"bytes_attested_by"`
 }
 
 // PluginRejected: a listed plugin version was not mirrored, and why.

@@ -110,8 +110,13 @@ func (h *PluginHistory) Tampering(l Listing) string {
 }
 
 // RecordMirrored records a stored copy, and the version update it is when
-// an older version was mirrored before.
+// an older version was mirrored before. Who vouches for its bytes follows
+// from the verified signature_v2 it carries, or does not.
 func (h *PluginHistory) RecordMirrored(m PluginMirrored) {
+	m.BytesAttestedBy = AttestedByNode
+	if m.PublisherSignatureV2 != "" {
+		m.BytesAttestedBy = AttestedByPublisher
+	}
 	previous := h.latest
 	h.record(m)
 	if previous != "" && versionLess(previous, m.Version) {
