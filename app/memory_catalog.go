@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"sync"
@@ -119,5 +121,17 @@ func (sizedBody) Close() error           { return nil }
 func SignListing(key ed25519.PrivateKey, p ListedPlugin) ListedPlugin {
 	claim := domain.PluginClaim{ID: p.Slug, Name: p.Name, Version: p.Version, Description: p.Description}
 	p.Signature = base64.StdEncoding.EncodeToString(ed25519.Sign(key, claim.SignedMessage()))
+	return p
+}
+
+// SignListingV2 is p signed as a v2 publisher signs it: the v1 signature,
+// and signature_v2 over the claim with content's sha256 and size.
+func SignListingV2(key ed25519.PrivateKey, p ListedPlugin, content []byte) ListedPlugin {
+	p = SignListing(key, p)
+	sum := sha256.Sum256(content)
+	p.SHA256, p.Size = hex.EncodeToString(sum[:]), int64(len(content))
+	claim := domain.PluginBytesClaim{PluginClaim: domain.PluginClaim{ID: p.Slug, Name: p.Name, Version: p.Version,
+		Description: p.Description}, SHA256: p.SHA256, Size: p.Size}
+	p.SignatureV2 = base64.StdEncoding.EncodeToString(ed25519.Sign(key, claim.SignedMessage()))
 	return p
 }

@@ -30,6 +30,12 @@ type PluginView struct {
 	Yanked              string     // why an admin yanked it; "" while it is served
 	YankedAt            *time.Time // when it was yanked
 	SourceStatus        string     // the source's status now (suspended shows here); "" when unknown
+	// PublisherSignatureV2 is the publisher's signature over these bytes
+	// too, "" for a version mirrored without one; BytesAttestedBy says who
+	// vouches for the bytes: "publisher" (the signature_v2 verified over
+	// what the node hashed) or "node" (only the node's own statement).
+	PublisherSignatureV2 string
+	BytesAttestedBy      string
 }
 
 // StoredCopy is the remembered verdict on the node's own copy of a file:
@@ -133,7 +139,13 @@ type VerifyReport struct {
 	PublisherSignature  Check
 	FederationSignature Check
 	StoredBytes         Check
-	Valid               bool
+	// PublisherSignatureV2 checks the publisher's signature over the
+	// recorded sha256 and size; nil for a version mirrored without one.
+	PublisherSignatureV2 *Check
+	// BytesAttestedBy is "publisher" while a signature_v2 verifies over
+	// the bytes, "node" otherwise.
+	BytesAttestedBy string
+	Valid           bool
 }
 
 type Check struct {
@@ -175,7 +187,9 @@ func (h VerifyMirrored) Handle(ctx context.Context, source, plugin, version stri
 	})
 	r.FederationSignature = check(func() error { return h.Verifier.VerifyMirror(p) })
 	r.StoredBytes = storedVerdict(p, r.FederationSignature.OK)
-	r.Valid = r.PublisherSignature.OK && r.FederationSignature.OK && r.StoredBytes.OK
+	r.PublisherSignatureV2, r.BytesAttestedBy = verifyAttestation(src.PublicKey, p)
+	r.Valid = r.PublisherSignature.OK && r.FederationSignature.OK && r.StoredBytes.OK &&
+		(r.PublisherSignatureV2 == nil || r.PublisherSignatureV2.OK)
 	return r, nil
 }
 
@@ -197,4 +211,26 @@ func check(f func() error) Check {
 		return Check{Detail: err.Error()}
 	}
 	return Check{OK: true}
+}
+
+// verifyAttestation re-checks a version's signature_v2 over the sha256 and
+// size the node recorded, and says who vouches for the bytes: the publisher
+// only while it verifies.
+func verifyAttestation(publicKey string, p PluginView) (*Check, string) {
+	if p.PublisherSignatureV2 == "" {
+		return nil, domain.AttestedByNode.String()
+	}
+	c := check(func() error {
+		key, err := domain.ParsePublicKey(publicKey)
+		if err != nil {
+			return err
+		}
+		claim := domain.PluginBytesClaim{PluginClaim: domain.PluginClaim{ID: p.Plugin, Name: p.Name, Version: p.Version,
+			Description: p.Description}, SHA256: p.SHA256, Size: p.Size}
+		return domain.VerifyPluginBytes(key, claim, p.PublisherSignatureV2)
+	})
+	if !c.OK {
+		return &c, domain.AttestedByNode.String()
+	}
+	return &c, domain.AttestedByPublisher.String()
 }

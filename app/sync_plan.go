@@ -21,16 +21,18 @@ type syncInput struct {
 	Filters      []domain.Filters
 	Signed       []bool // per listed entry: its publisher signature verifies
 	MaxFiles     int    // 0 = no limit
+	Attestation  domain.AttestationPolicy
 }
 
 // stepKind is what the plan does with a listed entry that is not downloaded.
 type stepKind int
 
 const (
-	stepRefuse   stepKind = iota // refused before any download; recorded on the source
-	stepTampered                 // a mirrored version listed differently; the first copy stays
-	stepUnsigned                 // the publisher signature does not verify
-	stepRollback                 // a version below the mirrored latest
+	stepRefuse     stepKind = iota // refused before any download; recorded on the source
+	stepTampered                   // a mirrored version listed differently; the first copy stays
+	stepUnsigned                   // the publisher signature does not verify
+	stepRollback                   // a version below the mirrored latest
+	stepUnattested                 // no signature_v2 where one is due (sync_attest.go)
 )
 
 // planStep is one decision about a listed entry, in listing order so the
@@ -76,6 +78,9 @@ func planSync(in syncInput) syncPlan {
 			plan.Touched = append(plan.Touched, hist)
 		}
 		step, known := judge(hist, p, in.Signed[i])
+		if step == nil && !known {
+			step = in.unattested(p, hist)
+		}
 		if step != nil {
 			plan.Steps = append(plan.Steps, *step)
 		}

@@ -13,6 +13,11 @@ type ListedPlugin struct {
 	Tags                             []string
 	Signature, SHA256                string
 	Invalid                          string // why the entry is unusable, if it is
+	// SignatureV2 is the publisher's signature over the claim and the
+	// file's sha256 and Size too ("" when it lists none); Size is read only
+	// with it (docs/protocol.md, plugin signature v2).
+	SignatureV2 string
+	Size        int64
 }
 
 // Catalog reads a publisher's plugin list and files.

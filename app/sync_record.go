@@ -47,6 +47,8 @@ func (r *syncRecording) step(s planStep) {
 		if r.reject(s.history, p, s.reason) {
 			r.sum.InvalidSignatures++
 		}
+	case stepUnattested:
+		r.reject(s.history, p, s.reason) // the node's policy or the publisher's promise, not a forgery: no penalty
 	case stepRollback:
 		s.history.Consider(listing, r.now) // records the rollback, once
 		r.answer(p, s.reason)

@@ -35,6 +35,9 @@ type SyncSource struct {
 	Usage         StorageUsage
 	Metrics       Metrics
 	Now           func() time.Time
+	// RequireAttested refuses versions without a publisher's signature_v2
+	// (PFN_REQUIRE_ATTESTED_BYTES).
+	RequireAttested bool
 }
 
 // SyncResult is compatible with the original's syncResult and adds what
@@ -91,6 +94,9 @@ type download struct {
 	stored  StoredBlob
 	key     string
 	err     error
+	// attestedV2 is the publisher's signature_v2 once it verified over the
+	// stored bytes (sync_attest.go).
+	attestedV2 string
 }
 
 // budget says what this sync may store: its own byte budget and what the
@@ -157,13 +163,13 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 	}
 	plan := planSync(syncInput{Source: id, Username: st.Username, AssetDomain: st.Info.AssetDomain,
 		NamingScheme: st.Info.NamingScheme, Listed: listed, Histories: histories, Filters: filters,
-		Signed: verifySignatures(st.PublicKey, listed, histories), MaxFiles: h.MaxFiles})
+		Signed: verifySignatures(st.PublicKey, listed, histories), MaxFiles: h.MaxFiles, Attestation: h.attestationPolicy(st)})
 	rec := syncRecording{result: &result, now: h.Now(), subscribers: len(filters)}
 	rec.result.Wanted, rec.result.AlreadyMirrored = plan.Wanted, plan.AlreadyMirrored
 	for _, s := range plan.Steps {
 		rec.step(s)
 	}
-	if err := h.downloadAll(ctx, id, plan); err != nil {
+	if err := h.downloadAll(ctx, id, st.PublicKey, plan); err != nil {
 		return result, err
 	}
 	for _, d := range append(plan.Downloads, plan.Deferred...) {
@@ -212,7 +218,7 @@ func (h SyncSource) listing(ctx context.Context, id domain.SourceID, st domain.S
 
 // downloadAll fetches the planned downloads within the budget and makes
 // them durable; the deferred ones are answered, not fetched.
-func (h SyncSource) downloadAll(ctx context.Context, id domain.SourceID, plan syncPlan) error {
+func (h SyncSource) downloadAll(ctx context.Context, id domain.SourceID, key ed25519.PublicKey, plan syncPlan) error {
 	budget, err := h.budget(ctx, id)
 	if err != nil {
 		return err
@@ -227,6 +233,7 @@ func (h SyncSource) downloadAll(ctx context.Context, id domain.SourceID, plan sy
 		h.deleteStored(ctx, plan.Downloads)
 		return fmt.Errorf("sync of %s cut short: %w", id, context.Cause(ctx))
 	}
+	h.attestAll(ctx, key, plan.Downloads)
 	return h.abortOnStorageFailure(ctx, id, plan.Downloads, h.syncBlobs(ctx, plan.Downloads))
 }
 
@@ -249,7 +256,8 @@ func (h SyncSource) recordDownload(id domain.SourceID, rec *syncRecording, d *do
 	}
 	d.history.RecordMirrored(domain.PluginMirrored{SourceID: id, Plugin: p.Slug, Name: p.Name, Version: p.Version,
 		Description: p.Description, Tags: p.Tags, SHA256: d.stored.SHA256, Size: d.stored.Size, BlobKey: d.key,
-		PublisherSignature: p.Signature, FederationSignature: fedSig, NodeKeyID: h.Signer.KeyID(), At: h.Now()})
+		PublisherSignature: p.Signature, FederationSignature: fedSig, NodeKeyID: h.Signer.KeyID(), At: h.Now(),
+		PublisherSignatureV2: d.attestedV2})
 	if d.history.MirroredCount() == 1 {
 		rec.newPlugins++ // its first mirrored version
 	}
@@ -376,12 +384,12 @@ func (h SyncSource) fetch(ctx context.Context, d *download, budget *syncBudget) 
 		return StoredBlob{}, storeFailure(counted, h.MaxBytes, fmt.Errorf("store: %w", err))
 	}
 	counted.settle()
-	if want := d.plugin.SHA256; want != "" && want != stored.SHA256 {
+	if err := listedBytesMismatch(d.plugin, stored); err != nil {
 		// Not kept: what it drew goes back before the downloads after it
 		// need it.
 		_ = h.Blobs.Delete(ctx, d.key)
 		counted.release()
-		return StoredBlob{}, fmt.Errorf("downloaded file has sha256 %s, the publisher lists %s", stored.SHA256, want)
+		return StoredBlob{}, err
 	}
 	return stored, nil
 }

@@ -30,10 +30,14 @@ var (
 	AttestedByNode = BytesAttester{"node"}
 )
 
-func (a BytesAttester) String() string { return a.s }
-
-// IsZero reports an unset attester.
-func (a BytesAttester) IsZero() bool { return a.s == "" }
+// String is "publisher" or "node"; an unset attester is the node, since
+// only a verified signature_v2 makes it the publisher.
+func (a BytesAttester) String() string {
+	if a.s == "" {
+		return AttestedByNode.s
+	}
+	return a.s
+}
 
 // ParseBytesAttester reads a stored attester.
 func ParseBytesAttester(v string) (BytesAttester, error) {
@@ -46,7 +50,7 @@ func ParseBytesAttester(v string) (BytesAttester, error) {
 }
 
 // MarshalText and UnmarshalText let events carry the attester as a string.
-func (a BytesAttester) MarshalText() ([]byte, error) { return []byte(a.s), nil }
+func (a BytesAttester) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
 
 func (a *BytesAttester) UnmarshalText(b []byte) error {
 	v, err := ParseBytesAttester(string(b))
@@ -135,6 +139,16 @@ type ServedBytes struct {
 	Size   int64
 }
 
+// CheckSignedBytes says how the bytes a node downloaded differ from those a
+// v2 listing states and signs, nil when they do not.
+func CheckSignedBytes(listed, got ServedBytes) error {
+	if got == listed {
+		return nil
+	}
+	return fmt.Errorf("the asset host serves other bytes than the publisher signed (signature_v2): "+
+		"downloaded sha256 %s, %d bytes; signed sha256 %s, %d bytes", got.SHA256, got.Size, listed.SHA256, listed.Size)
+}
+
 // AttestBytes decides, after a download, who vouches for the bytes the
 // node measured (got). Without a signature_v2 it is the node alone. With
 // one, the bytes must be those the publisher listed and signed, and the
@@ -144,9 +158,8 @@ func AttestBytes(pub ed25519.PublicKey, claim PluginClaim, signatureV2 string, l
 	if signatureV2 == "" {
 		return AttestedByNode, nil
 	}
-	if got != listed {
-		return BytesAttester{}, fmt.Errorf("the asset host serves other bytes than the publisher signed (signature_v2): "+
-			"downloaded sha256 %s, %d bytes; signed sha256 %s, %d bytes", got.SHA256, got.Size, listed.SHA256, listed.Size)
+	if err := CheckSignedBytes(listed, got); err != nil {
+		return BytesAttester{}, err
 	}
 	c := PluginBytesClaim{PluginClaim: claim, SHA256: got.SHA256, Size: got.Size}
 	if err := VerifyPluginBytes(pub, c, signatureV2); err != nil {

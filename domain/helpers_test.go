@@ -2,7 +2,10 @@ package domain_test
 
 import (
 	"encoding/base64"
+	"encoding/json"
+	"os"
 	"strings"
+	"testing"
 )
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
@@ -15,4 +18,31 @@ func validRunes(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// wantInProtocolDoc fails the test unless docs/protocol.md shows every one
+// of a test vector's values.
+func wantInProtocolDoc(t *testing.T, values ...string) {
+	t.Helper()
+	doc, err := os.ReadFile("../docs/protocol.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range values {
+		if !strings.Contains(string(doc), v) {
+			t.Errorf("docs/protocol.md does not show the vector's %q", v)
+		}
+	}
+}
+
+// readTestdata decodes the JSON file testdata/name into v.
+func readTestdata(t *testing.T, name string, v any) {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		t.Fatalf("testdata/%s: %v", name, err)
+	}
 }

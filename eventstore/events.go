@@ -34,7 +34,7 @@ func domainEvents() *Registry {
 	Register[domain.SourceSuspended](r, domain.EventSourceSuspended)
 	Register[domain.SourceResumed](r, domain.EventSourceResumed)
 	// A plugin's history.
-	Register[domain.PluginMirrored](r, domain.EventPluginMirrored)
+	Register[domain.PluginMirrored](r, domain.EventPluginMirrored, upcastPluginMirroredV1)
 	Register[domain.PluginRejected](r, domain.EventPluginRejected)
 	Register[domain.PluginTampered](r, domain.EventPluginTampered)
 	Register[domain.PluginRolledBack](r, domain.EventPluginRolledBack)

@@ -47,7 +47,8 @@ func sampleEvents() map[string][]any {
 		},
 		"plugin": {
 			domain.PluginMirrored{SourceID: src, Plugin: "p", Name: "P", Version: "1.0.0", Description: "d", Tags: []string{"t"}, SHA256: "s",
-				Size: 9, BlobKey: "b", PublisherSignature: "ps", FederationSignature: "fs", NodeKeyID: "n", At: at},
+				Size: 9, BlobKey: "b", PublisherSignature: "ps", FederationSignature: "fs", NodeKeyID: "n", At: at,
+				PublisherSignatureV2: "ps2", BytesAttestedBy: domain.AttestedByPublisher},
 			domain.PluginRejected{SourceID: src, Plugin: "p", Version: "1.0.0", Reason: "r", At: at},
 			domain.PluginTampered{SourceID: src, Plugin: "p", Version: "1.0.0", Detail: "d", At: at},
 			domain.PluginRolledBack{SourceID: src, Plugin: "p", Listed: "0.9.0", Latest: "1.0.0", At: at},

@@ -47,6 +47,24 @@ func upcastSourceRegisteredV1(p json.RawMessage) (json.RawMessage, error) {
 	return json.Marshal(fields)
 }
 
+// upcastPluginMirroredV1: plugin.mirrored v2 says who vouches for the
+// file's bytes (#14 item 6). Every v1 event was written before publishers
+// could sign bytes (plugin signature v2), so its bytes were attested by the
+// node alone, with no signature_v2.
+func upcastPluginMirroredV1(p json.RawMessage) (json.RawMessage, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(p, &fields); err != nil {
+		return nil, err
+	}
+	if _, ok := fields["bytes_attested_by"]; !ok {
+		fields["bytes_attested_by"] = json.RawMessage(`"node"`)
+	}
+	if _, ok := fields["publisher_signature_v2"]; !ok {
+		fields["publisher_signature_v2"] = json.RawMessage(`""`)
+	}
+	return json.Marshal(fields)
+}
+
 func rename(fields map[string]json.RawMessage, from, to string) bool {
 	v, ok := fields[from]
 	if !ok {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,5 +142,36 @@ func TestEarlySourceRegisteredReadsAsCurrent(t *testing.T) {
 	var stamped int
 	if err := pool.QueryRow(ctx, `SELECT schema_version FROM events WHERE global_position = $1`, res.Position.GlobalPosition).Scan(&stamped); err != nil || stamped != 2 {
 		t.Fatalf("schema_version of a new source.registered = %d, %v; want 2", stamped, err)
+	}
+}
+
+// A plugin.mirrored written before plugin signature v2 reads as bytes
+// attested by the node, with no signature_v2; a v2 event passes unchanged.
+func TestPluginMirroredUpcaster(t *testing.T) {
+	t.Parallel()
+	v1 := `{"source_id":"a@b.example","plugin":"p","name":"P","version":"1.0.0","description":"d","tags":[],"sha256":"s","size":1,` +
+		`"blob_key":"k","publisher_signature":"ps","federation_signature":"fs","node_key_id":"n","at":"2026-03-01T09:30:00Z"}`
+	v2 := strings.Replace(v1, `"at"`, `"publisher_signature_v2":"ps2","bytes_attested_by":"publisher","at"`, 1)
+	cases := []struct {
+		name    string
+		version int
+		payload string
+		want    domain.BytesAttester
+		wantSig string
+	}{
+		{"v1", 1, v1, domain.AttestedByNode, ""},
+		{"v2", 2, v2, domain.AttestedByPublisher, "ps2"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e, err := eventstore.DecodeAs[domain.PluginMirrored](eventstore.Event{Type: domain.EventPluginMirrored,
+				SchemaVersion: c.version, Payload: json.RawMessage(c.payload), StreamID: "plugin-a@b.example/p"})
+			if err != nil || e.BytesAttestedBy != c.want || e.PublisherSignatureV2 != c.wantSig || e.PublisherSignature != "ps" {
+				t.Fatalf("decoded %+v, %v; want attested by %v with signature_v2 %q", e, err, c.want, c.wantSig)
+			}
+		})
+	}
+	if v := eventstore.CurrentSchemaVersion(domain.EventPluginMirrored); v != 2 {
+		t.Errorf("current version of plugin.mirrored = %d, want 2", v)
 	}
 }

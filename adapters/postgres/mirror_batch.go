@@ -116,6 +116,7 @@ type mirroredRun struct {
 	at                                                             []time.Time
 	sha256, fedSig, nodeKey, tags                                  []string
 	size                                                           []int64
+	signatureV2, attestedBy                                        []string
 }
 
 func (r *mirroredRun) add(e domain.PluginMirrored) {
@@ -136,6 +137,8 @@ func (r *mirroredRun) add(e domain.PluginMirrored) {
 	r.fedSig = append(r.fedSig, e.FederationSignature)
 	r.nodeKey = append(r.nodeKey, e.NodeKeyID)
 	r.tags = append(r.tags, string(tags))
+	r.signatureV2 = append(r.signatureV2, e.PublisherSignatureV2)
+	r.attestedBy = append(r.attestedBy, e.BytesAttestedBy.String())
 }
 
 // flush writes the run row by row in order: ids are taken in the rows'
@@ -154,18 +157,20 @@ func (r *mirroredRun) flush(ctx context.Context, tx pgx.Tx, copyAt int) error {
 	} else {
 		_, err = tx.Exec(ctx, `WITH batch AS (
 			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-				$8::timestamptz[], $9::text[], $10::bigint[], $11::text[], $12::text[], $13::text[]) WITH ORDINALITY
-				AS b(plugin_id, source_id, name, version, description, local_path, signature, at, sha256, size,
-					federation_signature, node_key_id, tags, ord)
+				$8::timestamptz[], $9::text[], $10::bigint[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
+				WITH ORDINALITY AS b(plugin_id, source_id, name, version, description, local_path, signature, at, sha256, size,
+					federation_signature, node_key_id, tags, signature_v2, bytes_attested_by, ord)
 		)
 		INSERT INTO mirrored_plugins (plugin_id, source_id, name, version, description, local_path,
-			signature, mirror_date, sha256, size, federation_signature, node_key_id, tags, mirrored_at)
+			signature, mirror_date, sha256, size, federation_signature, node_key_id, tags, mirrored_at,
+			signature_v2, bytes_attested_by)
 		SELECT plugin_id, source_id, name, version, description, local_path, signature,
-			extract(epoch FROM at)::bigint, sha256, size, federation_signature, node_key_id, tags::jsonb, at
+			extract(epoch FROM at)::bigint, sha256, size, federation_signature, node_key_id, tags::jsonb, at,
+			signature_v2, bytes_attested_by
 		FROM batch ORDER BY ord
 		ON CONFLICT (plugin_id, source_id, version) DO NOTHING`,
 			r.plugin, r.source, r.name, r.version, r.description, r.blobKey, r.signature, r.at, r.sha256, r.size,
-			r.fedSig, r.nodeKey, r.tags)
+			r.fedSig, r.nodeKey, r.tags, r.signatureV2, r.attestedBy)
 	}
 	if err != nil {
 		return fmt.Errorf("project %d mirrored plugins: %w", len(r.plugin), err)
@@ -210,11 +215,12 @@ func (r *mirroredRun) copy(ctx context.Context, tx pgx.Tx) error {
 	}
 	_, err = tx.CopyFrom(ctx, pgx.Identifier{"mirrored_plugins"},
 		[]string{"id", "plugin_id", "source_id", "name", "version", "description", "local_path", "signature", "mirror_date",
-			"sha256", "size", "federation_signature", "node_key_id", "tags", "mirrored_at"},
+			"sha256", "size", "federation_signature", "node_key_id", "tags", "mirrored_at", "signature_v2", "bytes_attested_by"},
 		pgx.CopyFromSlice(len(write), func(n int) ([]any, error) {
 			i := write[n]
 			return []any{ids[i], r.plugin[i], r.source[i], r.name[i], r.version[i], r.description[i], r.blobKey[i], r.signature[i],
-				epochSeconds(r.at[i]), r.sha256[i], r.size[i], r.fedSig[i], r.nodeKey[i], r.tags[i], r.at[i]}, nil
+				epochSeconds(r.at[i]), r.sha256[i], r.size[i], r.fedSig[i], r.nodeKey[i], r.tags[i], r.at[i],
+				r.signatureV2[i], r.attestedBy[i]}, nil
 		}))
 	return err
 }

@@ -16,14 +16,14 @@ type PluginReader struct{ Pool *pgxpool.Pool }
 
 const pluginColumns = `id, plugin_id, source_id, name, version, coalesce(description, ''), tags, sha256, size,
 	mirror_date, signature, federation_signature, node_key_id, local_path, prune_reason, copy_damage, copy_damage_at,
-	yank_reason, yanked_at,
+	yank_reason, yanked_at, signature_v2, bytes_attested_by,
 	coalesce((SELECT s.status FROM sources s WHERE s.id = mirrored_plugins.source_id), '')`
 
 func scanPlugin(row pgx.CollectableRow) (app.PluginView, error) {
 	var v app.PluginView
 	err := row.Scan(&v.ID, &v.Plugin, &v.SourceID, &v.Name, &v.Version, &v.Description, &v.Tags, &v.SHA256, &v.Size,
 		&v.MirrorDate, &v.PublisherSignature, &v.FederationSignature, &v.NodeKeyID, &v.BlobKey, &v.Pruned,
-		&v.StoredCopy.Damage, &v.StoredCopy.FoundAt, &v.Yanked, &v.YankedAt, &v.SourceStatus)
+		&v.StoredCopy.Damage, &v.StoredCopy.FoundAt, &v.Yanked, &v.YankedAt, &v.PublisherSignatureV2, &v.BytesAttestedBy, &v.SourceStatus)
 	v.StoredCopy.OK = v.StoredCopy.Damage == ""
 	return v, err
 }

@@ -34,7 +34,8 @@ func fullPlugin() app.PluginView {
 	return app.PluginView{ID: 7, Plugin: "tool", SourceID: "alice@a.example", Name: "Tool", Version: "1.0.0",
 		Description: "a tool", Tags: []string{"x"}, SHA256: "aa", Size: 10, MirrorDate: 1700000200,
 		PublisherSignature: "ps", FederationSignature: "fs", NodeKeyID: "nk", BlobKey: "blob", Pruned: "old",
-		StoredCopy: app.StoredCopy{OK: false, Damage: "missing: gone", FoundAt: viewTime(viewAt)}}
+		StoredCopy:           app.StoredCopy{OK: false, Damage: "missing: gone", FoundAt: viewTime(viewAt)},
+		PublisherSignatureV2: "ps2", BytesAttestedBy: "publisher"}
 }
 
 func fullActivity() app.ActivityEntry {
@@ -63,5 +64,6 @@ func fullSubscription() app.SubscriptionView {
 
 func fullReport() app.VerifyReport {
 	return app.VerifyReport{Plugin: fullPlugin(), PublisherSignature: app.Check{OK: true},
-		FederationSignature: app.Check{Detail: "no"}, StoredBytes: app.Check{Detail: "damaged", FoundAt: viewTime(viewAt)}, Valid: false}
+		FederationSignature: app.Check{Detail: "no"}, StoredBytes: app.Check{Detail: "damaged", FoundAt: viewTime(viewAt)},
+		PublisherSignatureV2: &app.Check{Detail: "v2 no"}, BytesAttestedBy: "node", Valid: false}
 }
