@@ -33,6 +33,11 @@ type Plugin struct {
 	// SHA256 is the optional "sha256" of the plugin file, lower-case hex, ""
 	// when the publisher did not send one.
 	SHA256 string
+	// SignatureV2 is the optional "signature_v2": the publisher's signature
+	// over the claim and the file's sha256 and size (docs/protocol.md). An
+	// entry with it lists "sha256" and "size" too; Size is read only then.
+	SignatureV2 string
+	Size        int64
 	// Invalid says why the entry cannot be used (`missing "signature"`,
 	// `"rating" is a string, want a number`), "" when it can. The fields
 	// that did decode are still filled in, for logging.
@@ -120,6 +125,8 @@ func parsePlugin(raw json.RawMessage) Plugin {
 	p.Signature = problems.required(obj, "signature", "")
 	p.SHA256, err = sha256Member(obj)
 	problems.add(err)
+	p.SignatureV2, p.Size, err = signatureV2Members(obj, p.SHA256)
+	problems.add(err)
 	capProblems(p, &problems)
 	p.Invalid = problems.String()
 	return p
@@ -137,4 +144,26 @@ func sha256Member(obj jsonObject) (string, error) {
 		return "", errors.New(`"sha256" is not 64 hex digits`)
 	}
 	return strings.ToLower(s), nil
+}
+
+// signatureV2Members returns the optional "signature_v2" and, with it, the
+// "size" it signs. A v2 entry without a "sha256" and a whole "size" up to
+// 2^53-1 is malformed: the signature covers both. Without "signature_v2",
+// "size" is not read, so original publishers' entries read as before.
+func signatureV2Members(obj jsonObject, sha256 string) (string, int64, error) {
+	sig, err := obj.str("signature_v2")
+	if err != nil || sig == "" {
+		return "", 0, err
+	}
+	if sha256 == "" || obj.member("size") == nil {
+		return "", 0, errors.New(`"signature_v2" comes without "sha256" and "size", which it signs`)
+	}
+	size, err := obj.count("size")
+	if err != nil {
+		return "", 0, err
+	}
+	if size > domain.MaxAttestedSize {
+		return "", 0, fmt.Errorf(`"size" %d is beyond 2^53-1`, size)
+	}
+	return sig, size, nil
 }

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/pfn-network/pfn/domain"
 )
 
 func TestParsePlugin(t *testing.T) {
@@ -47,6 +49,23 @@ func TestParsePlugin(t *testing.T) {
 			p.Invalid = `"active_installs" is 9223372036854775808, want a whole number below 2^63`
 		})},
 		{"installs a string", `{` + base + `,"active_installs":"1000"}`, with(func(p *Plugin) { p.Invalid = `"active_installs" is a string, want a number` })},
+		{"signature_v2 with sha256 and size", `{` + base + `,"signature_v2":"v2","sha256":"` + strings.Repeat("ab", 32) + `","size":4096}`,
+			with(func(p *Plugin) { p.SignatureV2, p.SHA256, p.Size = "v2", strings.Repeat("ab", 32), 4096 })},
+		{"signature_v2 with size 4.096e3", `{` + base + `,"signature_v2":"v2","sha256":"` + strings.Repeat("ab", 32) + `","size":4.096e3}`,
+			with(func(p *Plugin) { p.SignatureV2, p.SHA256, p.Size = "v2", strings.Repeat("ab", 32), 4096 })},
+		{"size without signature_v2 is not read", `{` + base + `,"size":"2 MB"}`, ok},
+		{"signature_v2 without size", `{` + base + `,"signature_v2":"v2","sha256":"` + strings.Repeat("ab", 32) + `"}`,
+			with(func(p *Plugin) {
+				p.SHA256, p.Invalid = strings.Repeat("ab", 32), `"signature_v2" comes without "sha256" and "size", which it signs`
+			})},
+		{"signature_v2 without sha256", `{` + base + `,"signature_v2":"v2","size":1}`,
+			with(func(p *Plugin) { p.Invalid = `"signature_v2" comes without "sha256" and "size", which it signs` })},
+		{"signature_v2 with a size as a string", `{` + base + `,"signature_v2":"v2","sha256":"` + strings.Repeat("ab", 32) + `","size":"1"}`,
+			with(func(p *Plugin) { p.SHA256, p.Invalid = strings.Repeat("ab", 32), `"size" is a string, want a number` })},
+		{"signature_v2 with a size beyond 2^53-1", `{` + base + `,"signature_v2":"v2","sha256":"` + strings.Repeat("ab", 32) + `","size":9007199254740992}`,
+			with(func(p *Plugin) { p.SHA256, p.Invalid = strings.Repeat("ab", 32), `"size" 9007199254740992 is beyond 2^53-1` })},
+		{"signature_v2 that is a number", `{` + base + `,"signature_v2":1}`,
+			with(func(p *Plugin) { p.Invalid = `"signature_v2" is a number, want a string` })},
 		{"sha256 too short", `{` + base + `,"sha256":"abcd"}`, with(func(p *Plugin) { p.Invalid = `"sha256" is not 64 hex digits` })},
 		{"sha256 not hex", `{` + base + `,"sha256":"` + strings.Repeat("zz", 32) + `"}`, with(func(p *Plugin) { p.Invalid = `"sha256" is not 64 hex digits` })},
 		{"entry a string", `"plugin-id"`, Plugin{Invalid: "entry is a string, want an object"}},
@@ -118,6 +137,9 @@ func FuzzAuthorData(f *testing.F) {
 		`{"a":` + strings.Repeat("[", 20000) + `}`,
 		"{\"slug\":\"\xff\"}",
 		`{} {}`,
+		`{"plugins":[{"slug":"s","name":"n","version":"1","signature":"sig","signature_v2":"v2","sha256":"` + strings.Repeat("ab", 32) + `","size":4096}]}`,
+		`{"plugins":[{"slug":"s","name":"n","version":"1","signature":"sig","signature_v2":"v2","sha256":"` + strings.Repeat("ab", 32) + `","size":-1}]}`,
+		`{"plugins":[{"slug":"s","name":"n","version":"1","signature":"sig","signature_v2":"v2","size":1e300}]}`,
 		`{"plugins":[{"slug":"s","name":"` + strings.Repeat("n", MaxNameChars+1) + `","version":"1","signature":"sig","tags":["` + strings.Repeat("t", MaxTagChars+1) + `"]}]}`,
 	}
 	for _, s := range seeds {
@@ -145,6 +167,9 @@ func FuzzAuthorData(f *testing.F) {
 				if _, err := hex.DecodeString(p.SHA256); err != nil || len(p.SHA256) != 64 || strings.ToLower(p.SHA256) != p.SHA256 {
 					t.Fatalf("plugin %d has sha256 %q", i, p.SHA256)
 				}
+			}
+			if p.SignatureV2 != "" && (p.SHA256 == "" || p.Size < 0 || p.Size > domain.MaxAttestedSize) {
+				t.Fatalf("plugin %d has a signature_v2 without a usable sha256 and size: %+v", i, p)
 			}
 			if p.ActiveInstalls < 0 {
 				t.Fatalf("plugin %d has %d installs", i, p.ActiveInstalls)

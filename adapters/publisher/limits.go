@@ -42,6 +42,9 @@ func capProblems(p Plugin, problems *problemList) {
 	if len(p.Signature) > maxSignatureBytes {
 		problems.addf("%q is %d bytes, the cap is %d", "signature", len(p.Signature), maxSignatureBytes)
 	}
+	if len(p.SignatureV2) > maxSignatureBytes {
+		problems.addf("%q is %d bytes, the cap is %d", "signature_v2", len(p.SignatureV2), maxSignatureBytes)
+	}
 	if len(p.Tags) > MaxTags {
 		problems.addf("%q has %d entries, the cap is %d", "tags", len(p.Tags), MaxTags)
 	}

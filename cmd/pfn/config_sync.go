@@ -18,6 +18,9 @@ type SyncConfig struct {
 	MinDownloadRate int64         // PFN_MIN_DOWNLOAD_RATE: bytes/s below which a download is cut
 	RateWindow      time.Duration // PFN_MIN_DOWNLOAD_RATE_WINDOW: the window that rate is measured over
 	Parallelism     int           // PFN_SYNC_PARALLELISM: downloads one sync runs at once
+	// RequireAttested: PFN_REQUIRE_ATTESTED_BYTES, mirror only versions
+	// whose bytes the publisher signs (signature_v2).
+	RequireAttested bool
 }
 
 // registerSync adds the sync budget flags (defaults from the environment);
@@ -41,8 +44,11 @@ func registerSync(fs *flag.FlagSet, env func(name, def string) string, cfg *Sync
 	checkDurations := registerDurations(fs, env, []durationVar{
 		{"min-download-rate-window", "PFN_MIN_DOWNLOAD_RATE_WINDOW", "30s", "window the minimum download rate is measured over", &cfg.RateWindow},
 	})
+	checkBools := registerBools(fs, env, []boolVar{
+		{"require-attested-bytes", "PFN_REQUIRE_ATTESTED_BYTES", "false", "refuse plugin versions whose bytes the publisher does not sign (no signature_v2)", &cfg.RequireAttested},
+	})
 	return func() []error {
-		errs := checkDurations()
+		errs := append(checkDurations(), checkBools()...)
 		for i, n := range numbers {
 			v, err := strconv.ParseInt(texts[i], 10, 32)
 			if n.env == "PFN_SYNC_MAX_BYTES" {

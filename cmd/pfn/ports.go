@@ -23,7 +23,8 @@ func (p catalogPort) AuthorData(ctx context.Context, instanceURL, author string)
 	out := make([]app.ListedPlugin, len(a.Plugins))
 	for i, pl := range a.Plugins {
 		out[i] = app.ListedPlugin{Slug: pl.Slug, Name: pl.Name, Version: pl.Version, Description: pl.ShortDescription,
-			Tags: pl.Tags, Signature: pl.Signature, SHA256: pl.SHA256, Invalid: pl.Invalid}
+			Tags: pl.Tags, Signature: pl.Signature, SHA256: pl.SHA256, Invalid: pl.Invalid,
+			SignatureV2: pl.SignatureV2, Size: pl.Size}
 	}
 	return out, nil
 }
