@@ -63,7 +63,9 @@ func TestParsePlugin(t *testing.T) {
 		{"signature_v2 with a size as a string", `{` + base + `,"signature_v2":"v2","sha256":"` + strings.Repeat("ab", 32) + `","size":"1"}`,
 			with(func(p *Plugin) { p.SHA256, p.Invalid = strings.Repeat("ab", 32), `"size" is a string, want a number` })},
 		{"signature_v2 with a size beyond 2^53-1", `{` + base + `,"signature_v2":"v2","sha256":"` + strings.Repeat("ab", 32) + `","size":9007199254740992}`,
-			with(func(p *Plugin) { p.SHA256, p.Invalid = strings.Repeat("ab", 32), `"size" 9007199254740992 is beyond 2^53-1` })},
+			with(func(p *Plugin) {
+				p.SHA256, p.Invalid = strings.Repeat("ab", 32), `"size" 9007199254740992 is beyond 2^53-1`
+			})},
 		{"signature_v2 that is a number", `{` + base + `,"signature_v2":1}`,
 			with(func(p *Plugin) { p.Invalid = `"signature_v2" is a number, want a string` })},
 		{"sha256 too short", `{` + base + `,"sha256":"abcd"}`, with(func(p *Plugin) { p.Invalid = `"sha256" is not 64 hex digits` })},
