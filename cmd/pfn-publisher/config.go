@@ -22,6 +22,7 @@ type Config struct {
 	ChallengeKeyFile string // -challenge-key-file, PFNPUB_CHALLENGE_KEY_FILE
 	PrintPublicKey   bool   // -print-public-key, PFNPUB_PRINT_PUBLIC_KEY
 	WithSHA256       bool   // -with-sha256, PFNPUB_WITH_SHA256
+	V1Only           bool   // -v1-only, PFNPUB_V1_ONLY
 	Admin            bool   // -admin, PFNPUB_ADMIN
 }
 
@@ -64,6 +65,11 @@ whose number i has i mod 5 = j mod 5 or (j-1) mod 5. With N = 5:
   security:  plugin-2, plugin-3     media:        plugin-3, plugin-4
   dev:       plugin-4, plugin-5
 
+Signatures: every plugin carries the v1 "signature" and, unless -v1-only,
+"signature_v2" with the "sha256" and "size" it signs, and /federation-info
+lists the feature plugin-signature-v2 (docs/protocol.md). -asset-domain may
+name another server: what it serves is what a node checks against them.
+
 Naming scheme: if it holds any of {author}, {slug}, {version} only those
 placeholders are replaced; otherwise it is the legacy form, where the first
 literal "author" becomes the username and every literal "slug" the slug.
@@ -96,6 +102,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&cfg.ChallengeKeyFile, "challenge-key-file", "", "sign ownership challenges with this other key (same format and creation rule as -key-file), to test a wrong key")
 	fs.BoolVar(&cfg.PrintPublicKey, "print-public-key", false, "print the SPKI PEM public key of -key-file (creating the file if missing) and exit")
 	fs.BoolVar(&cfg.WithSHA256, "with-sha256", false, "add a sha256 (hex) field to every plugin in /author-data")
+	fs.BoolVar(&cfg.V1Only, "v1-only", false, "be an original publisher: no signature_v2 on plugins, no plugin-signature-v2 feature")
 	fs.BoolVar(&cfg.Admin, "admin", false, "enable the /_admin/ test hooks")
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (" + envName(f.Name) + ")" })
 	fs.Usage = func() {

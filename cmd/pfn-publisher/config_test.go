@@ -25,10 +25,10 @@ func TestParseConfig(t *testing.T) {
 			env: map[string]string{"PFNPUB_LISTEN": "127.0.0.1:0", "PFNPUB_USERNAME": "jane", "PFNPUB_KEY_FILE": "/k.pem",
 				"PFNPUB_PLUGINS": "12", "PFNPUB_PLUGIN_SIZE": "10", "PFNPUB_NAMING_SCHEME": "{author}/{slug}/{version}.zip",
 				"PFNPUB_ASSET_DOMAIN": "https://cdn.example.com/", "PFNPUB_CHALLENGE_KEY_FILE": "/other.pem",
-				"PFNPUB_WITH_SHA256": "true", "PFNPUB_ADMIN": "1"},
+				"PFNPUB_WITH_SHA256": "true", "PFNPUB_ADMIN": "1", "PFNPUB_V1_ONLY": "true"},
 			want: Config{Listen: "127.0.0.1:0", Username: "jane", KeyFile: "/k.pem", Plugins: 12, PluginSize: 10,
 				NamingScheme: "{author}/{slug}/{version}.zip", AssetDomain: "https://cdn.example.com",
-				ChallengeKeyFile: "/other.pem", WithSHA256: true, Admin: true},
+				ChallengeKeyFile: "/other.pem", WithSHA256: true, Admin: true, V1Only: true},
 		},
 		{
 			name: "flags win over the environment",

@@ -98,6 +98,8 @@ type decodedPlugin struct {
 	Tags             json.RawMessage `json:"tags"`
 	Signature        *string         `json:"signature"`
 	SHA256           *string         `json:"sha256"`
+	SignatureV2      *string         `json:"signature_v2"`
+	Size             *int64          `json:"size"`
 }
 
 func (p decodedPlugin) claim() domain.PluginClaim {

@@ -85,6 +85,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		AssetDomain:  cfg.AssetDomain,
 		PluginSize:   cfg.PluginSize,
 		WithSHA256:   cfg.WithSHA256,
+		V1Only:       cfg.V1Only,
 		Admin:        cfg.Admin,
 	}, keys, generatePlugins(cfg.Plugins))
 	if err != nil {

@@ -34,7 +34,10 @@ type Options struct {
 	// PluginSize is the size of generated plugin files.
 	PluginSize int
 	WithSHA256 bool
-	Admin      bool
+	// V1Only signs as an original publisher does: no signature_v2, and no
+	// plugin-signature-v2 feature.
+	V1Only bool
+	Admin  bool
 }
 
 // Publisher serves the publisher side of the protocol for one author.
@@ -72,7 +75,10 @@ type item struct {
 	content   []byte
 	sha256    string
 	signature string
-	path      string // escaped, from the root of the asset domain
+	// signatureV2 covers the claim and content's sha256 and size; "" with
+	// Options.V1Only.
+	signatureV2 string
+	path        string // escaped, from the root of the asset domain
 }
 
 // NewPublisher builds a publisher serving plugins.
@@ -109,6 +115,10 @@ func (p *Publisher) SetCatalog(plugins []Plugin) error {
 		it.sha256 = hex.EncodeToString(sum[:])
 		claim := domain.PluginClaim{ID: pl.Slug, Name: pl.Name, Version: pl.Version, Description: pl.ShortDescription}
 		it.signature = signPlugin(p.keys.Plugin, claim, pl.BadSignature)
+		if !p.opts.V1Only {
+			it.signatureV2 = signPluginBytes(p.keys.Plugin, domain.PluginBytesClaim{PluginClaim: claim,
+				SHA256: it.sha256, Size: int64(len(it.content))})
+		}
 		it.path = "/" + strings.TrimPrefix(assetPath(p.opts.NamingScheme, p.opts.Username, pl.Slug, pl.Version), "/")
 		key, err := pathKey(it.path)
 		if err != nil {
@@ -180,13 +190,17 @@ func (p *Publisher) federationInfo(w http.ResponseWriter) {
 		Domain       string `json:"domain"`
 		NamingScheme string `json:"namingScheme"`
 	}
+	features := []string{"plugin-distribution", "signature-verification"}
+	if !p.opts.V1Only {
+		features = append(features, domain.FeaturePluginSignatureV2)
+	}
 	writeJSON(w, http.StatusOK, struct {
 		Version   string    `json:"version"`
 		Features  []string  `json:"features"`
 		AssetInfo assetInfo `json:"assetInfo"`
 	}{
 		Version:   "1.0.0",
-		Features:  []string{"plugin-distribution", "signature-verification"},
+		Features:  features,
 		AssetInfo: assetInfo{Domain: p.opts.AssetDomain, NamingScheme: p.opts.NamingScheme},
 	})
 }
@@ -230,6 +244,8 @@ type authorPlugin struct {
 	ActiveInstalls   int               `json:"active_installs"`
 	Signature        string            `json:"signature,omitempty"`
 	SHA256           string            `json:"sha256,omitempty"`
+	SignatureV2      string            `json:"signature_v2,omitempty"`
+	Size             *int              `json:"size,omitempty"` // only with signature_v2
 }
 
 type authorDocument struct {
@@ -278,8 +294,12 @@ func (p *Publisher) authorData(w http.ResponseWriter, r *http.Request) {
 		if !it.OmitSignature {
 			ap.Signature = it.signature
 		}
-		if ap.SHA256 == "" && p.opts.WithSHA256 {
+		if ap.SHA256 == "" && (p.opts.WithSHA256 || it.signatureV2 != "") {
 			ap.SHA256 = it.sha256
+		}
+		if it.signatureV2 != "" {
+			size := len(it.content)
+			ap.SignatureV2, ap.Size = it.signatureV2, &size
 		}
 		doc.Plugins = append(doc.Plugins, ap)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -24,7 +25,7 @@ func TestFederationInfo(t *testing.T) {
 	if r.status != http.StatusOK || !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") {
 		t.Fatalf("status %d, content type %q", r.status, r.header.Get("Content-Type"))
 	}
-	want := `{"version":"1.0.0","features":["plugin-distribution","signature-verification"],` +
+	want := `{"version":"1.0.0","features":["plugin-distribution","signature-verification","plugin-signature-v2"],` +
 		`"assetInfo":{"domain":"` + srv.URL + `","namingScheme":"{author}/{slug}/{version}.zip"}}`
 	if string(r.body) != want {
 		t.Fatalf("body\n%s\nwant\n%s", r.body, want)
@@ -361,7 +362,7 @@ func TestSHA256Field(t *testing.T) {
 	for _, with := range []bool{false, true} {
 		t.Run(strconv.FormatBool(with), func(t *testing.T) {
 			t.Parallel()
-			srv, _ := startPublisher(t, Options{WithSHA256: with, PluginSize: 1000}, sameKeys(t), generatePlugins(3))
+			srv, _ := startPublisher(t, Options{WithSHA256: with, V1Only: true, PluginSize: 1000}, sameKeys(t), generatePlugins(3))
 			for _, p := range authorPlugins(t, srv.URL) {
 				if !with {
 					if p.SHA256 != nil {
@@ -555,5 +556,41 @@ func TestCatalogSwapIsAtomicUnderLoad(t *testing.T) {
 	<-done
 	if !slices.ContainsFunc(authorPlugins(t, srv.URL), func(p decodedPlugin) bool { return p.Slug == "plugin-1" }) {
 		t.Fatal("plugin-1 missing after the swaps")
+	}
+}
+
+// TestSignatureV2: by default every plugin's signature_v2 verifies over the
+// sha256 and size of the bytes its asset path serves, and the feature is
+// announced; -v1-only lists none of it, as an original publisher.
+func TestSignatureV2(t *testing.T) {
+	t.Parallel()
+	for _, v1Only := range []bool{false, true} {
+		t.Run("v1-only="+strconv.FormatBool(v1Only), func(t *testing.T) {
+			t.Parallel()
+			keys := sameKeys(t)
+			srv, _ := startPublisher(t, Options{V1Only: v1Only, PluginSize: 1000}, keys, generatePlugins(3))
+			info := do(t, http.MethodGet, srv.URL+"/federation-info", "")
+			if announced := strings.Contains(string(info.body), `"`+domain.FeaturePluginSignatureV2+`"`); announced == v1Only {
+				t.Fatalf("features %s with v1-only %v", info.body, v1Only)
+			}
+			for _, p := range authorPlugins(t, srv.URL) {
+				if v1Only {
+					if p.SignatureV2 != nil || p.Size != nil || p.SHA256 != nil {
+						t.Fatalf("%s lists v2 fields as an original publisher", p.Slug)
+					}
+					continue
+				}
+				r := do(t, http.MethodGet, srv.URL+"/plugins/plugin-author/"+p.Slug+"/"+p.Slug+".zip", "")
+				sum := sha256.Sum256(r.body)
+				served := hex.EncodeToString(sum[:])
+				if p.SignatureV2 == nil || p.SHA256 == nil || p.Size == nil || *p.SHA256 != served || *p.Size != int64(len(r.body)) {
+					t.Fatalf("%s: signature_v2 %v, sha256 %v, size %v; serves %s, %d bytes", p.Slug, p.SignatureV2, p.SHA256, p.Size, served, len(r.body))
+				}
+				claim := domain.PluginBytesClaim{PluginClaim: p.claim(), SHA256: served, Size: int64(len(r.body))}
+				if err := domain.VerifyPluginBytes(keys.Plugin.Public().(ed25519.PublicKey), claim, *p.SignatureV2); err != nil {
+					t.Fatalf("%s: %v", p.Slug, err)
+				}
+			}
+		})
 	}
 }

@@ -35,6 +35,12 @@ func signPlugin(key ed25519.PrivateKey, c domain.PluginClaim, bad bool) string {
 	return base64.StdEncoding.EncodeToString(ed25519.Sign(key, c.SignedMessage()))
 }
 
+// signPluginBytes is a plugin's signature_v2: base64 of Ed25519 over
+// JSON.stringify({id, name, version, description, sha256, size}).
+func signPluginBytes(key ed25519.PrivateKey, c domain.PluginBytesClaim) string {
+	return base64.StdEncoding.EncodeToString(ed25519.Sign(key, c.SignedMessage()))
+}
+
 // signChallenge is base64 of Ed25519 over the UTF-8 bytes of the challenge.
 func signChallenge(key ed25519.PrivateKey, challenge string) string {
 	return base64.StdEncoding.EncodeToString(ed25519.Sign(key, []byte(challenge)))
