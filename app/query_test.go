@@ -205,3 +205,49 @@ func TestCheckHealth(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyMirroredAttestation: the verify answer re-checks a version's
+// signature_v2 over the recorded sha256 and size and says who vouches for
+// the bytes: the publisher only while it verifies.
+func TestVerifyMirroredAttestation(t *testing.T) {
+	ctx := context.Background()
+	pub, priv, _ := ed25519.GenerateKey(nil)
+	_, other, _ := ed25519.GenerateKey(nil)
+	base := app.PluginView{ID: 1, SourceID: "s", Plugin: "p", Name: "P", Version: "1.0.0", SHA256: sha("bytes"), Size: 5,
+		StoredCopy: app.StoredCopy{OK: true}}
+	base.PublisherSignature = app.SignListing(priv, app.ListedPlugin{Slug: "p", Name: "P", Version: "1.0.0"}).Signature
+	v2 := func(k ed25519.PrivateKey, content string) string {
+		return app.SignListingV2(k, app.ListedPlugin{Slug: "p", Name: "P", Version: "1.0.0"}, []byte(content)).SignatureV2
+	}
+	tests := []struct {
+		name      string
+		signature string
+		wantBy    string
+		wantCheck *bool // nil: no publisher_signature_v2 check
+	}{
+		{"v1: the node vouches", "", "node", nil},
+		{"v2 over the recorded bytes", v2(priv, "bytes"), "publisher", ptr(true)},
+		{"v2 over other bytes", v2(priv, "other"), "node", ptr(false)},
+		{"v2 by another key", v2(other, "bytes"), "node", ptr(false)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := base
+			p.PublisherSignatureV2 = tt.signature
+			h := app.VerifyMirrored{Find: app.FindPlugin{Plugins: app.PluginViews{p}},
+				Sources:  app.SourceViews{{ID: "s", PublicKey: base64.StdEncoding.EncodeToString(pub)}},
+				Verifier: mirrorVerifier{}}
+			r, err := h.Handle(ctx, "s", "p", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			gotCheck := r.PublisherSignatureV2 != nil
+			if r.BytesAttestedBy != tt.wantBy || gotCheck != (tt.wantCheck != nil) ||
+				(gotCheck && r.PublisherSignatureV2.OK != *tt.wantCheck) || r.Valid != (tt.wantCheck == nil || *tt.wantCheck) {
+				t.Fatalf("report %+v, v2 check %+v", r, r.PublisherSignatureV2)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
