@@ -20,13 +20,15 @@ type catalogEntry struct {
 	Tags             []string `json:"tags"`
 	// ContentBase64 is the file; absent means the bytes generated from slug
 	// and version, "" an empty file.
-	ContentBase64  *string  `json:"content_base64"`
-	BadSignature   bool     `json:"bad_signature"`
-	OmitSignature  bool     `json:"omit_signature"`
-	TagsAsArray    bool     `json:"tags_as_array"`
-	SHA256         string   `json:"sha256"`
-	Rating         *float64 `json:"rating"`
-	ActiveInstalls *int     `json:"active_installs"`
+	ContentBase64   *string  `json:"content_base64"`
+	BadSignature    bool     `json:"bad_signature"`
+	OmitSignature   bool     `json:"omit_signature"`
+	BadSignatureV2  bool     `json:"bad_signature_v2"`
+	OmitSignatureV2 bool     `json:"omit_signature_v2"`
+	TagsAsArray     bool     `json:"tags_as_array"`
+	SHA256          string   `json:"sha256"`
+	Rating          *float64 `json:"rating"`
+	ActiveInstalls  *int     `json:"active_installs"`
 }
 
 func (e catalogEntry) plugin() (Plugin, error) {
@@ -41,6 +43,8 @@ func (e catalogEntry) plugin() (Plugin, error) {
 		SHA256:           e.SHA256,
 		BadSignature:     e.BadSignature,
 		OmitSignature:    e.OmitSignature,
+		BadSignatureV2:   e.BadSignatureV2,
+		OmitSignatureV2:  e.OmitSignatureV2,
 		TagsAsArray:      e.TagsAsArray,
 	}
 	if e.Rating != nil {

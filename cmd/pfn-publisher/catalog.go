@@ -30,6 +30,10 @@ type Plugin struct {
 	// but does not verify; OmitSignature leaves the field out.
 	BadSignature  bool
 	OmitSignature bool
+	// BadSignatureV2 and OmitSignatureV2 do the same to signature_v2
+	// (with the sha256 and size it signs).
+	BadSignatureV2  bool
+	OmitSignatureV2 bool
 	// TagsAsArray sends tags as ["a","b"] instead of the original's
 	// {"category1":"a","category2":"b"}; the protocol says accept both.
 	TagsAsArray bool

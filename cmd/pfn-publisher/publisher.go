@@ -115,9 +115,9 @@ func (p *Publisher) SetCatalog(plugins []Plugin) error {
 		it.sha256 = hex.EncodeToString(sum[:])
 		claim := domain.PluginClaim{ID: pl.Slug, Name: pl.Name, Version: pl.Version, Description: pl.ShortDescription}
 		it.signature = signPlugin(p.keys.Plugin, claim, pl.BadSignature)
-		if !p.opts.V1Only {
+		if !p.opts.V1Only && !pl.OmitSignatureV2 {
 			it.signatureV2 = signPluginBytes(p.keys.Plugin, domain.PluginBytesClaim{PluginClaim: claim,
-				SHA256: it.sha256, Size: int64(len(it.content))})
+				SHA256: it.sha256, Size: int64(len(it.content))}, pl.BadSignatureV2)
 		}
 		it.path = "/" + strings.TrimPrefix(assetPath(p.opts.NamingScheme, p.opts.Username, pl.Slug, pl.Version), "/")
 		key, err := pathKey(it.path)

@@ -37,7 +37,12 @@ func signPlugin(key ed25519.PrivateKey, c domain.PluginClaim, bad bool) string {
 
 // signPluginBytes is a plugin's signature_v2: base64 of Ed25519 over
 // JSON.stringify({id, name, version, description, sha256, size}).
-func signPluginBytes(key ed25519.PrivateKey, c domain.PluginBytesClaim) string {
+// bad signs other bytes' claim, so the result is well formed but does not
+// verify.
+func signPluginBytes(key ed25519.PrivateKey, c domain.PluginBytesClaim, bad bool) string {
+	if bad {
+		c.Size++
+	}
 	return base64.StdEncoding.EncodeToString(ed25519.Sign(key, c.SignedMessage()))
 }
 

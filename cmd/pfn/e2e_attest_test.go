@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -115,13 +116,15 @@ func (n attestNode) wantRejected(t *testing.T, source string, res map[string]any
 // node only; a v2 publisher whose asset host serves other bytes is
 // refused, with the reason in the sync answer and the activity feed; and a
 // node with PFN_REQUIRE_ATTESTED_BYTES=true refuses the v1 publisher's
-// plugin while it mirrors the v2 one's.
+// plugin while it mirrors the v2 one's. Last, the v2 publisher lists a
+// version without signature_v2 (it announces the feature) and one with a
+// signature_v2 that does not verify: both are refused.
 func TestEndToEndAttestedBytes(t *testing.T) {
 	t.Parallel()
 	pfn := buildBinary(t, ".", "pfn")
 	pubBin := buildBinary(t, "../pfn-publisher", "pfn-publisher")
 	dir := t.TempDir()
-	v2 := startPublisher(t, pubBin, "-key-file", filepath.Join(dir, "v2.pem"), "-plugins", "2")
+	v2 := startPublisher(t, pubBin, "-key-file", filepath.Join(dir, "v2.pem"), "-plugins", "2", "-admin")
 	v1 := startPublisher(t, pubBin, "-key-file", filepath.Join(dir, "v1.pem"), "-plugins", "1", "-v1-only")
 	// The asset host serves its own plugin-1 (5000 bytes) at the path where
 	// the swapped publisher's signed plugin-1 (4096 bytes) should be.
@@ -152,5 +155,25 @@ func TestEndToEndAttestedBytes(t *testing.T) {
 	strict.wantRejected(t, v1ID, res, 1, "(PFN_REQUIRE_ATTESTED_BYTES)")
 	if _, res = strict.subscribe(t, v2); res["mirroredCount"] != 2.0 {
 		t.Fatalf("a node requiring attested bytes mirrors of the v2 publisher %v, want 2", res)
+	}
+
+	// The same publisher lists a version without signature_v2 although it
+	// announces the feature, and one whose signature_v2 does not verify.
+	setCatalog(t, v2, []map[string]any{
+		{"slug": "stripped", "name": "Stripped", "version": "1.0.0", "short_description": "x", "omit_signature_v2": true},
+		{"slug": "forged", "name": "Forged", "version": "1.0.0", "short_description": "x", "bad_signature_v2": true},
+	})
+	status, body := node.api.do(http.MethodPost, "/federation/sync-source", node.admin, map[string]string{"sourceId": v2ID})
+	res, _ = body["syncResult"].(map[string]any)
+	var reasons []string
+	for _, r := range res["rejected"].([]any) {
+		reasons = append(reasons, fmt.Sprintf("%v: %v", r.(map[string]any)["plugin"], r.(map[string]any)["reason"]))
+	}
+	reasonList := strings.Join(reasons, "\n")
+	for _, want := range []string{"stripped: the publisher announces plugin-signature-v2 but lists no signature_v2",
+		"forged: signature_v2 of plugin forged 1.0.0: signature does not verify"} {
+		if status != http.StatusOK || res["mirroredCount"] != 0.0 || !strings.Contains(reasonList, want) {
+			t.Errorf("sync-source of the v2 publisher = %d %v, want a refusal %q", status, body, want)
+		}
 	}
 }
