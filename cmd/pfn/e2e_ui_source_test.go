@@ -131,6 +131,14 @@ func sourcePageSteps(t *testing.T, b *uiBrowser, api apiClient, admin, sourceID 
 			t.Errorf("trust chart labels %q", labels)
 		}
 		b.screenshot("admin-ui-source.png")
+
+		// On a phone the charts are drawn again at its width, labels the
+		// same size, and nothing needs sideways scrolling.
+		b.do("narrow the viewport", chromedp.EmulateViewport(375, 800, chromedp.EmulateMobile))
+		b.waitFor("the charts redrawn narrow", `[...document.querySelectorAll('#source-charts svg')].every(s => s.getAttribute('width') < 375)`)
+		if wide := eval[bool](b, `document.documentElement.scrollWidth > window.innerWidth`); wide {
+			t.Errorf("a source's page is wider than a 375px screen")
+		}
 	})
 }
 

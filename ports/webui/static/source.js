@@ -29,7 +29,7 @@ export function initSource() {
       title.textContent = src.id;
       root.replaceChildren(
         h('article', { class: 'card source', dataset: { sourceId: src.id } }, sourceBody(src)),
-        section('Actions', 'source-actions', h('div', { class: 'admin-actions' }, sourceActions(src, after(status, load)))),
+        section('Actions', 'source-actions', h('div', { class: 'admin-actions' }, sourceActions(src, (fallback) => after(status, load, fallback)))),
         section('Keys', 'source-keys', keyHistory(src)),
         section('Versions and yanks', 'source-versions', versions, versionStatus),
         section('Over time', 'source-charts', charts));
@@ -63,6 +63,9 @@ function after(status, reload, fallback = 'Done.') {
   };
 }
 
+// sourceActions are the admin's actions on the source; done(fallback) is
+// what each does once the node agreed (fallback: its message when the
+// answer has none).
 function sourceActions(src, done) {
   const id = src.id;
   const act = (endpoint, body) => (v) => api('POST', endpoint, { sourceId: id, reason: v.reason, ...body(v) });
@@ -70,25 +73,25 @@ function sourceActions(src, done) {
   if (src.status === 'removed') return h('p', { class: 'empty' }, 'Removed: nothing more can be done to this incarnation.');
   if (src.suspension) {
     actions.push(adminAction({
-      label: 'Resume', done,
+      label: 'Resume', done: done('Resumed.'),
       confirm: () => `Resume ${id}? Health checks, syncs and re-verification start again` +
         (src.suspension.quarantine ? ', and its plugins are served again.' : '.'),
       send: act('/federation/resume-source', () => ({})),
     }));
   }
   actions.push(adminAction({
-    label: src.suspension ? 'Change suspension' : 'Suspend', danger: true, done,
+    label: src.suspension ? 'Change suspension' : 'Suspend', danger: true, done: done('Suspended.'),
     fields: [{ name: 'quarantine', label: 'Quarantine: stop serving its plugins too (downloads answer 451)', type: 'checkbox' }],
     confirm: (v) => `Suspend ${id}${v.quarantine ? ' and quarantine its plugins' : ''}? No job reaches its publisher until it is resumed` +
       (v.quarantine ? '; its plugins are no longer served.' : '; its plugins stay served, marked suspended.') + ` Reason: “${v.reason}”.`,
     send: act('/federation/suspend-source', (v) => ({ quarantine: v.quarantine })),
   }), adminAction({
-    label: 'Update key', done,
+    label: 'Update key', done: done('The new key is proven and in use.'),
     fields: [{ name: 'public_key', label: 'New public key', type: 'textarea', hint: 'Ed25519, SPKI PEM or base64. The publisher must prove it holds it before anything changes.' }],
     confirm: (v) => `Replace ${id}'s public key? The node first asks the publisher to prove it holds the new key; the old one stays in the key history. Reason: “${v.reason}”.`,
     send: act('/federation/update-source', (v) => ({ public_key: v.public_key })),
   }), adminAction({
-    label: 'Remove', danger: true, done,
+    label: 'Remove', danger: true, done: done('Removed.'),
     confirm: (v) => `Remove ${id}? Its subscriptions end, its files are deleted and downloads answer 410. Its history stays. Reason: “${v.reason}”.`,
     send: act('/federation/remove-source', () => ({})),
   }));
