@@ -53,7 +53,8 @@ func sourcePageSteps(t *testing.T, b *uiBrowser, api apiClient, admin, sourceID 
 		b.do("a reason too long", chromedp.SetValue(chromedp.CSS(form+`textarea[name=reason]`), strings.Repeat("x", 600)),
 			chromedp.Click(chromedp.CSS(form+`button[data-step=continue]`)),
 			chromedp.Click(chromedp.CSS(form+`button[data-step=confirm]`)))
-		b.waitFor("the node's refusal shown", `document.querySelector('`+form+`.status.error')?.textContent.startsWith('Refused (400)')`)
+		b.waitFor("the node's refusal shown, and beside the reason", `document.querySelector('`+form+`.status.error')?.textContent.startsWith('Refused (400)') &&
+			document.querySelector('`+form+`textarea[name=reason] ~ .field-error').textContent !== ''`)
 		if status := sourceStatus(t, api, admin, sourceID); status != "verified" {
 			t.Fatalf("after a refused suspension the source is %q", status)
 		}
@@ -138,6 +139,19 @@ func sourcePageSteps(t *testing.T, b *uiBrowser, api apiClient, admin, sourceID 
 		b.waitFor("the charts redrawn narrow", `[...document.querySelectorAll('#source-charts svg')].every(s => s.getAttribute('width') < 375)`)
 		if wide := eval[bool](b, `document.documentElement.scrollWidth > window.innerWidth`); wide {
 			t.Errorf("a source's page is wider than a 375px screen")
+		}
+	})
+
+	t.Run("resume from the source's page", func(t *testing.T) {
+		const form = `#source-actions [data-action=resume] `
+		b.do("resume", chromedp.Click(chromedp.CSS(form+`button[data-step=open]`)),
+			chromedp.SetValue(chromedp.CSS(form+`textarea[name=reason]`), "new key checked with the publisher"),
+			chromedp.Click(chromedp.CSS(form+`button[data-step=continue]`)),
+			chromedp.Click(chromedp.CSS(form+`button[data-step=confirm]`)))
+		b.waitFor("the source shown verified again", `document.querySelector('#source-page article.source .badge')?.textContent === 'verified' &&
+			!document.querySelector('#source-page .suspension') && document.querySelector('#source-actions [data-action=suspend]')`)
+		if status := sourceStatus(t, api, admin, sourceID); status != "verified" {
+			t.Fatalf("after resuming the source is %q", status)
 		}
 	})
 }

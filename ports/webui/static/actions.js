@@ -9,7 +9,8 @@ import { h, run, token } from './dom.js';
 
 // adminAction returns the action's element.
 //   label:   the button ("Suspend")
-//   fields:  extra inputs, [{ name, label, type: 'checkbox' | 'textarea' | 'text', hint }]
+//   fields:  extra inputs, [{ name, label, type: 'checkbox' | 'textarea' | 'text', hint,
+//            required: what to say when it is left empty }]
 //   confirm: values => the sentence the confirmation shows
 //   send:    values => the API call's promise
 //   done:    answer => the message shown once it succeeded (may also re-render)
@@ -17,14 +18,11 @@ export function adminAction({ label, danger = false, fields = [], confirm, send,
   const name = token(label);
   const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
   const open = h('button', { type: 'button', class: danger ? 'quiet danger' : 'quiet', 'data-step': 'open' }, label + '…');
-  const reasonError = h('p', { class: 'field-error', 'aria-live': 'polite' });
-  const inputs = [{ name: 'reason', label: 'Reason', type: 'textarea', hint: 'Recorded with your key id in the source’s events.' }, ...fields]
-    .map((f) => [f, input(f)]);
+  const inputs = [reasonField, ...fields].map((f) => ({ f, el: input(f), error: h('p', { class: 'field-error', 'aria-live': 'polite' }) }));
   const step1 = h('div', { class: 'step' },
-    inputs.map(([f, el]) => f.type === 'checkbox'
+    inputs.map(({ f, el, error }) => f.type === 'checkbox'
       ? h('label', { class: 'inline' }, el, ' ' + f.label)
-      : h('label', { class: 'field' }, f.label, el, f.hint ? h('span', { class: 'hint' }, f.hint) : null,
-        f.name === 'reason' ? reasonError : null)),
+      : h('label', { class: 'field' }, f.label, el, f.hint ? h('span', { class: 'hint' }, f.hint) : null, error)),
     h('div', { class: 'actions' },
       h('button', { type: 'submit', 'data-step': 'continue' }, 'Continue'),
       h('button', { type: 'button', class: 'quiet', 'data-step': 'cancel', onclick: () => close() }, 'Cancel')));
@@ -35,12 +33,12 @@ export function adminAction({ label, danger = false, fields = [], confirm, send,
     h('div', { class: 'actions' }, yes,
       h('button', { type: 'button', class: 'quiet', 'data-step': 'back', onclick: () => step(1) }, 'Back')));
   const form = h('form', { class: 'action-form', hidden: true, novalidate: true }, step1, step2);
-  const values = () => Object.fromEntries(inputs.map(([f, el]) => [f.name, f.type === 'checkbox' ? el.checked : el.value.trim()]));
+  const values = () => Object.fromEntries(inputs.map(({ f, el }) => [f.name, f.type === 'checkbox' ? el.checked : el.value.trim()]));
 
   function step(n) {
     step1.hidden = n !== 1;
     step2.hidden = n !== 2;
-    (n === 1 ? inputs[0][1] : yes).focus();
+    (n === 1 ? (inputs.find((i) => i.el.getAttribute('aria-invalid') === 'true') || inputs[0]).el : yes).focus();
   }
   function close() {
     form.reset();
@@ -51,6 +49,7 @@ export function adminAction({ label, danger = false, fields = [], confirm, send,
 
   open.addEventListener('click', () => {
     status.replaceChildren();
+    for (const i of inputs) fieldError(i, '');
     form.hidden = false;
     open.hidden = true;
     step(1);
@@ -58,9 +57,8 @@ export function adminAction({ label, danger = false, fields = [], confirm, send,
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const v = values();
-    reasonError.textContent = v.reason ? '' : 'Say why: the reason is kept in the source’s history.';
-    inputs[0][1].setAttribute('aria-invalid', String(!v.reason));
-    if (!v.reason) return;
+    for (const i of inputs) fieldError(i, i.f.required && !v[i.f.name] ? i.f.required : '');
+    if (inputs.some((i) => i.error.textContent)) return step(1);
     question.textContent = confirm(v);
     step(2);
   });
@@ -69,7 +67,10 @@ export function adminAction({ label, danger = false, fields = [], confirm, send,
     try {
       answer = await send(values());
     } catch (err) {
-      // The node's JSON error says what it refused; keep the form to fix it.
+      // The node's JSON error says what it refused, beside the field it
+      // names if the form has it; the form stays open to fix it.
+      const i = err instanceof ApiError && inputs.find((x) => x.f.name === err.field);
+      if (i) fieldError(i, err.message);
       step(1);
       throw new Error(refusal(err, label));
     }
@@ -78,6 +79,17 @@ export function adminAction({ label, danger = false, fields = [], confirm, send,
   }));
 
   return h('div', { class: 'admin-action', 'data-action': name }, open, form, status);
+}
+
+const reasonField = {
+  name: 'reason', label: 'Reason', type: 'textarea',
+  hint: 'Recorded with your key id in the source’s events.',
+  required: 'Say why: the reason is kept in the source’s history.',
+};
+
+function fieldError({ el, error }, message) {
+  error.textContent = message;
+  el.setAttribute('aria-invalid', String(Boolean(message)));
 }
 
 function input(f) {

@@ -87,7 +87,7 @@ function sourceActions(src, done) {
     send: act('/federation/suspend-source', (v) => ({ quarantine: v.quarantine })),
   }), adminAction({
     label: 'Update key', done: done('The new key is proven and in use.'),
-    fields: [{ name: 'public_key', label: 'New public key', type: 'textarea', hint: 'Ed25519, SPKI PEM or base64. The publisher must prove it holds it before anything changes.' }],
+    fields: [{ name: 'public_key', label: 'New public key', type: 'textarea', required: 'Paste the new key.', hint: 'Ed25519, SPKI PEM or base64. The publisher must prove it holds it before anything changes.' }],
     confirm: (v) => `Replace ${id}'s public key? The node first asks the publisher to prove it holds the new key; the old one stays in the key history. Reason: “${v.reason}”.`,
     send: act('/federation/update-source', (v) => ({ public_key: v.public_key })),
   }), adminAction({
