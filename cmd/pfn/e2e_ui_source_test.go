@@ -125,6 +125,14 @@ func sourcePageSteps(t *testing.T, b *uiBrowser, api apiClient, admin, sourceID 
 		if got != want {
 			t.Fatalf("charts show points/segments %q, the source's events %q", got, want)
 		}
+		// Each line runs forward in time, whatever order the log recorded
+		// the events in.
+		if back := eval[int](b, `[...document.querySelectorAll('#source-charts path.line')].filter(p => {
+			const xs = p.getAttribute('d').slice(1).split(' L').map(pt => Number(pt.split(' ')[0]));
+			return xs.some((x, i) => i > 0 && x < xs[i - 1]);
+		}).length`); back != 0 {
+			t.Errorf("%d chart lines go back in time", back)
+		}
 		// Axes are labelled: six values up the side, at least two times along.
 		if labels := eval[string](b, `[...document.querySelectorAll('#source-charts figure.chart[data-series=trust] text.y-label')].map(e => e.textContent).join(' ') + ' | ' +
 			document.querySelectorAll('#source-charts figure.chart[data-series=trust] text.x-label').length`); !strings.HasPrefix(labels, "0% 20% 40% 60% 80% 100% | ") ||

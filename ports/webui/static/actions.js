@@ -56,6 +56,7 @@ export function adminAction({ label, danger = false, fields = [], confirm, send,
   });
   form.addEventListener('submit', (e) => {
     e.preventDefault();
+    status.replaceChildren(); // an earlier refusal is not about this try
     const v = values();
     for (const i of inputs) fieldError(i, i.f.required && !v[i.f.name] ? i.f.required : '');
     if (inputs.some((i) => i.error.textContent)) return step(1);

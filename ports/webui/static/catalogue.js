@@ -21,6 +21,7 @@ export function initCatalogue() {
       q: form.elements.q.value.trim(), source: form.elements.source.value,
       tag: form.elements.tag.value.trim(), limit: pageSize,
       include_yanked: form.elements.include_yanked.checked || undefined,
+      include_quarantined: form.elements.include_quarantined.checked || undefined,
     };
     if (reset) { cursor = ''; shown = 0; }
     return run(reset ? submit : more, status, 'Loading plugins…', async () => {
@@ -58,6 +59,7 @@ export function initCatalogue() {
         ['Plugin', p.plugin_id],
         ['Source', p.source_id],
         ['Size', bytes(p.size)],
+        p.bytes_attested_by ? ['Bytes attested by', p.bytes_attested_by] : null,
         ['Mirrored', when(p.mirror_date)],
         ['sha256', h('code', { class: 'hash' }, p.sha256)],
       ]),

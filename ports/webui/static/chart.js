@@ -7,10 +7,13 @@ import { h, svg } from './dom.js';
 const height = 190;
 const pad = { top: 12, right: 18, bottom: 30, left: 58 };
 
-// lineChart charts points [{ at: Date, value: number }], oldest first, from
+// lineChart charts points [{ at: Date, value: number }], in any order, from
 // 0 to max (or to a round number at or above both the largest value and
 // least). format labels a value. With no point it says so; one point is a dot.
-export function lineChart({ title, series, points, max, least = 1, format }) {
+export function lineChart({ title, series, points: given, max, least = 1, format }) {
+  // The log's order is when events were recorded; a check that started
+  // earlier can be recorded later. A line over time goes by time.
+  const points = [...given].sort((a, b) => a.at - b.at);
   const fig = h('figure', { class: 'chart', dataset: { series, points: points.length } },
     h('figcaption', {}, title, points.length ? h('span', { class: 'latest' }, ' · latest ' + format(points.at(-1).value)) : null));
   if (!points.length) {
