@@ -150,6 +150,32 @@ func sourcePageSteps(t *testing.T, b *uiBrowser, api apiClient, admin, sourceID 
 		}
 	})
 
+	t.Run("a chart of no, one and several points", func(t *testing.T) {
+		// The page's own chart module, on made-up points: none says so, one
+		// is a dot in the middle, several in any order are a line by time.
+		b.waitFor("the chart module loaded", `(window.__charts === undefined && import('/ui/chart.js').then(m => {
+			const at = (s) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
+			window.__charts = [[], [{ at: at(5), value: 0.5 }], [{ at: at(9), value: 1 }, { at: at(0), value: 0 }, { at: at(3), value: 0.2 }]]
+				.map((points, i) => document.body.appendChild(m.lineChart({ title: 'case ' + i, series: 'case' + i, points, max: 1, format: String })));
+		}), window.__charts !== undefined)`)
+		b.waitFor("the cases drawn", `window.__charts.filter(f => f.querySelector('svg')).length === 2`)
+		got := eval[string](b, `window.__charts.map(f => {
+			const svg = f.querySelector('svg');
+			if (!svg) return f.querySelector('.empty') ? 'empty' : 'nothing';
+			const d = svg.querySelector('path.line').getAttribute('d');
+			const xs = d.slice(1).split(' L').map(pt => Math.round(Number(pt.split(' ')[0])));
+			const axis = svg.querySelectorAll('line.axis')[1]; // the time axis
+			const mid = Math.round((Number(axis.getAttribute('x1')) + Number(axis.getAttribute('x2'))) / 2);
+			return svg.querySelectorAll('circle.point').length + ' points, ' + (xs.length - 1) + ' segments' +
+				(xs.length === 1 ? (Math.abs(xs[0] - mid) <= 1 ? ', centred' : ', at ' + xs[0] + ' not ' + mid) : '') +
+				(xs.every((x, i) => i === 0 || x > xs[i - 1]) ? '' : ', backwards');
+		}).join('; ')`)
+		b.do("remove the cases", chromedp.Poll[chromedp.Void](`(window.__charts.forEach(f => f.remove()), true)`))
+		if want := "empty; 1 points, 0 segments, centred; 3 points, 2 segments"; got != want {
+			t.Errorf("charts of 0, 1 and 3 points: %q, want %q", got, want)
+		}
+	})
+
 	t.Run("resume from the source's page", func(t *testing.T) {
 		const form = `#source-actions [data-action=resume] `
 		b.do("resume", chromedp.Click(chromedp.CSS(form+`button[data-step=open]`)),
