@@ -2,10 +2,7 @@ package app
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"maps"
 	"slices"
 	"time"
@@ -101,7 +98,7 @@ func (h SyncSource) recordRecheck(ctx context.Context, id domain.SourceID, sourc
 func recheckFindings(histories map[string]*domain.PluginHistory, changed []StoredVersion, copies []storedCopyFinding, now time.Time, result *RecheckResult) (touched map[string]bool, newlyTampered int) {
 	touched = map[string]bool{}
 	for _, v := range changed {
-		detail := "the publisher now serves other bytes for this version (sha256 differs from the mirrored " + v.SHA256 + ")"
+		detail := otherBytes(v.SHA256)
 		result.Tampered = append(result.Tampered, Rejection{Plugin: v.Plugin, Version: v.Version, Reason: "tampering: " + detail + "; the first copy stays"})
 		hist := histories[v.Plugin]
 		if hist.RecordTampered(v.Version, detail, now) {
@@ -155,13 +152,5 @@ func (h SyncSource) hashDownload(ctx context.Context, url string) (string, error
 		return "", err
 	}
 	defer body.Close()
-	sum := sha256.New()
-	n, err := io.Copy(sum, io.LimitReader(body, h.MaxBytes+1))
-	if err != nil {
-		return "", err
-	}
-	if n > h.MaxBytes {
-		return "", fmt.Errorf("more than %d bytes", h.MaxBytes)
-	}
-	return hex.EncodeToString(sum.Sum(nil)), nil
+	return hashAtMost(body, h.MaxBytes)
 }
