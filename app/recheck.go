@@ -18,11 +18,12 @@ type RecheckResult struct {
 }
 
 // Recheck downloads the latest mirrored version of each of a source's
-// plugins again and compares its sha256 with the copy: a publisher that
-// serves other bytes behind an unchanged listing is only found this way
-// (a sync that finds nothing new downloads nothing). A difference is
-// recorded as tampering, once, and lowers the source's trust; the first
-// copy stays. Nothing is stored.
+// plugins again and compares its sha256 with the copy. A sync asks about
+// the files it holds without downloading them (sync_revalidate.go), so
+// other bytes behind an unchanged listing are found here only for
+// publishers that give no validator, or whose validator lies. A difference
+// is recorded as tampering, once (the same finding as a sync's), and
+// lowers the source's trust; the first copy stays. Nothing is stored.
 //
 // It also re-hashes the node's own stored copy of every kept version: a
 // copy that is missing or not the recorded bytes is recorded as damaged
