@@ -52,6 +52,7 @@ type syncPlan struct {
 	Downloads       []*download             // started by this sync
 	Deferred        []*download             // beyond MaxFiles: left for the next sync
 	Touched         []*domain.PluginHistory // histories of wanted plugins, pruned after the sync
+	Held            []*heldVersion          // kept versions listed as mirrored: asked about after the downloads
 }
 
 // planSync decides, entry by entry, what a listing means for the mirror.
@@ -81,6 +82,9 @@ func planSync(in syncInput) syncPlan {
 		}
 		if known {
 			plan.AlreadyMirrored++
+			if step == nil {
+				plan.Held = in.held(plan.Held, p, hist)
+			}
 			continue
 		}
 		if step != nil || planned[[2]string{p.Slug, p.Version}] {

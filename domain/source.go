@@ -56,6 +56,9 @@ type SourceState struct {
 	LastRefusalAt       time.Time
 	// Suspension is the admin's suspension in force (source_suspension.go).
 	Suspension Suspension `json:",omitzero"`
+	// RevalidatedThrough is where the last sync's capped revalidation
+	// stopped (Revalidation.Through); the next one goes on after it.
+	RevalidatedThrough string `json:",omitempty"`
 }
 
 // Source is the aggregate: its whole history is events. Commands check the
@@ -255,6 +258,8 @@ type SyncSummary struct {
 	// Listing refusals this sync could not record: the source remembers
 	// MaxRefusalsRemembered already (ListingRefusalsRecorded.NotRecorded).
 	RefusalsNotRecorded int
+	// What asking the publisher about the held versions found.
+	Revalidation Revalidation
 }
 
 // RecordTampering counts tampering found outside a sync (the recheck of
@@ -293,8 +298,12 @@ func (s *Source) RecordSync(sum SyncSummary, now time.Time) error {
 		sum.RefusalsNotRecorded < 0 {
 		return fmt.Errorf("sync summary with a negative count: %w", ErrInvalidInput)
 	}
+	if err := sum.Revalidation.validate(); err != nil {
+		return err
+	}
 	s.record(SourceSynced{Mirrored: sum.Mirrored, Rejected: sum.Rejected, PluginCount: sum.PluginCount,
-		ValidSignatures: sum.ValidSignatures, InvalidSignatures: sum.InvalidSignatures, RefusalsNotRecorded: sum.RefusalsNotRecorded, At: now})
+		ValidSignatures: sum.ValidSignatures, InvalidSignatures: sum.InvalidSignatures, RefusalsNotRecorded: sum.RefusalsNotRecorded,
+		Revalidation: sum.Revalidation, At: now})
 	if sum.ValidSignatures+sum.InvalidSignatures > 0 {
 		s.recomputeTrust("plugin signature checks", now)
 	}
@@ -386,6 +395,7 @@ func (s *Source) apply(e SourceEvent) {
 		in.ValidSignatures += e.ValidSignatures
 		in.InvalidSignatures += e.InvalidSignatures
 		st.RefusalsNotRecorded += int64(e.RefusalsNotRecorded)
+		st.RevalidatedThrough = e.Revalidation.Through
 	case SourceTrustAdjusted:
 		st.Trust = e.Components
 	case SourceStatusChanged:

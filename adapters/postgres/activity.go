@@ -137,6 +137,7 @@ func sourceEntry(id domain.SourceID, e domain.SourceEvent) (entry, bool) {
 			en.summary += fmt.Sprintf(" (%d listing refusals not recorded: the source has %d on record, the most kept)",
 				e.RefusalsNotRecorded, domain.MaxRefusalsRemembered)
 		}
+		en.summary += revalidationSummary(e.Revalidation)
 	default:
 		return entry{}, false
 	}

@@ -53,7 +53,8 @@ func fullEvent() app.AuditEvent {
 
 func fullSync() app.SyncResult {
 	return app.SyncResult{SourceID: "alice@a.example", MirroredCount: 1, TotalPlugins: 3, Wanted: 2, AlreadyMirrored: 1,
-		MirroredBytes: 100, Pruned: 1, Rejected: []app.Rejection{{Plugin: "bad", Version: "0.1", Reason: "unsigned"}}}
+		MirroredBytes: 100, Pruned: 1, Rejected: []app.Rejection{{Plugin: "bad", Version: "0.1", Reason: "unsigned"}},
+		Revalidation: app.RevalidationResult{Revalidated: 4, NoValidator: 5, Downloaded: 6, Tampered: 7, Failed: 8, Deferred: 9}}
 }
 
 func fullSubscription() app.SubscriptionView {
