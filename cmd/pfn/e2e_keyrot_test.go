@@ -107,6 +107,18 @@ func (r *keyRotationRun) checkRotated(t *testing.T, oldKey, newKey, by string) {
 	if rejected, _ := res["rejected"].([]any); status != http.StatusOK || res["mirroredCount"] != 1.0 || len(rejected) != 0 {
 		t.Fatalf("sync-source after the rotation = %d %v, want plugin-3 mirrored and nothing rejected", status, body)
 	}
+	// The activity feed is its own projection, eventually consistent.
+	waitFor(t, "the rotation in the activity feed", 30*time.Second, func() (bool, string) {
+		_, body := r.api.do(http.MethodGet, "/federation/activity?limit=50&source="+url.QueryEscape(r.source), r.admin, nil)
+		entries, _ := body["entries"].([]any)
+		for _, e := range entries {
+			en := e.(map[string]any)
+			if en["kind"] == "key_rotated" && strings.Contains(fmt.Sprint(en["summary"]), keyIDOf(t, newKey)+", rotated by the "+by) {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprint(entries)
+	})
 	for plugin, key := range map[string]string{"plugin-1": oldKey, "plugin-3": newKey} {
 		status, report := r.api.do(http.MethodGet, "/federation/verify?source="+url.QueryEscape(r.source)+"&plugin="+plugin, "", nil)
 		if status != http.StatusOK || report["valid"] != true || report["publisher_key_id"] != keyIDOf(t, key) ||
