@@ -159,7 +159,8 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 	}
 	plan := planSync(syncInput{Source: id, Username: st.Username, AssetDomain: st.Info.AssetDomain,
 		NamingScheme: st.Info.NamingScheme, Listed: listed, Histories: histories, Filters: filters,
-		Signed: verifySignatures(st.PublicKey, listed, histories), MaxFiles: h.MaxFiles})
+		Signed: verifySignatures(st.PublicKey, listed, histories), Resigned: resignedVersions(st.KeyPeriods(), listed, histories),
+		MaxFiles: h.MaxFiles})
 	rec := syncRecording{result: &result, now: h.Now(), subscribers: len(filters)}
 	rec.result.Wanted, rec.result.AlreadyMirrored = plan.Wanted, plan.AlreadyMirrored
 	for _, s := range plan.Steps {

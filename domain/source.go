@@ -18,14 +18,20 @@ type PublisherInfo struct {
 	Features        []string
 	AssetDomain     string
 	NamingScheme    string
+	// KeyRotation is the publisher's announcement of its next key, nil
+	// when it makes none; it is acted on, never stored (key_rotation.go).
+	KeyRotation *KeyRotation `json:"-"`
 }
 
 // SourceState is a source as its events describe it.
 type SourceState struct {
-	ID               SourceID
-	InstanceURL      string
-	Username         string
-	PublicKey        ed25519.PublicKey
+	ID          SourceID
+	InstanceURL string
+	Username    string
+	PublicKey   ed25519.PublicKey
+	// KeyHistory is every key the source had, the current one last
+	// (KeyPeriods reads it; source_keys.go).
+	KeyHistory       []KeyPeriod `json:",omitempty"`
 	AddedBy          string
 	Status           SourceStatus
 	Info             PublisherInfo
@@ -360,6 +366,7 @@ func (s *Source) apply(e SourceEvent) {
 		key, _ := base64.StdEncoding.DecodeString(e.PublicKey)
 		*st = SourceState{ID: e.SourceID, InstanceURL: e.InstanceURL, Username: e.Username,
 			PublicKey: ed25519.PublicKey(key), AddedBy: e.AddedBy, Status: StatusPending, CreatedAt: e.At}
+		st.KeyHistory = []KeyPeriod{{KeyID: KeyID(key), PublicKey: key, ValidFrom: e.At, RotatedBy: KeyByRegistration}}
 	case PublisherInfoRefreshed:
 		st.Info = PublisherInfo{ProtocolVersion: e.ProtocolVersion, Features: e.Features,
 			AssetDomain: e.AssetDomain, NamingScheme: e.NamingScheme}
@@ -419,6 +426,8 @@ func (s *Source) apply(e SourceEvent) {
 		st.applyFailureRecorded(e)
 	case SourceSuspended, SourceResumed:
 		st.applySuspension(e)
+	case SourceKeyRotated:
+		st.applyKeyRotated(e)
 	}
 }
 

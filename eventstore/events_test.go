@@ -45,6 +45,7 @@ func sampleEvents() map[string][]any {
 			domain.SourceListingRefused{Plugin: "p", Version: "v", Reason: "r", At: at},
 			domain.SourceSuspended{Reason: "r", Quarantine: true, By: "key_1", From: domain.StatusVerified, At: at},
 			domain.SourceResumed{Reason: "r", By: "key_1", To: domain.StatusVerified, At: at},
+			domain.SourceKeyRotated{OldKey: "o", OldKeyID: "oid", NewKey: "n", NewKeyID: "nid", By: domain.KeyByAdmin, Actor: "key_1", Reason: "r", At: at},
 		},
 		"plugin": {
 			domain.PluginMirrored{SourceID: src, Plugin: "p", Name: "P", Version: "1.0.0", Description: "d", Tags: []string{"t"}, SHA256: "s",

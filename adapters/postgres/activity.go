@@ -122,6 +122,11 @@ func sourceEntry(id domain.SourceID, e domain.SourceEvent) (entry, bool) {
 		if e.Reason != "" {
 			en.summary += ": " + e.Reason
 		}
+	case domain.SourceKeyRotated:
+		en.kind, en.summary = "key_rotated", fmt.Sprintf("public key %s → %s, rotated by the %s (%s)", e.OldKeyID, e.NewKeyID, e.By, e.Actor)
+		if e.Reason != "" {
+			en.summary += ": " + e.Reason
+		}
 	case domain.SourceFailureRecorded:
 		en.kind, en.summary = e.Kind+"_failed", e.Kind+" failed: "+e.Reason
 	case domain.SourceTrustAdjusted:

@@ -35,6 +35,9 @@ type Options struct {
 	PluginSize int
 	WithSHA256 bool
 	Admin      bool
+	// KeyRotation, when not nil, is announced in /federation-info
+	// (rotate_key.go).
+	KeyRotation *keyRotation
 }
 
 // Publisher serves the publisher side of the protocol for one author.
@@ -200,13 +203,15 @@ func (p *Publisher) federationInfo(w http.ResponseWriter) {
 		NamingScheme string `json:"namingScheme"`
 	}
 	writeJSON(w, http.StatusOK, struct {
-		Version   string    `json:"version"`
-		Features  []string  `json:"features"`
-		AssetInfo assetInfo `json:"assetInfo"`
+		Version     string       `json:"version"`
+		Features    []string     `json:"features"`
+		AssetInfo   assetInfo    `json:"assetInfo"`
+		KeyRotation *keyRotation `json:"key_rotation,omitempty"`
 	}{
-		Version:   "1.0.0",
-		Features:  []string{"plugin-distribution", "signature-verification"},
-		AssetInfo: assetInfo{Domain: p.opts.AssetDomain, NamingScheme: p.opts.NamingScheme},
+		Version:     "1.0.0",
+		Features:    []string{"plugin-distribution", "signature-verification"},
+		AssetInfo:   assetInfo{Domain: p.opts.AssetDomain, NamingScheme: p.opts.NamingScheme},
+		KeyRotation: p.opts.KeyRotation,
 	})
 }
 
