@@ -139,13 +139,16 @@ type VerifyReport struct {
 	PublisherSignature  Check
 	FederationSignature Check
 	StoredBytes         Check
+	Valid               bool
+	// PublisherKey is the source key the publisher signature verifies
+	// under; nil when it verifies under none.
+	PublisherKey *PublisherKeyUsed
 	// PublisherSignatureV2 checks the publisher's signature over the
 	// recorded sha256 and size; nil for a version mirrored without one.
 	PublisherSignatureV2 *Check
 	// BytesAttestedBy is "publisher" while a signature_v2 verifies over
 	// the bytes, "node" otherwise.
 	BytesAttestedBy string
-	Valid           bool
 }
 
 type Check struct {
@@ -178,16 +181,10 @@ func (h VerifyMirrored) Handle(ctx context.Context, source, plugin, version stri
 	if err != nil {
 		return VerifyReport{}, err
 	}
-	r.PublisherSignature = check(func() error {
-		key, err := domain.ParsePublicKey(src.PublicKey)
-		if err != nil {
-			return err
-		}
-		return domain.VerifyPlugin(key, domain.PluginClaim{ID: p.Plugin, Name: p.Name, Version: p.Version, Description: p.Description}, p.PublisherSignature)
-	})
+	r.PublisherSignature, r.PublisherKey = checkPublisherSignature(src, p)
 	r.FederationSignature = check(func() error { return h.Verifier.VerifyMirror(p) })
 	r.StoredBytes = storedVerdict(p, r.FederationSignature.OK)
-	r.PublisherSignatureV2, r.BytesAttestedBy = verifyAttestation(src.PublicKey, p)
+	r.PublisherSignatureV2, r.BytesAttestedBy = verifyAttestation(signingKey(src, r.PublisherKey), p)
 	r.Valid = r.PublisherSignature.OK && r.FederationSignature.OK && r.StoredBytes.OK &&
 		(r.PublisherSignatureV2 == nil || r.PublisherSignatureV2.OK)
 	return r, nil
@@ -211,26 +208,4 @@ func check(f func() error) Check {
 		return Check{Detail: err.Error()}
 	}
 	return Check{OK: true}
-}
-
-// verifyAttestation re-checks a version's signature_v2 over the sha256 and
-// size the node recorded, and says who vouches for the bytes: the publisher
-// only while it verifies.
-func verifyAttestation(publicKey string, p PluginView) (*Check, string) {
-	if p.PublisherSignatureV2 == "" {
-		return nil, domain.AttestedByNode.String()
-	}
-	c := check(func() error {
-		key, err := domain.ParsePublicKey(publicKey)
-		if err != nil {
-			return err
-		}
-		claim := domain.PluginBytesClaim{PluginClaim: domain.PluginClaim{ID: p.Plugin, Name: p.Name, Version: p.Version,
-			Description: p.Description}, SHA256: p.SHA256, Size: p.Size}
-		return domain.VerifyPluginBytes(key, claim, p.PublisherSignatureV2)
-	})
-	if !c.OK {
-		return &c, domain.AttestedByNode.String()
-	}
-	return &c, domain.AttestedByPublisher.String()
 }

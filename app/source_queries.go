@@ -45,6 +45,17 @@ type SourceView struct {
 	SuccessfulVerifications int
 	// Suspension is the admin's suspension in force; nil when none.
 	Suspension *SuspensionView
+	// KeyHistory is every key the source had, the current one last.
+	KeyHistory []KeyPeriodView
+}
+
+// KeyPeriodView is one key of a source and when it was the source's key.
+type KeyPeriodView struct {
+	KeyID      string
+	PublicKey  string // raw 32-byte key, base64
+	ValidFrom  time.Time
+	ValidUntil *time.Time // nil for the current key
+	RotatedBy  string     // domain.KeyByRegistration, KeyByAdmin or KeyByPublisher
 }
 
 // SuspensionView is what an admin said when suspending a source.

@@ -23,6 +23,7 @@ func (SourceAssetHostsAllowed) sourceEvent()      {}
 func (SourceListingRefused) sourceEvent()         {}
 func (SourceSuspended) sourceEvent()              {}
 func (SourceResumed) sourceEvent()                {}
+func (SourceKeyRotated) sourceEvent()             {}
 
 func (PluginMirrored) pluginEvent()           {}
 func (PluginRejected) pluginEvent()           {}

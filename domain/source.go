@@ -18,14 +18,20 @@ type PublisherInfo struct {
 	Features        []string
 	AssetDomain     string
 	NamingScheme    string
+	// KeyRotation is the publisher's announcement of its next key, nil
+	// when it makes none; it is acted on, never stored (key_rotation.go).
+	KeyRotation *KeyRotation `json:"-"`
 }
 
 // SourceState is a source as its events describe it.
 type SourceState struct {
-	ID               SourceID
-	InstanceURL      string
-	Username         string
-	PublicKey        ed25519.PublicKey
+	ID          SourceID
+	InstanceURL string
+	Username    string
+	PublicKey   ed25519.PublicKey
+	// KeyHistory is every key the source had, the current one last
+	// (KeyPeriods reads it; source_keys.go).
+	KeyHistory       []KeyPeriod `json:",omitempty"`
 	AddedBy          string
 	Status           SourceStatus
 	Info             PublisherInfo
@@ -56,6 +62,9 @@ type SourceState struct {
 	LastRefusalAt       time.Time
 	// Suspension is the admin's suspension in force (source_suspension.go).
 	Suspension Suspension `json:",omitzero"`
+	// RevalidatedThrough is where the last sync's capped revalidation
+	// stopped (Revalidation.Through); the next one goes on after it.
+	RevalidatedThrough string `json:",omitempty"`
 }
 
 // Source is the aggregate: its whole history is events. Commands check the
@@ -255,6 +264,8 @@ type SyncSummary struct {
 	// Listing refusals this sync could not record: the source remembers
 	// MaxRefusalsRemembered already (ListingRefusalsRecorded.NotRecorded).
 	RefusalsNotRecorded int
+	// What asking the publisher about the held versions found.
+	Revalidation Revalidation
 }
 
 // RecordTampering counts tampering found outside a sync (the recheck of
@@ -293,8 +304,12 @@ func (s *Source) RecordSync(sum SyncSummary, now time.Time) error {
 		sum.RefusalsNotRecorded < 0 {
 		return fmt.Errorf("sync summary with a negative count: %w", ErrInvalidInput)
 	}
+	if err := sum.Revalidation.validate(); err != nil {
+		return err
+	}
 	s.record(SourceSynced{Mirrored: sum.Mirrored, Rejected: sum.Rejected, PluginCount: sum.PluginCount,
-		ValidSignatures: sum.ValidSignatures, InvalidSignatures: sum.InvalidSignatures, RefusalsNotRecorded: sum.RefusalsNotRecorded, At: now})
+		ValidSignatures: sum.ValidSignatures, InvalidSignatures: sum.InvalidSignatures, RefusalsNotRecorded: sum.RefusalsNotRecorded,
+		Revalidation: sum.Revalidation, At: now})
 	if sum.ValidSignatures+sum.InvalidSignatures > 0 {
 		s.recomputeTrust("plugin signature checks", now)
 	}
@@ -351,6 +366,7 @@ func (s *Source) apply(e SourceEvent) {
 		key, _ := base64.StdEncoding.DecodeString(e.PublicKey)
 		*st = SourceState{ID: e.SourceID, InstanceURL: e.InstanceURL, Username: e.Username,
 			PublicKey: ed25519.PublicKey(key), AddedBy: e.AddedBy, Status: StatusPending, CreatedAt: e.At}
+		st.KeyHistory = []KeyPeriod{{KeyID: KeyID(key), PublicKey: key, ValidFrom: e.At, RotatedBy: KeyByRegistration}}
 	case PublisherInfoRefreshed:
 		st.Info = PublisherInfo{ProtocolVersion: e.ProtocolVersion, Features: e.Features,
 			AssetDomain: e.AssetDomain, NamingScheme: e.NamingScheme}
@@ -386,6 +402,7 @@ func (s *Source) apply(e SourceEvent) {
 		in.ValidSignatures += e.ValidSignatures
 		in.InvalidSignatures += e.InvalidSignatures
 		st.RefusalsNotRecorded += int64(e.RefusalsNotRecorded)
+		st.RevalidatedThrough = e.Revalidation.Through
 	case SourceTrustAdjusted:
 		st.Trust = e.Components
 	case SourceStatusChanged:
@@ -409,6 +426,8 @@ func (s *Source) apply(e SourceEvent) {
 		st.applyFailureRecorded(e)
 	case SourceSuspended, SourceResumed:
 		st.applySuspension(e)
+	case SourceKeyRotated:
+		st.applyKeyRotated(e)
 	}
 }
 

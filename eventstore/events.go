@@ -33,6 +33,7 @@ func domainEvents() *Registry {
 	Register[domain.SourceListingRefused](r, domain.EventSourceListingRefused)
 	Register[domain.SourceSuspended](r, domain.EventSourceSuspended)
 	Register[domain.SourceResumed](r, domain.EventSourceResumed)
+	Register[domain.SourceKeyRotated](r, domain.EventSourceKeyRotated)
 	// A plugin's history.
 	Register[domain.PluginMirrored](r, domain.EventPluginMirrored, upcastPluginMirroredV1)
 	Register[domain.PluginRejected](r, domain.EventPluginRejected)

@@ -24,6 +24,7 @@ type Config struct {
 	WithSHA256       bool   // -with-sha256, PFNPUB_WITH_SHA256
 	V1Only           bool   // -v1-only, PFNPUB_V1_ONLY
 	Admin            bool   // -admin, PFNPUB_ADMIN
+	InstanceURL      string // -instance-url, PFNPUB_INSTANCE_URL; "" means the publisher's own base URL
 }
 
 const (
@@ -42,6 +43,12 @@ as a real process.
 On start it prints two lines to stdout:
   listening on http://HOST:PORT
   public key: <raw 32-byte Ed25519 public key, base64>
+
+Key rotation: "pfn-publisher rotate-key -key-file PATH" moves the key to
+PATH.previous and creates a new one. While PATH.previous exists the
+publisher signs with the new key and announces it in /federation-info as
+"key_rotation", signed by the previous key (docs/protocol.md); remove
+PATH.previous once every node has followed.
 
 Endpoints:
   GET  /federation-info
@@ -104,6 +111,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.BoolVar(&cfg.WithSHA256, "with-sha256", false, "add a sha256 (hex) field to every plugin in /author-data")
 	fs.BoolVar(&cfg.V1Only, "v1-only", false, "be an original publisher: no signature_v2 on plugins, no plugin-signature-v2 feature")
 	fs.BoolVar(&cfg.Admin, "admin", false, "enable the /_admin/ test hooks")
+	fs.StringVar(&cfg.InstanceURL, "instance-url", "", "the instance URL nodes register (default: this publisher's own base URL); named in a key_rotation announcement")
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (" + envName(f.Name) + ")" })
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usageHeader)

@@ -37,7 +37,10 @@ func startOps(t *testing.T, plugins int, env ...string) opsSetup {
 	t.Helper()
 	pfn := buildBinary(t, ".", "pfn")
 	pubBin := buildBinary(t, "../pfn-publisher", "pfn-publisher")
-	pub := startPublisher(t, pubBin, "-key-file", filepath.Join(t.TempDir(), "pub.pem"), "-plugins", strconv.Itoa(plugins), "-admin")
+	// An original (v1) publisher: its listing names no sha256 and signs no
+	// bytes, so other bytes behind it leave the listing unchanged, which the
+	// revalidation and recheck tests rely on.
+	pub := startPublisher(t, pubBin, "-key-file", filepath.Join(t.TempDir(), "pub.pem"), "-plugins", strconv.Itoa(plugins), "-admin", "-v1-only")
 	const master = "master-key-for-the-ops-test-0123456789"
 	blobs := filepath.Join(t.TempDir(), "blobs")
 	metricsAddr := freeAddr(t)

@@ -60,7 +60,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 		MinDownloadRate: cfg.Sync.MinDownloadRate, RateWindow: cfg.Sync.RateWindow})
 	pub := publisherPort{client}
 	now := func() time.Time { return time.Now().UTC() }
-	verify := app.VerifySource{Sources: sources, Publisher: pub, Random: rand.Reader, Now: now}
+	verify := app.VerifySource{Sources: sources, Publisher: pub, Random: rand.Reader, Keys: reader, Now: now}
 	subs := postgres.SubscriptionRepository{Store: store, Waiter: waiter}
 	subReader := postgres.SubscriptionReader{Pool: pool}
 	plugins := postgres.PluginReader{Pool: pool}
@@ -69,6 +69,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 		Histories: postgres.PluginHistories{Pool: pool, Store: store, Waiter: waiter}, Blobs: blobPort{blobs},
 		Signer: signerPort{signer, ring}, Locker: gate.Within(apiSyncWait), MaxBytes: cfg.MaxPluginBytes,
 		MaxFiles: cfg.Sync.MaxFiles, MaxSyncBytes: cfg.Sync.MaxBytes, Parallelism: cfg.Sync.Parallelism, KeepVersions: cfg.Ops.KeepVersions, QuotaBytes: cfg.Ops.SourceQuota, Usage: plugins, Metrics: reg, Now: now,
+		Revalidate:      app.RevalidateConfig{Max: cfg.Sync.RevalidateMax, Timeout: cfg.Sync.RevalidateTimeout},
 		RequireAttested: cfg.Sync.RequireAttested}
 	firstSync, scheduledSync := sync, sync
 	firstSync.Locker, scheduledSync.Locker = gate.Within(firstSyncWait), gate.Within(scheduledSyncWait)
@@ -76,8 +77,9 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 	var scheduler *app.Scheduler
 	if cfg.Ops.Scheduler {
 		scheduler = &app.Scheduler{Jobs: postgres.Jobs{Pool: pool},
-			Health: app.CheckHealth{Sources: sources, Health: postgres.HealthRepository{Store: store}, Publisher: pub, Metrics: reg, Now: now},
-			Sync:   scheduledSync, Verify: verify, Timeout: cfg.Limits.JobTimeout,
+			Health: app.CheckHealth{Sources: sources, Health: postgres.HealthRepository{Store: store}, Publisher: pub, Metrics: reg,
+				Random: rand.Reader, Keys: reader, Now: now},
+			Sync: scheduledSync, Verify: verify, Timeout: cfg.Limits.JobTimeout,
 			Schedule: app.Schedule{HealthInterval: cfg.Ops.HealthInterval, SyncInterval: cfg.Ops.SyncInterval,
 				ReverifyInterval: cfg.Ops.ReverifyInterval, RecheckInterval: cfg.Ops.RecheckInterval, RetryBase: cfg.Ops.RetryBase, MaxRetries: syncMaxRetries},
 			Owner: schedulerOwner(), Lease: cfg.Ops.JobLease, Tick: schedulerTick(cfg.Ops), PlanEach: schedulerTicksPerPlan * schedulerTick(cfg.Ops),
@@ -92,7 +94,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			RevokeKey:       revokeKey,
 			AddSource:       app.AddSource{Sources: sources, Keys: reader, Verify: verify, Now: now},
 			VerifySource:    verify,
-			UpdateSource:    app.UpdateSource{Sources: sources, Publisher: pub, Now: now},
+			UpdateSource:    app.UpdateSource{Sources: sources, Publisher: pub, Random: rand.Reader, Keys: reader, Now: now},
 			Yank:            app.Yank{Sources: sources, Histories: sync.Histories, Now: now},
 			Unyank:          app.Unyank{Sources: sources, Histories: sync.Histories, Now: now},
 			SuspendSource:   app.SuspendSource{Sources: sources, Now: now},

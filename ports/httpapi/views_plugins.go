@@ -77,10 +77,15 @@ type verifyReportView struct {
 	PublisherSignature  checkView  `json:"publisher_signature"`
 	FederationSignature checkView  `json:"federation_signature"`
 	StoredBytes         checkView  `json:"stored_bytes"`
+	Valid               bool       `json:"valid"`
+	// Which of the source's keys the publisher signature verifies under
+	// (its key id), and whether that is the source's key now: a version
+	// signed before a key rotation names the retired key.
+	PublisherKeyID      string `json:"publisher_key_id,omitempty"`
+	PublisherKeyCurrent *bool  `json:"publisher_key_current,omitempty"`
 	// PublisherSignatureV2 is there only for a version with a signature_v2.
 	PublisherSignatureV2 *checkView `json:"publisher_signature_v2,omitempty"`
 	BytesAttestedBy      string     `json:"bytes_attested_by"`
-	Valid                bool       `json:"valid"`
 }
 
 type checkView struct {
@@ -94,6 +99,9 @@ func viewVerifyReport(r app.VerifyReport) verifyReportView {
 	v := verifyReportView{Plugin: viewPlugin(r.Plugin), PublisherSignature: check(r.PublisherSignature),
 		FederationSignature: check(r.FederationSignature), StoredBytes: check(r.StoredBytes),
 		BytesAttestedBy: bytesAttester(r.BytesAttestedBy), Valid: r.Valid}
+	if k := r.PublisherKey; k != nil {
+		v.PublisherKeyID, v.PublisherKeyCurrent = k.KeyID, &k.Current
+	}
 	if r.PublisherSignatureV2 != nil {
 		c := check(*r.PublisherSignatureV2)
 		v.PublisherSignatureV2 = &c

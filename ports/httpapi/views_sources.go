@@ -42,6 +42,26 @@ type sourceView struct {
 	LastVerificationResult  string            `json:"last_verification_result"` // the original's
 	SuccessfulVerifications int               `json:"successful_verifications"` // the original's
 	Suspension              *suspensionView   `json:"suspension,omitempty"`     // only while suspended
+	KeyHistory              []keyPeriodView   `json:"key_history"`              // oldest first, the current key last
+}
+
+// keyPeriodView is one key of a source; valid_until is absent for the
+// current key.
+type keyPeriodView struct {
+	KeyID      string     `json:"key_id"`
+	PublicKey  string     `json:"public_key"`
+	ValidFrom  time.Time  `json:"valid_from"`
+	ValidUntil *time.Time `json:"valid_until,omitempty"`
+	RotatedBy  string     `json:"rotated_by"`
+}
+
+func viewKeyHistory(ks []app.KeyPeriodView) []keyPeriodView {
+	out := make([]keyPeriodView, 0, len(ks))
+	for _, k := range ks {
+		out = append(out, keyPeriodView{KeyID: k.KeyID, PublicKey: k.PublicKey, ValidFrom: k.ValidFrom,
+			ValidUntil: k.ValidUntil, RotatedBy: k.RotatedBy})
+	}
+	return out
 }
 
 type suspensionView struct {
@@ -67,7 +87,8 @@ func viewSource(s app.SourceView) sourceView {
 		SubscriberCount: s.SubscriberCount, AddedBy: s.AddedBy, HealthChecks: s.HealthChecks, Uptime: s.Uptime,
 		LastHealthAt: s.LastHealthAt, LastSyncError: s.LastSyncError, RefusedEntries: s.RefusedEntries,
 		LastRefusal: s.LastRefusal, LastRefusalAt: s.LastRefusalAt, LastVerificationResult: s.LastVerificationResult,
-		SuccessfulVerifications: s.SuccessfulVerifications, Suspension: viewSuspension(s.Suspension)}
+		SuccessfulVerifications: s.SuccessfulVerifications, Suspension: viewSuspension(s.Suspension),
+		KeyHistory: viewKeyHistory(s.KeyHistory)}
 }
 
 // SourceStatusAtView is a source as the node believed it at a moment:
