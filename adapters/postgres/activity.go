@@ -98,6 +98,9 @@ func sourceEntry(id domain.SourceID, e domain.SourceEvent) (entry, bool) {
 	switch e := e.(type) {
 	case domain.SourceRegistered:
 		en.kind, en.summary = "source_added", "source added by "+e.AddedBy+": "+e.InstanceURL+" as "+e.Username
+		if e.Incarnation > 1 {
+			en.summary += fmt.Sprintf(" (added again after its removal: incarnation %d)", e.Incarnation)
+		}
 	case domain.OwnershipVerified:
 		en.kind, en.summary = "verified", "ownership proven (challenge signed with the registered key)"
 	case domain.OwnershipVerificationFailed:
@@ -122,6 +125,11 @@ func sourceEntry(id domain.SourceID, e domain.SourceEvent) (entry, bool) {
 		if e.Reason != "" {
 			en.summary += ": " + e.Reason
 		}
+	case domain.SourceRemoved:
+		en.kind, en.summary = "removed", fmt.Sprintf("removed by %s: %s (incarnation %d; %d files to delete)",
+			e.By, e.Reason, e.Incarnation, len(e.BlobKeys))
+	case domain.SourceFilesDeleted:
+		en.kind, en.summary = "files_deleted", fmt.Sprintf("the removed source's %d files are deleted", e.Count)
 	case domain.SourceFailureRecorded:
 		en.kind, en.summary = e.Kind+"_failed", e.Kind+" failed: "+e.Reason
 	case domain.SourceTrustAdjusted:

@@ -46,9 +46,20 @@ func (SourceProjection) Apply(ctx context.Context, tx pgx.Tx, stored eventstore.
 	}
 	switch e := e.(type) {
 	case domain.SourceRegistered:
-		return exec(`INSERT INTO sources (id, updated_at, instance_url, username, public_key, created_at, added_by)
-			VALUES ($1, $2, $3, $4, $5, extract(epoch FROM $2::timestamptz)::bigint, $6)`,
-			e.InstanceURL, e.Username, e.PublicKey, e.AddedBy)
+		// A registration after a removal is a new incarnation: its row
+		// starts afresh, as its state does.
+		if _, err := tx.Exec(ctx, `DELETE FROM sources WHERE id = $1`, id); err != nil {
+			return fmt.Errorf("project %s for %s: %w", e.EventType(), id, err)
+		}
+		return exec(`INSERT INTO sources (id, updated_at, instance_url, username, public_key, created_at, added_by, incarnation)
+			VALUES ($1, $2, $3, $4, $5, extract(epoch FROM $2::timestamptz)::bigint, $6, $7)`,
+			e.InstanceURL, e.Username, e.PublicKey, e.AddedBy, max(e.Incarnation, 1))
+	case domain.SourceRemoved:
+		return exec(`UPDATE sources SET updated_at = $2, removed_at = $2, removal_reason = $3, removed_by = $4,
+			files_pending = $5, subscriber_count = 0, suspended_at = NULL, suspension_reason = '', suspended_by = '',
+			quarantined = false WHERE id = $1`, e.Reason, e.By, len(e.BlobKeys))
+	case domain.SourceFilesDeleted:
+		return exec(`UPDATE sources SET updated_at = $2, files_pending = 0 WHERE id = $1`)
 	case domain.PublisherInfoRefreshed:
 		features, _ := json.Marshal(e.Features)
 		return exec(`UPDATE sources SET updated_at = $2, protocol_version = $3, features = $4,

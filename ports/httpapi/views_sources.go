@@ -42,6 +42,23 @@ type sourceView struct {
 	LastVerificationResult  string            `json:"last_verification_result"` // the original's
 	SuccessfulVerifications int               `json:"successful_verifications"` // the original's
 	Suspension              *suspensionView   `json:"suspension,omitempty"`     // only while suspended
+	Incarnation             int               `json:"incarnation"`              // 1, then one more per re-adding after a removal
+	Removal                 *removalView      `json:"removal,omitempty"`        // only once removed
+}
+
+// removalView says why, by whom and when an admin removed a source.
+type removalView struct {
+	Reason       string    `json:"reason"`
+	Actor        string    `json:"actor"`
+	At           time.Time `json:"at"`
+	FilesPending int       `json:"files_pending"`
+}
+
+func viewRemoval(r *app.RemovalView) *removalView {
+	if r == nil {
+		return nil
+	}
+	return &removalView{Reason: r.Reason, Actor: r.By, At: r.At, FilesPending: r.FilesPending}
 }
 
 type suspensionView struct {
@@ -67,7 +84,8 @@ func viewSource(s app.SourceView) sourceView {
 		SubscriberCount: s.SubscriberCount, AddedBy: s.AddedBy, HealthChecks: s.HealthChecks, Uptime: s.Uptime,
 		LastHealthAt: s.LastHealthAt, LastSyncError: s.LastSyncError, RefusedEntries: s.RefusedEntries,
 		LastRefusal: s.LastRefusal, LastRefusalAt: s.LastRefusalAt, LastVerificationResult: s.LastVerificationResult,
-		SuccessfulVerifications: s.SuccessfulVerifications, Suspension: viewSuspension(s.Suspension)}
+		SuccessfulVerifications: s.SuccessfulVerifications, Suspension: viewSuspension(s.Suspension),
+		Incarnation: max(s.Incarnation, 1), Removal: viewRemoval(s.Removal)}
 }
 
 // SourceStatusAtView is a source as the node believed it at a moment:
