@@ -35,17 +35,25 @@ type opsSetup struct {
 
 func startOps(t *testing.T, plugins int, env ...string) opsSetup {
 	t.Helper()
+	blobs := filepath.Join(t.TempDir(), "blobs")
+	s := startOpsOn(t, plugins, append(env, "PFN_BLOB_STORE=file://"+blobs)...)
+	s.blobs = blobs
+	return s
+}
+
+// startOpsOn is startOps with the blob store env names (PFN_BLOB_STORE
+// and, for S3, its credentials).
+func startOpsOn(t *testing.T, plugins int, env ...string) opsSetup {
+	t.Helper()
 	pfn := buildBinary(t, ".", "pfn")
 	pubBin := buildBinary(t, "../pfn-publisher", "pfn-publisher")
 	pub := startPublisher(t, pubBin, "-key-file", filepath.Join(t.TempDir(), "pub.pem"), "-plugins", strconv.Itoa(plugins), "-admin")
 	const master = "master-key-for-the-ops-test-0123456789"
-	blobs := filepath.Join(t.TempDir(), "blobs")
 	metricsAddr := freeAddr(t)
 	db := databaseURL(t)
 	_, base := startNodeWith(t, pfn, append(env, "PFN_DATABASE_URL="+db, "PFN_MASTER_KEY="+master, "PFN_METRICS_LISTEN="+metricsAddr,
-		"PFN_BLOB_STORE=file://"+blobs, "PFN_NODE_KEY_FILE="+filepath.Join(t.TempDir(), "node.key"))...)
+		"PFN_NODE_KEY_FILE="+filepath.Join(t.TempDir(), "node.key"))...)
 	s := register(t, apiClient{t, base}, pub, master)
-	s.blobs = blobs
 	s.metrics = "http://" + metricsAddr
 	s.db = db
 	return s
