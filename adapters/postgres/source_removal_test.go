@@ -38,17 +38,7 @@ func TestQuarantineRemovalAndIncarnationInTheReadModels(t *testing.T) {
 	s, _ := domain.RegisterSource("http://127.0.0.1:9014/", "author", base64.StdEncoding.EncodeToString(pub), "key_a", t0)
 	_ = s.RecordOwnershipProof(true, "", t0)
 	id := s.State().ID
-	hs, err := histories.LoadAll(ctx, id, []string{"tool"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range []string{"1.0.0", "1.1.0"} {
-		hs["tool"].RecordMirrored(domain.PluginMirrored{SourceID: id, Plugin: "tool", Name: "Tool", Version: v, SHA256: "aa", Size: 10,
-			BlobKey: "k/" + v, PublisherSignature: "sig", FederationSignature: "fed", NodeKeyID: "node", At: t0})
-	}
-	if err := histories.SaveAll(ctx, []*domain.PluginHistory{hs["tool"]}, s); err != nil {
-		t.Fatal(err)
-	}
+	mirrorTool(t, histories, s, t0)
 	listed := func(includeQuarantined bool) int {
 		t.Helper()
 		page, err := plugins.ListPlugins(ctx, app.PluginQuery{Source: string(id), Limit: 10, IncludeQuarantined: includeQuarantined})
@@ -76,11 +66,11 @@ func TestQuarantineRemovalAndIncarnationInTheReadModels(t *testing.T) {
 		t.Fatalf("after the resume: find %v, %d listed", err, listed(false))
 	}
 
-	s, err = repo.Load(ctx, id)
+	s, err := repo.Load(ctx, id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs, err = histories.LoadAll(ctx, id, []string{"tool"})
+	hs, err := histories.LoadAll(ctx, id, []string{"tool"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,5 +114,24 @@ func TestQuarantineRemovalAndIncarnationInTheReadModels(t *testing.T) {
 	v, err = sourcesRead.GetSource(ctx, id)
 	if err != nil || v.Status != "pending" || v.Removal != nil || v.Incarnation != 2 || v.AddedBy != "key_b" || v.SuccessfulVerifications != 0 {
 		t.Fatalf("the new incarnation's row: %+v, %v", v, err)
+	}
+}
+
+// mirrorTool saves versions 1.0.0 and 1.1.0 of plugin "tool" of s (and s
+// itself) as a sync records them.
+func mirrorTool(t *testing.T, histories postgres.PluginHistories, s *domain.Source, at time.Time) {
+	t.Helper()
+	ctx := pgtest.Context()
+	id := s.State().ID
+	hs, err := histories.LoadAll(ctx, id, []string{"tool"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"1.0.0", "1.1.0"} {
+		hs["tool"].RecordMirrored(domain.PluginMirrored{SourceID: id, Plugin: "tool", Name: "Tool", Version: v, SHA256: "aa", Size: 10,
+			BlobKey: "k/" + v, PublisherSignature: "sig", FederationSignature: "fed", NodeKeyID: "node", At: at})
+	}
+	if err := histories.SaveAll(ctx, []*domain.PluginHistory{hs["tool"]}, s); err != nil {
+		t.Fatal(err)
 	}
 }
