@@ -188,6 +188,9 @@ func pluginEntry(e domain.PluginEvent, names pluginNames) (entry, bool) {
 	case domain.PluginUnyanked:
 		en = entry{kind: "unyanked", source: string(e.SourceID), plugin: e.Plugin,
 			summary: fmt.Sprintf("%s %s unyanked by %s: %s", e.Plugin, e.Version, e.Actor, e.Reason)}
+	case domain.PluginSourceRemoved:
+		names.forget(e.SourceID, e.Plugin)
+		return entry{}, false // the source's removal is the entry
 	case domain.PluginRejected:
 		en = entry{kind: "plugin_rejected", source: string(e.SourceID), plugin: e.Plugin,
 			summary: fmt.Sprintf("%s %s rejected: %s", e.Plugin, e.Version, e.Reason)}

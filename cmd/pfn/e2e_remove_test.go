@@ -161,13 +161,19 @@ func removeAndAddAgain(t *testing.T, s opsSetup, stored func() []string) {
 		!strings.Contains(string(registered[1].Data), `"incarnation":2`) {
 		t.Fatalf("events after adding again: removed %v, registered %v", removed, registered)
 	}
-	waitFor(t, "the removal in the activity feed", 30*time.Second, func() (bool, string) {
+	// Each incarnation's mirrors show as first mirrors.
+	waitFor(t, "the removal and both incarnations' mirrors in the activity feed", 30*time.Second, func() (bool, string) {
 		_, body := s.api.do(http.MethodGet, "/federation/activity?limit=50&source="+url.QueryEscape(s.source), s.admin, nil)
 		var kinds []string
+		mirrored := 0
 		for _, e := range body["entries"].([]any) {
-			kinds = append(kinds, e.(map[string]any)["kind"].(string))
+			kind := e.(map[string]any)["kind"].(string)
+			kinds = append(kinds, kind)
+			if kind == "mirrored" {
+				mirrored++
+			}
 		}
-		return slices.Contains(kinds, "removed"), strings.Join(kinds, ",")
+		return slices.Contains(kinds, "removed") && mirrored == 4, strings.Join(kinds, ",")
 	})
 }
 
