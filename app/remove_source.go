@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"time"
 
@@ -19,6 +20,7 @@ type RemoveSource struct {
 	Locker    SyncLocker // no sync of the source stores files meanwhile
 	Finish    FinishRemoval
 	Now       func() time.Time
+	Log       *slog.Logger // nil: failures left to the sweep are not logged
 }
 
 // RemoveSourceRequest is what an admin asks of remove-source.
@@ -43,10 +45,15 @@ func (h RemoveSource) Handle(ctx context.Context, by Principal, req RemoveSource
 	if err != nil {
 		return domain.SourceState{}, fmt.Errorf("remove %s: %w", req.ID, err)
 	}
-	// The removal is stored: what fails from here on, the sweep finishes.
+	// The removal is stored, so the answer is a success: what fails from
+	// here on (a blob store that is down) the sweep finishes, and the
+	// answer's files pending say so.
 	st, err := h.Finish.Handle(ctx, source.State().ID)
 	if err != nil {
-		return domain.SourceState{}, fmt.Errorf("remove %s: the removal is recorded; its subscriptions and files are dealt with later: %w", req.ID, err)
+		if h.Log != nil {
+			h.Log.WarnContext(ctx, "source removed; finishing it is left to the sweep", "source", req.ID, "err", err)
+		}
+		return source.State(), nil
 	}
 	return st, nil
 }

@@ -98,8 +98,9 @@ func TestRemovalConvergesAfterAFailedDeletion(t *testing.T) {
 	w := subscribedWorld(t)
 	w.publish(t, "hello", "1.0.0", "v1")
 	w.run(t)
-	if _, err := w.remover(downStore{w.blobs}).Handle(ctx, admin, app.RemoveSourceRequest{ID: w.id, Reason: "malware"}); err == nil {
-		t.Fatal("a removal whose files stay says nothing")
+	st, err := w.remover(downStore{w.blobs}).Handle(ctx, admin, app.RemoveSourceRequest{ID: w.id, Reason: "malware"})
+	if err != nil || len(st.Removal.PendingFiles) != 1 {
+		t.Fatalf("a removal whose files stay: %v, pending %v; want it recorded with the file pending", err, st.Removal.PendingFiles)
 	}
 	s, _ := w.sources.Load(ctx, w.id)
 	if s.State().Status != domain.StatusRemoved || len(s.PendingFiles()) != 1 || len(w.blobs.Keys()) != 1 {
@@ -121,7 +122,7 @@ func TestRemovalConvergesAfterAFailedDeletion(t *testing.T) {
 		t.Fatalf("after the sweep: pending %v, blobs %v", s.PendingFiles(), w.blobs.Keys())
 	}
 
-	err := w.sources.Update(ctx, w.id, func(s *domain.Source) error {
+	err = w.sources.Update(ctx, w.id, func(s *domain.Source) error {
 		if err := s.Reregister(s.State(), now()); err != nil {
 			return err
 		}

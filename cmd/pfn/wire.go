@@ -100,7 +100,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			SuspendSource: app.SuspendSource{Sources: sources, Now: now},
 			ResumeSource:  app.ResumeSource{Sources: sources, Now: now},
 			RemoveSource: app.RemoveSource{Sources: sources, Histories: sync.Histories, Stored: plugins,
-				Locker: gate.Within(apiSyncWait), Finish: finish, Now: now},
+				Locker: gate.Within(apiSyncWait), Finish: finish, Now: now, Log: log},
 			ListSources:     app.ListSources{Sources: reader},
 			GetSourceStatus: app.GetSourceStatus{Sources: reader},
 			SourceStatusAt:  app.GetSourceStatusAt{History: postgres.SourceHistory{Store: store}},

@@ -80,7 +80,11 @@ func removeSource(h app.RemoveSource, read app.SourceReader, resolve app.SourceR
 		if err != nil {
 			return err
 		}
-		return answerSource(c, read, id, fmt.Sprintf("Source %s removed (incarnation %d): %s.", id, st.Incarnation, st.Removal.Reason))
+		msg := fmt.Sprintf("Source %s removed (incarnation %d): %s.", id, st.Incarnation, st.Removal.Reason)
+		if n := len(st.Removal.PendingFiles); n > 0 {
+			msg += fmt.Sprintf(" %d of its files could not be deleted yet; the node's removal sweep deletes them later.", n)
+		}
+		return answerSource(c, read, id, msg)
 	}
 }
 
