@@ -226,3 +226,34 @@ func TestQuarantinedSourceIsNotServed(t *testing.T) {
 		t.Fatalf("listing after the resume: %v", got)
 	}
 }
+
+// A removal while the S3 store is down is recorded at once, its files
+// shown pending; once the store is back the node's sweep deletes them
+// (within its minute) and adding the source again is allowed.
+func TestRemovalWithTheStoreDownConverges(t *testing.T) {
+	t.Parallel()
+	srv := testservers.StartVersityGW(t)
+	srv.CreateBucket(t, "down-bucket")
+	s := startOpsOn(t, 2, s3Env(t, srv, "down-bucket", srv.Access, srv.Secret)...)
+	if code, body := s.api.do(http.MethodPost, "/federation/subscribe", s.admin, map[string]any{"sourceId": s.source}); code != http.StatusOK {
+		t.Fatalf("subscribe = %d %v", code, body)
+	}
+	srv.Stop(t)
+	code, body := s.api.do(http.MethodPost, "/federation/remove-source", s.admin, map[string]any{"sourceId": s.source, "reason": "gone rogue"})
+	src, _ := body["source"].(map[string]any)
+	if rm, _ := src["removal"].(map[string]any); code != http.StatusOK || src["status"] != "removed" || rm["files_pending"] != 2.0 {
+		t.Fatalf("remove-source with the store down = %d %v, want it recorded with 2 files pending", code, body)
+	}
+	addAgain := map[string]string{"instance_url": s.pub.URL, "username": "plugin-author", "public_key": s.pub.PublicKey}
+	if code, body := s.api.do(http.MethodPost, "/federation/add-source", s.admin, addAgain); code != http.StatusConflict {
+		t.Fatalf("add-source while files are pending = %d %v, want 409", code, body)
+	}
+	srv.Start(t)
+	waitFor(t, "the sweep to delete the removed source's files", removalSweepEach+30*time.Second, func() (bool, string) {
+		keys := srv.Keys(t, "down-bucket")
+		return len(keys) == 0 && s.status(t)["removal"].(map[string]any)["files_pending"] == 0.0, strings.Join(keys, ",")
+	})
+	if code, body := s.api.do(http.MethodPost, "/federation/add-source", s.admin, addAgain); code != http.StatusCreated {
+		t.Fatalf("add-source after the sweep = %d %v", code, body)
+	}
+}
