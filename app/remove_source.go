@@ -83,7 +83,7 @@ func (h RemoveSource) remove(ctx context.Context, by Principal, req RemoveSource
 	var touched []*domain.PluginHistory
 	for _, slug := range slices.Compact(slugs) {
 		hist := histories[slug]
-		keys = append(keys, hist.Forget(req.Reason, source.State().Incarnation, now)...)
+		keys = append(keys, hist.Forget(req.Reason, source.Incarnation(), now)...)
 		touched = append(touched, hist)
 	}
 	slices.Sort(keys)

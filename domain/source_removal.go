@@ -94,10 +94,17 @@ func (s *Source) Remove(reason, by string, blobKeys []string, now time.Time) err
 	if err != nil {
 		return err
 	}
-	s.record(SourceRemoved{Reason: reason, By: by, Incarnation: s.state.Incarnation, BlobKeys: blobKeys, At: now})
+	s.record(SourceRemoved{Reason: reason, By: by, Incarnation: s.state.incarnation(), BlobKeys: blobKeys, At: now})
 	s.changeStatus(StatusRemoved, "removed by "+by+": "+reason, now)
 	return nil
 }
+
+// incarnation is the source's incarnation; a snapshot taken before
+// incarnations were counted holds 0, which is the first.
+func (st SourceState) incarnation() int { return max(st.Incarnation, 1) }
+
+// Incarnation counts the registrations of this publisher (1 for the first).
+func (s *Source) Incarnation() int { return s.state.incarnation() }
 
 // PendingFiles are the files of the removal still to delete.
 func (s *Source) PendingFiles() []string { return s.state.Removal.PendingFiles }
@@ -128,7 +135,7 @@ func (s *Source) Reregister(fresh SourceState, now time.Time) error {
 	}
 	s.record(SourceRegistered{SourceID: fresh.ID, InstanceURL: fresh.InstanceURL, Username: fresh.Username,
 		PublicKey: base64.StdEncoding.EncodeToString(fresh.PublicKey), AddedBy: fresh.AddedBy,
-		Incarnation: s.state.Incarnation + 1, At: now})
+		Incarnation: s.state.incarnation() + 1, At: now})
 	return nil
 }
 

@@ -187,3 +187,28 @@ func TestForgetClearsPluginHistory(t *testing.T) {
 		t.Fatal("a replay of the history keeps the removed versions")
 	}
 }
+
+// A source loaded from a snapshot taken before incarnations were counted
+// (Incarnation 0) is its first incarnation: removed as 1, added again as 2.
+func TestIncarnationOfAnOldSnapshot(t *testing.T) {
+	st := verifiedSource(t).State()
+	st.Incarnation = 0
+	s, err := domain.ResumeSource(st, 3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Incarnation() != 1 {
+		t.Fatalf("incarnation %d, want 1", s.Incarnation())
+	}
+	if err := s.Remove("gone", "a", nil, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Reregister(newSource(t).State(), t0); err != nil {
+		t.Fatal(err)
+	}
+	changes := s.Changes()
+	removed, _ := changes[0].(domain.SourceRemoved)
+	if removed.Incarnation != 1 || s.Incarnation() != 2 {
+		t.Fatalf("removed as %d, added again as %d; want 1 and 2", removed.Incarnation, s.Incarnation())
+	}
+}
