@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/pfn-network/pfn/domain"
@@ -23,7 +24,11 @@ type CheckHealth struct {
 	Health    HealthRepository
 	Publisher Publisher
 	Metrics   Metrics
-	Now       func() time.Time
+	// Random draws the challenge proving a key the publisher announces;
+	// Keys finds the sources already holding it.
+	Random io.Reader
+	Keys   SourcesByKey
+	Now    func() time.Time
 }
 
 func (h CheckHealth) Run(ctx context.Context, id domain.SourceID) error {
@@ -39,7 +44,7 @@ func (h CheckHealth) Run(ctx context.Context, id domain.SourceID) error {
 		return err
 	}
 	start := time.Now()
-	_, callErr := h.Publisher.FederationInfo(ctx, source.State().InstanceURL)
+	info, callErr := h.Publisher.FederationInfo(ctx, source.State().InstanceURL)
 	took := time.Since(start)
 	if ctx.Err() != nil {
 		return ctx.Err() // shutting down: not the publisher's fault
@@ -62,5 +67,5 @@ func (h CheckHealth) Run(ctx context.Context, id domain.SourceID) error {
 	if callErr != nil {
 		return fmt.Errorf("health check of %s: %w", id, callErr)
 	}
-	return nil
+	return h.followKeyRotation(ctx, id, info)
 }

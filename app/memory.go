@@ -70,7 +70,7 @@ func (m *MemorySources) Save(_ context.Context, s *domain.Source) error {
 	return nil
 }
 
-// SourcesWithKey lists the sources whose current key is key.
+// SourcesWithKey lists the sources whose key is or was key.
 func (m *MemorySources) SourcesWithKey(_ context.Context, key ed25519.PublicKey) ([]SourceView, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -80,7 +80,7 @@ func (m *MemorySources) SourcesWithKey(_ context.Context, key ed25519.PublicKey)
 		if err != nil {
 			return nil, err
 		}
-		if st := s.State(); st.PublicKey.Equal(key) {
+		if st := s.State(); hadKey(st, key) {
 			out = append(out, SourceView{ID: string(st.ID), InstanceURL: st.InstanceURL, Username: st.Username,
 				PublicKey: base64.StdEncoding.EncodeToString(st.PublicKey)})
 		}

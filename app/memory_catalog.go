@@ -23,6 +23,9 @@ type MemoryCatalog struct {
 	files     map[string][]byte         // by URL
 	failures  map[string]error          // by URL, or by instance URL and author
 	downloads []string
+	// What files name when asked about (memory_revalidate.go).
+	announced   map[string]string // by URL
+	validations []string
 }
 
 func listingKey(instanceURL, author string) string { return instanceURL + " " + author }

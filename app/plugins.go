@@ -176,6 +176,9 @@ type VerifyReport struct {
 	FederationSignature Check
 	StoredBytes         Check
 	Valid               bool
+	// PublisherKey is the source key the publisher signature verifies
+	// under; nil when it verifies under none.
+	PublisherKey *PublisherKeyUsed
 }
 
 type Check struct {
@@ -208,13 +211,7 @@ func (h VerifyMirrored) Handle(ctx context.Context, source, plugin, version stri
 	if err != nil {
 		return VerifyReport{}, err
 	}
-	r.PublisherSignature = check(func() error {
-		key, err := domain.ParsePublicKey(src.PublicKey)
-		if err != nil {
-			return err
-		}
-		return domain.VerifyPlugin(key, domain.PluginClaim{ID: p.Plugin, Name: p.Name, Version: p.Version, Description: p.Description}, p.PublisherSignature)
-	})
+	r.PublisherSignature, r.PublisherKey = checkPublisherSignature(src, p)
 	r.FederationSignature = check(func() error { return h.Verifier.VerifyMirror(p) })
 	r.StoredBytes = storedVerdict(p, r.FederationSignature.OK)
 	r.Valid = r.PublisherSignature.OK && r.FederationSignature.OK && r.StoredBytes.OK

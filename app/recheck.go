@@ -2,10 +2,7 @@ package app
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"maps"
 	"slices"
 	"time"
@@ -21,11 +18,12 @@ type RecheckResult struct {
 }
 
 // Recheck downloads the latest mirrored version of each of a source's
-// plugins again and compares its sha256 with the copy: a publisher that
-// serves other bytes behind an unchanged listing is only found this way
-// (a sync that finds nothing new downloads nothing). A difference is
-// recorded as tampering, once, and lowers the source's trust; the first
-// copy stays. Nothing is stored.
+// plugins again and compares its sha256 with the copy. A sync asks about
+// the files it holds without downloading them (sync_revalidate.go), so
+// other bytes behind an unchanged listing are found here only for
+// publishers that give no validator, or whose validator lies. A difference
+// is recorded as tampering, once (the same finding as a sync's), and
+// lowers the source's trust; the first copy stays. Nothing is stored.
 //
 // It also re-hashes the node's own stored copy of every kept version: a
 // copy that is missing or not the recorded bytes is recorded as damaged
@@ -101,7 +99,7 @@ func (h SyncSource) recordRecheck(ctx context.Context, id domain.SourceID, sourc
 func recheckFindings(histories map[string]*domain.PluginHistory, changed []StoredVersion, copies []storedCopyFinding, now time.Time, result *RecheckResult) (touched map[string]bool, newlyTampered int) {
 	touched = map[string]bool{}
 	for _, v := range changed {
-		detail := "the publisher now serves other bytes for this version (sha256 differs from the mirrored " + v.SHA256 + ")"
+		detail := otherBytes(v.SHA256)
 		result.Tampered = append(result.Tampered, Rejection{Plugin: v.Plugin, Version: v.Version, Reason: "tampering: " + detail + "; the first copy stays"})
 		hist := histories[v.Plugin]
 		if hist.RecordTampered(v.Version, detail, now) {
@@ -155,13 +153,5 @@ func (h SyncSource) hashDownload(ctx context.Context, url string) (string, error
 		return "", err
 	}
 	defer body.Close()
-	sum := sha256.New()
-	n, err := io.Copy(sum, io.LimitReader(body, h.MaxBytes+1))
-	if err != nil {
-		return "", err
-	}
-	if n > h.MaxBytes {
-		return "", fmt.Errorf("more than %d bytes", h.MaxBytes)
-	}
-	return hex.EncodeToString(sum.Sum(nil)), nil
+	return hashAtMost(body, h.MaxBytes)
 }

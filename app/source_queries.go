@@ -50,6 +50,8 @@ type SourceView struct {
 	Incarnation int
 	// Removal is the admin's removal; nil unless removed.
 	Removal *RemovalView
+	// KeyHistory is every key the source had, the current one last.
+	KeyHistory []KeyPeriodView
 }
 
 // RemovalView is what an admin said when removing a source.
@@ -58,6 +60,15 @@ type RemovalView struct {
 	By           string
 	At           time.Time
 	FilesPending int // files of the removal not yet deleted
+}
+
+// KeyPeriodView is one key of a source and when it was the source's key.
+type KeyPeriodView struct {
+	KeyID      string
+	PublicKey  string // raw 32-byte key, base64
+	ValidFrom  time.Time
+	ValidUntil *time.Time // nil for the current key
+	RotatedBy  string     // domain.KeyByRegistration, KeyByAdmin or KeyByPublisher
 }
 
 // SuspensionView is what an admin said when suspending a source.

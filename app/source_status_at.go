@@ -67,6 +67,7 @@ func viewOfState(st domain.SourceState) SourceView {
 		// As the projection's columns: see SourceView.
 		SuccessfulVerifications: st.TrustInputs.Verifications,
 		LastVerificationResult:  lastVerificationResult(st),
+		KeyHistory:              keyPeriodViews(st.KeyPeriods()),
 	}
 	if sp := st.Suspension; st.Status == domain.StatusSuspended {
 		v.Suspension = &SuspensionView{Reason: sp.Reason, Quarantine: sp.Quarantine, By: sp.By, At: sp.At}

@@ -20,6 +20,7 @@ type syncInput struct {
 	Histories    map[string]*domain.PluginHistory // by slug; holds every wanted, usable slug
 	Filters      []domain.Filters
 	Signed       []bool // per listed entry: its publisher signature verifies
+	Resigned     []bool // per listed entry: re-signed after a key rotation (resignedVersions); nil: none
 	MaxFiles     int    // 0 = no limit
 }
 
@@ -52,6 +53,7 @@ type syncPlan struct {
 	Downloads       []*download             // started by this sync
 	Deferred        []*download             // beyond MaxFiles: left for the next sync
 	Touched         []*domain.PluginHistory // histories of wanted plugins, pruned after the sync
+	Held            []*heldVersion          // kept versions listed as mirrored: asked about after the downloads
 }
 
 // planSync decides, entry by entry, what a listing means for the mirror.
@@ -75,12 +77,15 @@ func planSync(in syncInput) syncPlan {
 		if !slices.Contains(plan.Touched, hist) { // a publisher may list a slug twice
 			plan.Touched = append(plan.Touched, hist)
 		}
-		step, known := judge(hist, p, in.Signed[i])
+		step, known := judge(hist, p, in.Signed[i], i < len(in.Resigned) && in.Resigned[i])
 		if step != nil {
 			plan.Steps = append(plan.Steps, *step)
 		}
 		if known {
 			plan.AlreadyMirrored++
+			if step == nil {
+				plan.Held = in.held(plan.Held, p, hist)
+			}
 			continue
 		}
 		if step != nil || planned[[2]string{p.Slug, p.Version}] {
@@ -101,12 +106,16 @@ func planSync(in syncInput) syncPlan {
 // judge says what a wanted entry with a usable slug is before any
 // download: a step when it is refused or contradicts the history, known
 // when the version is mirrored already; neither means "download it".
-func judge(hist *domain.PluginHistory, p ListedPlugin, signed bool) (step *planStep, known bool) {
+// A version re-signed after a key rotation is judged on its sha256 alone.
+func judge(hist *domain.PluginHistory, p ListedPlugin, signed, resigned bool) (step *planStep, known bool) {
 	if _, err := domain.ParseVersion(p.Version); err != nil {
 		return &planStep{kind: stepRefuse, plugin: p, reason: err.Error()}, false
 	}
 	listing := domain.Listing{Version: p.Version, Signature: p.Signature, SHA256: p.SHA256}
-	if _, known := hist.Mirrored(p.Version); known {
+	if v, known := hist.Mirrored(p.Version); known {
+		if resigned {
+			listing.Signature = v.Signature
+		}
 		if detail := hist.Tampering(listing); detail != "" {
 			return &planStep{kind: stepTampered, plugin: p, history: hist, reason: detail}, true
 		}

@@ -33,6 +33,7 @@ type SyncSource struct {
 	KeepVersions  int   // PFN_KEEP_VERSIONS: stored versions kept per plugin, 0 = all
 	QuotaBytes    int64 // PFN_SOURCE_QUOTA_BYTES: bytes kept per source, 0 = no limit
 	Usage         StorageUsage
+	Revalidate    RevalidateConfig // asking the publisher about held versions (sync_revalidate.go)
 	Metrics       Metrics
 	Now           func() time.Time
 }
@@ -48,6 +49,7 @@ type SyncResult struct {
 	MirroredBytes   int64
 	Pruned          int
 	Rejected        []Rejection
+	Revalidation    RevalidationResult
 }
 
 // Rejection is a listed plugin version that was not mirrored.
@@ -157,7 +159,8 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 	}
 	plan := planSync(syncInput{Source: id, Username: st.Username, AssetDomain: st.Info.AssetDomain,
 		NamingScheme: st.Info.NamingScheme, Listed: listed, Histories: histories, Filters: filters,
-		Signed: verifySignatures(st.PublicKey, listed, histories), MaxFiles: h.MaxFiles})
+		Signed: verifySignatures(st.PublicKey, listed, histories), Resigned: resignedVersions(st.KeyPeriods(), listed, histories),
+		MaxFiles: h.MaxFiles})
 	rec := syncRecording{result: &result, now: h.Now(), subscribers: len(filters)}
 	rec.result.Wanted, rec.result.AlreadyMirrored = plan.Wanted, plan.AlreadyMirrored
 	for _, s := range plan.Steps {
@@ -171,6 +174,7 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 			return result, err
 		}
 	}
+	h.revalidate(ctx, plan.Held, st.RevalidatedThrough, &rec)
 	err = h.finish(ctx, id, plan.Touched, &rec)
 	return result, err
 }
@@ -322,22 +326,7 @@ const DefaultSyncParallelism = 4
 // fetchAll downloads into the blob store, at most Parallelism at once,
 // within the budget.
 func (h SyncSource) fetchAll(ctx context.Context, todo []*download, budget *syncBudget) {
-	n := h.Parallelism
-	if n <= 0 {
-		n = DefaultSyncParallelism
-	}
-	sem := make(chan struct{}, n)
-	var wg sync.WaitGroup
-	for _, d := range todo {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			d.stored, d.err = h.fetch(ctx, d, budget)
-		}()
-	}
-	wg.Wait()
+	eachAtMost(h.Parallelism, todo, func(d *download) { d.stored, d.err = h.fetch(ctx, d, budget) })
 }
 
 func (h SyncSource) fetch(ctx context.Context, d *download, budget *syncBudget) (StoredBlob, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/pfn-network/pfn/domain"
@@ -12,9 +13,14 @@ import (
 // UpdateSource refreshes a source's publisher info (protocol version,
 // features, asset domain and naming scheme) from its /federation-info, and
 // may first change the hosts its asset domain is allowed on.
+//
+// Given a public key, it first rotates the source's key to it, once the
+// publisher has answered a challenge with it (update_source_key.go).
 type UpdateSource struct {
 	Sources   SourceRepository
 	Publisher Publisher
+	Random    io.Reader    // draws the challenge proving a new key
+	Keys      SourcesByKey // sources already holding a new key
 	Now       func() time.Time
 }
 
@@ -24,6 +30,11 @@ type UpdateSourceRequest struct {
 	// AllowedAssetHosts, when not nil, replaces the source's allow-list of
 	// asset hosts; an empty list withdraws every extra host.
 	AllowedAssetHosts *[]string
+	// PublicKey, when not "", is the source's new key; Reason says why.
+	PublicKey string
+	Reason    string
+	// AllowSharedKey lets the new key be one a source on another host has.
+	AllowSharedKey bool
 }
 
 // Authorize: only admins refresh sources.
@@ -36,6 +47,11 @@ func (h UpdateSource) Handle(ctx context.Context, by Principal, req UpdateSource
 	s, err := h.Sources.Load(ctx, req.ID)
 	if err != nil {
 		return domain.SourceState{}, err
+	}
+	if req.PublicKey != "" {
+		if err := h.rotateKey(ctx, by, s, req); err != nil {
+			return domain.SourceState{}, err
+		}
 	}
 	if req.AllowedAssetHosts != nil {
 		if err := s.AllowAssetHosts(*req.AllowedAssetHosts, h.Now()); err != nil {

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -16,7 +15,10 @@ type VerifySource struct {
 	Sources   SourceRepository
 	Publisher Publisher
 	Random    io.Reader // crypto/rand in production
-	Now       func() time.Time
+	// Keys finds the sources holding a key a publisher announces, which
+	// it may not take from a source on another host.
+	Keys SourcesByKey
+	Now  func() time.Time
 }
 
 // VerifyResult is the source after the attempt and why it failed, if it did.
@@ -111,24 +113,14 @@ func (h VerifySource) attempt(ctx context.Context, s *domain.Source, fetched *fe
 	if err := s.RefreshInfo(info, h.Now()); err != nil {
 		return "federation-info: " + err.Error(), false
 	}
-	// A fresh challenge for every attempt, never stored or reused.
-	raw := make([]byte, domain.ChallengeNonceBytes)
-	if _, err := io.ReadFull(h.Random, raw); err != nil {
-		return "could not draw a challenge: " + err.Error(), false
+	// A key the publisher announces is proven and taken first: once it has
+	// rotated, it answers challenges with the new key only.
+	rotation := acceptAnnouncedKey(ctx, h.proof(), h.Keys, s, info, h.Now)
+	reason, disproved = h.proof().prove(ctx, s.State(), s.State().PublicKey)
+	if reason != "" && rotation != "" {
+		reason += "; " + rotation
 	}
-	challenge, err := domain.BuildChallenge(raw)
-	if err != nil {
-		return err.Error(), false
-	}
-	sig, err := h.Publisher.ProveOwnership(ctx, st.InstanceURL, st.Username, challenge)
-	if err != nil {
-		return err.Error(), false
-	}
-	if err := domain.VerifyChallenge(st.PublicKey, challenge, sig); err != nil {
-		if errors.Is(err, domain.ErrBadSignature) {
-			return "the publisher's answer to the ownership challenge does not verify against the registered public key", true
-		}
-		return err.Error(), false
-	}
-	return "", false
+	return reason, disproved
 }
+
+func (h VerifySource) proof() keyProof { return keyProof{Publisher: h.Publisher, Random: h.Random} }

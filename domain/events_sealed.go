@@ -25,6 +25,7 @@ func (SourceSuspended) sourceEvent()              {}
 func (SourceResumed) sourceEvent()                {}
 func (SourceRemoved) sourceEvent()                {}
 func (SourceFilesDeleted) sourceEvent()           {}
+func (SourceKeyRotated) sourceEvent()             {}
 
 func (PluginMirrored) pluginEvent()           {}
 func (PluginRejected) pluginEvent()           {}

@@ -21,14 +21,20 @@ type PublisherInfo struct {
 	Features        []string
 	AssetDomain     string
 	NamingScheme    string
+	// KeyRotation is the publisher's announcement of its next key, nil
+	// when it makes none; it is acted on, never stored (key_rotation.go).
+	KeyRotation *KeyRotation `json:"-"`
 }
 
 // SourceState is a source as its events describe it.
 type SourceState struct {
-	ID               SourceID
-	InstanceURL      string
-	Username         string
-	PublicKey        ed25519.PublicKey
+	ID          SourceID
+	InstanceURL string
+	Username    string
+	PublicKey   ed25519.PublicKey
+	// KeyHistory is every key the source had, the current one last
+	// (KeyPeriods reads it; source_keys.go).
+	KeyHistory       []KeyPeriod `json:",omitempty"`
 	AddedBy          string
 	Status           SourceStatus
 	Info             PublisherInfo
@@ -64,6 +70,9 @@ type SourceState struct {
 	Incarnation int `json:",omitempty"`
 	// Removal is the admin's removal; zero unless removed.
 	Removal Removal `json:",omitzero"`
+	// RevalidatedThrough is where the last sync's capped revalidation
+	// stopped (Revalidation.Through); the next one goes on after it.
+	RevalidatedThrough string `json:",omitempty"`
 }
 
 // Source is the aggregate: its whole history is events. Commands check the
@@ -263,6 +272,8 @@ type SyncSummary struct {
 	// Listing refusals this sync could not record: the source remembers
 	// MaxRefusalsRemembered already (ListingRefusalsRecorded.NotRecorded).
 	RefusalsNotRecorded int
+	// What asking the publisher about the held versions found.
+	Revalidation Revalidation
 }
 
 // RecordTampering counts tampering found outside a sync (the recheck of
@@ -301,8 +312,12 @@ func (s *Source) RecordSync(sum SyncSummary, now time.Time) error {
 		sum.RefusalsNotRecorded < 0 {
 		return fmt.Errorf("sync summary with a negative count: %w", ErrInvalidInput)
 	}
+	if err := sum.Revalidation.validate(); err != nil {
+		return err
+	}
 	s.record(SourceSynced{Mirrored: sum.Mirrored, Rejected: sum.Rejected, PluginCount: sum.PluginCount,
-		ValidSignatures: sum.ValidSignatures, InvalidSignatures: sum.InvalidSignatures, RefusalsNotRecorded: sum.RefusalsNotRecorded, At: now})
+		ValidSignatures: sum.ValidSignatures, InvalidSignatures: sum.InvalidSignatures, RefusalsNotRecorded: sum.RefusalsNotRecorded,
+		Revalidation: sum.Revalidation, At: now})
 	if sum.ValidSignatures+sum.InvalidSignatures > 0 {
 		s.recomputeTrust("plugin signature checks", now)
 	}
@@ -362,6 +377,7 @@ func (s *Source) apply(e SourceEvent) {
 		*st = SourceState{ID: e.SourceID, InstanceURL: e.InstanceURL, Username: e.Username,
 			PublicKey: ed25519.PublicKey(key), AddedBy: e.AddedBy, Status: StatusPending, CreatedAt: e.At,
 			Incarnation: max(e.Incarnation, 1)}
+		st.KeyHistory = []KeyPeriod{{KeyID: KeyID(key), PublicKey: key, ValidFrom: e.At, RotatedBy: KeyByRegistration}}
 	case PublisherInfoRefreshed:
 		st.Info = PublisherInfo{ProtocolVersion: e.ProtocolVersion, Features: e.Features,
 			AssetDomain: e.AssetDomain, NamingScheme: e.NamingScheme}
@@ -397,6 +413,7 @@ func (s *Source) apply(e SourceEvent) {
 		in.ValidSignatures += e.ValidSignatures
 		in.InvalidSignatures += e.InvalidSignatures
 		st.RefusalsNotRecorded += int64(e.RefusalsNotRecorded)
+		st.RevalidatedThrough = e.Revalidation.Through
 	case SourceTrustAdjusted:
 		st.Trust = e.Components
 	case SourceStatusChanged:
@@ -422,6 +439,8 @@ func (s *Source) apply(e SourceEvent) {
 		st.applySuspension(e)
 	case SourceRemoved, SourceFilesDeleted:
 		st.applyRemoval(e)
+	case SourceKeyRotated:
+		st.applyKeyRotated(e)
 	}
 }
 

@@ -98,8 +98,11 @@ type SourceSynced struct {
 	InvalidSignatures int `json:"invalid_signatures,omitempty"`
 	// Listing refusals seen but not recorded: the source remembers as many
 	// as it keeps already (MaxRefusalsRemembered).
-	RefusalsNotRecorded int       `json:"refusals_not_recorded,omitempty"`
-	At                  time.Time `json:"at"`
+	RefusalsNotRecorded int `json:"refusals_not_recorded,omitempty"`
+	// What asking the publisher about the held versions found (absent
+	// before revalidation existed, and when nothing was asked).
+	Revalidation Revalidation `json:"revalidation,omitzero"`
+	At           time.Time    `json:"at"`
 }
 
 func (SourceSynced) EventType() string                 { return EventSourceSynced }

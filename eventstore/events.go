@@ -35,6 +35,7 @@ func domainEvents() *Registry {
 	Register[domain.SourceResumed](r, domain.EventSourceResumed)
 	Register[domain.SourceRemoved](r, domain.EventSourceRemoved)
 	Register[domain.SourceFilesDeleted](r, domain.EventSourceFilesDeleted)
+	Register[domain.SourceKeyRotated](r, domain.EventSourceKeyRotated)
 	// A plugin's history.
 	Register[domain.PluginMirrored](r, domain.EventPluginMirrored)
 	Register[domain.PluginRejected](r, domain.EventPluginRejected)

@@ -37,7 +37,8 @@ func sampleEvents() map[string][]any {
 			domain.SourceStatusChanged{From: domain.StatusPending, To: domain.StatusVerified, Reason: "r", At: at},
 			domain.SourceSignatureChecked{Valid: true, At: at},
 			domain.SourceSubscriberCountChanged{Count: 3, At: at},
-			domain.SourceSynced{Mirrored: 1, Rejected: 2, PluginCount: 3, ValidSignatures: 4, InvalidSignatures: 5, RefusalsNotRecorded: 6, At: at},
+			domain.SourceSynced{Mirrored: 1, Rejected: 2, PluginCount: 3, ValidSignatures: 4, InvalidSignatures: 5, RefusalsNotRecorded: 6,
+				Revalidation: domain.Revalidation{Revalidated: 7, NoValidator: 8, Through: "p@1.0.0"}, At: at},
 			domain.SourceHealthSummarized{Checks: 7, UptimeAvg: 0.5, ResponseMSAvg: 12.5, Up: true, At: at},
 			domain.SourceFailureRecorded{Kind: domain.FailureSync, Reason: "r", At: at},
 			domain.SourceAssetHostsAllowed{Hosts: []string{"cdn.example"}, At: at},
@@ -46,6 +47,7 @@ func sampleEvents() map[string][]any {
 			domain.SourceResumed{Reason: "r", By: "key_1", To: domain.StatusVerified, At: at},
 			domain.SourceRemoved{Reason: "r", By: "key_1", Incarnation: 1, BlobKeys: []string{"b"}, At: at},
 			domain.SourceFilesDeleted{Count: 1, At: at},
+			domain.SourceKeyRotated{OldKey: "o", OldKeyID: "oid", NewKey: "n", NewKeyID: "nid", By: domain.KeyByAdmin, Actor: "key_1", Reason: "r", At: at},
 		},
 		"plugin": {
 			domain.PluginMirrored{SourceID: src, Plugin: "p", Name: "P", Version: "1.0.0", Description: "d", Tags: []string{"t"}, SHA256: "s",

@@ -130,6 +130,11 @@ func sourceEntry(id domain.SourceID, e domain.SourceEvent) (entry, bool) {
 			e.By, e.Reason, e.Incarnation, len(e.BlobKeys))
 	case domain.SourceFilesDeleted:
 		en.kind, en.summary = "files_deleted", fmt.Sprintf("the removed source's %d files are deleted", e.Count)
+	case domain.SourceKeyRotated:
+		en.kind, en.summary = "key_rotated", fmt.Sprintf("public key %s → %s, rotated by the %s (%s)", e.OldKeyID, e.NewKeyID, e.By, e.Actor)
+		if e.Reason != "" {
+			en.summary += ": " + e.Reason
+		}
 	case domain.SourceFailureRecorded:
 		en.kind, en.summary = e.Kind+"_failed", e.Kind+" failed: "+e.Reason
 	case domain.SourceTrustAdjusted:
@@ -145,6 +150,7 @@ func sourceEntry(id domain.SourceID, e domain.SourceEvent) (entry, bool) {
 			en.summary += fmt.Sprintf(" (%d listing refusals not recorded: the source has %d on record, the most kept)",
 				e.RefusalsNotRecorded, domain.MaxRefusalsRemembered)
 		}
+		en.summary += revalidationSummary(e.Revalidation)
 	default:
 		return entry{}, false
 	}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -21,10 +22,10 @@ type SourceProjection struct{}
 func (SourceProjection) Name() string { return SourcesProjection }
 
 // Tables lists what a rebuild replaces (eventstore.TableOwner).
-func (SourceProjection) Tables() []string { return []string{"sources"} }
+func (SourceProjection) Tables() []string { return []string{"sources", "source_keys"} }
 
 func (SourceProjection) Reset(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, `TRUNCATE sources`)
+	_, err := tx.Exec(ctx, `TRUNCATE sources, source_keys`)
 	return err
 }
 
@@ -46,20 +47,27 @@ func (SourceProjection) Apply(ctx context.Context, tx pgx.Tx, stored eventstore.
 	}
 	switch e := e.(type) {
 	case domain.SourceRegistered:
-		// A registration after a removal is a new incarnation: its row
-		// starts afresh, as its state does.
-		if _, err := tx.Exec(ctx, `DELETE FROM sources WHERE id = $1`, id); err != nil {
-			return fmt.Errorf("project %s for %s: %w", e.EventType(), id, err)
+		// A registration after a removal is a new incarnation: its row and
+		// its key history start afresh, as its state does.
+		for _, table := range []string{"sources WHERE id = $1", "source_keys WHERE source_id = $1"} {
+			if _, err := tx.Exec(ctx, `DELETE FROM `+table, id); err != nil {
+				return fmt.Errorf("project %s for %s: %w", e.EventType(), id, err)
+			}
 		}
-		return exec(`INSERT INTO sources (id, updated_at, instance_url, username, public_key, created_at, added_by, incarnation)
+		if err := exec(`INSERT INTO sources (id, updated_at, instance_url, username, public_key, created_at, added_by, incarnation)
 			VALUES ($1, $2, $3, $4, $5, extract(epoch FROM $2::timestamptz)::bigint, $6, $7)`,
-			e.InstanceURL, e.Username, e.PublicKey, e.AddedBy, max(e.Incarnation, 1))
+			e.InstanceURL, e.Username, e.PublicKey, e.AddedBy, max(e.Incarnation, 1)); err != nil {
+			return err
+		}
+		return projectKey(exec, e.PublicKey, domain.KeyByRegistration)
 	case domain.SourceRemoved:
 		return exec(`UPDATE sources SET updated_at = $2, removed_at = $2, removal_reason = $3, removed_by = $4,
 			files_pending = $5, subscriber_count = 0, suspended_at = NULL, suspension_reason = '', suspended_by = '',
 			quarantined = false WHERE id = $1`, e.Reason, e.By, len(e.BlobKeys))
 	case domain.SourceFilesDeleted:
 		return exec(`UPDATE sources SET updated_at = $2, files_pending = 0 WHERE id = $1`)
+	case domain.SourceKeyRotated:
+		return projectKeyRotated(exec, e)
 	case domain.PublisherInfoRefreshed:
 		features, _ := json.Marshal(e.Features)
 		return exec(`UPDATE sources SET updated_at = $2, protocol_version = $3, features = $4,
@@ -121,4 +129,25 @@ func nullIfZero(v float64) *float64 {
 		return nil
 	}
 	return &v
+}
+
+// projectKey opens the period of a source's key at the event's time.
+func projectKey(exec func(string, ...any) error, publicKey, by string) error {
+	raw, err := base64.StdEncoding.DecodeString(publicKey)
+	if err != nil {
+		return fmt.Errorf("project key %q: %w", publicKey, err)
+	}
+	return exec(`INSERT INTO source_keys (source_id, key_id, public_key, valid_from, rotated_by)
+		VALUES ($1, $3, $4, $2, $5) ON CONFLICT (source_id, key_id) DO NOTHING`, domain.KeyID(raw), publicKey, by)
+}
+
+// projectKeyRotated closes the old key's period and opens the new key's.
+func projectKeyRotated(exec func(string, ...any) error, e domain.SourceKeyRotated) error {
+	if err := exec(`UPDATE sources SET updated_at = $2, public_key = $3 WHERE id = $1`, e.NewKey); err != nil {
+		return err
+	}
+	if err := exec(`UPDATE source_keys SET valid_until = $2 WHERE source_id = $1 AND valid_until IS NULL`); err != nil {
+		return err
+	}
+	return projectKey(exec, e.NewKey, e.By)
 }

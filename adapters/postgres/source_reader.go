@@ -65,13 +65,18 @@ func (r SourceReader) ListSources(ctx context.Context) ([]app.SourceView, error)
 		}
 		out = append(out, v)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list sources: %w", err)
+	}
+	return out, withKeyHistories(ctx, r.Pool, out, nil)
 }
 
-// SourcesWithKey reads the sources whose key is key; the read model keeps
-// keys as base64 of the raw 32 bytes, as SourceRegistered has them.
+// SourcesWithKey reads the sources whose key is key now or was before a
+// rotation; the read model keeps keys as base64 of the raw 32 bytes, as
+// SourceRegistered has them.
 func (r SourceReader) SourcesWithKey(ctx context.Context, key ed25519.PublicKey) ([]app.SourceView, error) {
-	rows, err := r.Pool.Query(ctx, `SELECT `+sourceViewColumns+` FROM sources WHERE public_key = $1 ORDER BY created_at, id`,
+	rows, err := r.Pool.Query(ctx, `SELECT `+sourceViewColumns+` FROM sources WHERE public_key = $1
+		OR id IN (SELECT source_id FROM source_keys WHERE public_key = $1) ORDER BY created_at, id`,
 		base64.StdEncoding.EncodeToString(key))
 	if err != nil {
 		return nil, fmt.Errorf("sources with key: %w", err)
@@ -96,7 +101,11 @@ func (r SourceReader) GetSource(ctx context.Context, id domain.SourceID) (app.So
 	if err != nil {
 		return app.SourceView{}, fmt.Errorf("source %s: %w", id, err)
 	}
-	return v, nil
+	one := []app.SourceView{v}
+	if err := withKeyHistories(ctx, r.Pool, one, []string{v.ID}); err != nil {
+		return app.SourceView{}, fmt.Errorf("source %s: %w", id, err)
+	}
+	return one[0], nil
 }
 
 // UnfinishedRemovals lists removed sources whose files are still to

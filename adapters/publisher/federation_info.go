@@ -10,8 +10,9 @@ import (
 type Info struct {
 	Version      string
 	Features     []string
-	AssetDomain  string // assetInfo.domain: where plugin files are served from
-	NamingScheme string // assetInfo.namingScheme: path template of a plugin file
+	AssetDomain  string       // assetInfo.domain: where plugin files are served from
+	NamingScheme string       // assetInfo.namingScheme: path template of a plugin file
+	KeyRotation  *KeyRotation // key_rotation: the publisher's next key; nil when none is announced
 }
 
 // FederationInfo asks the publisher at instanceURL what it supports and
@@ -56,6 +57,7 @@ func parseFederationInfo(body []byte) (Info, error) {
 		info.AssetDomain = problems.required(asset, "domain", "assetInfo")
 		info.NamingScheme = problems.required(asset, "namingScheme", "assetInfo")
 	}
+	info.KeyRotation = parseKeyRotation(obj, &problems)
 	if err := problems.err(); err != nil {
 		return Info{}, fmt.Errorf("%w: %w", err, ErrIncompatible)
 	}

@@ -95,14 +95,20 @@ func (p *Publisher) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			}
 			p.mu.Unlock()
 			writeJSON(w, http.StatusOK, map[string]any{"author_data_requests": at, "held_downloads": p.heldDownloads.Load(),
-				"requests": p.requests.Load()})
+				"requests": p.requests.Load(), "files": p.files.snapshot()})
 		}
 	case "/_admin/slow":
-		// POST /_admin/slow?ms=N holds every file download back N ms.
+		// POST /_admin/slow?ms=N holds every file download back N ms;
+		// with method=HEAD, every HEAD of a file (a node's revalidation).
 		if allowMethods(w, r, http.MethodPost) {
 			ms, err := strconv.ParseInt(r.URL.Query().Get("ms"), 10, 64)
 			if err != nil || ms < 0 {
 				writeError(w, http.StatusBadRequest, "ms: want a number of milliseconds")
+				return
+			}
+			if r.URL.Query().Get("method") == http.MethodHead {
+				p.headDelay.Store(ms)
+				writeJSON(w, http.StatusOK, map[string]int64{"head_delay_ms": ms})
 				return
 			}
 			p.assetDelay.Store(ms)

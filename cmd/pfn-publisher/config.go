@@ -23,6 +23,7 @@ type Config struct {
 	PrintPublicKey   bool   // -print-public-key, PFNPUB_PRINT_PUBLIC_KEY
 	WithSHA256       bool   // -with-sha256, PFNPUB_WITH_SHA256
 	Admin            bool   // -admin, PFNPUB_ADMIN
+	InstanceURL      string // -instance-url, PFNPUB_INSTANCE_URL; "" means the publisher's own base URL
 }
 
 const (
@@ -41,6 +42,12 @@ as a real process.
 On start it prints two lines to stdout:
   listening on http://HOST:PORT
   public key: <raw 32-byte Ed25519 public key, base64>
+
+Key rotation: "pfn-publisher rotate-key -key-file PATH" moves the key to
+PATH.previous and creates a new one. While PATH.previous exists the
+publisher signs with the new key and announces it in /federation-info as
+"key_rotation", signed by the previous key (docs/protocol.md); remove
+PATH.previous once every node has followed.
 
 Endpoints:
   GET  /federation-info
@@ -97,6 +104,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.BoolVar(&cfg.PrintPublicKey, "print-public-key", false, "print the SPKI PEM public key of -key-file (creating the file if missing) and exit")
 	fs.BoolVar(&cfg.WithSHA256, "with-sha256", false, "add a sha256 (hex) field to every plugin in /author-data")
 	fs.BoolVar(&cfg.Admin, "admin", false, "enable the /_admin/ test hooks")
+	fs.StringVar(&cfg.InstanceURL, "instance-url", "", "the instance URL nodes register (default: this publisher's own base URL); named in a key_rotation announcement")
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (" + envName(f.Name) + ")" })
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usageHeader)

@@ -36,6 +36,9 @@ func main() {
 // run is main without the process: tests call it with their own arguments,
 // environment and context.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "rotate-key" {
+		return rotateKey(args[1:], stdout, stderr)
+	}
 	cfg, err := parseConfig(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -79,7 +82,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cfg.AssetDomain == "" {
 		cfg.AssetDomain = base
 	}
+	previous, err := loadPreviousKey(cfg.KeyFile)
+	if err != nil {
+		return err
+	}
+	var announce *keyRotation
+	if previous != nil {
+		instance := cfg.InstanceURL
+		if instance == "" {
+			instance = base
+		}
+		if announce, err = announceKey(previous, key, instance, cfg.Username); err != nil {
+			return fmt.Errorf("announce the rotated key: %w", err)
+		}
+	}
 	pub, err := NewPublisher(Options{
+		KeyRotation:  announce,
 		Username:     cfg.Username,
 		NamingScheme: cfg.NamingScheme,
 		AssetDomain:  cfg.AssetDomain,

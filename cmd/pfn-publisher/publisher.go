@@ -35,6 +35,9 @@ type Options struct {
 	PluginSize int
 	WithSHA256 bool
 	Admin      bool
+	// KeyRotation, when not nil, is announced in /federation-info
+	// (rotate_key.go).
+	KeyRotation *keyRotation
 }
 
 // Publisher serves the publisher side of the protocol for one author.
@@ -52,6 +55,7 @@ type Publisher struct {
 	mu           sync.Mutex
 	authorDataAt []time.Time
 	assetDelay   atomic.Int64 // milliseconds
+	headDelay    atomic.Int64 // milliseconds, of HEAD requests for files
 	// heldDownloads counts file requests that began to be held back: a
 	// test waits for one to act while a download is in flight.
 	heldDownloads atomic.Int64
@@ -59,6 +63,7 @@ type Publisher struct {
 	// it that a node sent none (a suspended source).
 	requests   atomic.Int64
 	trickleBPS atomic.Int64 // bytes a second of every file body; 0 is full speed
+	files      fileCounts
 }
 
 // catalog is an immutable snapshot; replacing the catalog swaps the pointer.
@@ -163,15 +168,32 @@ func (p *Publisher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			p.authorData(w, r)
 		}
 	default:
-		if ms := p.assetDelay.Load(); ms > 0 {
-			p.heldDownloads.Add(1)
-			select {
-			case <-time.After(time.Duration(ms) * time.Millisecond):
-			case <-r.Context().Done():
-				return
-			}
+		if !p.holdAsset(r) {
+			return
 		}
 		p.serveAsset(w, r)
+	}
+}
+
+// holdAsset holds a file request back as /_admin/slow asked: downloads
+// (GET) and questions about a file (HEAD) each by their own delay. It says
+// whether the request is still there to answer.
+func (p *Publisher) holdAsset(r *http.Request) bool {
+	ms := p.assetDelay.Load()
+	if r.Method == http.MethodHead {
+		ms = p.headDelay.Load()
+	}
+	if ms <= 0 {
+		return true
+	}
+	if r.Method != http.MethodHead {
+		p.heldDownloads.Add(1)
+	}
+	select {
+	case <-time.After(time.Duration(ms) * time.Millisecond):
+		return true
+	case <-r.Context().Done():
+		return false
 	}
 }
 
@@ -181,13 +203,15 @@ func (p *Publisher) federationInfo(w http.ResponseWriter) {
 		NamingScheme string `json:"namingScheme"`
 	}
 	writeJSON(w, http.StatusOK, struct {
-		Version   string    `json:"version"`
-		Features  []string  `json:"features"`
-		AssetInfo assetInfo `json:"assetInfo"`
+		Version     string       `json:"version"`
+		Features    []string     `json:"features"`
+		AssetInfo   assetInfo    `json:"assetInfo"`
+		KeyRotation *keyRotation `json:"key_rotation,omitempty"`
 	}{
-		Version:   "1.0.0",
-		Features:  []string{"plugin-distribution", "signature-verification"},
-		AssetInfo: assetInfo{Domain: p.opts.AssetDomain, NamingScheme: p.opts.NamingScheme},
+		Version:     "1.0.0",
+		Features:    []string{"plugin-distribution", "signature-verification"},
+		AssetInfo:   assetInfo{Domain: p.opts.AssetDomain, NamingScheme: p.opts.NamingScheme},
+		KeyRotation: p.opts.KeyRotation,
 	})
 }
 
@@ -317,8 +341,13 @@ func (p *Publisher) serveAsset(w http.ResponseWriter, r *http.Request) {
 	if !allowMethods(w, r, http.MethodGet, http.MethodHead) {
 		return
 	}
+	p.files.count(r)
 	w.Header().Set("Content-Type", "application/zip")
+	// Both name the file's sha256, so a node asks about a file it holds with
+	// a HEAD or an If-None-Match instead of downloading it again
+	// (docs/protocol.md, "Revalidating asset files").
 	w.Header().Set("ETag", strconv.Quote(it.sha256))
+	w.Header().Set("X-Content-SHA256", it.sha256)
 	if bps := p.trickleBPS.Load(); bps > 0 {
 		trickle(w, r, it.content, bps)
 		return

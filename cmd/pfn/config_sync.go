@@ -18,6 +18,9 @@ type SyncConfig struct {
 	MinDownloadRate int64         // PFN_MIN_DOWNLOAD_RATE: bytes/s below which a download is cut
 	RateWindow      time.Duration // PFN_MIN_DOWNLOAD_RATE_WINDOW: the window that rate is measured over
 	Parallelism     int           // PFN_SYNC_PARALLELISM: downloads one sync runs at once
+	// Asking the publisher about the versions a sync holds already.
+	RevalidateMax     int           // PFN_REVALIDATE_MAX: held versions asked about per sync
+	RevalidateTimeout time.Duration // PFN_REVALIDATE_TIMEOUT: each question's deadline
 }
 
 // registerSync adds the sync budget flags (defaults from the environment);
@@ -33,6 +36,7 @@ func registerSync(fs *flag.FlagSet, env func(name, def string) string, cfg *Sync
 		{"sync-max-listing", "PFN_SYNC_MAX_LISTING", "10000", "entries a publisher's listing may hold; a longer one fails the sync", func(n int64) { cfg.MaxListing = int(n) }},
 		{"min-download-rate", "PFN_MIN_DOWNLOAD_RATE", "4096", "bytes per second below which a download is cut", func(n int64) { cfg.MinDownloadRate = n }},
 		{"sync-parallelism", "PFN_SYNC_PARALLELISM", strconv.Itoa(app.DefaultSyncParallelism), "downloads one sync runs at once, within its budget", func(n int64) { cfg.Parallelism = int(n) }},
+		{"revalidate-max", "PFN_REVALIDATE_MAX", strconv.Itoa(app.DefaultRevalidateMax), "held versions one sync asks the publisher about; later syncs take the rest", func(n int64) { cfg.RevalidateMax = int(n) }},
 	}
 	texts := make([]string, len(numbers))
 	for i, n := range numbers {
@@ -40,6 +44,7 @@ func registerSync(fs *flag.FlagSet, env func(name, def string) string, cfg *Sync
 	}
 	checkDurations := registerDurations(fs, env, []durationVar{
 		{"min-download-rate-window", "PFN_MIN_DOWNLOAD_RATE_WINDOW", "30s", "window the minimum download rate is measured over", &cfg.RateWindow},
+		{"revalidate-timeout", "PFN_REVALIDATE_TIMEOUT", app.DefaultRevalidateTimeout.String(), "deadline of each question about a held file", &cfg.RevalidateTimeout},
 	})
 	return func() []error {
 		errs := checkDurations()

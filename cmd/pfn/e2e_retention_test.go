@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/base64"
-	"io"
 	"io/fs"
 	"net/http"
 	"path/filepath"
@@ -79,7 +78,7 @@ func TestEndToEndRetentionPrunesOldVersions(t *testing.T) {
 func TestEndToEndRecheckFindsChangedBytesBehindAnUnchangedListing(t *testing.T) {
 	t.Parallel()
 	s := startOps(t, 1, "PFN_RECHECK_INTERVAL=1s", "PFN_SYNC_INTERVAL=1h", "PFN_HEALTH_INTERVAL=1h", "PFN_REVERIFY_INTERVAL=1h")
-	pub, base := s.pub, s.api.base
+	pub := s.pub
 	entry := func(content string) map[string]any {
 		return map[string]any{"slug": "tool", "name": "Tool", "version": "1.0.0", "short_description": "a tool",
 			"tags": []string{"utilities"}, "content_base64": base64.StdEncoding.EncodeToString([]byte(content))}
@@ -105,13 +104,7 @@ func TestEndToEndRecheckFindsChangedBytesBehindAnUnchangedListing(t *testing.T) 
 	if !strings.Contains(found.Summary, "tool 1.0.0") || !strings.Contains(found.Summary, "other bytes") {
 		t.Fatalf("tampering entry %+v", found)
 	}
-	resp, err := http.Get(base + "/federation/download?source=" + s.source + "&plugin=tool&version=1.0.0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if string(got) != "the original bytes" {
+	if got := s.downloaded(t, "tool", "1.0.0"); got != "the original bytes" {
 		t.Fatalf("the mirror now serves %q", got)
 	}
 	if after := signatures(); after >= before {
@@ -119,13 +112,7 @@ func TestEndToEndRecheckFindsChangedBytesBehindAnUnchangedListing(t *testing.T) 
 	}
 	// Recorded once, however many rechecks run.
 	time.Sleep(2500 * time.Millisecond)
-	var n int
-	for _, e := range s.activity(t, "&source="+s.source, 50) {
-		if e.Kind == "tampering" {
-			n++
-		}
-	}
-	if n != 1 {
+	if n := s.activityOfKind(t, "tampering"); n != 1 {
 		t.Fatalf("%d tampering entries, want 1", n)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -116,6 +117,25 @@ func (b *uiBrowser) waitFor(what, expr string) {
 		chromedp.WithPollingTimeout(15*time.Second)))
 }
 
+// clickWhenThere clicks the first element selector matches once there is
+// one. Opening a tab reloads its list, which can replace an element under a
+// click by node id ("could not find node"): this clicks from the page, on
+// whichever element is there.
+func (b *uiBrowser) clickWhenThere(what, selector string) {
+	b.t.Helper()
+	b.waitFor(what+", clicked", `(() => {
+		const el = document.querySelector(`+jsString(selector)+`);
+		if (!el) return false;
+		el.click();
+		return true;
+	})()`)
+}
+
+// jsString quotes s as a JavaScript string literal.
+func jsString(s string) string {
+	return fmt.Sprintf("%q", s)
+}
+
 func eval[T any](b *uiBrowser, expr string) T {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
@@ -169,7 +189,8 @@ func TestAdminUI(t *testing.T) {
 		files[f.Slug] = f
 	}
 	const master = "master-key-for-the-ui-test-0123456789"
-	api := apiClient{t, startNode(t, pfn, "PFN_MASTER_KEY="+master)}
+	// Health checks every second give the source's charts points to draw.
+	api := apiClient{t, startNode(t, pfn, "PFN_MASTER_KEY="+master, "PFN_HEALTH_INTERVAL=1s")}
 	_, body := api.do(http.MethodPost, "/federation/create-admin-key", master, map[string]string{"description": "ui test"})
 	admin, _ := body["key"].(string)
 	if admin == "" {
@@ -244,15 +265,7 @@ func TestAdminUI(t *testing.T) {
 			document.querySelectorAll('#view-activity li.entry.kind-verified').length >= 1`)
 		b.screenshot("admin-ui-activity.png")
 		b.do("back to the sources", chromedp.Click(chromedp.CSS(`.tabs a[data-view=sources]`)))
-		// Opening the tab reloads the list, which can replace the card under a
-		// click by node id ("could not find node"): click from the page,
-		// on whichever card is there once there is one.
-		b.waitFor("a source's events button, clicked", `(() => {
-			const button = document.querySelector('article.source .actions button:last-child');
-			if (!button) return false;
-			button.click();
-			return true;
-		})()`)
+		b.clickWhenThere("a source's events button", `article.source button[data-action=events]`)
 		b.waitFor("the source's events", `!document.getElementById('view-audit').hidden &&
 			[...document.querySelectorAll('#view-audit li.event .type')].some(e => e.textContent === 'source.registered')`)
 		// Every event shown belongs to the source asked for.
@@ -320,6 +333,8 @@ func TestAdminUI(t *testing.T) {
 			t.Errorf("publisher text became markup: %+v", got)
 		}
 	})
+
+	sourcePageSteps(t, b, api, admin, sourceID)
 
 	b.mu.Lock()
 	defer b.mu.Unlock()

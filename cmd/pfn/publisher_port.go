@@ -16,8 +16,12 @@ func (p publisherPort) FederationInfo(ctx context.Context, instanceURL string) (
 	if err != nil {
 		return domain.PublisherInfo{}, publisherError{err}
 	}
-	return domain.PublisherInfo{ProtocolVersion: info.Version, Features: info.Features,
-		AssetDomain: info.AssetDomain, NamingScheme: info.NamingScheme}, nil
+	out := domain.PublisherInfo{ProtocolVersion: info.Version, Features: info.Features,
+		AssetDomain: info.AssetDomain, NamingScheme: info.NamingScheme}
+	if r := info.KeyRotation; r != nil {
+		out.KeyRotation = &domain.KeyRotation{PublicKey: r.PublicKey, Signature: r.Signature}
+	}
+	return out, nil
 }
 
 func (p publisherPort) ProveOwnership(ctx context.Context, instanceURL, username, challenge string) (string, error) {

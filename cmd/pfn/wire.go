@@ -61,7 +61,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 		MinDownloadRate: cfg.Sync.MinDownloadRate, RateWindow: cfg.Sync.RateWindow})
 	pub := publisherPort{client}
 	now := func() time.Time { return time.Now().UTC() }
-	verify := app.VerifySource{Sources: sources, Publisher: pub, Random: rand.Reader, Now: now}
+	verify := app.VerifySource{Sources: sources, Publisher: pub, Random: rand.Reader, Keys: reader, Now: now}
 	subs := postgres.SubscriptionRepository{Store: store, Waiter: waiter}
 	subReader := postgres.SubscriptionReader{Pool: pool}
 	plugins := postgres.PluginReader{Pool: pool}
@@ -69,7 +69,8 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 	sync := app.SyncSource{Sources: sources, Subscriptions: subReader, Catalog: catalogPort{client},
 		Histories: postgres.PluginHistories{Pool: pool, Store: store, Waiter: waiter}, Blobs: blobPort{blobs},
 		Signer: signerPort{signer, ring}, Locker: gate.Within(apiSyncWait), MaxBytes: cfg.MaxPluginBytes,
-		MaxFiles: cfg.Sync.MaxFiles, MaxSyncBytes: cfg.Sync.MaxBytes, Parallelism: cfg.Sync.Parallelism, KeepVersions: cfg.Ops.KeepVersions, QuotaBytes: cfg.Ops.SourceQuota, Usage: plugins, Metrics: reg, Now: now}
+		MaxFiles: cfg.Sync.MaxFiles, MaxSyncBytes: cfg.Sync.MaxBytes, Parallelism: cfg.Sync.Parallelism, KeepVersions: cfg.Ops.KeepVersions, QuotaBytes: cfg.Ops.SourceQuota, Usage: plugins, Metrics: reg, Now: now,
+		Revalidate: app.RevalidateConfig{Max: cfg.Sync.RevalidateMax, Timeout: cfg.Sync.RevalidateTimeout}}
 	firstSync, scheduledSync := sync, sync
 	firstSync.Locker, scheduledSync.Locker = gate.Within(firstSyncWait), gate.Within(scheduledSyncWait)
 	find := app.FindPlugin{Plugins: plugins, Sources: reader}
@@ -78,8 +79,9 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 	var scheduler *app.Scheduler
 	if cfg.Ops.Scheduler {
 		scheduler = &app.Scheduler{Jobs: postgres.Jobs{Pool: pool},
-			Health: app.CheckHealth{Sources: sources, Health: postgres.HealthRepository{Store: store}, Publisher: pub, Metrics: reg, Now: now},
-			Sync:   scheduledSync, Verify: verify, Timeout: cfg.Limits.JobTimeout,
+			Health: app.CheckHealth{Sources: sources, Health: postgres.HealthRepository{Store: store}, Publisher: pub, Metrics: reg,
+				Random: rand.Reader, Keys: reader, Now: now},
+			Sync: scheduledSync, Verify: verify, Timeout: cfg.Limits.JobTimeout,
 			Schedule: app.Schedule{HealthInterval: cfg.Ops.HealthInterval, SyncInterval: cfg.Ops.SyncInterval,
 				ReverifyInterval: cfg.Ops.ReverifyInterval, RecheckInterval: cfg.Ops.RecheckInterval, RetryBase: cfg.Ops.RetryBase, MaxRetries: syncMaxRetries},
 			Owner: schedulerOwner(), Lease: cfg.Ops.JobLease, Tick: schedulerTick(cfg.Ops), PlanEach: schedulerTicksPerPlan * schedulerTick(cfg.Ops),
@@ -94,7 +96,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			RevokeKey:     revokeKey,
 			AddSource:     app.AddSource{Sources: sources, Keys: reader, Verify: verify, Now: now},
 			VerifySource:  verify,
-			UpdateSource:  app.UpdateSource{Sources: sources, Publisher: pub, Now: now},
+			UpdateSource:  app.UpdateSource{Sources: sources, Publisher: pub, Random: rand.Reader, Keys: reader, Now: now},
 			Yank:          app.Yank{Sources: sources, Histories: sync.Histories, Now: now},
 			Unyank:        app.Unyank{Sources: sources, Histories: sync.Histories, Now: now},
 			SuspendSource: app.SuspendSource{Sources: sources, Now: now},

@@ -93,10 +93,14 @@ func verificationMessage(id, done string, res app.VerifyResult) string {
 }
 
 // updateSourceRequest: allowed_asset_hosts absent (or null) leaves the
-// source's allow-list as it is; [] clears it.
+// source's allow-list as it is; [] clears it. public_key, when given,
+// rotates the source's key once the publisher proves it holds it.
 type updateSourceRequest struct {
 	SourceID          string    `json:"sourceId"`
 	AllowedAssetHosts *[]string `json:"allowed_asset_hosts"`
+	PublicKey         string    `json:"public_key"`
+	Reason            string    `json:"reason"`
+	AllowSharedKey    bool      `json:"allow_shared_key"`
 }
 
 func updateSource(h app.UpdateSource, read app.SourceReader, resolve app.SourceResolver) echo.HandlerFunc {
@@ -109,7 +113,8 @@ func updateSource(h app.UpdateSource, read app.SourceReader, resolve app.SourceR
 		if err != nil {
 			return err
 		}
-		if _, err := h.Handle(c.Request().Context(), principal(c), app.UpdateSourceRequest{ID: id, AllowedAssetHosts: req.AllowedAssetHosts}); err != nil {
+		if _, err := h.Handle(c.Request().Context(), principal(c), app.UpdateSourceRequest{ID: id, AllowedAssetHosts: req.AllowedAssetHosts,
+			PublicKey: req.PublicKey, Reason: req.Reason, AllowSharedKey: req.AllowSharedKey}); err != nil {
 			return err
 		}
 		view, err := read.GetSource(c.Request().Context(), id)

@@ -27,7 +27,10 @@ func fullSource() app.SourceView {
 		AvgResponseMS: viewF(12.5), ProtocolVersion: "1.0", Features: []string{"ownership"}, AssetDomain: "a.example",
 		AssetNamingScheme: "slug-version", PluginCount: 3, SubscriberCount: 2, AddedBy: "k1", HealthChecks: 9,
 		Uptime: viewF(0.9), LastHealthAt: viewTime(viewAt), LastSyncError: "timeout", RefusedEntries: 1,
-		LastRefusal: "bad slug", LastRefusalAt: viewTime(viewAt), LastVerificationResult: "success", SuccessfulVerifications: 4}
+		LastRefusal: "bad slug", LastRefusalAt: viewTime(viewAt), LastVerificationResult: "success", SuccessfulVerifications: 4,
+		KeyHistory: []app.KeyPeriodView{
+			{KeyID: "k0", PublicKey: "b2xk", ValidFrom: viewAt, ValidUntil: viewTime(viewAt), RotatedBy: "registration"},
+			{KeyID: "k1", PublicKey: "cGs=", ValidFrom: viewAt, RotatedBy: "publisher"}}}
 }
 
 func fullPlugin() app.PluginView {
@@ -53,7 +56,8 @@ func fullEvent() app.AuditEvent {
 
 func fullSync() app.SyncResult {
 	return app.SyncResult{SourceID: "alice@a.example", MirroredCount: 1, TotalPlugins: 3, Wanted: 2, AlreadyMirrored: 1,
-		MirroredBytes: 100, Pruned: 1, Rejected: []app.Rejection{{Plugin: "bad", Version: "0.1", Reason: "unsigned"}}}
+		MirroredBytes: 100, Pruned: 1, Rejected: []app.Rejection{{Plugin: "bad", Version: "0.1", Reason: "unsigned"}},
+		Revalidation: app.RevalidationResult{Revalidated: 4, NoValidator: 5, Downloaded: 6, Tampered: 7, Failed: 8, Deferred: 9}}
 }
 
 func fullSubscription() app.SubscriptionView {
@@ -63,5 +67,6 @@ func fullSubscription() app.SubscriptionView {
 
 func fullReport() app.VerifyReport {
 	return app.VerifyReport{Plugin: fullPlugin(), PublisherSignature: app.Check{OK: true},
-		FederationSignature: app.Check{Detail: "no"}, StoredBytes: app.Check{Detail: "damaged", FoundAt: viewTime(viewAt)}, Valid: false}
+		FederationSignature: app.Check{Detail: "no"}, StoredBytes: app.Check{Detail: "damaged", FoundAt: viewTime(viewAt)}, Valid: false,
+		PublisherKey: &app.PublisherKeyUsed{KeyID: "k0", Current: false}}
 }

@@ -64,6 +64,11 @@ type verifyReportView struct {
 	FederationSignature checkView  `json:"federation_signature"`
 	StoredBytes         checkView  `json:"stored_bytes"`
 	Valid               bool       `json:"valid"`
+	// Which of the source's keys the publisher signature verifies under
+	// (its key id), and whether that is the source's key now: a version
+	// signed before a key rotation names the retired key.
+	PublisherKeyID      string `json:"publisher_key_id,omitempty"`
+	PublisherKeyCurrent *bool  `json:"publisher_key_current,omitempty"`
 }
 
 type checkView struct {
@@ -74,6 +79,10 @@ type checkView struct {
 
 func viewVerifyReport(r app.VerifyReport) verifyReportView {
 	check := func(c app.Check) checkView { return checkView{OK: c.OK, Detail: c.Detail, FoundAt: c.FoundAt} }
-	return verifyReportView{Plugin: viewPlugin(r.Plugin), PublisherSignature: check(r.PublisherSignature),
+	v := verifyReportView{Plugin: viewPlugin(r.Plugin), PublisherSignature: check(r.PublisherSignature),
 		FederationSignature: check(r.FederationSignature), StoredBytes: check(r.StoredBytes), Valid: r.Valid}
+	if k := r.PublisherKey; k != nil {
+		v.PublisherKeyID, v.PublisherKeyCurrent = k.KeyID, &k.Current
+	}
+	return v
 }

@@ -44,6 +44,7 @@ type sourceView struct {
 	Suspension              *suspensionView   `json:"suspension,omitempty"`     // only while suspended
 	Incarnation             int               `json:"incarnation"`              // 1, then one more per re-adding after a removal
 	Removal                 *removalView      `json:"removal,omitempty"`        // only once removed
+	KeyHistory              []keyPeriodView   `json:"key_history"`              // oldest first, the current key last
 }
 
 // removalView says why, by whom and when an admin removed a source.
@@ -59,6 +60,25 @@ func viewRemoval(r *app.RemovalView) *removalView {
 		return nil
 	}
 	return &removalView{Reason: r.Reason, Actor: r.By, At: r.At, FilesPending: r.FilesPending}
+}
+
+// keyPeriodView is one key of a source; valid_until is absent for the
+// current key.
+type keyPeriodView struct {
+	KeyID      string     `json:"key_id"`
+	PublicKey  string     `json:"public_key"`
+	ValidFrom  time.Time  `json:"valid_from"`
+	ValidUntil *time.Time `json:"valid_until,omitempty"`
+	RotatedBy  string     `json:"rotated_by"`
+}
+
+func viewKeyHistory(ks []app.KeyPeriodView) []keyPeriodView {
+	out := make([]keyPeriodView, 0, len(ks))
+	for _, k := range ks {
+		out = append(out, keyPeriodView{KeyID: k.KeyID, PublicKey: k.PublicKey, ValidFrom: k.ValidFrom,
+			ValidUntil: k.ValidUntil, RotatedBy: k.RotatedBy})
+	}
+	return out
 }
 
 type suspensionView struct {
@@ -85,7 +105,7 @@ func viewSource(s app.SourceView) sourceView {
 		LastHealthAt: s.LastHealthAt, LastSyncError: s.LastSyncError, RefusedEntries: s.RefusedEntries,
 		LastRefusal: s.LastRefusal, LastRefusalAt: s.LastRefusalAt, LastVerificationResult: s.LastVerificationResult,
 		SuccessfulVerifications: s.SuccessfulVerifications, Suspension: viewSuspension(s.Suspension),
-		Incarnation: max(s.Incarnation, 1), Removal: viewRemoval(s.Removal)}
+		Incarnation: max(s.Incarnation, 1), Removal: viewRemoval(s.Removal), KeyHistory: viewKeyHistory(s.KeyHistory)}
 }
 
 // SourceStatusAtView is a source as the node believed it at a moment:

@@ -24,14 +24,26 @@ func viewSubscription(s app.SubscriptionView) subscriptionView {
 // syncResultView is syncResult of sync-source: the original's syncResult
 // and what was refused and why.
 type syncResultView struct {
-	SourceID        string          `json:"sourceId"`
-	MirroredCount   int             `json:"mirroredCount"`
-	TotalPlugins    int             `json:"totalPlugins"`
-	Wanted          int             `json:"wanted"`
-	AlreadyMirrored int             `json:"alreadyMirrored"`
-	MirroredBytes   int64           `json:"mirroredBytes"`
-	Pruned          int             `json:"pruned"`
-	Rejected        []rejectionView `json:"rejected"`
+	SourceID        string           `json:"sourceId"`
+	MirroredCount   int              `json:"mirroredCount"`
+	TotalPlugins    int              `json:"totalPlugins"`
+	Wanted          int              `json:"wanted"`
+	AlreadyMirrored int              `json:"alreadyMirrored"`
+	MirroredBytes   int64            `json:"mirroredBytes"`
+	Pruned          int              `json:"pruned"`
+	Rejected        []rejectionView  `json:"rejected"`
+	Revalidation    revalidationView `json:"revalidation"`
+}
+
+// revalidationView is what asking the publisher about the versions the
+// node holds found (docs/protocol.md, "Revalidating asset files").
+type revalidationView struct {
+	Revalidated int `json:"revalidated"`
+	NoValidator int `json:"noValidator"`
+	Downloaded  int `json:"downloaded"`
+	Tampered    int `json:"tampered"`
+	Failed      int `json:"failed"`
+	Deferred    int `json:"deferred"`
 }
 
 type rejectionView struct {
@@ -45,7 +57,8 @@ func viewSyncResult(r app.SyncResult) syncResultView {
 		Wanted: r.Wanted, AlreadyMirrored: r.AlreadyMirrored, MirroredBytes: r.MirroredBytes, Pruned: r.Pruned,
 		Rejected: viewAll(r.Rejected, func(r app.Rejection) rejectionView {
 			return rejectionView{Plugin: r.Plugin, Version: r.Version, Reason: r.Reason}
-		})}
+		}),
+		Revalidation: revalidationView(r.Revalidation)}
 }
 
 // subscribeResultView is syncResult of subscribe: the first sync's result,

@@ -5,22 +5,24 @@ import { initSources } from './sources.js';
 import { initCatalogue } from './catalogue.js';
 import { initActivity } from './activity.js';
 import { initAudit } from './audit.js';
+import { initSource } from './source.js';
 
 const signin = document.getElementById('signin');
 const signinForm = document.getElementById('signin-form');
 const signinStatus = signinForm.querySelector('.status');
 const appEl = document.getElementById('app');
 const signOut = document.getElementById('sign-out');
-const views = ['sources', 'activity', 'catalogue', 'audit'];
+const views = ['sources', 'activity', 'catalogue', 'audit', 'source'];
 
 const audit = initAudit();
 const catalogue = initCatalogue();
 const activity = initActivity();
+const source = initSource();
 const sources = initSources({
   onSources: fillSourceSelects,
   openAudit: (id) => { location.hash = '#audit'; audit.open(id); },
 });
-const loaders = { sources: sources.load, catalogue: catalogue.load, activity: activity.load, audit: () => {} };
+const loaders = { sources: sources.load, catalogue: catalogue.load, activity: activity.load, audit: () => {}, source: (id) => source.open(id) };
 
 // fillSourceSelects offers the known sources in every filter, keeping each
 // one's current choice.
@@ -33,20 +35,31 @@ function fillSourceSelects(list) {
   }
 }
 
+// route reads the hash: a view's name, and for a source's page its id
+// (#source/ID).
+function route() {
+  const [v, ...rest] = location.hash.slice(1).split('/');
+  let arg = '';
+  try {
+    arg = decodeURIComponent(rest.join('/'));
+  } catch { /* a mangled id: the page says to choose a source */ }
+  return views.includes(v) ? { view: v, arg } : { view: 'sources', arg: '' };
+}
+
 function currentView() {
-  const v = location.hash.slice(1);
-  return views.includes(v) ? v : 'sources';
+  return route().view;
 }
 
 function showView(load = true) {
-  const v = currentView();
+  const { view: v, arg } = route();
   for (const name of views) {
     document.getElementById('view-' + name).hidden = name !== v;
     const tab = document.querySelector(`.tabs a[data-view="${name}"]`);
+    if (!tab) continue; // a source's page has no tab of its own
     if (name === v) tab.setAttribute('aria-current', 'page');
     else tab.removeAttribute('aria-current');
   }
-  if (load) loaders[v]();
+  if (load) loaders[v](arg);
 }
 
 // enter checks the key against an admin-only endpoint before keeping it.

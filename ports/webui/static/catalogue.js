@@ -20,6 +20,8 @@ export function initCatalogue() {
     const params = {
       q: form.elements.q.value.trim(), source: form.elements.source.value,
       tag: form.elements.tag.value.trim(), limit: pageSize,
+      include_yanked: form.elements.include_yanked.checked || undefined,
+      include_quarantined: form.elements.include_quarantined.checked || undefined,
     };
     if (reset) { cursor = ''; shown = 0; }
     return run(reset ? submit : more, status, 'Loading plugins…', async () => {
@@ -50,10 +52,14 @@ export function initCatalogue() {
         h('h3', { class: 'plugin-name' }, p.name || p.plugin_id),
         h('span', { class: 'badge' }, p.version)),
       p.description ? h('p', { class: 'description' }, p.description) : null,
+      p.yanked ? h('p', { class: 'reason warn yanked' }, `Yanked ${when(p.yanked.at)}: ${p.yanked.reason}`) : null,
+      p.source_status && p.source_status !== 'verified'
+        ? h('p', { class: 'reason warn source-state' }, 'Its source is ' + p.source_status + '.') : null,
       facts([
         ['Plugin', p.plugin_id],
         ['Source', p.source_id],
         ['Size', bytes(p.size)],
+        p.bytes_attested_by ? ['Bytes attested by', p.bytes_attested_by] : null,
         ['Mirrored', when(p.mirror_date)],
         ['sha256', h('code', { class: 'hash' }, p.sha256)],
       ]),

@@ -3,11 +3,18 @@
 // shown as those characters. No markup is ever parsed from a string.
 
 export function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
+  return build(document.createElement(tag), attrs, children);
+}
+
+// svg is h for SVG elements (the page's own charts).
+export function svg(tag, attrs = {}, ...children) {
+  return build(document.createElementNS('http://www.w3.org/2000/svg', tag), attrs, children);
+}
+
+function build(el, attrs, children) {
   for (const [name, value] of Object.entries(attrs)) {
     if (value === undefined || value === null || value === false) continue;
-    if (name === 'class') el.className = value;
-    else if (name === 'dataset') Object.assign(el.dataset, value);
+    if (name === 'dataset') Object.assign(el.dataset, value);
     else if (name.startsWith('on')) el.addEventListener(name.slice(2), value);
     else el.setAttribute(name, value === true ? '' : String(value));
   }

@@ -1,5 +1,6 @@
 // Sources: the list with trust and counts, the add form, and per-source
-// actions (verify, refresh publisher info, sync, subscribe).
+// actions (verify, refresh publisher info, sync, subscribe). The admin's
+// trust actions are on each source's own page (source.js).
 import { api, path, ApiError } from './api.js';
 import { h, facts, run, when, percent, token, safeURL } from './dom.js';
 
@@ -11,11 +12,12 @@ export function initSources({ onSources, openAudit }) {
   const list = document.getElementById('sources-list');
   const reload = document.getElementById('sources-reload');
   const listStatus = reload.parentElement.querySelector('.status');
+  const removed = document.getElementById('sources-removed');
 
   async function load() {
     return run(reload, listStatus, 'Loading sources…', async () => {
       // A node with PFN_API_COMPAT=original answers a bare array.
-      const body = await api('GET', '/federation/sources');
+      const body = await api('GET', path('/federation/sources', { include_removed: removed.checked || undefined }));
       const sources = Array.isArray(body) ? body : (body.sources || []);
       list.replaceChildren(...sources.map(card));
       if (!sources.length) list.append(h('p', { class: 'empty' }, 'No sources yet: add one above.'));
@@ -69,7 +71,8 @@ export function initSources({ onSources, openAudit }) {
           await reread();
           return syncSummary('Synced.', res.syncResult);
         }),
-        h('button', { type: 'button', class: 'quiet', onclick: () => openAudit(id) }, 'Events')),
+        h('button', { type: 'button', class: 'quiet', 'data-action': 'events', onclick: () => openAudit(id) }, 'Events'),
+        h('a', { class: 'button quiet', href: '#source/' + encodeURIComponent(id), 'data-action': 'details' }, 'Details and actions')),
       subscribe,
       status);
   }
@@ -102,6 +105,7 @@ export function initSources({ onSources, openAudit }) {
   });
 
   reload.addEventListener('click', load);
+  removed.addEventListener('change', load);
   return { load };
 }
 
@@ -116,7 +120,9 @@ function fieldError(field, message) {
   else input.removeAttribute('aria-invalid');
 }
 
-function sourceBody(src) {
+// sourceBody is what the node knows of a source: its card here, the head
+// of its own page (source.js).
+export function sourceBody(src) {
   const tc = src.trust_components || {};
   const url = safeURL(src.instance_url);
   return [
@@ -137,6 +143,9 @@ function sourceBody(src) {
       src.refused_entries ? ['Refused listing entries', `${src.refused_entries}; latest: ${src.last_refusal}`] : null,
       src.protocol_version ? ['Protocol', src.protocol_version] : null,
       src.last_failure ? ['Last failure', src.last_failure] : null,
+      src.suspension ? ['Suspended', h('span', { class: 'suspension' }, standDown(src.suspension),
+        src.suspension.quarantine ? ' Quarantined: its plugins are not served.' : ' Its plugins stay served.')] : null,
+      src.removal ? ['Removed', h('span', { class: 'removal' }, standDown(src.removal))] : null,
     ]),
     h('details', { class: 'trust' },
       h('summary', {}, 'Trust components'),
@@ -145,6 +154,11 @@ function sourceBody(src) {
         h('meter', { min: 0, max: 1, value: Number(tc[k]) || 0 }),
         h('span', {}, percent(tc[k])))))),
   ];
+}
+
+// standDown words an admin's suspension or removal: why, who, when.
+function standDown(x) {
+  return `“${x.reason}” by ${x.by || x.actor || 'an admin'}, ${when(x.at)}.`;
 }
 
 function syncSummary(head, r) {

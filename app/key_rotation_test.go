@@ -1,0 +1,120 @@
+package app_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"testing"
+
+	"github.com/pfn-network/pfn/app"
+	"github.com/pfn-network/pfn/domain"
+)
+
+// An admin's rotation takes effect only once the publisher answers a
+// challenge with the new key; any other outcome records nothing at all.
+func TestUpdateSourceRotatesKeyAfterProof(t *testing.T) {
+	otherKey, otherPriv := newKey(t)
+	tests := []struct {
+		name     string
+		signWith func(old, next ed25519.PrivateKey) ed25519.PrivateKey
+		proveErr error
+		key      func(oldKey, nextKey string) string
+		want     error
+	}{
+		{"proven", func(_, next ed25519.PrivateKey) ed25519.PrivateKey { return next }, nil, func(_, n string) string { return n }, nil},
+		{"answered with the old key", func(old, _ ed25519.PrivateKey) ed25519.PrivateKey { return old }, nil, func(_, n string) string { return n }, domain.ErrConflict},
+		{"publisher down", nil, errors.New("connection refused"), func(_, n string) string { return n }, domain.ErrPublisher},
+		{"the current key", func(old, _ ed25519.PrivateKey) ed25519.PrivateKey { return old }, nil, func(o, _ string) string { return o }, domain.ErrInvalidInput},
+		{"not a key", func(_, next ed25519.PrivateKey) ed25519.PrivateKey { return next }, nil, func(_, _ string) string { return "nope" }, domain.ErrInvalidInput},
+		{"a key of a source on another host", func(_, _ ed25519.PrivateKey) ed25519.PrivateKey { return otherPriv }, nil, func(_, _ string) string { return otherKey }, domain.ErrConflict},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sources := &app.MemorySources{}
+			pub, oldKey := honest(t)
+			id := addedSource(t, sources, pub, oldKey)
+			elsewhere := &fakePublisher{info: goodInfo, signer: otherPriv}
+			add := app.AddSource{Sources: sources, Keys: sources, Now: now,
+				Verify: app.VerifySource{Sources: sources, Publisher: elsewhere, Random: rand.Reader, Now: now}}
+			if _, err := add.Handle(context.Background(), admin, app.AddSourceRequest{InstanceURL: "https://mirror.example.com", Username: "author", PublicKey: otherKey}); err != nil {
+				t.Fatal(err)
+			}
+			nextKey, nextPriv := newKey(t)
+			if tt.signWith != nil {
+				pub.signer = tt.signWith(pub.signer, nextPriv)
+			}
+			pub.proveErr = tt.proveErr
+			before := len(sources.Events(id))
+			hosts := []string{"cdn.example.org"}
+			_, err := app.UpdateSource{Sources: sources, Publisher: pub, Random: rand.Reader, Keys: sources, Now: now}.Handle(
+				context.Background(), admin, app.UpdateSourceRequest{ID: id, PublicKey: tt.key(oldKey, nextKey), Reason: "lost", AllowedAssetHosts: &hosts})
+			wantErr(t, err, tt.want)
+			s, _ := sources.Load(context.Background(), id)
+			if tt.want != nil {
+				if n := len(sources.Events(id)); n != before {
+					t.Fatalf("a refused rotation recorded %d events", n-before)
+				}
+				return
+			}
+			st := s.State()
+			if base64.StdEncoding.EncodeToString(st.PublicKey) != nextKey || len(st.KeyPeriods()) != 2 || st.KeyPeriods()[1].RotatedBy != domain.KeyByAdmin {
+				t.Fatalf("after the rotation: key %x, history %+v", st.PublicKey, st.KeyPeriods())
+			}
+		})
+	}
+}
+
+// A re-verification follows a key the publisher announces, signed by the
+// current key; an announcement the current key did not sign is not.
+func TestReverifyFollowsAnnouncedKey(t *testing.T) {
+	for _, signedByCurrent := range []bool{true, false} {
+		sources := &app.MemorySources{}
+		pub, oldKey := honest(t)
+		id := addedSource(t, sources, pub, oldKey)
+		s, _ := sources.Load(context.Background(), id)
+		st := s.State()
+		nextKey, nextPriv := newKey(t)
+		next, _ := base64.StdEncoding.DecodeString(nextKey)
+		msg, err := domain.KeyRotationMessage(st.InstanceURL, st.Username, next)
+		if err != nil {
+			t.Fatal(err)
+		}
+		signer := pub.signer
+		if !signedByCurrent {
+			signer = nextPriv
+		}
+		pub.info.KeyRotation = &domain.KeyRotation{PublicKey: nextKey, Signature: base64.StdEncoding.EncodeToString(ed25519.Sign(signer, msg))}
+		pub.signer = nextPriv // a rotated publisher answers with its new key
+		_ = app.VerifySource{Sources: sources, Publisher: pub, Random: rand.Reader, Keys: sources, Now: now}.Reverify(context.Background(), id)
+		s, _ = sources.Load(context.Background(), id)
+		got := s.State()
+		if rotated := got.PublicKey.Equal(ed25519.PublicKey(next)); rotated != signedByCurrent {
+			t.Fatalf("signed by the current key %v: rotated %v (status %s, %s)", signedByCurrent, rotated, got.Status, got.LastFailure)
+		}
+		if signedByCurrent && (got.Status != domain.StatusVerified || got.KeyPeriods()[1].RotatedBy != domain.KeyByPublisher) {
+			t.Fatalf("after the publisher's rotation: %s, %+v", got.Status, got.KeyPeriods())
+		}
+	}
+}
+
+// One key, one host counts retired keys too: a key a source on another
+// host had before a rotation still proves old versions of that source.
+func TestAddSourceRefusesARetiredKeyOfAnotherHost(t *testing.T) {
+	sources := &app.MemorySources{}
+	pub, oldKey := honest(t)
+	id := addedSource(t, sources, pub, oldKey)
+	nextKey, nextPriv := newKey(t)
+	oldPriv := pub.signer
+	pub.signer = nextPriv
+	if _, err := (app.UpdateSource{Sources: sources, Publisher: pub, Random: rand.Reader, Keys: sources, Now: now}).Handle(
+		context.Background(), admin, app.UpdateSourceRequest{ID: id, PublicKey: nextKey}); err != nil {
+		t.Fatal(err)
+	}
+	other := &fakePublisher{info: goodInfo, signer: oldPriv}
+	add := app.AddSource{Sources: sources, Keys: sources, Now: now,
+		Verify: app.VerifySource{Sources: sources, Publisher: other, Random: rand.Reader, Now: now}}
+	_, err := add.Handle(context.Background(), admin, app.AddSourceRequest{InstanceURL: "https://mirror.example.com", Username: "author", PublicKey: oldKey})
+	wantErr(t, err, domain.ErrConflict)
+}
