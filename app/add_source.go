@@ -61,12 +61,35 @@ func (h AddSource) Handle(ctx context.Context, by Principal, req AddSourceReques
 			return VerifyResult{}, fmt.Errorf("source %s not added: %w", s.State().ID, err)
 		}
 	}
-	if err := h.Sources.Save(ctx, s); errors.Is(err, domain.ErrConflict) {
-		// Adding again is how one would naturally retry a failed proof.
-		return VerifyResult{}, fmt.Errorf("register source %s: %w; to prove its ownership again, call POST /federation/verify-source with {\"sourceId\": %q}",
-			s.State().ID, err, s.State().ID)
-	} else if err != nil {
-		return VerifyResult{}, fmt.Errorf("register source %s: %w", s.State().ID, err)
+	err = h.Sources.Save(ctx, s)
+	if errors.Is(err, domain.ErrConflict) {
+		s, err = h.addAgain(ctx, s.State(), req.AllowedAssetHosts)
+	}
+	if err != nil {
+		return VerifyResult{}, err
 	}
 	return h.Verify.verify(ctx, s, &fetchedInfo{info: info, err: infoErr})
+}
+
+// addAgain registers a removed source's publisher as its next
+// incarnation (fresh is the new registration); a source that is not
+// removed is there already.
+func (h AddSource) addAgain(ctx context.Context, fresh domain.SourceState, allowed []string) (*domain.Source, error) {
+	var again *domain.Source
+	err := h.Sources.Update(ctx, fresh.ID, func(s *domain.Source) error {
+		if s.State().Status != domain.StatusRemoved {
+			// Adding again is how one would naturally retry a failed proof.
+			return fmt.Errorf("source %s is already registered: %w; to prove its ownership again, call POST /federation/verify-source with {\"sourceId\": %q}",
+				fresh.ID, domain.ErrConflict, fresh.ID)
+		}
+		if err := s.Reregister(fresh, h.Now()); err != nil {
+			return err
+		}
+		again = s
+		return s.AllowAssetHosts(allowed, h.Now())
+	})
+	if err != nil {
+		return nil, fmt.Errorf("register source %s: %w", fresh.ID, err)
+	}
+	return again, nil
 }

@@ -334,7 +334,7 @@ func (v PluginViews) ListPlugins(_ context.Context, q PluginQuery) ([]PluginView
 	var out []PluginView
 	for _, p := range v {
 		if (q.Source == "" || p.SourceID == q.Source) && p.ID > q.After && p.Pruned == "" &&
-			(q.IncludeYanked || p.Yanked == "") && len(out) < q.Limit {
+			(q.IncludeYanked || p.Yanked == "") && (q.IncludeQuarantined || !p.SourceQuarantined) && len(out) < q.Limit {
 			out = append(out, p)
 		}
 	}

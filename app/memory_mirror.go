@@ -99,6 +99,13 @@ func (m *MemoryMirror) StoredVersions(_ context.Context, source domain.SourceID)
 			if i, ok := at[[2]string{e.Plugin, e.Version}]; ok && e.SourceID == source {
 				out[i].Plugin = "" // dropped below
 			}
+		case domain.PluginSourceRemoved:
+			for k, i := range at {
+				if k[0] == e.Plugin && e.SourceID == source {
+					out[i].Plugin = ""
+					delete(at, k)
+				}
+			}
 		case domain.PluginStoredCopyDamaged:
 			if i, ok := at[[2]string{e.Plugin, e.Version}]; ok && e.SourceID == source {
 				out[i].Damaged = true

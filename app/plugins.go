@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -36,6 +37,7 @@ type PluginView struct {
 	// what the node hashed) or "node" (only the node's own statement).
 	PublisherSignatureV2 string
 	BytesAttestedBy      string
+	SourceQuarantined    bool // an admin quarantined the source: not served, listed only for admins who ask
 }
 
 // StoredCopy is the remembered verdict on the node's own copy of a file:
@@ -57,6 +59,17 @@ type PluginQuery struct {
 	// IncludeYanked lists yanked versions too (include_yanked=true); they
 	// are left out otherwise.
 	IncludeYanked bool
+	// IncludeQuarantined lists quarantined sources' plugins too
+	// (include_quarantined=true, admins only: AuthorizeQuarantined).
+	IncludeQuarantined bool
+}
+
+// AuthorizeQuarantined: only admins see what a quarantine withholds.
+func AuthorizeQuarantined(by Principal) error {
+	if err := requireAdmin(by); err != nil {
+		return fmt.Errorf("include_quarantined=true lists what an admin withholds; it needs an admin key: %w", err)
+	}
+	return nil
 }
 
 // PluginReader reads the mirrored_plugins read model.
@@ -101,10 +114,18 @@ func (h ListPlugins) Handle(ctx context.Context, q PluginQuery) ([]PluginView, s
 
 // FindPlugin picks one version of a mirrored plugin: the given one, or the
 // latest when version is empty. A pruned or yanked version is gone (with
-// the reason) when asked for, and never the latest.
-type FindPlugin struct{ Plugins PluginReader }
+// the reason) when asked for, and never the latest. Every plugin of a
+// removed source is gone, and of a quarantined one withheld, with the
+// admin's reason.
+type FindPlugin struct {
+	Plugins PluginReader
+	Sources SourceReader // nil: no source is removed or quarantined
+}
 
 func (h FindPlugin) Handle(ctx context.Context, source, plugin, version string) (PluginView, error) {
+	if err := h.servable(ctx, domain.SourceID(source)); err != nil {
+		return PluginView{}, err
+	}
 	versions, err := h.Plugins.PluginVersions(ctx, source, plugin)
 	if err != nil {
 		return PluginView{}, err
@@ -131,6 +152,27 @@ func (h FindPlugin) Handle(ctx context.Context, source, plugin, version string) 
 		return PluginView{}, fmt.Errorf("no mirrored plugin %s from source %s: %w", what, source, domain.ErrNotFound)
 	}
 	return *found, nil
+}
+
+// servable refuses the plugins of a removed or quarantined source; a
+// source the read model does not know has none to serve (the caller's
+// lookup then says so).
+func (h FindPlugin) servable(ctx context.Context, id domain.SourceID) error {
+	if h.Sources == nil {
+		return nil
+	}
+	src, err := h.Sources.GetSource(ctx, id)
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+		return nil
+	case err != nil:
+		return err
+	case src.Removal != nil:
+		return fmt.Errorf("source %s was removed by an admin: %s: %w", id, src.Removal.Reason, domain.ErrGone)
+	case src.Suspension != nil && src.Suspension.Quarantine:
+		return fmt.Errorf("source %s is quarantined by an admin: %s: %w", id, src.Suspension.Reason, domain.ErrWithheld)
+	}
+	return nil
 }
 
 // VerifyReport says which checks of a mirrored file passed.

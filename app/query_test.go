@@ -15,7 +15,7 @@ import (
 
 func TestSourceQueriesAreForAdmins(t *testing.T) {
 	ctx := context.Background()
-	views := app.SourceViews{{ID: "a@x.test"}, {ID: "b@x.test"}}
+	views := app.SourceViews{{ID: "a@x.test"}, {ID: "b@x.test"}, {ID: "r@x.test", Removal: &app.RemovalView{Reason: "gone"}}}
 	tests := []struct {
 		name    string
 		by      app.Principal
@@ -28,11 +28,15 @@ func TestSourceQueriesAreForAdmins(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			list, err := app.ListSources{Sources: views}.Handle(ctx, tt.by)
+			list, err := app.ListSources{Sources: views}.Handle(ctx, tt.by, false)
 			if tt.wantErr == domain.ErrForbidden {
 				wantErr(t, err, domain.ErrForbidden)
 			} else if err != nil || len(list) != 2 {
-				t.Fatalf("listed %v, %v", list, err)
+				t.Fatalf("listed %v, %v (a removed source is left out)", list, err)
+			}
+			all, err := app.ListSources{Sources: views}.Handle(ctx, tt.by, true)
+			if err == nil && len(all) != 3 {
+				t.Fatalf("include_removed listed %v", all)
 			}
 			got, err := app.GetSourceStatus{Sources: views}.Handle(ctx, tt.by, tt.id)
 			wantErr(t, err, tt.wantErr)

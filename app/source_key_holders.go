@@ -27,8 +27,8 @@ func checkSharedKey(ctx context.Context, keys SourcesByKey, s domain.SourceState
 	}
 	host := hostOf(s.InstanceURL)
 	for _, h := range holders {
-		if h.ID == string(s.ID) || hostOf(h.InstanceURL) == host {
-			continue
+		if h.ID == string(s.ID) || hostOf(h.InstanceURL) == host || h.Removal != nil {
+			continue // a removed source holds its key no longer
 		}
 		return fmt.Errorf("public key already registered for source %s on another host; pass \"allow_shared_key\": true to register it for %s too: %w",
 			h.ID, s.ID, domain.ErrConflict)

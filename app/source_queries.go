@@ -45,8 +45,21 @@ type SourceView struct {
 	SuccessfulVerifications int
 	// Suspension is the admin's suspension in force; nil when none.
 	Suspension *SuspensionView
+	// Incarnation counts the publisher's registrations: one more each time
+	// it is added again after a removal.
+	Incarnation int
+	// Removal is the admin's removal; nil unless removed.
+	Removal *RemovalView
 	// KeyHistory is every key the source had, the current one last.
 	KeyHistory []KeyPeriodView
+}
+
+// RemovalView is what an admin said when removing a source.
+type RemovalView struct {
+	Reason       string
+	By           string
+	At           time.Time
+	FilesPending int // files of the removal not yet deleted
 }
 
 // KeyPeriodView is one key of a source and when it was the source's key.
@@ -72,17 +85,28 @@ type SourceReader interface {
 	GetSource(ctx context.Context, id domain.SourceID) (SourceView, error) // domain.ErrNotFound
 }
 
-// ListSources answers GET /federation/sources.
+// ListSources answers GET /federation/sources: removed sources only when
+// asked for (include_removed=true).
 type ListSources struct{ Sources SourceReader }
 
 // Authorize: only admins list sources.
 func (h ListSources) Authorize(by Principal) error { return requireAdmin(by) }
 
-func (h ListSources) Handle(ctx context.Context, by Principal) ([]SourceView, error) {
+func (h ListSources) Handle(ctx context.Context, by Principal, includeRemoved bool) ([]SourceView, error) {
 	if err := h.Authorize(by); err != nil {
 		return nil, err
 	}
-	return h.Sources.ListSources(ctx)
+	all, err := h.Sources.ListSources(ctx)
+	if err != nil || includeRemoved {
+		return all, err
+	}
+	kept := make([]SourceView, 0, len(all))
+	for _, s := range all {
+		if s.Removal == nil {
+			kept = append(kept, s)
+		}
+	}
+	return kept, nil
 }
 
 // GetSourceStatus answers GET /federation/source-status.

@@ -72,6 +72,10 @@ func viewOfState(st domain.SourceState) SourceView {
 	if sp := st.Suspension; st.Status == domain.StatusSuspended {
 		v.Suspension = &SuspensionView{Reason: sp.Reason, Quarantine: sp.Quarantine, By: sp.By, At: sp.At}
 	}
+	v.Incarnation = st.Incarnation
+	if rm := st.Removal; st.Status == domain.StatusRemoved {
+		v.Removal = &RemovalView{Reason: rm.Reason, By: rm.By, At: rm.At, FilesPending: len(rm.PendingFiles)}
+	}
 	if !st.LastRefusalAt.IsZero() {
 		at := st.LastRefusalAt
 		v.LastRefusalAt = &at

@@ -39,8 +39,8 @@ func (h VerifySource) Handle(ctx context.Context, by Principal, id domain.Source
 	if err != nil {
 		return VerifyResult{}, err
 	}
-	if s.State().Status == domain.StatusSuspended {
-		return VerifyResult{}, domain.ErrSourceSuspended
+	if err := s.Halted(); err != nil {
+		return VerifyResult{}, err
 	}
 	return h.verify(ctx, s, nil)
 }

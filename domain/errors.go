@@ -30,6 +30,10 @@ var ErrPublisher = errors.New("publisher failed")
 // version). The HTTP port answers 410 with the reason.
 var ErrGone = errors.New("gone")
 
+// ErrWithheld: the thing exists but an admin withholds it (a quarantined
+// source's plugins). The HTTP port answers 451 with the reason.
+var ErrWithheld = errors.New("withheld")
+
 // FieldError is invalid input in one named field of a request. Field is
 // the name on the wire (instance_url, sourceId, filters.tags, limit), so
 // the HTTP port can answer {"error", "field"} and a program can point at

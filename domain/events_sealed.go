@@ -23,6 +23,8 @@ func (SourceAssetHostsAllowed) sourceEvent()      {}
 func (SourceListingRefused) sourceEvent()         {}
 func (SourceSuspended) sourceEvent()              {}
 func (SourceResumed) sourceEvent()                {}
+func (SourceRemoved) sourceEvent()                {}
+func (SourceFilesDeleted) sourceEvent()           {}
 func (SourceKeyRotated) sourceEvent()             {}
 
 func (PluginMirrored) pluginEvent()           {}
@@ -35,6 +37,7 @@ func (PluginStoredCopyDamaged) pluginEvent()  {}
 func (PluginStoredCopyRestored) pluginEvent() {}
 func (PluginYanked) pluginEvent()             {}
 func (PluginUnyanked) pluginEvent()           {}
+func (PluginSourceRemoved) pluginEvent()      {}
 
 func (Subscribed) subscriptionEvent()                 {}
 func (SubscriptionFiltersChanged) subscriptionEvent() {}

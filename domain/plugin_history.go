@@ -220,6 +220,9 @@ func (h *PluginHistory) apply(e PluginEvent) {
 		h.applyYank(e.Version, e.Reason, true)
 	case PluginUnyanked:
 		h.applyYank(e.Version, "", false)
+	case PluginSourceRemoved:
+		// The source's next incarnation starts from nothing (source_removal.go).
+		h.versions, h.latest, h.reported = map[string]MirroredVersion{}, "", map[string]bool{}
 	default:
 		if key := problemKey(e); key != "" {
 			h.reported[key] = true

@@ -12,6 +12,9 @@ import (
 // ErrSourceSuspended: an admin suspended the source; nothing runs against it.
 var ErrSourceSuspended = fmt.Errorf("source is suspended: %w", ErrConflict)
 
+// ErrSourceRemoved: an admin removed the source; nothing runs against it.
+var ErrSourceRemoved = fmt.Errorf("source is removed: %w", ErrConflict)
+
 // PublisherInfo is what a publisher says about itself in /federation-info.
 type PublisherInfo struct {
 	ProtocolVersion string
@@ -62,6 +65,11 @@ type SourceState struct {
 	LastRefusalAt       time.Time
 	// Suspension is the admin's suspension in force (source_suspension.go).
 	Suspension Suspension `json:",omitzero"`
+	// Incarnation counts the registrations of this publisher: 1, then one
+	// more each time it is added again after a removal (source_removal.go).
+	Incarnation int `json:",omitempty"`
+	// Removal is the admin's removal; zero unless removed.
+	Removal Removal `json:",omitzero"`
 	// RevalidatedThrough is where the last sync's capped revalidation
 	// stopped (Revalidation.Through); the next one goes on after it.
 	RevalidatedThrough string `json:",omitempty"`
@@ -149,8 +157,8 @@ func (s *Source) State() SourceState { return s.state }
 
 // RefreshInfo records what the publisher's /federation-info said.
 func (s *Source) RefreshInfo(info PublisherInfo, now time.Time) error {
-	if s.state.Status == StatusSuspended {
-		return ErrSourceSuspended
+	if err := s.Halted(); err != nil {
+		return err
 	}
 	if info.AssetDomain == "" || info.NamingScheme == "" {
 		return fmt.Errorf("publisher gave no asset domain or naming scheme: %w", ErrInvalidInput)
@@ -166,8 +174,8 @@ func (s *Source) RefreshInfo(info PublisherInfo, now time.Time) error {
 // RecordOwnershipProof records the outcome of a challenge-response attempt:
 // a success makes the source verified, a failure (with its reason) failed.
 func (s *Source) RecordOwnershipProof(ok bool, reason string, now time.Time) error {
-	if s.state.Status == StatusSuspended {
-		return ErrSourceSuspended
+	if err := s.Halted(); err != nil {
+		return err
 	}
 	if ok {
 		s.record(OwnershipVerified{At: now})
@@ -195,8 +203,8 @@ const (
 // when its figures matter, a failure when it failed, a recovery when it
 // succeeded while the source was in error.
 func (s *Source) ObserveHealth(c HealthChecked) error {
-	if s.state.Status == StatusSuspended {
-		return ErrSourceSuspended
+	if err := s.Halted(); err != nil {
+		return err
 	}
 	if s.state.needsSummary(c) {
 		s.record(SourceHealthSummarized{Checks: c.Checks, UptimeAvg: c.UptimeAvg, ResponseMSAvg: c.ResponseMSAvg, Up: c.Up, At: c.At})
@@ -224,8 +232,8 @@ func (s *Source) RecordFailure(kind, reason string, now time.Time) error {
 		return fmt.Errorf("a failure needs a reason: %w", ErrInvalidInput)
 	}
 	switch s.state.Status {
-	case StatusSuspended:
-		return ErrSourceSuspended
+	case StatusSuspended, StatusRemoved:
+		return s.Halted()
 	case StatusVerified:
 	case StatusError:
 		if kind != FailureSync && kind != FailureStorage {
@@ -272,8 +280,8 @@ type SyncSummary struct {
 // mirrored files): it lowers the signature part of the trust score and
 // touches nothing a sync does (last sync, its error, a recovery).
 func (s *Source) RecordTampering(found int, now time.Time) error {
-	if s.state.Status == StatusSuspended {
-		return ErrSourceSuspended
+	if err := s.Halted(); err != nil {
+		return err
 	}
 	if found <= 0 {
 		return nil
@@ -329,8 +337,8 @@ func (s *Source) CanSync() error {
 			}
 		}
 		return nil
-	case StatusSuspended:
-		return ErrSourceSuspended
+	case StatusSuspended, StatusRemoved:
+		return s.Halted()
 	default:
 		return fmt.Errorf("source is %s, not verified: %w", s.state.Status, ErrConflict)
 	}
@@ -364,8 +372,11 @@ func (s *Source) apply(e SourceEvent) {
 	switch e := e.(type) {
 	case SourceRegistered:
 		key, _ := base64.StdEncoding.DecodeString(e.PublicKey)
+		// A registration after a removal starts a new incarnation: nothing
+		// of the earlier one carries over (source_removal.go).
 		*st = SourceState{ID: e.SourceID, InstanceURL: e.InstanceURL, Username: e.Username,
-			PublicKey: ed25519.PublicKey(key), AddedBy: e.AddedBy, Status: StatusPending, CreatedAt: e.At}
+			PublicKey: ed25519.PublicKey(key), AddedBy: e.AddedBy, Status: StatusPending, CreatedAt: e.At,
+			Incarnation: max(e.Incarnation, 1)}
 		st.KeyHistory = []KeyPeriod{{KeyID: KeyID(key), PublicKey: key, ValidFrom: e.At, RotatedBy: KeyByRegistration}}
 	case PublisherInfoRefreshed:
 		st.Info = PublisherInfo{ProtocolVersion: e.ProtocolVersion, Features: e.Features,
@@ -426,6 +437,8 @@ func (s *Source) apply(e SourceEvent) {
 		st.applyFailureRecorded(e)
 	case SourceSuspended, SourceResumed:
 		st.applySuspension(e)
+	case SourceRemoved, SourceFilesDeleted:
+		st.applyRemoval(e)
 	case SourceKeyRotated:
 		st.applyKeyRotated(e)
 	}

@@ -25,11 +25,14 @@ const (
 )
 
 type SourceRegistered struct {
-	SourceID    SourceID  `json:"source_id"`
-	InstanceURL string    `json:"instance_url"`
-	Username    string    `json:"username"`
-	PublicKey   string    `json:"public_key"` // raw 32-byte key, base64
-	AddedBy     string    `json:"added_by"`   // API key id
+	SourceID    SourceID `json:"source_id"`
+	InstanceURL string   `json:"instance_url"`
+	Username    string   `json:"username"`
+	PublicKey   string   `json:"public_key"` // raw 32-byte key, base64
+	AddedBy     string   `json:"added_by"`   // API key id
+	// Incarnation is 1 for the first registration (absent: 1) and one more
+	// for each registration after a removal.
+	Incarnation int       `json:"incarnation,omitempty"`
 	At          time.Time `json:"at"`
 }
 

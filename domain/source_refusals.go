@@ -66,8 +66,8 @@ type ListingRefusalsRecorded struct{ Recorded, NotRecorded int }
 // the publisher's listing.
 func (s *Source) RecordListingRefusals(refusals []ListingRefusal, now time.Time) (ListingRefusalsRecorded, error) {
 	var out ListingRefusalsRecorded
-	if s.state.Status == StatusSuspended {
-		return out, ErrSourceSuspended
+	if err := s.Halted(); err != nil {
+		return out, err
 	}
 	unremembered := map[string]bool{}
 	for _, r := range refusals {

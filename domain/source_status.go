@@ -12,9 +12,10 @@ var (
 	StatusFailed    = SourceStatus{"failed"}    // the ownership proof failed
 	StatusError     = SourceStatus{"error"}     // repeated sync or health failures
 	StatusSuspended = SourceStatus{"suspended"} // an admin stopped it
+	StatusRemoved   = SourceStatus{"removed"}   // an admin removed it; its files are deleted
 )
 
-var statuses = []SourceStatus{StatusPending, StatusVerified, StatusFailed, StatusError, StatusSuspended}
+var statuses = []SourceStatus{StatusPending, StatusVerified, StatusFailed, StatusError, StatusSuspended, StatusRemoved}
 
 func (s SourceStatus) String() string { return s.s }
 

@@ -53,12 +53,12 @@ type Suspension struct {
 // Suspend stops all work against the source until an admin resumes it;
 // with quarantine its plugins stop being served too.
 func (s *Source) Suspend(reason string, quarantine bool, by string, now time.Time) error {
-	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		return InField("reason", fmt.Errorf("a suspension needs a reason: %w", ErrInvalidInput))
+	if s.state.Status == StatusRemoved {
+		return fmt.Errorf("source %s is removed; add it again instead: %w", s.state.ID, ErrConflict)
 	}
-	if len(reason) > MaxSuspensionReason {
-		return InField("reason", fmt.Errorf("longer than %d bytes: %w", MaxSuspensionReason, ErrInvalidInput))
+	reason, err := checkAdminReason(reason, "suspension")
+	if err != nil {
+		return err
 	}
 	from := s.state.Status
 	if from == StatusSuspended {

@@ -74,14 +74,7 @@ func TestSuspendRefusals(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s := verifiedSource(t)
-			before := len(s.Changes())
-			if err := c.act(s); !errors.Is(err, c.want) {
-				t.Fatalf("got %v, want %v", err, c.want)
-			}
-			if len(s.Changes()) != before {
-				t.Fatal("a refused command recorded events")
-			}
+			refused(t, verifiedSource(t), c.act, c.want)
 		})
 	}
 }

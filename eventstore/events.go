@@ -33,6 +33,8 @@ func domainEvents() *Registry {
 	Register[domain.SourceListingRefused](r, domain.EventSourceListingRefused)
 	Register[domain.SourceSuspended](r, domain.EventSourceSuspended)
 	Register[domain.SourceResumed](r, domain.EventSourceResumed)
+	Register[domain.SourceRemoved](r, domain.EventSourceRemoved)
+	Register[domain.SourceFilesDeleted](r, domain.EventSourceFilesDeleted)
 	Register[domain.SourceKeyRotated](r, domain.EventSourceKeyRotated)
 	// A plugin's history.
 	Register[domain.PluginMirrored](r, domain.EventPluginMirrored, upcastPluginMirroredV1)
@@ -45,6 +47,7 @@ func domainEvents() *Registry {
 	Register[domain.PluginStoredCopyRestored](r, domain.EventPluginStoredCopyRestored)
 	Register[domain.PluginYanked](r, domain.EventPluginYanked)
 	Register[domain.PluginUnyanked](r, domain.EventPluginUnyanked)
+	Register[domain.PluginSourceRemoved](r, domain.EventPluginSourceGone)
 	// A subscription.
 	Register[domain.Subscribed](r, domain.EventSubscribed)
 	Register[domain.SubscriptionFiltersChanged](r, domain.EventSubscriptionFiltersSet)

@@ -45,6 +45,8 @@ func sampleEvents() map[string][]any {
 			domain.SourceListingRefused{Plugin: "p", Version: "v", Reason: "r", At: at},
 			domain.SourceSuspended{Reason: "r", Quarantine: true, By: "key_1", From: domain.StatusVerified, At: at},
 			domain.SourceResumed{Reason: "r", By: "key_1", To: domain.StatusVerified, At: at},
+			domain.SourceRemoved{Reason: "r", By: "key_1", Incarnation: 1, BlobKeys: []string{"b"}, At: at},
+			domain.SourceFilesDeleted{Count: 1, At: at},
 			domain.SourceKeyRotated{OldKey: "o", OldKeyID: "oid", NewKey: "n", NewKeyID: "nid", By: domain.KeyByAdmin, Actor: "key_1", Reason: "r", At: at},
 		},
 		"plugin": {
@@ -61,6 +63,7 @@ func sampleEvents() map[string][]any {
 			domain.PluginStoredCopyRestored{SourceID: src, Plugin: "p", Version: "1.0.0", SHA256: "s", Size: 1, At: at},
 			domain.PluginYanked{SourceID: src, Plugin: "p", Version: "1.0.0", Reason: "r", Actor: "k", At: at},
 			domain.PluginUnyanked{SourceID: src, Plugin: "p", Version: "1.0.0", Reason: "r", Actor: "k", At: at},
+			domain.PluginSourceRemoved{SourceID: src, Plugin: "p", Reason: "r", Incarnation: 1, At: at},
 		},
 		"subscription": {
 			domain.Subscribed{SourceID: src, Subscriber: "k", Filters: f, At: at},

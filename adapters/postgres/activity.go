@@ -98,6 +98,9 @@ func sourceEntry(id domain.SourceID, e domain.SourceEvent) (entry, bool) {
 	switch e := e.(type) {
 	case domain.SourceRegistered:
 		en.kind, en.summary = "source_added", "source added by "+e.AddedBy+": "+e.InstanceURL+" as "+e.Username
+		if e.Incarnation > 1 {
+			en.summary += fmt.Sprintf(" (added again after its removal: incarnation %d)", e.Incarnation)
+		}
 	case domain.OwnershipVerified:
 		en.kind, en.summary = "verified", "ownership proven (challenge signed with the registered key)"
 	case domain.OwnershipVerificationFailed:
@@ -122,6 +125,11 @@ func sourceEntry(id domain.SourceID, e domain.SourceEvent) (entry, bool) {
 		if e.Reason != "" {
 			en.summary += ": " + e.Reason
 		}
+	case domain.SourceRemoved:
+		en.kind, en.summary = "removed", fmt.Sprintf("removed by %s: %s (incarnation %d; %d files to delete)",
+			e.By, e.Reason, e.Incarnation, len(e.BlobKeys))
+	case domain.SourceFilesDeleted:
+		en.kind, en.summary = "files_deleted", fmt.Sprintf("the removed source's %d files are deleted", e.Count)
 	case domain.SourceKeyRotated:
 		en.kind, en.summary = "key_rotated", fmt.Sprintf("public key %s → %s, rotated by the %s (%s)", e.OldKeyID, e.NewKeyID, e.By, e.Actor)
 		if e.Reason != "" {
@@ -186,6 +194,9 @@ func pluginEntry(e domain.PluginEvent, names pluginNames) (entry, bool) {
 	case domain.PluginUnyanked:
 		en = entry{kind: "unyanked", source: string(e.SourceID), plugin: e.Plugin,
 			summary: fmt.Sprintf("%s %s unyanked by %s: %s", e.Plugin, e.Version, e.Actor, e.Reason)}
+	case domain.PluginSourceRemoved:
+		names.forget(e.SourceID, e.Plugin)
+		return entry{}, false // the source's removal is the entry
 	case domain.PluginRejected:
 		en = entry{kind: "plugin_rejected", source: string(e.SourceID), plugin: e.Plugin,
 			summary: fmt.Sprintf("%s %s rejected: %s", e.Plugin, e.Version, e.Reason)}

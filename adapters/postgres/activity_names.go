@@ -21,7 +21,7 @@ type pluginKey struct {
 // loaded once, and the ones it changed, saved once.
 type pluginNames struct {
 	byKey   map[pluginKey]string
-	changed map[pluginKey]bool
+	changed map[pluginKey]bool // true: saved with its name; false: forgotten
 }
 
 func (n pluginNames) known(source domain.SourceID, plugin string) bool {
@@ -40,6 +40,14 @@ func (n pluginNames) mirrored(source domain.SourceID, plugin, name string) {
 		n.byKey[k] = name
 		n.changed[k] = true
 	}
+}
+
+// forget drops a plugin whose source was removed: its next incarnation's
+// first mirror shows as a first mirror again.
+func (n pluginNames) forget(source domain.SourceID, plugin string) {
+	k := pluginKey{source, plugin}
+	delete(n.byKey, k)
+	n.changed[k] = false
 }
 
 // loadPluginNames reads what activity_plugins remembers of the plugins the
@@ -86,13 +94,19 @@ func (n pluginNames) save(ctx context.Context, tx pgx.Tx) error {
 	if len(n.changed) == 0 {
 		return nil
 	}
-	var sources, plugins, names []string
-	for k := range n.changed {
+	var sources, plugins, names, goneSources, gonePlugins []string
+	for k, kept := range n.changed {
+		if !kept {
+			goneSources, gonePlugins = append(goneSources, string(k.source)), append(gonePlugins, k.plugin)
+			continue
+		}
 		sources, plugins, names = append(sources, string(k.source)), append(plugins, k.plugin), append(names, n.byKey[k])
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO activity_plugins (source_id, plugin, name)
+	_, err := tx.Exec(ctx, `WITH gone AS (DELETE FROM activity_plugins a USING unnest($4::text[], $5::text[]) AS k(source_id, plugin)
+			WHERE a.source_id = k.source_id AND a.plugin = k.plugin)
+		INSERT INTO activity_plugins (source_id, plugin, name)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
-		ON CONFLICT (source_id, plugin) DO UPDATE SET name = EXCLUDED.name`, sources, plugins, names)
+		ON CONFLICT (source_id, plugin) DO UPDATE SET name = EXCLUDED.name`, sources, plugins, names, goneSources, gonePlugins)
 	if err != nil {
 		return fmt.Errorf("save activity plugin names: %w", err)
 	}

@@ -187,6 +187,11 @@ func (h MirrorProjectionHandler) Apply(ctx context.Context, tx pgx.Tx, stored ev
 	case domain.PluginUnyanked:
 		_, err = tx.Exec(ctx, `UPDATE mirrored_plugins SET yanked_at = NULL, yank_reason = ''
 			WHERE source_id = $1 AND plugin_id = $2 AND version = $3`, string(e.SourceID), e.Plugin, e.Version)
+	case domain.PluginSourceRemoved:
+		// The removed incarnation's versions leave the catalogue (the
+		// events keep them); downloads answer 410 from the source's row.
+		_, err = tx.Exec(ctx, `WITH gone AS (DELETE FROM mirrored_plugins WHERE source_id = $1 AND plugin_id = $2)
+			DELETE FROM plugin_problems WHERE source_id = $1 AND plugin_id = $2`, string(e.SourceID), e.Plugin)
 	}
 	if err != nil {
 		return fmt.Errorf("project %s: %w", stored.Type, err)

@@ -41,7 +41,7 @@ func (h MirrorProjectionHandler) ApplyBatch(ctx context.Context, tx pgx.Tx, even
 			}
 			run.add(e)
 		case domain.EventPluginPruned, domain.EventPluginStoredCopyDamaged, domain.EventPluginStoredCopyRestored,
-			domain.EventPluginYanked, domain.EventPluginUnyanked:
+			domain.EventPluginYanked, domain.EventPluginUnyanked, domain.EventPluginSourceGone:
 			if err := run.flush(ctx, tx, h.copyFrom()); err != nil {
 				return err
 			}

@@ -17,13 +17,15 @@ type PluginReader struct{ Pool *pgxpool.Pool }
 const pluginColumns = `id, plugin_id, source_id, name, version, coalesce(description, ''), tags, sha256, size,
 	mirror_date, signature, federation_signature, node_key_id, local_path, prune_reason, copy_damage, copy_damage_at,
 	yank_reason, yanked_at, signature_v2, bytes_attested_by,
-	coalesce((SELECT s.status FROM sources s WHERE s.id = mirrored_plugins.source_id), '')`
+	coalesce((SELECT s.status FROM sources s WHERE s.id = mirrored_plugins.source_id), ''),
+	coalesce((SELECT s.quarantined FROM sources s WHERE s.id = mirrored_plugins.source_id), false)`
 
 func scanPlugin(row pgx.CollectableRow) (app.PluginView, error) {
 	var v app.PluginView
 	err := row.Scan(&v.ID, &v.Plugin, &v.SourceID, &v.Name, &v.Version, &v.Description, &v.Tags, &v.SHA256, &v.Size,
 		&v.MirrorDate, &v.PublisherSignature, &v.FederationSignature, &v.NodeKeyID, &v.BlobKey, &v.Pruned,
-		&v.StoredCopy.Damage, &v.StoredCopy.FoundAt, &v.Yanked, &v.YankedAt, &v.PublisherSignatureV2, &v.BytesAttestedBy, &v.SourceStatus)
+		&v.StoredCopy.Damage, &v.StoredCopy.FoundAt, &v.Yanked, &v.YankedAt, &v.PublisherSignatureV2, &v.BytesAttestedBy,
+		&v.SourceStatus, &v.SourceQuarantined)
 	v.StoredCopy.OK = v.StoredCopy.Damage == ""
 	return v, err
 }
@@ -36,7 +38,8 @@ func (r PluginReader) ListPlugins(ctx context.Context, q app.PluginQuery) ([]app
 		  AND ($2 = '' OR source_id = $2)
 		  AND ($3 = '' OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(tags) AS t(tag) WHERE lower(t.tag) = lower($3)))
 		  AND ($4 = '' OR strpos(lower(name || ' ' || plugin_id || ' ' || coalesce(description, '')), lower($4)) > 0)
-		ORDER BY id LIMIT $5`, q.After, q.Source, q.Tag, q.Text, q.Limit, q.IncludeYanked)
+		  AND ($7 OR NOT EXISTS (SELECT 1 FROM sources s WHERE s.id = mirrored_plugins.source_id AND s.quarantined))
+		ORDER BY id LIMIT $5`, q.After, q.Source, q.Tag, q.Text, q.Limit, q.IncludeYanked, q.IncludeQuarantined)
 	if err != nil {
 		return nil, fmt.Errorf("list plugins: %w", err)
 	}

@@ -47,12 +47,25 @@ func (SourceProjection) Apply(ctx context.Context, tx pgx.Tx, stored eventstore.
 	}
 	switch e := e.(type) {
 	case domain.SourceRegistered:
-		if err := exec(`INSERT INTO sources (id, updated_at, instance_url, username, public_key, created_at, added_by)
-			VALUES ($1, $2, $3, $4, $5, extract(epoch FROM $2::timestamptz)::bigint, $6)`,
-			e.InstanceURL, e.Username, e.PublicKey, e.AddedBy); err != nil {
+		// A registration after a removal is a new incarnation: its row and
+		// its key history start afresh, as its state does.
+		for _, table := range []string{"sources WHERE id = $1", "source_keys WHERE source_id = $1"} {
+			if _, err := tx.Exec(ctx, `DELETE FROM `+table, id); err != nil {
+				return fmt.Errorf("project %s for %s: %w", e.EventType(), id, err)
+			}
+		}
+		if err := exec(`INSERT INTO sources (id, updated_at, instance_url, username, public_key, created_at, added_by, incarnation)
+			VALUES ($1, $2, $3, $4, $5, extract(epoch FROM $2::timestamptz)::bigint, $6, $7)`,
+			e.InstanceURL, e.Username, e.PublicKey, e.AddedBy, max(e.Incarnation, 1)); err != nil {
 			return err
 		}
 		return projectKey(exec, e.PublicKey, domain.KeyByRegistration)
+	case domain.SourceRemoved:
+		return exec(`UPDATE sources SET updated_at = $2, removed_at = $2, removal_reason = $3, removed_by = $4,
+			files_pending = $5, subscriber_count = 0, suspended_at = NULL, suspension_reason = '', suspended_by = '',
+			quarantined = false WHERE id = $1`, e.Reason, e.By, len(e.BlobKeys))
+	case domain.SourceFilesDeleted:
+		return exec(`UPDATE sources SET updated_at = $2, files_pending = 0 WHERE id = $1`)
 	case domain.SourceKeyRotated:
 		return projectKeyRotated(exec, e)
 	case domain.PublisherInfoRefreshed:

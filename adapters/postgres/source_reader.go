@@ -25,21 +25,28 @@ const sourceViewColumns = `id, instance_url, username, public_key, status, statu
 	created_at, last_sync, last_verification, last_failure, avg_response_ms, protocol_version, features,
 	coalesce(asset_domain, ''), coalesce(asset_naming_scheme, ''), plugin_count, subscriber_count, added_by,
 	health_checks, uptime, last_health_at, last_sync_error, refused_entries, last_refusal, last_refusal_at,
-	last_verification_result, successful_verifications, suspended_at, suspension_reason, suspended_by, quarantined`
+	last_verification_result, successful_verifications, suspended_at, suspension_reason, suspended_by, quarantined,
+	incarnation, removed_at, removal_reason, removed_by, files_pending`
 
 func scanSourceView(row pgx.Row) (app.SourceView, error) {
 	var v app.SourceView
 	var sp app.SuspensionView
-	var suspendedAt *time.Time
+	var suspendedAt, removedAt *time.Time
+	var rm app.RemovalView
 	err := row.Scan(&v.ID, &v.InstanceURL, &v.Username, &v.PublicKey, &v.Status, &v.StatusReason, &v.TrustScore,
 		&v.TrustComponents, &v.CreatedAt, &v.LastSync, &v.LastVerification, &v.LastFailure, &v.AvgResponseMS,
 		&v.ProtocolVersion, &v.Features, &v.AssetDomain, &v.AssetNamingScheme, &v.PluginCount, &v.SubscriberCount,
 		&v.AddedBy, &v.HealthChecks, &v.Uptime, &v.LastHealthAt, &v.LastSyncError,
 		&v.RefusedEntries, &v.LastRefusal, &v.LastRefusalAt, &v.LastVerificationResult, &v.SuccessfulVerifications,
-		&suspendedAt, &sp.Reason, &sp.By, &sp.Quarantine)
+		&suspendedAt, &sp.Reason, &sp.By, &sp.Quarantine,
+		&v.Incarnation, &removedAt, &rm.Reason, &rm.By, &rm.FilesPending)
 	if suspendedAt != nil {
 		sp.At = suspendedAt.UTC()
 		v.Suspension = &sp
+	}
+	if removedAt != nil {
+		rm.At = removedAt.UTC()
+		v.Removal = &rm
 	}
 	return v, err
 }
@@ -99,6 +106,21 @@ func (r SourceReader) GetSource(ctx context.Context, id domain.SourceID) (app.So
 		return app.SourceView{}, fmt.Errorf("source %s: %w", id, err)
 	}
 	return one[0], nil
+}
+
+// UnfinishedRemovals lists removed sources whose files are still to
+// delete or which still have subscriptions (app.FinishRemoval).
+func (r SourceReader) UnfinishedRemovals(ctx context.Context) ([]domain.SourceID, error) {
+	rows, err := r.Pool.Query(ctx, `SELECT id FROM sources s WHERE s.status = 'removed'
+		AND (s.files_pending > 0 OR EXISTS (SELECT 1 FROM subscriptions u WHERE u.source_id = s.id)) ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("unfinished removals: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[domain.SourceID])
+	if err != nil {
+		return nil, fmt.Errorf("unfinished removals: %w", err)
+	}
+	return ids, nil
 }
 
 // SourceIDsWithPrefix answers the ids starting with prefix (the table is

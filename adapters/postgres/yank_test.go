@@ -34,17 +34,7 @@ func TestYankInTheMirrorAndActivity(t *testing.T) {
 	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	s, _ := domain.RegisterSource("http://127.0.0.1:9004/", "author", base64.StdEncoding.EncodeToString(pub), "key_a", t0)
 	id := s.State().ID
-	hs, err := histories.LoadAll(ctx, id, []string{"tool"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range []string{"1.0.0", "1.1.0"} {
-		hs["tool"].RecordMirrored(domain.PluginMirrored{SourceID: id, Plugin: "tool", Name: "Tool", Version: v, SHA256: "aa", Size: 10,
-			BlobKey: "k/" + v, PublisherSignature: "sig", FederationSignature: "fed", NodeKeyID: "node", At: t0})
-	}
-	if err := histories.SaveAll(ctx, []*domain.PluginHistory{hs["tool"]}, s); err != nil {
-		t.Fatal(err)
-	}
+	mirrorTool(t, histories, s, t0)
 	by := app.Principal{KeyID: "key_admin", Role: domain.RoleAdmin}
 	req := app.YankRequest{Source: id, Plugin: "tool", Version: "1.1.0", Reason: "malware found"}
 	if res, err := (app.Yank{Sources: sources, Histories: histories, Now: func() time.Time { return t0.Add(time.Hour) }}).Handle(ctx, by, req); err != nil || !res.Recorded {

@@ -35,6 +35,16 @@ type opsSetup struct {
 
 func startOps(t *testing.T, plugins int, env ...string) opsSetup {
 	t.Helper()
+	blobs := filepath.Join(t.TempDir(), "blobs")
+	s := startOpsOn(t, plugins, append(env, "PFN_BLOB_STORE=file://"+blobs)...)
+	s.blobs = blobs
+	return s
+}
+
+// startOpsOn is startOps with the blob store env names (PFN_BLOB_STORE
+// and, for S3, its credentials).
+func startOpsOn(t *testing.T, plugins int, env ...string) opsSetup {
+	t.Helper()
 	pfn := buildBinary(t, ".", "pfn")
 	pubBin := buildBinary(t, "../pfn-publisher", "pfn-publisher")
 	// An original (v1) publisher: its listing names no sha256 and signs no
@@ -42,13 +52,11 @@ func startOps(t *testing.T, plugins int, env ...string) opsSetup {
 	// revalidation and recheck tests rely on.
 	pub := startPublisher(t, pubBin, "-key-file", filepath.Join(t.TempDir(), "pub.pem"), "-plugins", strconv.Itoa(plugins), "-admin", "-v1-only")
 	const master = "master-key-for-the-ops-test-0123456789"
-	blobs := filepath.Join(t.TempDir(), "blobs")
 	metricsAddr := freeAddr(t)
 	db := databaseURL(t)
 	_, base := startNodeWith(t, pfn, append(env, "PFN_DATABASE_URL="+db, "PFN_MASTER_KEY="+master, "PFN_METRICS_LISTEN="+metricsAddr,
-		"PFN_BLOB_STORE=file://"+blobs, "PFN_NODE_KEY_FILE="+filepath.Join(t.TempDir(), "node.key"))...)
+		"PFN_NODE_KEY_FILE="+filepath.Join(t.TempDir(), "node.key"))...)
 	s := register(t, apiClient{t, base}, pub, master)
-	s.blobs = blobs
 	s.metrics = "http://" + metricsAddr
 	s.db = db
 	return s

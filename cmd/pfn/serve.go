@@ -53,6 +53,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	// The projections outlive ctx: they stop after the last request drained.
 	stopProjections := n.runProjections(context.WithoutCancel(ctx))
 	stopScheduler := n.runScheduler(ctx)
+	stopSweep := n.runRemovalSweep(ctx, log)
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -68,6 +69,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		cancel()
 	}
 	stopScheduler()
+	stopSweep()
 	stopProjections()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil

@@ -34,6 +34,7 @@ type node struct {
 	readiness httpapi.ReadinessChecker
 	blobs     blob.Store     // probed by serve before it listens
 	scheduler *app.Scheduler // nil when PFN_SCHEDULER=false
+	removals  app.FinishRemoval
 }
 
 func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*node, error) {
@@ -73,7 +74,9 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 		RequireAttested: cfg.Sync.RequireAttested}
 	firstSync, scheduledSync := sync, sync
 	firstSync.Locker, scheduledSync.Locker = gate.Within(firstSyncWait), gate.Within(scheduledSyncWait)
-	find := app.FindPlugin{Plugins: plugins}
+	find := app.FindPlugin{Plugins: plugins, Sources: reader}
+	finish := app.FinishRemoval{Sources: sources, Subscriptions: subs, Subscribers: subReader, Blobs: blobPort{blobs},
+		Unfinished: reader, Now: now}
 	var scheduler *app.Scheduler
 	if cfg.Ops.Scheduler {
 		scheduler = &app.Scheduler{Jobs: postgres.Jobs{Pool: pool},
@@ -87,18 +90,20 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 	}
 	revokeKey := app.RevokeKey{Keys: keys, Sources: sources, Subscriptions: subs, Reader: subReader,
 		Shown: postgres.CatchUp{Pool: pool, Waiter: waiter, Projection: postgres.SubscriptionsProjection}, Now: now}
-	return &node{runner: runner, metrics: reg, scheduler: scheduler, blobs: blobs,
+	return &node{runner: runner, metrics: reg, scheduler: scheduler, blobs: blobs, removals: finish,
 		readiness: readinessChecks{postgres.Readiness{Pool: pool, Lag: runner.Lag, MaxLag: cfg.Ops.ReadyMaxLag}, blobReadiness(blobs)}, app: &httpapi.App{
-			Authenticate:    app.Authenticate{Keys: keys, MasterKey: cfg.MasterKey},
-			CreateKey:       app.CreateKey{Keys: keys, Random: rand.Reader, Now: now},
-			RevokeKey:       revokeKey,
-			AddSource:       app.AddSource{Sources: sources, Keys: reader, Verify: verify, Now: now},
-			VerifySource:    verify,
-			UpdateSource:    app.UpdateSource{Sources: sources, Publisher: pub, Random: rand.Reader, Keys: reader, Now: now},
-			Yank:            app.Yank{Sources: sources, Histories: sync.Histories, Now: now},
-			Unyank:          app.Unyank{Sources: sources, Histories: sync.Histories, Now: now},
-			SuspendSource:   app.SuspendSource{Sources: sources, Now: now},
-			ResumeSource:    app.ResumeSource{Sources: sources, Now: now},
+			Authenticate:  app.Authenticate{Keys: keys, MasterKey: cfg.MasterKey},
+			CreateKey:     app.CreateKey{Keys: keys, Random: rand.Reader, Now: now},
+			RevokeKey:     revokeKey,
+			AddSource:     app.AddSource{Sources: sources, Keys: reader, Verify: verify, Now: now},
+			VerifySource:  verify,
+			UpdateSource:  app.UpdateSource{Sources: sources, Publisher: pub, Random: rand.Reader, Keys: reader, Now: now},
+			Yank:          app.Yank{Sources: sources, Histories: sync.Histories, Now: now},
+			Unyank:        app.Unyank{Sources: sources, Histories: sync.Histories, Now: now},
+			SuspendSource: app.SuspendSource{Sources: sources, Now: now},
+			ResumeSource:  app.ResumeSource{Sources: sources, Now: now},
+			RemoveSource: app.RemoveSource{Sources: sources, Histories: sync.Histories, Stored: plugins,
+				Locker: gate.Within(apiSyncWait), Finish: finish, Now: now, Log: log},
 			ListSources:     app.ListSources{Sources: reader},
 			GetSourceStatus: app.GetSourceStatus{Sources: reader},
 			SourceStatusAt:  app.GetSourceStatusAt{History: postgres.SourceHistory{Store: store}},

@@ -134,11 +134,30 @@ func (s *S3Server) Stop(t testing.TB) {
 // CreateBucket creates a bucket with the server's own credentials.
 func (s *S3Server) CreateBucket(t testing.TB, bucket string) {
 	t.Helper()
-	client := s3.New(s3.Options{
+	if _, err := s.client().CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatalf("create bucket %s: %v", bucket, err)
+	}
+}
+
+// client talks to the server with its own credentials.
+func (s *S3Server) client() *s3.Client {
+	return s3.New(s3.Options{
 		BaseEndpoint: aws.String(s.Endpoint), Region: "us-east-1", UsePathStyle: true,
 		Credentials: credentials.NewStaticCredentialsProvider(s.Access, s.Secret, ""),
 	})
-	if _, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-		t.Fatalf("create bucket %s: %v", bucket, err)
+}
+
+// Keys lists the keys of a bucket's objects (the first thousand: tests
+// store a few).
+func (s *S3Server) Keys(t testing.TB, bucket string) []string {
+	t.Helper()
+	out, err := s.client().ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
+	if err != nil {
+		t.Fatalf("list bucket %s: %v", bucket, err)
 	}
+	var keys []string
+	for _, o := range out.Contents {
+		keys = append(keys, aws.ToString(o.Key))
+	}
+	return keys
 }

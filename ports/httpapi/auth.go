@@ -95,3 +95,18 @@ func principal(c echo.Context) app.Principal {
 	p, _ := c.Get(principalKey).(app.Principal)
 	return p
 }
+
+// keyWhenAsked requires a key on a route open to everyone (a public
+// catalogue) when the request carries param: what it asks for is not for
+// everyone, and the use case can only tell an admin from a key it saw.
+func keyWhenAsked(auth echo.MiddlewareFunc, public bool, param string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		withKey := auth(next)
+		return func(c echo.Context) error {
+			if public && c.QueryParam(param) != "" {
+				return withKey(c)
+			}
+			return next(c)
+		}
+	}
+}

@@ -37,6 +37,8 @@ func statusOf(err error) int {
 		return http.StatusNotFound
 	case errors.Is(err, domain.ErrGone):
 		return http.StatusGone
+	case errors.Is(err, domain.ErrWithheld):
+		return http.StatusUnavailableForLegalReasons
 	case errors.Is(err, domain.ErrConflict):
 		return http.StatusConflict
 	case errors.Is(err, domain.ErrUnauthenticated):

@@ -29,9 +29,15 @@ func listPlugins(h app.ListPlugins, resolve app.SourceResolver) echo.HandlerFunc
 			}
 		}
 		var err error
-		if v := c.QueryParam("include_yanked"); v != "" {
-			if q.IncludeYanked, err = strconv.ParseBool(v); err != nil {
-				return domain.InField("include_yanked", fmt.Errorf("include_yanked %q: want true or false: %w", truncateParam(v), domain.ErrInvalidInput))
+		if q.IncludeYanked, err = boolParam(c, "include_yanked"); err != nil {
+			return err
+		}
+		if q.IncludeQuarantined, err = boolParam(c, "include_quarantined"); err != nil {
+			return err
+		}
+		if q.IncludeQuarantined {
+			if err := app.AuthorizeQuarantined(principal(c)); err != nil {
+				return err
 			}
 		}
 		if v := c.QueryParam("limit"); v != "" {
@@ -147,6 +153,20 @@ type NodeKey struct {
 
 func federationInfo(info NodeInfo) echo.HandlerFunc {
 	return func(c echo.Context) error { return c.JSON(http.StatusOK, info) }
+}
+
+// boolParam reads an optional true/false query parameter (false when
+// absent).
+func boolParam(c echo.Context, name string) (bool, error) {
+	v := c.QueryParam(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, domain.InField(name, fmt.Errorf("%s %q: want true or false: %w", name, truncateParam(v), domain.ErrInvalidInput))
+	}
+	return b, nil
 }
 
 func truncateParam(s string) string {

@@ -45,6 +45,7 @@ type App struct {
 	Unyank          app.Unyank
 	SuspendSource   app.SuspendSource
 	ResumeSource    app.ResumeSource
+	RemoveSource    app.RemoveSource
 	ListSources     app.ListSources
 	GetSourceStatus app.GetSourceStatus
 	SourceReader    app.SourceReader
@@ -147,6 +148,7 @@ func routeFederation(e *echo.Echo, a *App, obs Observer) {
 	f.POST("/unyank", yankVersion(a.Unyank, a.ResolveSource), auth, authorizedBy(a.Unyank))
 	f.POST("/suspend-source", suspendSource(a.SuspendSource, a.SourceReader, a.ResolveSource), auth, authorizedBy(a.SuspendSource))
 	f.POST("/resume-source", resumeSource(a.ResumeSource, a.SourceReader, a.ResolveSource), auth, authorizedBy(a.ResumeSource))
+	f.POST("/remove-source", removeSource(a.RemoveSource, a.SourceReader, a.ResolveSource), auth, authorizedBy(a.RemoveSource))
 	f.GET("/source-status", sourceStatus(a.GetSourceStatus, a.SourceStatusAt, a.ResolveSource), auth, authorizedBy(a.GetSourceStatus), authorizedBy(a.SourceStatusAt))
 	f.GET("/events", listEvents(a.ListEvents, a.Log), auth, authorizedBy(a.ListEvents))
 	f.POST("/sync-source", syncSource(a.SyncNow, a.ResolveSource), auth, authorizedBy(a.SyncNow))
@@ -159,7 +161,8 @@ func routeFederation(e *echo.Echo, a *App, obs Observer) {
 	if !a.PublicCatalog {
 		catalog = append(catalog, auth)
 	}
-	f.GET("/plugins", listPlugins(a.ListPlugins, a.ResolveSource), catalog...)
+	// include_quarantined is for admins: on a public catalogue it needs a key.
+	f.GET("/plugins", listPlugins(a.ListPlugins, a.ResolveSource), append(catalog, keyWhenAsked(auth, a.PublicCatalog, "include_quarantined"))...)
 	f.GET("/download", downloadPlugin(a.FindPlugin, a.Blobs, a.ResolveSource, a.Log), catalog...)
 	f.HEAD("/download", downloadPlugin(a.FindPlugin, a.Blobs, a.ResolveSource, a.Log), catalog...)
 	f.GET("/verify", verifyPlugin(a.VerifyMirrored, a.ResolveSource), catalog...)

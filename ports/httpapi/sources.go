@@ -149,7 +149,11 @@ func resolveSourceID(c echo.Context, resolve app.SourceResolver, field, raw stri
 // (its admin page maps over the body itself).
 func listSources(h app.ListSources, compat Compat) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		sources, err := h.Handle(c.Request().Context(), principal(c))
+		includeRemoved, err := boolParam(c, "include_removed")
+		if err != nil {
+			return err
+		}
+		sources, err := h.Handle(c.Request().Context(), principal(c), includeRemoved)
 		if err != nil {
 			return err
 		}

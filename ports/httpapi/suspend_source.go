@@ -61,6 +61,33 @@ func resumeSource(h app.ResumeSource, read app.SourceReader, resolve app.SourceR
 	}
 }
 
+type removeSourceRequest struct {
+	SourceID string `json:"sourceId"`
+	Reason   string `json:"reason"`
+}
+
+func removeSource(h app.RemoveSource, read app.SourceReader, resolve app.SourceResolver) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var req removeSourceRequest
+		if err := bindJSON(c, &req); err != nil {
+			return err
+		}
+		id, err := resolveSourceID(c, resolve, "sourceId", req.SourceID)
+		if err != nil {
+			return err
+		}
+		st, err := h.Handle(c.Request().Context(), principal(c), app.RemoveSourceRequest{ID: id, Reason: req.Reason})
+		if err != nil {
+			return err
+		}
+		msg := fmt.Sprintf("Source %s removed (incarnation %d): %s.", id, st.Incarnation, st.Removal.Reason)
+		if n := len(st.Removal.PendingFiles); n > 0 {
+			msg += fmt.Sprintf(" %d of its files could not be deleted yet; the node's removal sweep deletes them later.", n)
+		}
+		return answerSource(c, read, id, msg)
+	}
+}
+
 // answerSource answers an admin's action on a source with the source as
 // the sources read model now shows it.
 func answerSource(c echo.Context, read app.SourceReader, id domain.SourceID, message string) error {

@@ -27,7 +27,8 @@ type pluginView struct {
 	NodeKeyID           string         `json:"node_key_id"`
 	StoredCopy          storedCopyView `json:"stored_copy"`
 	SourceStatus        string         `json:"source_status,omitempty"`
-	Yanked              *yankedView    `json:"yanked,omitempty"` // only on a yanked version
+	SourceQuarantined   bool           `json:"source_quarantined,omitempty"` // only in an admin's include_quarantined=true listing
+	Yanked              *yankedView    `json:"yanked,omitempty"`             // only on a yanked version
 	// BytesAttestedBy: "publisher" when its signature_v2 (shown) covers
 	// these bytes, "node" when only the node's statement does.
 	BytesAttestedBy string `json:"bytes_attested_by"`
@@ -51,7 +52,7 @@ func viewPlugin(p app.PluginView) pluginView {
 		Description: p.Description, Tags: p.Tags, SHA256: p.SHA256, Size: p.Size, MirrorDate: p.MirrorDate,
 		PublisherSignature: p.PublisherSignature, FederationSignature: p.FederationSignature, NodeKeyID: p.NodeKeyID,
 		StoredCopy: storedCopyView{OK: p.StoredCopy.OK, Damage: p.StoredCopy.Damage, FoundAt: p.StoredCopy.FoundAt},
-		Yanked:     viewYanked(p), SourceStatus: p.SourceStatus,
+		Yanked:     viewYanked(p), SourceStatus: p.SourceStatus, SourceQuarantined: p.SourceQuarantined,
 		BytesAttestedBy: bytesAttester(p.BytesAttestedBy), SignatureV2: p.PublisherSignatureV2}
 }
 

@@ -42,7 +42,24 @@ type sourceView struct {
 	LastVerificationResult  string            `json:"last_verification_result"` // the original's
 	SuccessfulVerifications int               `json:"successful_verifications"` // the original's
 	Suspension              *suspensionView   `json:"suspension,omitempty"`     // only while suspended
+	Incarnation             int               `json:"incarnation"`              // 1, then one more per re-adding after a removal
+	Removal                 *removalView      `json:"removal,omitempty"`        // only once removed
 	KeyHistory              []keyPeriodView   `json:"key_history"`              // oldest first, the current key last
+}
+
+// removalView says why, by whom and when an admin removed a source.
+type removalView struct {
+	Reason       string    `json:"reason"`
+	Actor        string    `json:"actor"`
+	At           time.Time `json:"at"`
+	FilesPending int       `json:"files_pending"`
+}
+
+func viewRemoval(r *app.RemovalView) *removalView {
+	if r == nil {
+		return nil
+	}
+	return &removalView{Reason: r.Reason, Actor: r.By, At: r.At, FilesPending: r.FilesPending}
 }
 
 // keyPeriodView is one key of a source; valid_until is absent for the
@@ -88,7 +105,7 @@ func viewSource(s app.SourceView) sourceView {
 		LastHealthAt: s.LastHealthAt, LastSyncError: s.LastSyncError, RefusedEntries: s.RefusedEntries,
 		LastRefusal: s.LastRefusal, LastRefusalAt: s.LastRefusalAt, LastVerificationResult: s.LastVerificationResult,
 		SuccessfulVerifications: s.SuccessfulVerifications, Suspension: viewSuspension(s.Suspension),
-		KeyHistory: viewKeyHistory(s.KeyHistory)}
+		Incarnation: max(s.Incarnation, 1), Removal: viewRemoval(s.Removal), KeyHistory: viewKeyHistory(s.KeyHistory)}
 }
 
 // SourceStatusAtView is a source as the node believed it at a moment:
