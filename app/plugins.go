@@ -21,7 +21,8 @@ type PluginView struct {
 	Tags                []string
 	SHA256              string
 	Size                int64
-	MirrorDate          int64
+	MirrorDate          int64     // unix seconds, rounded, as the original shows it
+	MirroredAt          time.Time // to the microsecond: key periods are compared with it
 	PublisherSignature  string
 	FederationSignature string
 	NodeKeyID           string
