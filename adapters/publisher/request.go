@@ -34,6 +34,14 @@ func (c *Client) call(ctx context.Context, method string, u *url.URL, reqBody []
 	if reqBody != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if method == http.MethodPost {
+		// The protocol's only POST, verify-ownership, only signs: it is safe
+		// to send twice. Marked so (the nil value is not sent), the
+		// transport resends it when a kept-alive connection turns out dead,
+		// as it does after a publisher restarts on the same port, instead
+		// of failing the proof with EOF.
+		req.Header["Idempotency-Key"] = nil
+	}
 
 	resp, err := c.http.Do(req)
 	if err != nil {
