@@ -47,7 +47,8 @@ const source = `{"id":"alice@pub.example","instance_url":"https://pub.example","
 "last_failure":"","avg_response_ms":null,"protocol_version":"1.0.0","features":null,"asset_domain":"","asset_naming_scheme":"",
 "plugin_count":0,"subscriber_count":0,"added_by":"k1","health_checks":0,"uptime":null,"last_health_at":null,
 "last_sync_error":"","refused_entries":0,"last_refusal":"","last_refusal_at":null,
-"last_verification_result":"success","successful_verifications":1}`
+"last_verification_result":"success","successful_verifications":1,
+"key_history":[{"key_id":"0123456789abcdef","public_key":"AAAA","valid_from":"2025-12-01T00:00:00Z","rotated_by":"registration"}]}`
 
 // verification is a complete answer of POST /federation/verify-source,
 // with the original's fields beside PFN's.
