@@ -76,7 +76,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 	firstSync.Locker, scheduledSync.Locker = gate.Within(firstSyncWait), gate.Within(scheduledSyncWait)
 	find := app.FindPlugin{Plugins: plugins, Sources: reader}
 	finish := app.FinishRemoval{Sources: sources, Subscriptions: subs, Subscribers: subReader, Blobs: blobPort{blobs},
-		Unfinished: reader, Now: now}
+		Unfinished: reader, Locker: gate.Within(firstSyncWait), Timeout: removalSweepEach, Now: now}
 	var scheduler *app.Scheduler
 	if cfg.Ops.Scheduler {
 		scheduler = &app.Scheduler{Jobs: postgres.Jobs{Pool: pool},
