@@ -37,7 +37,7 @@ func (p pendingRemovals) UnfinishedRemovals(ctx context.Context) ([]domain.Sourc
 }
 
 func (w *mirrorWorld) remover(blobs app.BlobStore) app.RemoveSource {
-	return app.RemoveSource{Sources: w.sources, Histories: w.mirror, Stored: w.mirror, Locker: w.sync.Locker, Now: now,
+	return app.RemoveSource{Sources: w.sources, Histories: w.mirror, Plugins: w.mirror, Locker: w.sync.Locker, Now: now,
 		Finish: app.FinishRemoval{Sources: w.sources, Subscriptions: w.subs, Subscribers: w.subs, Blobs: blobs,
 			Unfinished: pendingRemovals{w.sources, []domain.SourceID{w.id}}, Locker: w.sync.Locker, Now: now}}
 }
@@ -148,4 +148,30 @@ func (w *mirrorWorld) addAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	subscribe(t, w.sources, w.subs, consumer, w.id)
+}
+
+// A removal closes every plugin history of the source, a plugin the node
+// only ever refused included: the new incarnation records the refusal
+// afresh instead of inheriting that it was reported.
+func TestRemovalClosesPluginsOnlyEverRefused(t *testing.T) {
+	w := subscribedWorld(t)
+	w.publish(t, "hello", "1.0.0", "v1")
+	forged := w.publish(t, "forged", "1.0.0", "v1")
+	forged.Signature = app.SignListing(w.key, app.ListedPlugin{Slug: "other", Version: "1.0.0"}).Signature
+	w.list(forged)
+	w.run(t)
+	if n := count(w.pluginEvents("forged"), domain.EventPluginRejected); n != 1 {
+		t.Fatalf("forged's events %v, want one refusal", w.pluginEvents("forged"))
+	}
+	if _, err := w.remover(w.blobs).Handle(context.Background(), admin, app.RemoveSourceRequest{ID: w.id, Reason: "malware"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.pluginEvents("forged"); got[len(got)-1] != domain.EventPluginSourceGone {
+		t.Fatalf("forged's history not closed: %v", got)
+	}
+	w.addAgain(t)
+	w.run(t)
+	if n := count(w.pluginEvents("forged"), domain.EventPluginRejected); n != 2 {
+		t.Fatalf("forged's events %v, want the refusal recorded again for the new incarnation", w.pluginEvents("forged"))
+	}
 }
