@@ -53,7 +53,7 @@ func (h CheckHealth) Run(ctx context.Context, id domain.SourceID) error {
 	if callErr != nil {
 		errText = callErr.Error()
 	}
-	check, err := record.Check(callErr == nil, took.Milliseconds(), errText, h.Now())
+	check, err := record.Check(source.State().CreatedAt, callErr == nil, took.Milliseconds(), errText, h.Now())
 	if err != nil {
 		return err
 	}

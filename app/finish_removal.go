@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -20,8 +21,18 @@ type FinishRemoval struct {
 	Subscribers   SubscriptionReader
 	Blobs         BlobStore
 	Unfinished    UnfinishedRemovals
-	Now           func() time.Time
+	// Locker is the sync's: Sweep finishes a source only while no sync of
+	// it runs, since a new incarnation stores files under the keys the
+	// removed one's pending files have. RemoveSource holds it already.
+	Locker SyncLocker
+	// Timeout bounds one Sweep, so that a blob store that hangs cannot
+	// stop every later sweep; 0 is DefaultSweepTimeout.
+	Timeout time.Duration
+	Now     func() time.Time
 }
+
+// DefaultSweepTimeout is a sweep's bound when none is configured.
+const DefaultSweepTimeout = time.Minute
 
 // UnfinishedRemovals lists removed sources with files still to delete or
 // subscriptions still active.
@@ -30,7 +41,7 @@ type UnfinishedRemovals interface {
 }
 
 // Handle finishes the removal of one source and returns the source as it
-// then stands.
+// then stands. The caller holds the source's sync lock.
 func (h FinishRemoval) Handle(ctx context.Context, id domain.SourceID) (domain.SourceState, error) {
 	source, err := h.Sources.Load(ctx, id)
 	if err != nil {
@@ -71,18 +82,38 @@ func (h FinishRemoval) endSubscriptions(ctx context.Context, id domain.SourceID,
 	return nil
 }
 
-// Sweep finishes every unfinished removal; one that fails again is left
-// for the next sweep.
+// Sweep finishes every unfinished removal, within Timeout; one that fails
+// again, or whose source is busy syncing, is left for the next sweep.
 func (h FinishRemoval) Sweep(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, cmp.Or(h.Timeout, DefaultSweepTimeout))
+	defer cancel()
 	ids, err := h.Unfinished.UnfinishedRemovals(ctx)
 	if err != nil {
 		return err
 	}
 	var errs []error
 	for _, id := range ids {
-		if _, err := h.Handle(ctx, id); err != nil {
+		if err := h.sweepOne(ctx, id); err != nil {
 			errs = append(errs, fmt.Errorf("finish the removal of %s: %w", id, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// sweepOne finishes one removal under the source's sync lock. Handle
+// loads the source only once it holds the lock, so the files it deletes
+// are still the removed incarnation's: had another node finished them and
+// the source been added again, it is no longer removed and nothing is
+// deleted.
+func (h FinishRemoval) sweepOne(ctx context.Context, id domain.SourceID) error {
+	unlock, err := h.Locker.Lock(ctx, id)
+	if errors.Is(err, ErrBusy) {
+		return nil // a sync or removal runs: the next sweep comes back
+	}
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	_, err = h.Handle(ctx, id)
+	return err
 }

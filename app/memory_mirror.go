@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/pfn-network/pfn/domain"
@@ -10,6 +11,7 @@ import (
 var (
 	_ PluginHistories = (*MemoryMirror)(nil)
 	_ StorageUsage    = (*MemoryMirror)(nil)
+	_ SourcePlugins   = (*MemoryMirror)(nil)
 )
 
 type pluginKey struct {
@@ -34,6 +36,20 @@ func (m *MemoryMirror) Events(source domain.SourceID, plugin string) []domain.Pl
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return append([]domain.PluginEvent(nil), m.streams[pluginKey{source, plugin}]...)
+}
+
+// PluginSlugs lists the plugins of source that have a stream, in order.
+func (m *MemoryMirror) PluginSlugs(_ context.Context, source domain.SourceID) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []string
+	for k := range m.streams {
+		if k.source == source {
+			out = append(out, k.plugin)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 func (m *MemoryMirror) LoadAll(_ context.Context, source domain.SourceID, plugins []string) (map[string]*domain.PluginHistory, error) {

@@ -102,10 +102,10 @@ func TestMemoryHealthRefusesAStaleSave(t *testing.T) {
 	health := &app.MemoryHealth{}
 	a, _ := health.Load(ctx, "s")
 	b, _ := health.Load(ctx, "s")
-	if _, err := a.Check(true, 10, "", t0); err != nil {
+	if _, err := a.Check(t0, true, 10, "", t0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Check(true, 20, "", t0); err != nil {
+	if _, err := b.Check(t0, true, 20, "", t0); err != nil {
 		t.Fatal(err)
 	}
 	if err := health.Save(ctx, "s", a); err != nil {

@@ -16,11 +16,19 @@ import (
 type RemoveSource struct {
 	Sources   SourceRepository
 	Histories PluginHistories
-	Stored    StorageUsage
+	Plugins   SourcePlugins
 	Locker    SyncLocker // no sync of the source stores files meanwhile
 	Finish    FinishRemoval
 	Now       func() time.Time
 	Log       *slog.Logger // nil: failures left to the sweep are not logged
+}
+
+// SourcePlugins lists every plugin of a source that has a history: one
+// with versions kept, pruned or yanked, and one the publisher listed only
+// in entries the node refused. A removal closes them all, so that nothing
+// one reported carries into the next incarnation.
+type SourcePlugins interface {
+	PluginSlugs(ctx context.Context, source domain.SourceID) ([]string, error)
 }
 
 // RemoveSourceRequest is what an admin asks of remove-source.
@@ -65,23 +73,18 @@ func (h RemoveSource) remove(ctx context.Context, by Principal, req RemoveSource
 	if err != nil {
 		return nil, err
 	}
-	stored, err := h.Stored.StoredVersions(ctx, req.ID)
+	slugs, err := h.Plugins.PluginSlugs(ctx, req.ID)
 	if err != nil {
 		return nil, err
 	}
-	var slugs []string
-	for _, v := range stored {
-		slugs = append(slugs, v.Plugin)
-	}
-	slices.Sort(slugs)
-	histories, err := h.Histories.LoadAll(ctx, req.ID, slices.Compact(slugs))
+	histories, err := h.Histories.LoadAll(ctx, req.ID, slugs)
 	if err != nil {
 		return nil, err
 	}
 	now := h.Now()
 	var keys []string
 	var touched []*domain.PluginHistory
-	for _, slug := range slices.Compact(slugs) {
+	for _, slug := range slugs {
 		hist := histories[slug]
 		keys = append(keys, hist.Forget(req.Reason, source.Incarnation(), now)...)
 		touched = append(touched, hist)

@@ -37,9 +37,9 @@ func (p pendingRemovals) UnfinishedRemovals(ctx context.Context) ([]domain.Sourc
 }
 
 func (w *mirrorWorld) remover(blobs app.BlobStore) app.RemoveSource {
-	return app.RemoveSource{Sources: w.sources, Histories: w.mirror, Stored: w.mirror, Locker: w.sync.Locker, Now: now,
+	return app.RemoveSource{Sources: w.sources, Histories: w.mirror, Plugins: w.mirror, Locker: w.sync.Locker, Now: now,
 		Finish: app.FinishRemoval{Sources: w.sources, Subscriptions: w.subs, Subscribers: w.subs, Blobs: blobs,
-			Unfinished: pendingRemovals{w.sources, []domain.SourceID{w.id}}, Now: now}}
+			Unfinished: pendingRemovals{w.sources, []domain.SourceID{w.id}}, Locker: w.sync.Locker, Now: now}}
 }
 
 func TestRemoveSourceCommand(t *testing.T) {
@@ -122,7 +122,20 @@ func TestRemovalConvergesAfterAFailedDeletion(t *testing.T) {
 		t.Fatalf("after the sweep: pending %v, blobs %v", s.PendingFiles(), w.blobs.Keys())
 	}
 
-	err = w.sources.Update(ctx, w.id, func(s *domain.Source) error {
+	w.addAgain(t)
+	if res := w.run(t); res.MirroredCount != 1 {
+		t.Fatalf("the new incarnation mirrored %d, want hello afresh: %+v", res.MirroredCount, res)
+	}
+	if got := w.kept(t); len(got) != 1 {
+		t.Fatalf("kept after adding again: %v", got)
+	}
+}
+
+// addAgain registers the removed source again, verified, as add-source
+// does, and subscribes the consumer again.
+func (w *mirrorWorld) addAgain(t *testing.T) {
+	t.Helper()
+	err := w.sources.Update(context.Background(), w.id, func(s *domain.Source) error {
 		if err := s.Reregister(s.State(), now()); err != nil {
 			return err
 		}
@@ -135,10 +148,30 @@ func TestRemovalConvergesAfterAFailedDeletion(t *testing.T) {
 		t.Fatal(err)
 	}
 	subscribe(t, w.sources, w.subs, consumer, w.id)
-	if res := w.run(t); res.MirroredCount != 1 {
-		t.Fatalf("the new incarnation mirrored %d, want hello afresh: %+v", res.MirroredCount, res)
+}
+
+// A removal closes every plugin history of the source, a plugin the node
+// only ever refused included: the new incarnation records the refusal
+// afresh instead of inheriting that it was reported.
+func TestRemovalClosesPluginsOnlyEverRefused(t *testing.T) {
+	w := subscribedWorld(t)
+	w.publish(t, "hello", "1.0.0", "v1")
+	forged := w.publish(t, "forged", "1.0.0", "v1")
+	forged.Signature = app.SignListing(w.key, app.ListedPlugin{Slug: "other", Version: "1.0.0"}).Signature
+	w.list(forged)
+	w.run(t)
+	if n := count(w.pluginEvents("forged"), domain.EventPluginRejected); n != 1 {
+		t.Fatalf("forged's events %v, want one refusal", w.pluginEvents("forged"))
 	}
-	if got := w.kept(t); len(got) != 1 {
-		t.Fatalf("kept after adding again: %v", got)
+	if _, err := w.remover(w.blobs).Handle(context.Background(), admin, app.RemoveSourceRequest{ID: w.id, Reason: "malware"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.pluginEvents("forged"); got[len(got)-1] != domain.EventPluginSourceGone {
+		t.Fatalf("forged's history not closed: %v", got)
+	}
+	w.addAgain(t)
+	w.run(t)
+	if n := count(w.pluginEvents("forged"), domain.EventPluginRejected); n != 2 {
+		t.Fatalf("forged's events %v, want the refusal recorded again for the new incarnation", w.pluginEvents("forged"))
 	}
 }

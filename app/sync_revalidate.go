@@ -82,11 +82,13 @@ func otherBytes(mirrored string) string {
 	return "the publisher now serves other bytes for this version (sha256 differs from the mirrored " + mirrored + ")"
 }
 
-// held adds a known version listed unchanged to out when the node keeps
-// its file and it is not known to be tampered with already.
+// held adds a known version listed unchanged to out when the node serves
+// its file: not pruned, yanked or damaged (nobody is served those, so
+// asking about them spends the sync's questions for nothing), and not
+// known to be tampered with already.
 func (in syncInput) held(out []*heldVersion, p ListedPlugin, hist *domain.PluginHistory) []*heldVersion {
 	v, ok := hist.Mirrored(p.Version)
-	if !ok || v.Pruned || hist.TamperingReported(p.Version, otherBytes(v.SHA256)) {
+	if !ok || v.Pruned || v.Yanked || v.Damage != "" || hist.TamperingReported(p.Version, otherBytes(v.SHA256)) {
 		return out
 	}
 	u, err := domain.AssetURL(in.AssetDomain, in.NamingScheme, in.Username, p.Slug, p.Version)

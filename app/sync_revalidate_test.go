@@ -191,3 +191,44 @@ func lastSynced(t *testing.T, w *mirrorWorld) domain.SourceSynced {
 	}
 	return last
 }
+
+// A sync asks only about versions the node serves: a yanked version or a
+// damaged stored copy spends none of its questions.
+func TestSyncDoesNotRevalidateWhatItDoesNotServe(t *testing.T) {
+	tests := []struct {
+		name  string
+		apart func(t *testing.T, w *mirrorWorld)
+	}{
+		{"yanked", func(t *testing.T, w *mirrorWorld) {
+			req := app.YankRequest{Source: w.id, Plugin: "tool", Version: "1.0.0", Reason: "malware"}
+			if _, err := (app.Yank{Sources: w.sources, Histories: w.mirror, Now: now}).Handle(t.Context(), admin, req); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"damaged", func(t *testing.T, w *mirrorWorld) {
+			hs, err := w.mirror.LoadAll(t.Context(), w.id, []string{"tool"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			hs["tool"].CheckStoredCopy("1.0.0", domain.StoredCopyMeasure{Missing: true}, now())
+			s, _ := w.sources.Load(t.Context(), w.id)
+			if err := w.mirror.SaveAll(t.Context(), []*domain.PluginHistory{hs["tool"]}, s); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := subscribedWorld(t)
+			w.publish(t, "tool", "1.0.0", "original")
+			w.publish(t, "other", "1.0.0", "other")
+			w.run(t)
+			tt.apart(t, w)
+			asked := len(w.catalog.Validations())
+			res := w.run(t)
+			if got := w.catalog.Validations()[asked:]; len(got) != 1 || got[0] != w.url(t, "other", "1.0.0") {
+				t.Fatalf("asked about %v (%+v), want only other@1.0.0", got, res.Revalidation)
+			}
+		})
+	}
+}

@@ -30,7 +30,7 @@ func run(t *testing.T, s *domain.Source, h *domain.SourceHealth, steps []step) {
 		switch st.kind {
 		case "health-down", "health-up":
 			var c domain.HealthChecked
-			if c, err = h.Check(st.kind == "health-up", 80, "connection refused", at); err == nil {
+			if c, err = h.Check(time.Time{}, st.kind == "health-up", 80, "connection refused", at); err == nil {
 				err = s.ObserveHealth(c)
 			}
 		case "sync-failed":
@@ -125,7 +125,7 @@ func TestSteadyHealthChecksAreSummarisedRarely(t *testing.T) {
 	n := len(s.Changes())
 	const checks = 365 * 24 * 12
 	for i := range checks {
-		c, err := h.Check(true, 100+int64(i%7), "", t0.Add(time.Duration(i)*5*time.Minute))
+		c, err := h.Check(time.Time{}, true, 100+int64(i%7), "", t0.Add(time.Duration(i)*5*time.Minute))
 		if err != nil {
 			t.Fatal(err)
 		}

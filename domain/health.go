@@ -45,12 +45,19 @@ func LoadHealth(last *HealthChecked, version int64) *SourceHealth {
 }
 
 // Check records one check and returns it with the running figures.
-func (h *SourceHealth) Check(up bool, responseMS int64, errText string, now time.Time) (HealthChecked, error) {
+// registered is when the source's current incarnation was registered: the
+// health stream is the source id's and outlives a removal, so figures from
+// checks before it belong to an earlier incarnation and start again from
+// zero rather than feed the new one's trust.
+func (h *SourceHealth) Check(registered time.Time, up bool, responseMS int64, errText string, now time.Time) (HealthChecked, error) {
 	if responseMS < 0 {
 		return HealthChecked{}, fmt.Errorf("negative response time: %w", ErrInvalidInput)
 	}
 	if !up && errText == "" {
 		return HealthChecked{}, fmt.Errorf("a failed health check needs a reason: %w", ErrInvalidInput)
+	}
+	if h.last.At.Before(registered) {
+		h.last = HealthChecked{}
 	}
 	c := HealthChecked{Up: up, ResponseMS: responseMS, Error: errText, At: now, Checks: h.last.Checks + 1,
 		UptimeAvg: h.last.UptimeAvg, ResponseMSAvg: h.last.ResponseMSAvg}

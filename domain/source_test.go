@@ -86,7 +86,7 @@ func TestEveryTrustChangeIsAnEvent(t *testing.T) {
 	_ = s.RecordOwnershipProof(true, "", t0)
 	h := domain.LoadHealth(nil, 0)
 	for i := range 5 {
-		c, err := h.Check(i != 2, 100+int64(i)*50, "refused", t0.Add(time.Duration(i+1)*time.Minute))
+		c, err := h.Check(time.Time{}, i != 2, 100+int64(i)*50, "refused", t0.Add(time.Duration(i+1)*time.Minute))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -113,7 +113,7 @@ func TestFailedProofNeedsAReasonAndBadInputIsRefused(t *testing.T) {
 	if err := s.RecordOwnershipProof(false, "", t0); err == nil {
 		t.Fatal("failed proof without a reason accepted")
 	}
-	if _, err := domain.LoadHealth(nil, 0).Check(true, -1, "", t0); !errors.Is(err, domain.ErrInvalidInput) {
+	if _, err := domain.LoadHealth(nil, 0).Check(time.Time{}, true, -1, "", t0); !errors.Is(err, domain.ErrInvalidInput) {
 		t.Fatalf("negative response time: %v", err)
 	}
 	if err := s.RefreshInfo(domain.PublisherInfo{ProtocolVersion: "1.0.0"}, t0); !errors.Is(err, domain.ErrInvalidInput) {

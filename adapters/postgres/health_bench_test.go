@@ -41,7 +41,7 @@ func BenchmarkLoadSourceAfterAYearOfChecks(b *testing.B) {
 		at := t0.Add(time.Duration(i) * 5 * time.Minute)
 		up := i%97 != 0 && (i/2000)%9 != 0 // rare blips, and a few outages
 		ms := int64(80 + (i/500)%7*60)     // response times drifting
-		c, err := health.Check(up, ms, map[bool]string{false: "connection refused"}[up], at)
+		c, err := health.Check(time.Time{}, up, ms, map[bool]string{false: "connection refused"}[up], at)
 		if err != nil {
 			b.Fatal(err)
 		}

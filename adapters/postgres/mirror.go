@@ -28,6 +28,20 @@ type PluginHistories struct {
 	Waiter Waiter
 }
 
+// PluginSlugs lists the plugins of source that have a stream, in order:
+// every plugin it ever mirrored or refused. It reads the streams' first
+// events, not a read model, so a removal right after a sync misses none;
+// it scans, which a removal (an admin's, rare) can afford.
+func (r PluginHistories) PluginSlugs(ctx context.Context, source domain.SourceID) ([]string, error) {
+	prefix := pluginStreamPrefix(source)
+	rows, err := r.Pool.Query(ctx, `SELECT substr(stream_id, length($1::text) + 1) FROM events
+		WHERE stream_version = 1 AND starts_with(stream_id, $1::text) ORDER BY 1`, prefix)
+	if err != nil {
+		return nil, fmt.Errorf("list the plugins of %s: %w", source, err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
 // LoadAll loads the histories of several plugins of a source in one query.
 func (r PluginHistories) LoadAll(ctx context.Context, source domain.SourceID, plugins []string) (map[string]*domain.PluginHistory, error) {
 	streams := make([]string, len(plugins))

@@ -135,3 +135,33 @@ func mirrorTool(t *testing.T, histories postgres.PluginHistories, s *domain.Sour
 		t.Fatal(err)
 	}
 }
+
+// PluginSlugs names every plugin stream of a source, one holding only a
+// refusal included, and none of another source whose id starts alike.
+func TestPluginSlugsListsEveryPluginStream(t *testing.T) {
+	t.Parallel()
+	ctx := pgtest.Context()
+	pool := pgtest.Pool(t)
+	histories := postgres.PluginHistories{Pool: pool, Store: eventstore.New(pool), Waiter: waiter{startRunner(t, pool, postgres.MirrorProjectionHandler{})}}
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	register := func(instance string) *domain.Source {
+		pub, _, _ := ed25519.GenerateKey(rand.Reader)
+		s, _ := domain.RegisterSource(instance, "author", base64.StdEncoding.EncodeToString(pub), "key_a", t0)
+		return s
+	}
+	s, other := register("http://127.0.0.1:901/"), register("http://127.0.0.1:9014/")
+	mirrorTool(t, histories, s, t0)
+	mirrorTool(t, histories, other, t0)
+	hs, err := histories.LoadAll(ctx, s.State().ID, []string{"forged"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs["forged"].RecordRejected("1.0.0", "invalid signature", t0)
+	if err := histories.SaveAll(ctx, []*domain.PluginHistory{hs["forged"]}, s); err != nil {
+		t.Fatal(err)
+	}
+	got, err := histories.PluginSlugs(ctx, s.State().ID)
+	if err != nil || !slices.Equal(got, []string{"forged", "tool"}) {
+		t.Fatalf("plugin slugs %v, %v; want forged and tool", got, err)
+	}
+}

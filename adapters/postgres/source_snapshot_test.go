@@ -33,7 +33,7 @@ func TestSnapshotsLoadTheSameSourceAsTheWholeStream(t *testing.T) {
 	health := domain.LoadHealth(nil, 0)
 	// Up and down by turns: every check is worth an event or more.
 	for i := range 600 {
-		c, _ := health.Check(i%3 != 0, int64(50+i%11*40), "timeout", t0.Add(time.Duration(i)*time.Hour))
+		c, _ := health.Check(time.Time{}, i%3 != 0, int64(50+i%11*40), "timeout", t0.Add(time.Duration(i)*time.Hour))
 		if err := s.ObserveHealth(c); err != nil {
 			t.Fatal(err)
 		}
@@ -72,7 +72,7 @@ func TestSnapshotsLoadTheSameSourceAsTheWholeStream(t *testing.T) {
 	check("from the snapshot")
 	// More events after the snapshot: loaded on top of it.
 	loaded, _ := snapped.Load(ctx, s.State().ID)
-	c, _ := health.Check(false, 0, "refused", t0.Add(1000*time.Hour))
+	c, _ := health.Check(time.Time{}, false, 0, "refused", t0.Add(1000*time.Hour))
 	_ = loaded.ObserveHealth(c)
 	_ = loaded.RecordFailure(domain.FailureSync, "author-data: 503", t0.Add(1000*time.Hour))
 	if err := snapped.Save(ctx, loaded); err != nil {

@@ -86,7 +86,7 @@ func TestSourceRepositoryAndProjection(t *testing.T) {
 	_ = loaded.RecordOwnershipProof(true, "", now.Add(2*time.Second))
 	health := domain.LoadHealth(nil, 0)
 	for i, ms := range []int64{120, 220} {
-		c, _ := health.Check(true, ms, "", now.Add(time.Duration(3+i)*time.Second))
+		c, _ := health.Check(time.Time{}, true, ms, "", now.Add(time.Duration(3+i)*time.Second))
 		_ = loaded.ObserveHealth(c)
 	}
 	if err := repo.Save(ctx, loaded); err != nil {
@@ -105,7 +105,7 @@ func TestSourceRepositoryAndProjection(t *testing.T) {
 	}
 
 	stale, _ := repo.Load(ctx, "author@127.0.0.1:9001")
-	down, _ := health.Check(false, 0, "timeout", now.Add(5*time.Second))
+	down, _ := health.Check(time.Time{}, false, 0, "timeout", now.Add(5*time.Second))
 	_ = loaded.ObserveHealth(down)
 	if err := repo.Save(ctx, loaded); err != nil {
 		t.Fatal(err)

@@ -140,10 +140,17 @@ func sha256Member(obj jsonObject) (string, error) {
 	if err != nil || s == "" {
 		return "", err
 	}
-	if _, herr := hex.DecodeString(s); herr != nil || len(s) != 64 {
+	if !isSHA256Hex(s) {
 		return "", errors.New(`"sha256" is not 64 hex digits`)
 	}
 	return strings.ToLower(s), nil
+}
+
+// isSHA256Hex reports whether s is a sha256 in hex, either case: a
+// listing's "sha256" and a revalidation answer's validators.
+func isSHA256Hex(s string) bool {
+	_, err := hex.DecodeString(s)
+	return len(s) == 64 && err == nil
 }
 
 // signatureV2Members returns the optional "signature_v2" and, with it, the

@@ -86,15 +86,3 @@ func ContentSHA256(h http.Header) string {
 	}
 	return ""
 }
-
-func isSHA256Hex(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
-	for _, r := range s {
-		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
-			return false
-		}
-	}
-	return true
-}

@@ -46,7 +46,9 @@ func (s opsSetup) syncNow(t *testing.T) (map[string]any, map[string]any) {
 // Other bytes behind an unchanged listing are caught by the next
 // sync-source, not the next day's recheck, and a file that did not change
 // is not downloaded again: the reference publisher answers a conditional
-// HEAD with the file's sha256.
+// HEAD with the file's sha256. The source holds two versions, within the
+// default PFN_REVALIDATE_MAX (100): a source holding more is asked about in
+// turns, and a swap may be caught a few syncs later (README).
 func TestEndToEndSyncCatchesBytesSwappedBehindAnUnchangedListing(t *testing.T) {
 	t.Parallel()
 	s := startOps(t, 1, "PFN_SCHEDULER=false")

@@ -53,6 +53,7 @@ func (p sourcePage) suspend(t *testing.T) {
 	p.b.clickWhenThere("the source's page link", `article.source a[data-action=details]`)
 	p.b.waitFor("the suspend action", `!document.getElementById('view-source').hidden &&
 		document.querySelector('#source-actions [data-action=suspend] button[data-step=open]')`)
+	p.b.waitFor("the update key form's allow_shared_key box", `document.querySelector('#source-actions input[type=checkbox][name=allow_shared_key]')`)
 	const form = `#source-actions [data-action=suspend] `
 	p.b.do("open the suspend form, continue without a reason",
 		chromedp.Click(chromedp.CSS(form+`button[data-step=open]`)),
@@ -151,6 +152,13 @@ func (p sourcePage) charts(t *testing.T) {
 		document.querySelectorAll('#source-charts figure.chart[data-series=trust] text.x-label').length`); !strings.HasPrefix(labels, "0% 20% 40% 60% 80% 100% | ") ||
 		strings.HasSuffix(labels, "| 0") || strings.HasSuffix(labels, "| 1") {
 		t.Errorf("trust chart labels %q", labels)
+	}
+	// The charts start at the current incarnation's registration, not 30
+	// days back: a removed incarnation's events are not this one's.
+	if early := eval[int](p.b, `performance.getEntriesByType('resource').map(r => new URL(r.name)).filter(u =>
+		u.pathname === '/federation/events' && u.searchParams.get('type') === 'source.trust_adjusted').filter(u =>
+		!(Date.parse(u.searchParams.get('from')) >= Date.now() - 3600_000)).length`); early != 0 {
+		t.Errorf("%d chart requests start before the source's registration", early)
 	}
 	p.b.screenshot("admin-ui-source.png")
 

@@ -12,6 +12,8 @@ import (
 // unfinished (a crash between a removal's events and its files' deletion,
 // a blob store that was down): a file of a removed source stays at most
 // about this long after the store is back. It runs once at start too.
+// It also bounds each pass (FinishRemoval.Timeout): a store that hangs
+// fails that pass, and the next one starts on time.
 const removalSweepEach = time.Minute
 
 // runRemovalSweep finishes unfinished removals until the returned stop is

@@ -66,8 +66,9 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 	subReader := postgres.SubscriptionReader{Pool: pool}
 	plugins := postgres.PluginReader{Pool: pool}
 	gate := app.SyncGate{Slots: app.NewSyncSlots(cfg.Limits.MaxSyncs), Locks: postgres.SyncLock{Pool: pool}}
+	histories := postgres.PluginHistories{Pool: pool, Store: store, Waiter: waiter}
 	sync := app.SyncSource{Sources: sources, Subscriptions: subReader, Catalog: catalogPort{client},
-		Histories: postgres.PluginHistories{Pool: pool, Store: store, Waiter: waiter}, Blobs: blobPort{blobs},
+		Histories: histories, Blobs: blobPort{blobs},
 		Signer: signerPort{signer, ring}, Locker: gate.Within(apiSyncWait), MaxBytes: cfg.MaxPluginBytes,
 		MaxFiles: cfg.Sync.MaxFiles, MaxSyncBytes: cfg.Sync.MaxBytes, Parallelism: cfg.Sync.Parallelism, KeepVersions: cfg.Ops.KeepVersions, QuotaBytes: cfg.Ops.SourceQuota, Usage: plugins, Metrics: reg, Now: now,
 		Revalidate:      app.RevalidateConfig{Max: cfg.Sync.RevalidateMax, Timeout: cfg.Sync.RevalidateTimeout},
@@ -76,7 +77,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 	firstSync.Locker, scheduledSync.Locker = gate.Within(firstSyncWait), gate.Within(scheduledSyncWait)
 	find := app.FindPlugin{Plugins: plugins, Sources: reader}
 	finish := app.FinishRemoval{Sources: sources, Subscriptions: subs, Subscribers: subReader, Blobs: blobPort{blobs},
-		Unfinished: reader, Now: now}
+		Unfinished: reader, Locker: gate.Within(firstSyncWait), Timeout: removalSweepEach, Now: now}
 	var scheduler *app.Scheduler
 	if cfg.Ops.Scheduler {
 		scheduler = &app.Scheduler{Jobs: postgres.Jobs{Pool: pool},
@@ -102,7 +103,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			Unyank:        app.Unyank{Sources: sources, Histories: sync.Histories, Now: now},
 			SuspendSource: app.SuspendSource{Sources: sources, Now: now},
 			ResumeSource:  app.ResumeSource{Sources: sources, Now: now},
-			RemoveSource: app.RemoveSource{Sources: sources, Histories: sync.Histories, Stored: plugins,
+			RemoveSource: app.RemoveSource{Sources: sources, Histories: histories, Plugins: histories,
 				Locker: gate.Within(apiSyncWait), Finish: finish, Now: now, Log: log},
 			ListSources:     app.ListSources{Sources: reader},
 			GetSourceStatus: app.GetSourceStatus{Sources: reader},

@@ -33,7 +33,7 @@ export function initSource() {
         section('Keys', 'source-keys', keyHistory(src)),
         section('Versions and yanks', 'source-versions', versions, versionStatus),
         section('Over time', 'source-charts', charts));
-      const [n] = await Promise.all([loadVersions(src.id, versions, versionStatus), loadCharts(src.id, charts)]);
+      const [n] = await Promise.all([loadVersions(src.id, versions, versionStatus), loadCharts(src, charts)]);
       return `${n} ${n === 1 ? 'version' : 'versions'} mirrored.`;
     });
   }
@@ -87,9 +87,10 @@ function sourceActions(src, done) {
     send: act('/federation/suspend-source', (v) => ({ quarantine: v.quarantine })),
   }), adminAction({
     label: 'Update key', done: done('The new key is proven and in use.'),
-    fields: [{ name: 'public_key', label: 'New public key', type: 'textarea', required: 'Paste the new key.', hint: 'Ed25519, SPKI PEM or base64. The publisher must prove it holds it before anything changes.' }],
+    fields: [{ name: 'public_key', label: 'New public key', type: 'textarea', required: 'Paste the new key.', hint: 'Ed25519, SPKI PEM or base64. The publisher must prove it holds it before anything changes.' },
+      { name: 'allow_shared_key', label: 'Allow a key a source on another host has or had (otherwise refused, naming that source)', type: 'checkbox' }],
     confirm: (v) => `Replace ${id}'s public key? The node first asks the publisher to prove it holds the new key; the old one stays in the key history. Reason: “${v.reason}”.`,
-    send: act('/federation/update-source', (v) => ({ public_key: v.public_key })),
+    send: act('/federation/update-source', (v) => ({ public_key: v.public_key, ...(v.allow_shared_key ? { allow_shared_key: true } : {}) })),
   }), adminAction({
     label: 'Remove', danger: true, done: done('Removed.'),
     confirm: (v) => `Remove ${id}? Its subscriptions end, its files are deleted and downloads answer 410. Its history stays. Reason: “${v.reason}”.`,
@@ -167,15 +168,22 @@ function yankMessage(r) {
 }
 
 // loadCharts charts the source's trust score (its trust adjustments) and
-// uptime and response time (its health summaries) over the chosen period.
-async function loadCharts(source, box) {
+// uptime and response time (its health summaries) over the chosen period,
+// from its current incarnation's registration at the earliest: the events
+// of a removed incarnation stay in the source's stream but are not its.
+async function loadCharts(src, box) {
+  const source = src.id;
+  // created_at is whole seconds, rounded: a second back covers the
+  // events of the registration's own second.
+  const registered = Math.max((Number(src.created_at) - 1) * 1000 || 0, 0);
   const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
   const period = h('select', { name: 'period' }, periods.map(([label, days]) => h('option', { value: days }, label)));
   period.value = '30';
   const figures = h('div', { class: 'figures' });
   const draw = () => run(period, status, 'Reading the source’s events…', async () => {
     const days = Number(period.value);
-    const from = days ? new Date(Date.now() - days * 86_400_000).toISOString() : '';
+    const start = Math.max(days ? Date.now() - days * 86_400_000 : 0, registered);
+    const from = start ? new Date(start).toISOString() : '';
     const [trust, health] = await Promise.all([
       eventsOf(source, 'source.trust_adjusted', from),
       eventsOf(source, 'source.health_summarized', from)]);
