@@ -14,6 +14,7 @@ type OpsConfig struct {
 	SyncInterval     time.Duration // PFN_SYNC_INTERVAL
 	ReverifyInterval time.Duration // PFN_REVERIFY_INTERVAL
 	RecheckInterval  time.Duration // PFN_RECHECK_INTERVAL
+	RemovalSweep     time.Duration // PFN_REMOVAL_SWEEP_INTERVAL: how often unfinished removals are finished
 	RetryBase        time.Duration // PFN_RETRY_BASE
 	JobLease         time.Duration // PFN_JOB_LEASE: how long a claimed job holds without renewal
 	ReadyMaxLag      int64         // PFN_READY_MAX_LAG: /readyz fails past this projection lag (events)
@@ -29,6 +30,7 @@ func registerOps(fs *flag.FlagSet, env func(name, def string) string, cfg *OpsCo
 		{"sync-interval", "PFN_SYNC_INTERVAL", "15m", "time between syncs of a subscribed source", &cfg.SyncInterval},
 		{"reverify-interval", "PFN_REVERIFY_INTERVAL", "24h", "time between ownership re-verifications", &cfg.ReverifyInterval},
 		{"recheck-interval", "PFN_RECHECK_INTERVAL", "24h", "time between re-downloads of mirrored files to catch changed bytes", &cfg.RecheckInterval},
+		{"removal-sweep-interval", "PFN_REMOVAL_SWEEP_INTERVAL", "1m", "time between passes finishing removed sources' file deletions (each pass is bounded by it too)", &cfg.RemovalSweep},
 		{"retry-base", "PFN_RETRY_BASE", "1h", fmt.Sprintf("first retry of a failed sync; doubles up to %d times", syncMaxRetries), &cfg.RetryBase},
 		{"job-lease", "PFN_JOB_LEASE", "2m", "how long a claimed job holds before another node may take it", &cfg.JobLease},
 	})

@@ -7,7 +7,8 @@ import (
 )
 
 var defaultOps = OpsConfig{Scheduler: true, HealthInterval: 5 * time.Minute, SyncInterval: 15 * time.Minute,
-	ReverifyInterval: 24 * time.Hour, RecheckInterval: 24 * time.Hour, RetryBase: time.Hour, JobLease: 2 * time.Minute, ReadyMaxLag: 10000}
+	ReverifyInterval: 24 * time.Hour, RecheckInterval: 24 * time.Hour, RemovalSweep: time.Minute, RetryBase: time.Hour, JobLease: 2 * time.Minute,
+	ReadyMaxLag: 10000}
 
 func TestLoadConfig(t *testing.T) {
 	tests := []configCase[Config]{
@@ -28,7 +29,7 @@ func TestLoadConfig(t *testing.T) {
 			want: Config{DatabaseURL: "postgres://u@db/x", Listen: "127.0.0.1:9000", LogLevel: slog.LevelDebug, LogFormat: "text", ShutdownTimeout: 3 * time.Second,
 				MasterKey: "0123456789abcdefg", AllowPrivateNetworks: true, BlobStore: "s3://b?region=x", NodeKeyFile: "/k",
 				MaxPluginBytes: 1000, PublicCatalog: false,
-				Ops: OpsConfig{HealthInterval: 2 * time.Second, SyncInterval: 3 * time.Second, ReverifyInterval: time.Hour, RecheckInterval: 2 * time.Hour,
+				Ops: OpsConfig{HealthInterval: 2 * time.Second, SyncInterval: 3 * time.Second, ReverifyInterval: time.Hour, RecheckInterval: 2 * time.Hour, RemovalSweep: time.Minute,
 					RetryBase: time.Second, JobLease: 5 * time.Second, ReadyMaxLag: 50, KeepVersions: 3, SourceQuota: 1000000}, Limits: defaultLimits, Sync: defaultSync, HTTP: defaultHTTP},
 		},
 		{

@@ -229,12 +229,12 @@ func TestQuarantinedSourceIsNotServed(t *testing.T) {
 
 // A removal while the S3 store is down is recorded at once, its files
 // shown pending; once the store is back the node's sweep deletes them
-// (within its minute) and adding the source again is allowed.
+// (on a 2-second PFN_REMOVAL_SWEEP_INTERVAL) and adding the source again is allowed.
 func TestRemovalWithTheStoreDownConverges(t *testing.T) {
 	t.Parallel()
 	srv := testservers.StartVersityGW(t)
 	srv.CreateBucket(t, "down-bucket")
-	s := startOpsOn(t, 2, s3Env(t, srv, "down-bucket", srv.Access, srv.Secret)...)
+	s := startOpsOn(t, 2, append(s3Env(t, srv, "down-bucket", srv.Access, srv.Secret), "PFN_REMOVAL_SWEEP_INTERVAL=2s")...)
 	if code, body := s.api.do(http.MethodPost, "/federation/subscribe", s.admin, map[string]any{"sourceId": s.source}); code != http.StatusOK {
 		t.Fatalf("subscribe = %d %v", code, body)
 	}
@@ -249,7 +249,7 @@ func TestRemovalWithTheStoreDownConverges(t *testing.T) {
 		t.Fatalf("add-source while files are pending = %d %v, want 409", code, body)
 	}
 	srv.Start(t)
-	waitFor(t, "the sweep to delete the removed source's files", removalSweepEach+30*time.Second, func() (bool, string) {
+	waitFor(t, "the sweep to delete the removed source's files", 30*time.Second, func() (bool, string) {
 		keys := srv.Keys(t, "down-bucket")
 		return len(keys) == 0 && s.status(t)["removal"].(map[string]any)["files_pending"] == 0.0, strings.Join(keys, ",")
 	})

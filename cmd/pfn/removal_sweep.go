@@ -8,20 +8,16 @@ import (
 	"github.com/pfn-network/pfn/eventstore"
 )
 
-// removalSweepEach is how often the node finishes removals left
-// unfinished (a crash between a removal's events and its files' deletion,
-// a blob store that was down): a file of a removed source stays at most
-// about this long after the store is back. It runs once at start too.
-// It also bounds each pass (FinishRemoval.Timeout): a store that hangs
-// fails that pass, and the next one starts on time.
-const removalSweepEach = time.Minute
-
-// runRemovalSweep finishes unfinished removals until the returned stop is
-// called. Every node runs it: finishing is idempotent, so two nodes on one
+// runRemovalSweep finishes unfinished removals (a crash between a
+// removal's events and its files' deletion, a blob store that was down)
+// at start and every PFN_REMOVAL_SWEEP_INTERVAL, until the returned stop is
+// called: a removed source's file stays at most about that long after the
+// store is back. The interval also bounds each pass (FinishRemoval.Timeout),
+// so a store that hangs fails that pass and the next starts on time. Every node runs it: finishing is idempotent, so two nodes on one
 // database at most delete the same file twice.
 func (n *node) runRemovalSweep(ctx context.Context, log *slog.Logger) (stop func()) {
 	return background(eventstore.WithActor(ctx, actorNode), func(ctx context.Context) {
-		tick := time.NewTicker(removalSweepEach)
+		tick := time.NewTicker(n.sweepEvery)
 		defer tick.Stop()
 		for {
 			if err := n.removals.Sweep(ctx); err != nil && ctx.Err() == nil {

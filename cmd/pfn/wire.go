@@ -35,6 +35,8 @@ type node struct {
 	blobs     blob.Store     // probed by serve before it listens
 	scheduler *app.Scheduler // nil when PFN_SCHEDULER=false
 	removals  app.FinishRemoval
+	// sweepEvery is PFN_REMOVAL_SWEEP_INTERVAL (runRemovalSweep).
+	sweepEvery time.Duration
 }
 
 func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*node, error) {
@@ -77,7 +79,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 	firstSync.Locker, scheduledSync.Locker = gate.Within(firstSyncWait), gate.Within(scheduledSyncWait)
 	find := app.FindPlugin{Plugins: plugins, Sources: reader}
 	finish := app.FinishRemoval{Sources: sources, Subscriptions: subs, Subscribers: subReader, Blobs: blobPort{blobs},
-		Unfinished: reader, Locker: gate.Within(firstSyncWait), Timeout: removalSweepEach, Now: now}
+		Unfinished: reader, Locker: gate.Within(firstSyncWait), Timeout: cfg.Ops.RemovalSweep, Now: now}
 	var scheduler *app.Scheduler
 	if cfg.Ops.Scheduler {
 		scheduler = &app.Scheduler{Jobs: postgres.Jobs{Pool: pool},
@@ -91,7 +93,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 	}
 	revokeKey := app.RevokeKey{Keys: keys, Sources: sources, Subscriptions: subs, Reader: subReader,
 		Shown: postgres.CatchUp{Pool: pool, Waiter: waiter, Projection: postgres.SubscriptionsProjection}, Now: now}
-	return &node{runner: runner, metrics: reg, scheduler: scheduler, blobs: blobs, removals: finish,
+	return &node{runner: runner, metrics: reg, scheduler: scheduler, blobs: blobs, removals: finish, sweepEvery: cfg.Ops.RemovalSweep,
 		readiness: readinessChecks{postgres.Readiness{Pool: pool, Lag: runner.Lag, MaxLag: cfg.Ops.ReadyMaxLag}, blobReadiness(blobs)}, app: &httpapi.App{
 			Authenticate:  app.Authenticate{Keys: keys, MasterKey: cfg.MasterKey},
 			CreateKey:     app.CreateKey{Keys: keys, Random: rand.Reader, Now: now},
