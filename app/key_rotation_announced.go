@@ -23,8 +23,10 @@ func acceptAnnouncedKey(ctx context.Context, proof keyProof, keys SourcesByKey, 
 	if a == nil {
 		return ""
 	}
-	if next, err := domain.ParsePublicKey(a.PublicKey); err == nil && hadKey(st, next) {
-		return "" // already followed (or an admin rotated to it first)
+	if next, err := domain.ParsePublicKey(a.PublicKey); err == nil {
+		if _, had := st.HadKey(next); had {
+			return "" // already followed (or an admin rotated to it first)
+		}
 	}
 	next, err := domain.VerifyKeyRotation(st, *a)
 	if err != nil {

@@ -66,6 +66,48 @@ func TestUpdateSourceRotatesKeyAfterProof(t *testing.T) {
 	}
 }
 
+// update-source refuses what it must before contacting the publisher: a
+// halted source's publisher is not read, and a key rotation without a
+// reason sends no challenge.
+func TestUpdateSourceRefusesBeforeContactingPublisher(t *testing.T) {
+	tests := []struct {
+		name   string
+		halt   func(*domain.Source) error
+		key    bool
+		reason string
+		want   error
+	}{
+		{"suspended", func(s *domain.Source) error { return s.Suspend("abuse", false, "admin", now()) }, false, "", domain.ErrSourceSuspended},
+		{"suspended, with a key", func(s *domain.Source) error { return s.Suspend("abuse", false, "admin", now()) }, true, "lost", domain.ErrSourceSuspended},
+		{"removed, with a key", func(s *domain.Source) error { return s.Remove("gone", "admin", nil, now()) }, true, "lost", domain.ErrSourceRemoved},
+		{"a key without a reason", nil, true, " ", domain.ErrInvalidInput},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			sources := &app.MemorySources{}
+			pub, oldKey := honest(t)
+			id := addedSource(t, sources, pub, oldKey)
+			if tt.halt != nil {
+				if err := sources.Update(ctx, id, tt.halt); err != nil {
+					t.Fatal(err)
+				}
+			}
+			req := app.UpdateSourceRequest{ID: id, Reason: tt.reason}
+			if tt.key {
+				req.PublicKey, pub.signer = newKey(t)
+			}
+			reads, proofs, before := pub.calls, pub.proofs, len(sources.Events(id))
+			_, err := app.UpdateSource{Sources: sources, Publisher: pub, Random: rand.Reader, Keys: sources, Now: now}.Handle(ctx, admin, req)
+			wantErr(t, err, tt.want)
+			if pub.calls != reads || pub.proofs != proofs || len(sources.Events(id)) != before {
+				t.Errorf("refused update contacted the publisher (%d reads, %d challenges) or recorded %d events",
+					pub.calls-reads, pub.proofs-proofs, len(sources.Events(id))-before)
+			}
+		})
+	}
+}
+
 // A re-verification follows a key the publisher announces, signed by the
 // current key; an announcement the current key did not sign is not.
 func TestReverifyFollowsAnnouncedKey(t *testing.T) {
@@ -109,7 +151,7 @@ func TestAddSourceRefusesARetiredKeyOfAnotherHost(t *testing.T) {
 	oldPriv := pub.signer
 	pub.signer = nextPriv
 	if _, err := (app.UpdateSource{Sources: sources, Publisher: pub, Random: rand.Reader, Keys: sources, Now: now}).Handle(
-		context.Background(), admin, app.UpdateSourceRequest{ID: id, PublicKey: nextKey}); err != nil {
+		context.Background(), admin, app.UpdateSourceRequest{ID: id, PublicKey: nextKey, Reason: "lost laptop"}); err != nil {
 		t.Fatal(err)
 	}
 	other := &fakePublisher{info: goodInfo, signer: oldPriv}

@@ -24,7 +24,7 @@ func resignedVersions(periods []domain.KeyPeriod, listed []ListedPlugin, histori
 		if !known || v.Signature == p.Signature {
 			continue
 		}
-		claim := domain.PluginClaim{ID: p.Slug, Name: p.Name, Version: p.Version, Description: p.Description}
+		claim := p.Claim()
 		if domain.VerifyPlugin(current.PublicKey, claim, p.Signature) != nil {
 			continue
 		}

@@ -494,7 +494,7 @@ func verifySignatures(key ed25519.PublicKey, listed []ListedPlugin, histories ma
 			defer wg.Done()
 			for i := range next {
 				p := listed[i]
-				claim := domain.PluginClaim{ID: p.Slug, Name: p.Name, Version: p.Version, Description: p.Description}
+				claim := p.Claim()
 				ok[i] = domain.VerifyPlugin(key, claim, p.Signature) == nil
 			}
 		}()

@@ -73,11 +73,15 @@ func TestRotateKeyRefusals(t *testing.T) {
 	old := s.State().PublicKey
 	next, _ := keyPair(t)
 	stale, _ := keyPair(t)
-	if err := s.RotateKey(old, next, domain.KeyByAdmin, "key_1", "", t0.Add(time.Hour)); err != nil {
+	if err := s.RotateKey(old, next, domain.KeyByAdmin, "key_1", "lost laptop", t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	suspended, _ := sourceWithKey(t)
 	if err := suspended.Suspend("abuse", false, "key_1", t0); err != nil {
+		t.Fatal(err)
+	}
+	removed, _ := sourceWithKey(t)
+	if err := removed.Remove("gone", "key_1", nil, t0); err != nil {
 		t.Fatal(err)
 	}
 	third, _ := keyPair(t)
@@ -88,13 +92,15 @@ func TestRotateKeyRefusals(t *testing.T) {
 		by, reason string
 		want       error
 	}{
-		{"the current key again", s, next, next, domain.KeyByAdmin, "", domain.ErrInvalidInput},
-		{"a retired key", s, next, old, domain.KeyByAdmin, "", domain.ErrInvalidInput},
-		{"checked against a key no longer current", s, stale, third, domain.KeyByPublisher, "", domain.ErrConflict},
-		{"unknown rotator", s, next, third, "someone", "", domain.ErrInvalidInput},
-		{"reason too long", s, next, third, domain.KeyByAdmin, strings.Repeat("x", domain.MaxKeyRotationReason+1), domain.ErrInvalidInput},
-		{"small-order key", s, next, make(ed25519.PublicKey, 32), domain.KeyByAdmin, "", domain.ErrInvalidInput},
-		{"suspended", suspended, suspended.State().PublicKey, third, domain.KeyByAdmin, "", domain.ErrConflict},
+		{"the current key again", s, next, next, domain.KeyByAdmin, "why", domain.ErrInvalidInput},
+		{"a retired key", s, next, old, domain.KeyByAdmin, "why", domain.ErrInvalidInput},
+		{"checked against a key no longer current", s, stale, third, domain.KeyByPublisher, "why", domain.ErrConflict},
+		{"unknown rotator", s, next, third, "someone", "why", domain.ErrInvalidInput},
+		{"no reason", s, next, third, domain.KeyByAdmin, "  ", domain.ErrInvalidInput},
+		{"reason too long", s, next, third, domain.KeyByAdmin, strings.Repeat("x", domain.MaxSuspensionReason+1), domain.ErrInvalidInput},
+		{"small-order key", s, next, make(ed25519.PublicKey, 32), domain.KeyByAdmin, "why", domain.ErrInvalidInput},
+		{"suspended", suspended, suspended.State().PublicKey, third, domain.KeyByAdmin, "why", domain.ErrSourceSuspended},
+		{"removed", removed, removed.State().PublicKey, third, domain.KeyByAdmin, "why", domain.ErrSourceRemoved},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,6 +116,28 @@ func TestRotateKeyRefusals(t *testing.T) {
 	}
 }
 
+func TestHadKey(t *testing.T) {
+	s, _ := sourceWithKey(t)
+	old := s.State().PublicKey
+	next, _ := keyPair(t)
+	never, _ := keyPair(t)
+	if err := s.RotateKey(old, next, domain.KeyByAdmin, "key_1", "lost laptop", t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	st := s.State()
+	for _, tt := range []struct {
+		name    string
+		key     ed25519.PublicKey
+		had     bool
+		current bool
+	}{{"retired", old, true, false}, {"current", next, true, true}, {"never", never, false, false}} {
+		p, had := st.HadKey(tt.key)
+		if had != tt.had || (had && (p.Current() != tt.current || !p.PublicKey.Equal(tt.key))) {
+			t.Errorf("%s: HadKey = %+v, %v", tt.name, p, had)
+		}
+	}
+}
+
 // Versions signed before a rotation verify under the retired key when
 // mirrored before it; the same signature on a version mirrored later does
 // not; new versions verify under the new key.
@@ -117,7 +145,7 @@ func TestVerifyPluginKeys(t *testing.T) {
 	s, oldPriv := sourceWithKey(t)
 	next, nextPriv := keyPair(t)
 	rotatedAt := t0.Add(24 * time.Hour)
-	if err := s.RotateKey(s.State().PublicKey, next, domain.KeyByAdmin, "key_1", "", rotatedAt); err != nil {
+	if err := s.RotateKey(s.State().PublicKey, next, domain.KeyByAdmin, "key_1", "lost laptop", rotatedAt); err != nil {
 		t.Fatal(err)
 	}
 	history := s.State().KeyPeriods()
