@@ -235,3 +235,38 @@ func TestVerifyKeyRotation(t *testing.T) {
 		})
 	}
 }
+
+// A refused announcement is recorded once per announced key, and the
+// state (replayed too) remembers which key it was; another key is
+// refused anew. A key that does not parse is named all the same.
+func TestRefuseKeyRotationOncePerKey(t *testing.T) {
+	s, _ := sourceWithKey(t)
+	first, _ := keyPair(t)
+	second, _ := keyPair(t)
+	a1 := domain.KeyRotation{PublicKey: b64(first), Signature: "x"}
+	a2 := domain.KeyRotation{PublicKey: b64(second), Signature: "x"}
+	bad := domain.KeyRotation{PublicKey: "not a key", Signature: "x"}
+	steps := []struct {
+		a        domain.KeyRotation
+		recorded bool
+	}{{a1, true}, {a1, false}, {a2, true}, {a2, false}, {bad, true}, {bad, false}}
+	for i, step := range steps {
+		before := len(s.Changes())
+		s.RefuseKeyRotation(step.a, "does not verify", t0.Add(time.Duration(i)*time.Hour))
+		if recorded := len(s.Changes()) > before; recorded != step.recorded {
+			t.Fatalf("step %d (%s): recorded %v, want %v", i, step.a.PublicKey, recorded, step.recorded)
+		}
+		for _, st := range []domain.SourceState{s.State(), replay(t, s).State()} {
+			if !st.KeyRotationRefused(step.a) || st.RefusedKeyID != domain.AnnouncedKeyID(step.a) {
+				t.Fatalf("step %d: refused key %q, want %q", i, st.RefusedKeyID, domain.AnnouncedKeyID(step.a))
+			}
+		}
+	}
+	if domain.AnnouncedKeyID(a1) != domain.KeyID(first) || len(domain.AnnouncedKeyID(bad)) != len(domain.KeyID(first)) {
+		t.Errorf("announced key ids %q, %q", domain.AnnouncedKeyID(a1), domain.AnnouncedKeyID(bad))
+	}
+	e := s.Changes()[len(s.Changes())-1].(domain.SourceKeyRotationRefused)
+	if e.Reason != "does not verify" || e.KeyID != domain.AnnouncedKeyID(bad) {
+		t.Errorf("event %+v", e)
+	}
+}
