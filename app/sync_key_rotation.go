@@ -36,7 +36,7 @@ func (h SyncSource) followKeyRotation(ctx context.Context, id domain.SourceID, s
 	}
 	info, err := a.Publisher.FederationInfo(ctx, st.InstanceURL)
 	if err != nil {
-		return st, fmt.Errorf("sync of %s: mirrored versions are signed anew, and /federation-info, which would announce a key rotation, did not answer: %w", id, err)
+		return st, fmt.Errorf("sync of %s: mirrored versions are signed anew, and /federation-info, which would announce a key rotation, did not answer: %w: %w", id, err, domain.ErrPublisher)
 	}
 	if info.KeyRotation == nil {
 		return st, nil
