@@ -8,8 +8,10 @@ import (
 )
 
 // followKeyRotation acts on a key the publisher announced in the
-// /federation-info a health check just read: proven and taken, or left
-// with the reason it was not (returned as an error, for the job's log).
+// /federation-info a health check just read: proven and taken; refused
+// and recorded once (not an error: retrying would only challenge the
+// publisher again for a key the node will not take); or left with the
+// reason it was not followed yet (an error, so the job tries again).
 func (h CheckHealth) followKeyRotation(ctx context.Context, id domain.SourceID, info domain.PublisherInfo) error {
 	if info.KeyRotation == nil {
 		return nil

@@ -39,7 +39,8 @@ type fakePublisher struct {
 	infoErr  error
 	signer   ed25519.PrivateKey
 	proveErr error
-	calls    int
+	calls    int // federation-info reads
+	proofs   int // challenges sent
 }
 
 func (p *fakePublisher) FederationInfo(context.Context, string) (domain.PublisherInfo, error) {
@@ -50,6 +51,9 @@ func (p *fakePublisher) FederationInfo(context.Context, string) (domain.Publishe
 }
 
 func (p *fakePublisher) ProveOwnership(_ context.Context, _, _, challenge string) (string, error) {
+	p.mu.Lock()
+	p.proofs++
+	p.mu.Unlock()
 	if p.proveErr != nil {
 		return "", p.proveErr
 	}

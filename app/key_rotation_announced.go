@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -13,33 +14,49 @@ const announcedKeyReason = "key_rotation announced in /federation-info"
 
 // acceptAnnouncedKey rotates the source's key to the one its publisher
 // announces in /federation-info, when the announcement verifies under the
-// current key and the publisher then proves it holds the new key. It
-// returns why an announcement was not followed ("" when there was none,
-// it names a key the source has or had, or the key was rotated); the
-// source then keeps its key.
+// current key and the publisher then proves it holds the new key.
+//
+// An announcement refused for what it is (it does not verify, the key is
+// another source's, the publisher's answer did not verify under the key)
+// is recorded on s as a source.key_rotation_refused, once per announced
+// key, and not tried again: returning it as an error would have the job
+// retried, challenging the publisher every time for a key the node will
+// not take. What may pass (the publisher failed to answer, the key changed
+// meanwhile) is returned, for the caller to report and retry; "" when
+// there was nothing to follow, it is followed, or refused and recorded.
 func acceptAnnouncedKey(ctx context.Context, proof keyProof, keys SourcesByKey, s *domain.Source, info domain.PublisherInfo, now func() time.Time) string {
 	st := s.State()
 	a := info.KeyRotation
-	if a == nil {
+	if a == nil || st.KeyRotationRefused(*a) {
 		return ""
 	}
-	if next, err := domain.ParsePublicKey(a.PublicKey); err == nil && hadKey(st, next) {
-		return "" // already followed (or an admin rotated to it first)
+	if next, err := domain.ParsePublicKey(a.PublicKey); err == nil {
+		if _, had := st.HadKey(next); had {
+			return "" // already followed (or an admin rotated to it first)
+		}
+	}
+	refuse := func(why string) string {
+		s.RefuseKeyRotation(*a, why, now())
+		return ""
 	}
 	next, err := domain.VerifyKeyRotation(st, *a)
 	if err != nil {
-		return "key_rotation refused: " + err.Error()
+		return refuse(err.Error())
 	}
 	candidate := st
 	candidate.PublicKey = next
-	if err := checkSharedKey(ctx, keys, candidate); err != nil {
-		return "key_rotation refused: " + err.Error()
+	if err := checkSharedKey(ctx, keys, candidate); errors.Is(err, domain.ErrConflict) {
+		return refuse(err.Error())
+	} else if err != nil {
+		return "key_rotation not followed yet: " + err.Error()
 	}
-	if reason, _ := proof.prove(ctx, st, next); reason != "" {
-		return "key_rotation refused: the publisher did not prove it holds the announced key: " + reason
+	if reason, disproved := proof.prove(ctx, st, next); disproved {
+		return refuse("the publisher did not prove it holds the announced key: " + reason)
+	} else if reason != "" {
+		return "key_rotation not followed yet: the publisher did not prove it holds the announced key: " + reason
 	}
 	if err := s.RotateKey(st.PublicKey, next, domain.KeyByPublisher, string(st.ID), announcedKeyReason, now()); err != nil {
-		return fmt.Sprintf("key_rotation refused: %v", err)
+		return fmt.Sprintf("key_rotation not followed: %v", err)
 	}
 	return ""
 }

@@ -80,7 +80,8 @@ func (m *MemorySources) SourcesWithKey(_ context.Context, key ed25519.PublicKey)
 		if err != nil {
 			return nil, err
 		}
-		if st := s.State(); hadKey(st, key) {
+		st := s.State()
+		if _, had := st.HadKey(key); had {
 			out = append(out, SourceView{ID: string(st.ID), InstanceURL: st.InstanceURL, Username: st.Username,
 				PublicKey: base64.StdEncoding.EncodeToString(st.PublicKey)})
 		}

@@ -122,7 +122,7 @@ func (sizedBody) Close() error           { return nil }
 
 // SignListing is p with the publisher signature key makes over its claim.
 func SignListing(key ed25519.PrivateKey, p ListedPlugin) ListedPlugin {
-	claim := domain.PluginClaim{ID: p.Slug, Name: p.Name, Version: p.Version, Description: p.Description}
+	claim := p.Claim()
 	p.Signature = base64.StdEncoding.EncodeToString(ed25519.Sign(key, claim.SignedMessage()))
 	return p
 }
@@ -133,8 +133,7 @@ func SignListingV2(key ed25519.PrivateKey, p ListedPlugin, content []byte) Liste
 	p = SignListing(key, p)
 	sum := sha256.Sum256(content)
 	p.SHA256, p.Size = hex.EncodeToString(sum[:]), int64(len(content))
-	claim := domain.PluginBytesClaim{PluginClaim: domain.PluginClaim{ID: p.Slug, Name: p.Name, Version: p.Version,
-		Description: p.Description}, SHA256: p.SHA256, Size: p.Size}
+	claim := domain.PluginBytesClaim{PluginClaim: p.Claim(), SHA256: p.SHA256, Size: p.Size}
 	p.SignatureV2 = base64.StdEncoding.EncodeToString(ed25519.Sign(key, claim.SignedMessage()))
 	return p
 }

@@ -1,9 +1,7 @@
 package app
 
 import (
-	"crypto/ed25519"
 	"encoding/base64"
-	"slices"
 
 	"github.com/pfn-network/pfn/domain"
 )
@@ -44,9 +42,4 @@ func keyPeriodsOf(v SourceView) []domain.KeyPeriod {
 		out = append(out, p)
 	}
 	return out
-}
-
-// hadKey tells whether key is or was one of the source's keys.
-func hadKey(st domain.SourceState, key ed25519.PublicKey) bool {
-	return slices.ContainsFunc(st.KeyPeriods(), func(p domain.KeyPeriod) bool { return p.PublicKey.Equal(key) })
 }

@@ -55,7 +55,7 @@ func (h SyncSource) attestAll(ctx context.Context, key ed25519.PublicKey, todo [
 		if d.err != nil || p.SignatureV2 == "" {
 			continue
 		}
-		claim := domain.PluginClaim{ID: p.Slug, Name: p.Name, Version: p.Version, Description: p.Description}
+		claim := p.Claim()
 		got := domain.ServedBytes{SHA256: d.stored.SHA256, Size: d.stored.Size}
 		if _, err := domain.AttestBytes(key, claim, p.SignatureV2, domain.ServedBytes{SHA256: p.SHA256, Size: p.Size}, got); err != nil {
 			_ = h.Blobs.Delete(ctx, d.key)

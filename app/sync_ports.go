@@ -20,6 +20,11 @@ type ListedPlugin struct {
 	Size        int64
 }
 
+// Claim is what the publisher's signature of the entry covers.
+func (p ListedPlugin) Claim() domain.PluginClaim {
+	return domain.PluginClaim{ID: p.Slug, Name: p.Name, Version: p.Version, Description: p.Description}
+}
+
 // Catalog reads a publisher's plugin list and files.
 type Catalog interface {
 	AuthorData(ctx context.Context, instanceURL, author string) ([]ListedPlugin, error)

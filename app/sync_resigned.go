@@ -1,6 +1,10 @@
 package app
 
-import "github.com/pfn-network/pfn/domain"
+import (
+	"crypto/ed25519"
+
+	"github.com/pfn-network/pfn/domain"
+)
 
 // resignedVersions marks the listed versions already mirrored that the
 // publisher re-signed after a key rotation: the listing's signature
@@ -16,24 +20,39 @@ func resignedVersions(periods []domain.KeyPeriod, listed []ListedPlugin, histori
 	}
 	current, retired := periods[len(periods)-1], periods[:len(periods)-1]
 	for i, p := range listed {
-		hist := histories[p.Slug]
-		if hist == nil {
-			continue
-		}
-		v, known := hist.Mirrored(p.Version)
-		if !known || v.Signature == p.Signature {
-			continue
-		}
-		claim := domain.PluginClaim{ID: p.Slug, Name: p.Name, Version: p.Version, Description: p.Description}
-		if domain.VerifyPlugin(current.PublicKey, claim, p.Signature) != nil {
+		v, changed := signedAnew(p, histories)
+		if !changed || domain.VerifyPlugin(current.PublicKey, p.Claim(), p.Signature) != nil {
 			continue
 		}
 		for _, k := range retired {
-			if domain.VerifyPlugin(k.PublicKey, claim, v.Signature) == nil {
+			if domain.VerifyPlugin(k.PublicKey, p.Claim(), v.Signature) == nil {
 				out[i] = true
 				break
 			}
 		}
 	}
 	return out
+}
+
+// signedAnew is what was mirrored of a listed version whose listed
+// signature is not the mirrored one.
+func signedAnew(p ListedPlugin, histories map[string]*domain.PluginHistory) (domain.MirroredVersion, bool) {
+	hist := histories[p.Slug]
+	if hist == nil {
+		return domain.MirroredVersion{}, false
+	}
+	v, known := hist.Mirrored(p.Version)
+	return v, known && v.Signature != p.Signature
+}
+
+// signedUnderAnotherKey tells whether the listing signs a version already
+// mirrored anew, with a signature key does not verify: what a publisher
+// lists once it rotated its key before the node followed the rotation.
+func signedUnderAnotherKey(key ed25519.PublicKey, listed []ListedPlugin, histories map[string]*domain.PluginHistory) bool {
+	for _, p := range listed {
+		if _, changed := signedAnew(p, histories); changed && domain.VerifyPlugin(key, p.Claim(), p.Signature) != nil {
+			return true
+		}
+	}
+	return false
 }

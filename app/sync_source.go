@@ -39,6 +39,9 @@ type SyncSource struct {
 	// RequireAttested refuses versions without a publisher's signature_v2
 	// (PFN_REQUIRE_ATTESTED_BYTES).
 	RequireAttested bool
+	// Announced follows a key rotation the listing shows before a health
+	// check did (sync_key_rotation.go); without a Publisher it does not.
+	Announced AnnouncedKeys
 }
 
 // SyncResult is compatible with the original's syncResult and adds what
@@ -161,6 +164,9 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 	result.TotalPlugins = len(listed)
 	histories, err := h.Histories.LoadAll(ctx, id, wantedSlugs(listed, filters))
 	if err != nil {
+		return result, err
+	}
+	if st, err = h.followKeyRotation(ctx, id, st, listed, histories); err != nil {
 		return result, err
 	}
 	plan := planSync(syncInput{Source: id, Username: st.Username, AssetDomain: st.Info.AssetDomain,
@@ -494,7 +500,7 @@ func verifySignatures(key ed25519.PublicKey, listed []ListedPlugin, histories ma
 			defer wg.Done()
 			for i := range next {
 				p := listed[i]
-				claim := domain.PluginClaim{ID: p.Slug, Name: p.Name, Version: p.Version, Description: p.Description}
+				claim := p.Claim()
 				ok[i] = domain.VerifyPlugin(key, claim, p.Signature) == nil
 			}
 		}()

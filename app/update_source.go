@@ -48,6 +48,10 @@ func (h UpdateSource) Handle(ctx context.Context, by Principal, req UpdateSource
 	if err != nil {
 		return domain.SourceState{}, err
 	}
+	// A suspended or removed source's publisher is not contacted at all.
+	if err := s.Halted(); err != nil {
+		return domain.SourceState{}, err
+	}
 	if req.PublicKey != "" {
 		if err := h.rotateKey(ctx, by, s, req); err != nil {
 			return domain.SourceState{}, err

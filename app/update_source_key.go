@@ -10,18 +10,20 @@ import (
 // rotateKey makes the key an admin gives the source's key, once the
 // publisher proved it holds it. A failed proof returns before anything
 // changed: nothing is recorded, so a mistyped key costs the source
-// nothing (no failure, no lost verification).
+// nothing (no failure, no lost verification). What the domain refuses
+// without the proof (no reason) is refused before the
+// publisher is challenged.
 func (h UpdateSource) rotateKey(ctx context.Context, by Principal, s *domain.Source, req UpdateSourceRequest) error {
 	st := s.State()
+	if _, err := domain.CheckAdminReason(req.Reason, "key rotation"); err != nil {
+		return err
+	}
 	next, err := domain.ParsePublicKey(req.PublicKey)
 	if err != nil {
 		return domain.InField("public_key", err)
 	}
 	if next.Equal(st.PublicKey) {
 		return domain.InField("public_key", fmt.Errorf("public key %s is the source's key already: %w", domain.KeyID(next), domain.ErrInvalidInput))
-	}
-	if st.Status == domain.StatusSuspended {
-		return domain.ErrSourceSuspended
 	}
 	if !req.AllowSharedKey {
 		candidate := st

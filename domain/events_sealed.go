@@ -26,6 +26,7 @@ func (SourceResumed) sourceEvent()                {}
 func (SourceRemoved) sourceEvent()                {}
 func (SourceFilesDeleted) sourceEvent()           {}
 func (SourceKeyRotated) sourceEvent()             {}
+func (SourceKeyRotationRefused) sourceEvent()     {}
 
 func (PluginMirrored) pluginEvent()           {}
 func (PluginRejected) pluginEvent()           {}

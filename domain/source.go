@@ -34,7 +34,10 @@ type SourceState struct {
 	PublicKey   ed25519.PublicKey
 	// KeyHistory is every key the source had, the current one last
 	// (KeyPeriods reads it; source_keys.go).
-	KeyHistory       []KeyPeriod `json:",omitempty"`
+	KeyHistory []KeyPeriod `json:",omitempty"`
+	// RefusedKeyID is the last key the publisher announced that the node
+	// refused (key_rotation_refused.go); it is not tried again.
+	RefusedKeyID     string `json:",omitempty"`
 	AddedBy          string
 	Status           SourceStatus
 	Info             PublisherInfo
@@ -441,6 +444,8 @@ func (s *Source) apply(e SourceEvent) {
 		st.applyRemoval(e)
 	case SourceKeyRotated:
 		st.applyKeyRotated(e)
+	case SourceKeyRotationRefused:
+		st.RefusedKeyID = e.KeyID
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -20,9 +19,6 @@ const (
 	KeyByAdmin        = "admin"
 	KeyByPublisher    = "publisher"
 )
-
-// MaxKeyRotationReason bounds the reason recorded with a rotation.
-const MaxKeyRotationReason = 500
 
 // SourceKeyRotated records that a source's key changed after the holder of
 // the new key answered a challenge. Keys are public; the event holds no
@@ -63,6 +59,16 @@ func (st SourceState) KeyPeriods() []KeyPeriod {
 	return []KeyPeriod{{KeyID: KeyID(st.PublicKey), PublicKey: st.PublicKey, ValidFrom: st.CreatedAt, RotatedBy: KeyByRegistration}}
 }
 
+// HadKey tells whether key is or was one of the source's keys, and when.
+func (st SourceState) HadKey(key ed25519.PublicKey) (KeyPeriod, bool) {
+	for _, p := range st.KeyPeriods() {
+		if p.PublicKey.Equal(key) {
+			return p, true
+		}
+	}
+	return KeyPeriod{}, false
+}
+
 // RotateKey makes next the source's key, keeping the current one in its
 // history. from is the key the caller checked the rotation against (the
 // announcement's signer, or the key an admin saw): if the key changed
@@ -70,24 +76,26 @@ func (st SourceState) KeyPeriods() []KeyPeriod {
 // has proven that the publisher holds next.
 func (s *Source) RotateKey(from, next ed25519.PublicKey, by, actor, reason string, now time.Time) error {
 	st := s.state
-	reason = strings.TrimSpace(reason)
+	// Every admin action says why; a publisher's rotation carries the
+	// node's fixed reason, held to the same rule.
+	reason, err := CheckAdminReason(reason, "key rotation")
+	if err != nil {
+		return err
+	}
+	if err := s.Halted(); err != nil {
+		return err
+	}
 	switch {
-	case st.Status == StatusSuspended:
-		return ErrSourceSuspended
 	case by != KeyByAdmin && by != KeyByPublisher:
 		return fmt.Errorf("unknown key rotation by %q: %w", by, ErrInvalidInput)
-	case len(reason) > MaxKeyRotationReason:
-		return InField("reason", fmt.Errorf("reason is %d bytes, at most %d: %w", len(reason), MaxKeyRotationReason, ErrInvalidInput))
 	case !from.Equal(st.PublicKey):
 		return fmt.Errorf("the source's key changed meanwhile: %w", ErrConflict)
 	}
 	if err := checkPublicKeyPoint(next); err != nil {
 		return InField("public_key", err)
 	}
-	for _, p := range st.KeyPeriods() {
-		if p.PublicKey.Equal(next) {
-			return InField("public_key", keyUsedBefore(p))
-		}
+	if p, had := st.HadKey(next); had {
+		return InField("public_key", keyUsedBefore(p))
 	}
 	s.record(SourceKeyRotated{OldKey: base64.StdEncoding.EncodeToString(st.PublicKey), OldKeyID: KeyID(st.PublicKey),
 		NewKey: base64.StdEncoding.EncodeToString(next), NewKeyID: KeyID(next), By: by, Actor: actor, Reason: reason, At: now})

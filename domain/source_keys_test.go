@@ -73,11 +73,15 @@ func TestRotateKeyRefusals(t *testing.T) {
 	old := s.State().PublicKey
 	next, _ := keyPair(t)
 	stale, _ := keyPair(t)
-	if err := s.RotateKey(old, next, domain.KeyByAdmin, "key_1", "", t0.Add(time.Hour)); err != nil {
+	if err := s.RotateKey(old, next, domain.KeyByAdmin, "key_1", "lost laptop", t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	suspended, _ := sourceWithKey(t)
 	if err := suspended.Suspend("abuse", false, "key_1", t0); err != nil {
+		t.Fatal(err)
+	}
+	removed, _ := sourceWithKey(t)
+	if err := removed.Remove("gone", "key_1", nil, t0); err != nil {
 		t.Fatal(err)
 	}
 	third, _ := keyPair(t)
@@ -88,13 +92,15 @@ func TestRotateKeyRefusals(t *testing.T) {
 		by, reason string
 		want       error
 	}{
-		{"the current key again", s, next, next, domain.KeyByAdmin, "", domain.ErrInvalidInput},
-		{"a retired key", s, next, old, domain.KeyByAdmin, "", domain.ErrInvalidInput},
-		{"checked against a key no longer current", s, stale, third, domain.KeyByPublisher, "", domain.ErrConflict},
-		{"unknown rotator", s, next, third, "someone", "", domain.ErrInvalidInput},
-		{"reason too long", s, next, third, domain.KeyByAdmin, strings.Repeat("x", domain.MaxKeyRotationReason+1), domain.ErrInvalidInput},
-		{"small-order key", s, next, make(ed25519.PublicKey, 32), domain.KeyByAdmin, "", domain.ErrInvalidInput},
-		{"suspended", suspended, suspended.State().PublicKey, third, domain.KeyByAdmin, "", domain.ErrConflict},
+		{"the current key again", s, next, next, domain.KeyByAdmin, "why", domain.ErrInvalidInput},
+		{"a retired key", s, next, old, domain.KeyByAdmin, "why", domain.ErrInvalidInput},
+		{"checked against a key no longer current", s, stale, third, domain.KeyByPublisher, "why", domain.ErrConflict},
+		{"unknown rotator", s, next, third, "someone", "why", domain.ErrInvalidInput},
+		{"no reason", s, next, third, domain.KeyByAdmin, "  ", domain.ErrInvalidInput},
+		{"reason too long", s, next, third, domain.KeyByAdmin, strings.Repeat("x", domain.MaxSuspensionReason+1), domain.ErrInvalidInput},
+		{"small-order key", s, next, make(ed25519.PublicKey, 32), domain.KeyByAdmin, "why", domain.ErrInvalidInput},
+		{"suspended", suspended, suspended.State().PublicKey, third, domain.KeyByAdmin, "why", domain.ErrSourceSuspended},
+		{"removed", removed, removed.State().PublicKey, third, domain.KeyByAdmin, "why", domain.ErrSourceRemoved},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,6 +116,28 @@ func TestRotateKeyRefusals(t *testing.T) {
 	}
 }
 
+func TestHadKey(t *testing.T) {
+	s, _ := sourceWithKey(t)
+	old := s.State().PublicKey
+	next, _ := keyPair(t)
+	never, _ := keyPair(t)
+	if err := s.RotateKey(old, next, domain.KeyByAdmin, "key_1", "lost laptop", t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	st := s.State()
+	for _, tt := range []struct {
+		name    string
+		key     ed25519.PublicKey
+		had     bool
+		current bool
+	}{{"retired", old, true, false}, {"current", next, true, true}, {"never", never, false, false}} {
+		p, had := st.HadKey(tt.key)
+		if had != tt.had || (had && (p.Current() != tt.current || !p.PublicKey.Equal(tt.key))) {
+			t.Errorf("%s: HadKey = %+v, %v", tt.name, p, had)
+		}
+	}
+}
+
 // Versions signed before a rotation verify under the retired key when
 // mirrored before it; the same signature on a version mirrored later does
 // not; new versions verify under the new key.
@@ -117,7 +145,7 @@ func TestVerifyPluginKeys(t *testing.T) {
 	s, oldPriv := sourceWithKey(t)
 	next, nextPriv := keyPair(t)
 	rotatedAt := t0.Add(24 * time.Hour)
-	if err := s.RotateKey(s.State().PublicKey, next, domain.KeyByAdmin, "key_1", "", rotatedAt); err != nil {
+	if err := s.RotateKey(s.State().PublicKey, next, domain.KeyByAdmin, "key_1", "lost laptop", rotatedAt); err != nil {
 		t.Fatal(err)
 	}
 	history := s.State().KeyPeriods()
@@ -205,5 +233,40 @@ func TestVerifyKeyRotation(t *testing.T) {
 				t.Fatalf("VerifyKeyRotation = %x, %v; want ok %v", got, err, tt.ok)
 			}
 		})
+	}
+}
+
+// A refused announcement is recorded once per announced key, and the
+// state (replayed too) remembers which key it was; another key is
+// refused anew. A key that does not parse is named all the same.
+func TestRefuseKeyRotationOncePerKey(t *testing.T) {
+	s, _ := sourceWithKey(t)
+	first, _ := keyPair(t)
+	second, _ := keyPair(t)
+	a1 := domain.KeyRotation{PublicKey: b64(first), Signature: "x"}
+	a2 := domain.KeyRotation{PublicKey: b64(second), Signature: "x"}
+	bad := domain.KeyRotation{PublicKey: "not a key", Signature: "x"}
+	steps := []struct {
+		a        domain.KeyRotation
+		recorded bool
+	}{{a1, true}, {a1, false}, {a2, true}, {a2, false}, {bad, true}, {bad, false}}
+	for i, step := range steps {
+		before := len(s.Changes())
+		s.RefuseKeyRotation(step.a, "does not verify", t0.Add(time.Duration(i)*time.Hour))
+		if recorded := len(s.Changes()) > before; recorded != step.recorded {
+			t.Fatalf("step %d (%s): recorded %v, want %v", i, step.a.PublicKey, recorded, step.recorded)
+		}
+		for _, st := range []domain.SourceState{s.State(), replay(t, s).State()} {
+			if !st.KeyRotationRefused(step.a) || st.RefusedKeyID != domain.AnnouncedKeyID(step.a) {
+				t.Fatalf("step %d: refused key %q, want %q", i, st.RefusedKeyID, domain.AnnouncedKeyID(step.a))
+			}
+		}
+	}
+	if domain.AnnouncedKeyID(a1) != domain.KeyID(first) || len(domain.AnnouncedKeyID(bad)) != len(domain.KeyID(first)) {
+		t.Errorf("announced key ids %q, %q", domain.AnnouncedKeyID(a1), domain.AnnouncedKeyID(bad))
+	}
+	e := s.Changes()[len(s.Changes())-1].(domain.SourceKeyRotationRefused)
+	if e.Reason != "does not verify" || e.KeyID != domain.AnnouncedKeyID(bad) {
+		t.Errorf("event %+v", e)
 	}
 }

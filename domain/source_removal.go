@@ -59,9 +59,11 @@ type Removal struct {
 	PendingFiles []string `json:",omitempty"`
 }
 
-// checkAdminReason is the rule for the reasons admins give for suspensions
-// and removals: required, and small enough for every event and view.
-func checkAdminReason(reason, what string) (string, error) {
+// CheckAdminReason is the rule for the reasons admins give for suspensions,
+// removals and key rotations: required, and small enough for every event
+// and view. It returns the reason trimmed; callers that must refuse before
+// any outside call (a key rotation's challenge) check it first.
+func CheckAdminReason(reason, what string) (string, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return "", InField("reason", fmt.Errorf("a %s needs a reason: %w", what, ErrInvalidInput))
@@ -90,7 +92,7 @@ func (s *Source) Remove(reason, by string, blobKeys []string, now time.Time) err
 	if s.state.Status == StatusRemoved {
 		return fmt.Errorf("source %s is already removed: %w", s.state.ID, ErrConflict)
 	}
-	reason, err := checkAdminReason(reason, "removal")
+	reason, err := CheckAdminReason(reason, "removal")
 	if err != nil {
 		return err
 	}

@@ -56,7 +56,7 @@ func (s *Source) Suspend(reason string, quarantine bool, by string, now time.Tim
 	if s.state.Status == StatusRemoved {
 		return fmt.Errorf("source %s is removed; add it again instead: %w", s.state.ID, ErrConflict)
 	}
-	reason, err := checkAdminReason(reason, "suspension")
+	reason, err := CheckAdminReason(reason, "suspension")
 	if err != nil {
 		return err
 	}

@@ -36,6 +36,7 @@ func domainEvents() *Registry {
 	Register[domain.SourceRemoved](r, domain.EventSourceRemoved)
 	Register[domain.SourceFilesDeleted](r, domain.EventSourceFilesDeleted)
 	Register[domain.SourceKeyRotated](r, domain.EventSourceKeyRotated)
+	Register[domain.SourceKeyRotationRefused](r, domain.EventSourceKeyRotationRefused)
 	// A plugin's history.
 	Register[domain.PluginMirrored](r, domain.EventPluginMirrored, upcastPluginMirroredV1)
 	Register[domain.PluginRejected](r, domain.EventPluginRejected)

@@ -135,6 +135,8 @@ func sourceEntry(id domain.SourceID, e domain.SourceEvent) (entry, bool) {
 		if e.Reason != "" {
 			en.summary += ": " + e.Reason
 		}
+	case domain.SourceKeyRotationRefused:
+		en.kind, en.summary = "key_rotation_refused", "the publisher's announced key "+e.KeyID+" is refused, and not tried again: "+e.Reason
 	case domain.SourceFailureRecorded:
 		en.kind, en.summary = e.Kind+"_failed", e.Kind+" failed: "+e.Reason
 	case domain.SourceTrustAdjusted:

@@ -32,3 +32,13 @@ func TestSyncedEntrySaysWhatRevalidationFound(t *testing.T) {
 		})
 	}
 }
+
+// A refused key rotation shows in the activity, naming the key and why.
+func TestKeyRotationRefusedEntry(t *testing.T) {
+	t.Parallel()
+	en, shown := sourceEntry("a@h.example", domain.SourceKeyRotationRefused{KeyID: "0123456789abcdef", Reason: "signature does not verify"})
+	want := "the publisher's announced key 0123456789abcdef is refused, and not tried again: signature does not verify"
+	if !shown || en.kind != "key_rotation_refused" || en.summary != want {
+		t.Fatalf("entry %s %q (shown %v), want key_rotation_refused %q", en.kind, en.summary, shown, want)
+	}
+}

@@ -68,6 +68,11 @@ func (SourceProjection) Apply(ctx context.Context, tx pgx.Tx, stored eventstore.
 		return exec(`UPDATE sources SET updated_at = $2, files_pending = 0 WHERE id = $1`)
 	case domain.SourceKeyRotated:
 		return projectKeyRotated(exec, e)
+	case domain.SourceKeyRotationRefused:
+		// Shown in the source's status as its latest failure: the node keeps
+		// the old key while the publisher signs with the announced one.
+		return exec(`UPDATE sources SET updated_at = $2, last_failure = $3 WHERE id = $1`,
+			"key_rotation refused: key "+e.KeyID+": "+e.Reason)
 	case domain.PublisherInfoRefreshed:
 		features, _ := json.Marshal(e.Features)
 		return exec(`UPDATE sources SET updated_at = $2, protocol_version = $3, features = $4,

@@ -96,17 +96,36 @@ func keyIDOf(t *testing.T, raw string) string {
 // verifies under the old key, the new one under the new key.
 func (r *keyRotationRun) checkRotated(t *testing.T, oldKey, newKey, by string) {
 	t.Helper()
+	r.checkKeyHistory(t, oldKey, newKey, by)
+	r.syncRotated(t)
+	r.checkRotationShown(t, oldKey, newKey, by)
+}
+
+func (r *keyRotationRun) checkKeyHistory(t *testing.T, oldKey, newKey, by string) {
+	t.Helper()
 	h := keyHistory(r.status(t))
 	if len(h) != 2 || h[0]["public_key"] != oldKey || h[0]["valid_until"] == nil || h[0]["rotated_by"] != "registration" ||
 		h[1]["public_key"] != newKey || h[1]["valid_until"] != nil || h[1]["rotated_by"] != by {
 		t.Fatalf("key history %v, want %s then %s by %s", h, oldKey, newKey, by)
 	}
+}
+
+// syncRotated syncs the rotated publisher: plugin-3 (new) is mirrored,
+// and the re-signed plugin-1 and plugin-2 are not taken for tampering.
+func (r *keyRotationRun) syncRotated(t *testing.T) {
+	t.Helper()
 	status, body := r.api.do(http.MethodPost, "/federation/sync-source", r.admin, map[string]string{"sourceId": r.source})
 	// Tampering would show among the rejected entries.
 	res, _ := body["syncResult"].(map[string]any)
 	if rejected, _ := res["rejected"].([]any); status != http.StatusOK || res["mirroredCount"] != 1.0 || len(rejected) != 0 {
 		t.Fatalf("sync-source after the rotation = %d %v, want plugin-3 mirrored and nothing rejected", status, body)
 	}
+}
+
+// checkRotationShown: the activity shows the rotation, and each version
+// verifies under the key it was mirrored with.
+func (r *keyRotationRun) checkRotationShown(t *testing.T, oldKey, newKey, by string) {
+	t.Helper()
 	// The activity feed is its own projection, eventually consistent.
 	waitFor(t, "the rotation in the activity feed", 30*time.Second, func() (bool, string) {
 		_, body := r.api.do(http.MethodGet, "/federation/activity?limit=50&source="+url.QueryEscape(r.source), r.admin, nil)
@@ -148,6 +167,33 @@ func TestEndToEndKeyRotationByPublisher(t *testing.T) {
 		return src["public_key"] == r.pub.PublicKey, fmt.Sprint(src["key_history"])
 	})
 	r.checkRotated(t, oldKey, r.pub.PublicKey, "publisher")
+}
+
+// TestEndToEndKeyRotationSyncedFirst: with no scheduler, no health check
+// follows the publisher's rotate-key before an admin's sync-source, which
+// sees every mirrored version re-signed with a key the node does not know
+// yet. The sync follows the announced rotation first: nothing is taken for
+// tampering, the signatures' trust is untouched, the key rotated.
+func TestEndToEndKeyRotationSyncedFirst(t *testing.T) {
+	t.Parallel()
+	r := startKeyRotationRun(t, "PFN_SCHEDULER=false")
+	oldKey := r.pub.PublicKey
+	if out, err := exec.Command(r.pubBin, "rotate-key", "-key-file", r.key).CombinedOutput(); err != nil {
+		t.Fatalf("rotate-key: %v: %s", err, out)
+	}
+	r.restartPublisher(t, "-key-file", r.key)
+	before := r.status(t)
+	if before["public_key"] != oldKey {
+		t.Fatalf("the key changed before the sync: %v", before["key_history"])
+	}
+	r.syncRotated(t)
+	r.checkKeyHistory(t, oldKey, r.pub.PublicKey, "publisher")
+	after := r.status(t)
+	signatures := func(src map[string]any) any { return src["trust_components"].(map[string]any)["signatures"] }
+	if signatures(after) != signatures(before) {
+		t.Errorf("the signatures' trust changed at the sync: %v -> %v", signatures(before), signatures(after))
+	}
+	r.checkRotationShown(t, oldKey, r.pub.PublicKey, "publisher")
 }
 
 // TestEndToEndKeyRotationByAdmin: the publisher now holds another key; an
