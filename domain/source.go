@@ -374,31 +374,12 @@ func (s *Source) apply(e SourceEvent) {
 	in := &st.TrustInputs
 	switch e := e.(type) {
 	case SourceRegistered:
-		key, _ := base64.StdEncoding.DecodeString(e.PublicKey)
-		// A registration after a removal starts a new incarnation: nothing
-		// of the earlier one carries over (source_removal.go).
-		*st = SourceState{ID: e.SourceID, InstanceURL: e.InstanceURL, Username: e.Username,
-			PublicKey: ed25519.PublicKey(key), AddedBy: e.AddedBy, Status: StatusPending, CreatedAt: e.At,
-			Incarnation: max(e.Incarnation, 1)}
-		st.KeyHistory = []KeyPeriod{{KeyID: KeyID(key), PublicKey: key, ValidFrom: e.At, RotatedBy: KeyByRegistration}}
+		st.applyRegistered(e)
 	case PublisherInfoRefreshed:
 		st.Info = PublisherInfo{ProtocolVersion: e.ProtocolVersion, Features: e.Features,
 			AssetDomain: e.AssetDomain, NamingScheme: e.NamingScheme}
-	case OwnershipVerified:
-		in.Verifications++
-		in.LastProofOK = true
-		if in.FirstVerifiedAt.IsZero() {
-			in.FirstVerifiedAt = e.At
-		}
-		st.LastVerifiedAt = e.At
-		st.LastFailure = ""
-		st.LastProofFailure = ""
-	case OwnershipVerificationFailed:
-		in.FailedProofs++
-		in.LastProofOK = false
-		st.LastVerifiedAt = e.At
-		st.LastFailure = e.Reason
-		st.LastProofFailure = e.Reason
+	case OwnershipVerified, OwnershipVerificationFailed:
+		st.applyOwnership(e)
 	case SourceHealthChecked:
 		st.applyHealthChecked(e)
 	case SourceSignatureChecked:
@@ -446,6 +427,39 @@ func (s *Source) apply(e SourceEvent) {
 		st.applyKeyRotated(e)
 	case SourceKeyRotationRefused:
 		st.RefusedKeyID = e.KeyID
+	}
+}
+
+// applyRegistered starts the state afresh: a registration after a removal
+// starts a new incarnation, and nothing of the earlier one carries over
+// (source_removal.go).
+func (st *SourceState) applyRegistered(e SourceRegistered) {
+	key, _ := base64.StdEncoding.DecodeString(e.PublicKey)
+	*st = SourceState{ID: e.SourceID, InstanceURL: e.InstanceURL, Username: e.Username,
+		PublicKey: ed25519.PublicKey(key), AddedBy: e.AddedBy, Status: StatusPending, CreatedAt: e.At,
+		Incarnation: max(e.Incarnation, 1)}
+	st.KeyHistory = []KeyPeriod{{KeyID: KeyID(key), PublicKey: key, ValidFrom: e.At, RotatedBy: KeyByRegistration}}
+}
+
+// applyOwnership counts a proof of key ownership, good or failed.
+func (st *SourceState) applyOwnership(e SourceEvent) {
+	in := &st.TrustInputs
+	switch e := e.(type) {
+	case OwnershipVerified:
+		in.Verifications++
+		in.LastProofOK = true
+		if in.FirstVerifiedAt.IsZero() {
+			in.FirstVerifiedAt = e.At
+		}
+		st.LastVerifiedAt = e.At
+		st.LastFailure = ""
+		st.LastProofFailure = ""
+	case OwnershipVerificationFailed:
+		in.FailedProofs++
+		in.LastProofOK = false
+		st.LastVerifiedAt = e.At
+		st.LastFailure = e.Reason
+		st.LastProofFailure = e.Reason
 	}
 }
 

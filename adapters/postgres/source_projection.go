@@ -46,33 +46,9 @@ func (SourceProjection) Apply(ctx context.Context, tx pgx.Tx, stored eventstore.
 		return nil
 	}
 	switch e := e.(type) {
-	case domain.SourceRegistered:
-		// A registration after a removal is a new incarnation: its row and
-		// its key history start afresh, as its state does.
-		for _, table := range []string{"sources WHERE id = $1", "source_keys WHERE source_id = $1"} {
-			if _, err := tx.Exec(ctx, `DELETE FROM `+table, id); err != nil {
-				return fmt.Errorf("project %s for %s: %w", e.EventType(), id, err)
-			}
-		}
-		if err := exec(`INSERT INTO sources (id, updated_at, instance_url, username, public_key, created_at, added_by, incarnation)
-			VALUES ($1, $2, $3, $4, $5, extract(epoch FROM $2::timestamptz)::bigint, $6, $7)`,
-			e.InstanceURL, e.Username, e.PublicKey, e.AddedBy, max(e.Incarnation, 1)); err != nil {
-			return err
-		}
-		return projectKey(exec, e.PublicKey, domain.KeyByRegistration)
-	case domain.SourceRemoved:
-		return exec(`UPDATE sources SET updated_at = $2, removed_at = $2, removal_reason = $3, removed_by = $4,
-			files_pending = $5, subscriber_count = 0, suspended_at = NULL, suspension_reason = '', suspended_by = '',
-			quarantined = false WHERE id = $1`, e.Reason, e.By, len(e.BlobKeys))
-	case domain.SourceFilesDeleted:
-		return exec(`UPDATE sources SET updated_at = $2, files_pending = 0 WHERE id = $1`)
-	case domain.SourceKeyRotated:
-		return projectKeyRotated(exec, e)
-	case domain.SourceKeyRotationRefused:
-		// Shown in the source's status as its latest failure: the node keeps
-		// the old key while the publisher signs with the announced one.
-		return exec(`UPDATE sources SET updated_at = $2, last_failure = $3 WHERE id = $1`,
-			"key_rotation refused: key "+e.KeyID+": "+e.Reason)
+	case domain.SourceRegistered, domain.SourceRemoved, domain.SourceFilesDeleted, domain.SourceKeyRotated,
+		domain.SourceKeyRotationRefused, domain.SourceSuspended, domain.SourceResumed:
+		return projectLifecycle(ctx, tx, id, exec, e)
 	case domain.PublisherInfoRefreshed:
 		features, _ := json.Marshal(e.Features)
 		return exec(`UPDATE sources SET updated_at = $2, protocol_version = $3, features = $4,
@@ -101,12 +77,6 @@ func (SourceProjection) Apply(ctx context.Context, tx pgx.Tx, stored eventstore.
 	case domain.SourceStatusChanged:
 		return exec(`UPDATE sources SET updated_at = $2, status = $3, status_reason = $4 WHERE id = $1`,
 			e.To.String(), e.Reason)
-	case domain.SourceSuspended:
-		return exec(`UPDATE sources SET updated_at = $2, suspended_at = $2, suspension_reason = $3, suspended_by = $4,
-			quarantined = $5 WHERE id = $1`, e.Reason, e.By, e.Quarantine)
-	case domain.SourceResumed:
-		return exec(`UPDATE sources SET updated_at = $2, suspended_at = NULL, suspension_reason = '', suspended_by = '',
-			quarantined = false WHERE id = $1`)
 	case domain.SourceSubscriberCountChanged:
 		return exec(`UPDATE sources SET updated_at = $2, subscriber_count = $3 WHERE id = $1`, e.Count)
 	case domain.SourceSynced:
@@ -124,6 +94,48 @@ func (SourceProjection) Apply(ctx context.Context, tx pgx.Tx, stored eventstore.
 		}
 		return exec(`UPDATE sources SET updated_at = $2, last_failure = $3, last_sync_error = $4 WHERE id = $1`,
 			e.Kind+": "+e.Reason, e.Reason)
+	}
+	return nil
+}
+
+// projectLifecycle applies what admins and publishers decide about a
+// source as a whole: its registration (each incarnation), removal,
+// suspension and key changes.
+func projectLifecycle(ctx context.Context, tx pgx.Tx, id string, exec func(string, ...any) error, e domain.SourceEvent) error {
+	switch e := e.(type) {
+	case domain.SourceRegistered:
+		// A registration after a removal is a new incarnation: its row and
+		// its key history start afresh, as its state does.
+		for _, table := range []string{"sources WHERE id = $1", "source_keys WHERE source_id = $1"} {
+			if _, err := tx.Exec(ctx, `DELETE FROM `+table, id); err != nil {
+				return fmt.Errorf("project %s for %s: %w", e.EventType(), id, err)
+			}
+		}
+		if err := exec(`INSERT INTO sources (id, updated_at, instance_url, username, public_key, created_at, added_by, incarnation)
+			VALUES ($1, $2, $3, $4, $5, extract(epoch FROM $2::timestamptz)::bigint, $6, $7)`,
+			e.InstanceURL, e.Username, e.PublicKey, e.AddedBy, max(e.Incarnation, 1)); err != nil {
+			return err
+		}
+		return projectKey(exec, e.PublicKey, domain.KeyByRegistration)
+	case domain.SourceRemoved:
+		return exec(`UPDATE sources SET updated_at = $2, removed_at = $2, removal_reason = $3, removed_by = $4,
+			files_pending = $5, subscriber_count = 0, suspended_at = NULL, suspension_reason = '', suspended_by = '',
+			quarantined = false WHERE id = $1`, e.Reason, e.By, len(e.BlobKeys))
+	case domain.SourceFilesDeleted:
+		return exec(`UPDATE sources SET updated_at = $2, files_pending = 0 WHERE id = $1`)
+	case domain.SourceKeyRotated:
+		return projectKeyRotated(exec, e)
+	case domain.SourceKeyRotationRefused:
+		// Shown in the source's status as its latest failure: the node keeps
+		// the old key while the publisher signs with the announced one.
+		return exec(`UPDATE sources SET updated_at = $2, last_failure = $3 WHERE id = $1`,
+			"key_rotation refused: key "+e.KeyID+": "+e.Reason)
+	case domain.SourceSuspended:
+		return exec(`UPDATE sources SET updated_at = $2, suspended_at = $2, suspension_reason = $3, suspended_by = $4,
+			quarantined = $5 WHERE id = $1`, e.Reason, e.By, e.Quarantine)
+	case domain.SourceResumed:
+		return exec(`UPDATE sources SET updated_at = $2, suspended_at = NULL, suspension_reason = '', suspended_by = '',
+			quarantined = false WHERE id = $1`)
 	}
 	return nil
 }
