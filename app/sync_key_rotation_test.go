@@ -58,3 +58,29 @@ func TestSyncFollowsAnnouncedRotationFirst(t *testing.T) {
 		})
 	}
 }
+
+// Once the changed signature is recorded as tampering, later syncs judge
+// the listing without asking the publisher about a rotation again: they do
+// not fail while its /federation-info is down.
+func TestSyncDoesNotAskAgainAboutRecordedTampering(t *testing.T) {
+	w := subscribedWorld(t)
+	w.publish(t, "tool", "1.0.0", "tool v1")
+	w.run(t)
+	nextKey, nextPriv := newKey(t)
+	info := mirrorInfo
+	info.KeyRotation = announce(t, mustLoad(t, w.sources, w.id).State(), nextKey, nextPriv) // refused: not the current key's
+	pub := &fakePublisher{info: info, signer: nextPriv}
+	w.sync.Announced = app.AnnouncedKeys{Publisher: pub, Random: rand.Reader, Keys: w.sources}
+	w.key = nextPriv
+	w.publish(t, "tool", "1.0.0", "tool v1")
+	if _, err := w.sync.Run(context.Background(), w.id); err != nil {
+		t.Fatalf("first sync: %v", err)
+	}
+	if !slices.Contains(w.pluginEvents("tool"), domain.EventPluginTampered) {
+		t.Fatalf("no tampering recorded: %v", w.pluginEvents("tool"))
+	}
+	pub.infoErr = errors.New("connection refused")
+	if _, err := w.sync.Run(context.Background(), w.id); err != nil {
+		t.Fatalf("a sync after the tampering was recorded = %v, want it to judge the listing without the publisher's info", err)
+	}
+}

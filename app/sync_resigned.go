@@ -48,9 +48,17 @@ func signedAnew(p ListedPlugin, histories map[string]*domain.PluginHistory) (dom
 // signedUnderAnotherKey tells whether the listing signs a version already
 // mirrored anew, with a signature key does not verify: what a publisher
 // lists once it rotated its key before the node followed the rotation.
+// A version whose changed signature is already recorded as tampering does
+// not count: otherwise every later sync would ask for /federation-info
+// again, and fail while it is down.
 func signedUnderAnotherKey(key ed25519.PublicKey, listed []ListedPlugin, histories map[string]*domain.PluginHistory) bool {
 	for _, p := range listed {
-		if _, changed := signedAnew(p, histories); changed && domain.VerifyPlugin(key, p.Claim(), p.Signature) != nil {
+		_, changed := signedAnew(p, histories)
+		if !changed || domain.VerifyPlugin(key, p.Claim(), p.Signature) == nil {
+			continue
+		}
+		hist := histories[p.Slug]
+		if !hist.TamperingReported(p.Version, hist.Tampering(domain.Listing{Version: p.Version, Signature: p.Signature, SHA256: p.SHA256})) {
 			return true
 		}
 	}
