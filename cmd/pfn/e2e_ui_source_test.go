@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/ed25519"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -43,6 +45,8 @@ func sourcePageSteps(t *testing.T, b *uiBrowser, api apiClient, admin, sourceID 
 	t.Run("the source's trust, uptime and response time charts", p.charts)
 	t.Run("a chart of no, one and several points", p.chartCases)
 	t.Run("resume from the source's page", p.resume)
+	t.Run("a key the publisher cannot prove, refused on the source's page", p.updateKeyRefused)
+	t.Run("remove from the source's page", p.remove)
 }
 
 // suspend goes through the whole form: no reason is refused in the page,
@@ -207,6 +211,38 @@ func (p sourcePage) resume(t *testing.T) {
 		!document.querySelector('#source-page .suspension') && document.querySelector('#source-actions [data-action=suspend]')`)
 	if status := p.status(t); status != "verified" {
 		t.Fatalf("after resuming the source is %q", status)
+	}
+}
+
+// updateKeyRefused asks, through the page, for a key the publisher does
+// not hold: the node's refusal (its proof failed) is shown, and the source
+// keeps its key.
+func (p sourcePage) updateKeyRefused(t *testing.T) {
+	other, _, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const sel = `#source-actions [data-action=updatekey] `
+	p.b.do("update key to one the publisher does not hold", chromedp.Click(chromedp.CSS(sel+`button[data-step=open]`)),
+		chromedp.SetValue(chromedp.CSS(sel+`textarea[name=reason]`), "moved to a new HSM"),
+		chromedp.SetValue(chromedp.CSS(sel+`textarea[name=public_key]`), base64.StdEncoding.EncodeToString(other)),
+		chromedp.Click(chromedp.CSS(sel+`button[data-step=continue]`)),
+		chromedp.Click(chromedp.CSS(sel+`button[data-step=confirm]`)))
+	p.b.waitFor("the refusal shown", `document.querySelector('#source-actions [data-action=updatekey]')?.textContent.includes('Refused (409)')`)
+	code, body := p.api.do(http.MethodGet, "/federation/source-status?sourceId="+url.QueryEscape(p.id), p.admin, nil)
+	if history, _ := body["key_history"].([]any); code != http.StatusOK || body["status"] != "verified" || len(history) != 1 {
+		t.Fatalf("after a refused key update the source is %d %v", code, body)
+	}
+}
+
+// remove removes the source from its page: the page then says so and
+// offers no more actions.
+func (p sourcePage) remove(t *testing.T) {
+	p.act("remove", `#source-actions [data-action=remove] `, "the publisher asked to leave")
+	p.b.waitFor("the source shown removed", `document.querySelector('#source-page article.source .badge')?.textContent === 'removed' &&
+		!document.querySelector('#source-actions [data-action=suspend]')`)
+	if status := p.status(t); status != "removed" {
+		t.Fatalf("after removing, the source is %q", status)
 	}
 }
 
