@@ -84,6 +84,8 @@ export function initSources({ onSources, openAudit }) {
     for (const f of fields) fieldError(f, '');
     run(submit, status, 'Adding the source and checking its key…', async () => {
       const body = Object.fromEntries(fields.map((f) => [f, form.elements[f].value.trim()]));
+      // Sent only when ticked: the node refuses a key shared across hosts unless asked.
+      if (form.elements.allow_shared_key.checked) body.allow_shared_key = true;
       let res;
       try {
         res = await api('POST', '/federation/add-source', body);
