@@ -224,10 +224,13 @@ func (h VerifyMirrored) Handle(ctx context.Context, source, plugin, version stri
 	if err != nil {
 		return VerifyReport{}, err
 	}
-	r.PublisherSignature, r.PublisherKey = checkPublisherSignature(src, p)
+	periods := keyPeriodsOf(src)
+	var used *domain.KeyPeriod
+	r.PublisherSignature, used = checkPublisherSignature(periods, p)
+	r.PublisherKey = keyUsed(used)
 	r.FederationSignature = check(func() error { return h.Verifier.VerifyMirror(p) })
 	r.StoredBytes = storedVerdict(p, r.FederationSignature.OK)
-	r.PublisherSignatureV2, r.BytesAttestedBy = verifyAttestation(signingKey(src, r.PublisherKey), p)
+	r.PublisherSignatureV2, r.BytesAttestedBy = verifyAttestation(signingKey(periods, used), p)
 	r.Valid = r.PublisherSignature.OK && r.FederationSignature.OK && r.StoredBytes.OK &&
 		(r.PublisherSignatureV2 == nil || r.PublisherSignatureV2.OK)
 	return r, nil

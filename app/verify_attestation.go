@@ -9,12 +9,9 @@ import (
 // signingKey is the key a version's signature_v2 must verify under: the
 // one its v1 signature verifies under (after a rotation, the key of its
 // time), else the source's current key.
-func signingKey(src SourceView, used *PublisherKeyUsed) ed25519.PublicKey {
-	periods := keyPeriodsOf(src)
-	for _, k := range periods {
-		if used != nil && k.KeyID == used.KeyID {
-			return k.PublicKey
-		}
+func signingKey(periods []domain.KeyPeriod, used *domain.KeyPeriod) ed25519.PublicKey {
+	if used != nil {
+		return used.PublicKey
 	}
 	for _, k := range periods {
 		if k.Current() {
@@ -31,8 +28,7 @@ func verifyAttestation(key ed25519.PublicKey, p PluginView) (*Check, string) {
 	if p.PublisherSignatureV2 == "" {
 		return nil, domain.AttestedByNode.String()
 	}
-	claim := domain.PluginBytesClaim{PluginClaim: domain.PluginClaim{ID: p.Plugin, Name: p.Name, Version: p.Version,
-		Description: p.Description}, SHA256: p.SHA256, Size: p.Size}
+	claim := domain.PluginBytesClaim{PluginClaim: p.Claim(), SHA256: p.SHA256, Size: p.Size}
 	c := check(func() error { return domain.VerifyPluginBytes(key, claim, p.PublisherSignatureV2) })
 	if !c.OK {
 		return &c, domain.AttestedByNode.String()
