@@ -113,16 +113,12 @@ func updateSource(h app.UpdateSource, read app.SourceReader, resolve app.SourceR
 		if err != nil {
 			return err
 		}
-		if _, err := h.Handle(c.Request().Context(), principal(c), app.UpdateSourceRequest{ID: id, AllowedAssetHosts: req.AllowedAssetHosts,
-			PublicKey: req.PublicKey, Reason: req.Reason, AllowSharedKey: req.AllowSharedKey}); err != nil {
-			return err
-		}
-		view, err := read.GetSource(c.Request().Context(), id)
+		st, err := h.Handle(c.Request().Context(), principal(c), app.UpdateSourceRequest{ID: id, AllowedAssetHosts: req.AllowedAssetHosts,
+			PublicKey: req.PublicKey, Reason: req.Reason, AllowSharedKey: req.AllowSharedKey})
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, map[string]any{"sourceId": id, "source": viewSource(view),
-			"success": true, "source_id": id, "message": fmt.Sprintf("Source %s updated; it is %s.", id, view.Status)})
+		return answerSource(c, read, id, fmt.Sprintf("Source %s updated; it is %s.", id, st.Status))
 	}
 }
 
