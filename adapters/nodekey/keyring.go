@@ -61,11 +61,7 @@ func LoadKeyring(keyPath string) (*Keyring, error) {
 	if err != nil {
 		return nil, err
 	}
-	kf, err := readKeyring(KeyringPath(keyPath))
-	if err != nil {
-		return nil, err
-	}
-	since, err := currentSince(keyPath, s, kf)
+	kf, since, err := keyringOf(keyPath, s)
 	if err != nil {
 		return nil, err
 	}
@@ -84,6 +80,17 @@ func LoadKeyring(keyPath string) (*Keyring, error) {
 		k.retired = append(k.retired, KeyInfo{KeyID: e.KeyID, PublicKeyPEM: publicPEM(pub), ValidFrom: e.ValidFrom, ValidUntil: e.ValidUntil})
 	}
 	return k, nil
+}
+
+// keyringOf reads the keyring beside the key at keyPath, and since when
+// s, the key loaded from there, has been current.
+func keyringOf(keyPath string, s *Signer) (keyringFile, time.Time, error) {
+	kf, err := readKeyring(KeyringPath(keyPath))
+	if err != nil {
+		return keyringFile{}, time.Time{}, err
+	}
+	since, err := currentSince(keyPath, s, kf)
+	return kf, since, err
 }
 
 // currentSince is when the current key began to sign: as the keyring
@@ -170,11 +177,7 @@ func Rotate(keyPath string, now time.Time) (*Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	kf, err := readKeyring(KeyringPath(keyPath))
-	if err != nil {
-		return nil, err
-	}
-	since, err := currentSince(keyPath, old, kf)
+	kf, since, err := keyringOf(keyPath, old)
 	if err != nil {
 		return nil, err
 	}
