@@ -9,7 +9,6 @@ import (
 
 	"github.com/pfn-network/pfn/adapters/postgres"
 	"github.com/pfn-network/pfn/domain"
-	"github.com/pfn-network/pfn/eventstore"
 	"github.com/pfn-network/pfn/migrations/pgtest"
 )
 
@@ -17,8 +16,7 @@ func TestSourcesWithKey(t *testing.T) {
 	t.Parallel()
 	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
-	r := startRunner(t, pool)
-	repo := postgres.SourceRepository{Store: eventstore.New(pool), Waiter: waiter{r}}
+	repo, _ := sourceRepository(t, pool)
 	reader := postgres.SourceReader{Pool: pool}
 	shared, _, _ := ed25519.GenerateKey(rand.Reader)
 	other, _, _ := ed25519.GenerateKey(rand.Reader)

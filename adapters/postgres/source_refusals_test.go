@@ -17,8 +17,7 @@ func TestListingRefusalsInSourceStatusAndActivity(t *testing.T) {
 	t.Parallel()
 	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
-	r := startRunner(t, pool, postgres.ActivityProjection{})
-	repo := postgres.SourceRepository{Store: eventstore.New(pool), Waiter: waiter{r}}
+	repo, r := sourceRepository(t, pool, postgres.ActivityProjection{})
 
 	pub, _, _ := ed25519.GenerateKey(rand.Reader)
 	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)

@@ -22,8 +22,7 @@ func TestSourceResolver(t *testing.T) {
 	t.Parallel()
 	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
-	r := startRunner(t, pool)
-	repo := postgres.SourceRepository{Store: eventstore.New(pool), Waiter: waiter{r}}
+	repo, _ := sourceRepository(t, pool)
 	pub, _, _ := ed25519.GenerateKey(rand.Reader)
 	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	for _, u := range []struct{ url, user string }{
@@ -72,8 +71,7 @@ func TestSourceVerificationResults(t *testing.T) {
 	t.Parallel()
 	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
-	r := startRunner(t, pool)
-	repo := postgres.SourceRepository{Store: eventstore.New(pool), Waiter: waiter{r}}
+	repo, r := sourceRepository(t, pool)
 	reader := postgres.SourceReader{Pool: pool}
 	pub, _, _ := ed25519.GenerateKey(rand.Reader)
 	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)

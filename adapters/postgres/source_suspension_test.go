@@ -10,7 +10,6 @@ import (
 	"github.com/pfn-network/pfn/adapters/postgres"
 	"github.com/pfn-network/pfn/app"
 	"github.com/pfn-network/pfn/domain"
-	"github.com/pfn-network/pfn/eventstore"
 	"github.com/pfn-network/pfn/migrations/pgtest"
 )
 
@@ -20,8 +19,7 @@ func TestSuspensionInSourceStatusActivityAndJobs(t *testing.T) {
 	t.Parallel()
 	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
-	r := startRunner(t, pool, postgres.ActivityProjection{})
-	repo := postgres.SourceRepository{Store: eventstore.New(pool), Waiter: waiter{r}}
+	repo, _ := sourceRepository(t, pool, postgres.ActivityProjection{})
 	reader := postgres.SourceReader{Pool: pool}
 	jobs := postgres.Jobs{Pool: pool}
 	first := map[app.JobKind]time.Duration{app.JobHealth: time.Hour, app.JobSync: time.Hour, app.JobReverify: time.Hour, app.JobRecheck: time.Hour}

@@ -27,6 +27,15 @@ func (w waiter) WaitFor(ctx context.Context, name string, pos eventstore.Positio
 	return w.r.WaitFor(ctx, name, pos)
 }
 
+// sourceRepository starts the projections on pool (as startRunner does)
+// and returns a source repository whose saves wait for them, and the
+// runner.
+func sourceRepository(t *testing.T, pool *pgxpool.Pool, more ...eventstore.Projection) (postgres.SourceRepository, *eventstore.Runner) {
+	t.Helper()
+	r := startRunner(t, pool, more...)
+	return postgres.SourceRepository{Store: eventstore.New(pool), Waiter: waiter{r}}, r
+}
+
 // startRunner runs the sources and keys projections, and any others given.
 func startRunner(t *testing.T, pool *pgxpool.Pool, more ...eventstore.Projection) *eventstore.Runner {
 	t.Helper()
@@ -57,8 +66,7 @@ func TestSourceRepositoryAndProjection(t *testing.T) {
 	t.Parallel()
 	ctx := pgtest.Context()
 	pool := pgtest.Pool(t)
-	r := startRunner(t, pool)
-	repo := postgres.SourceRepository{Store: eventstore.New(pool), Waiter: waiter{r}}
+	repo, r := sourceRepository(t, pool)
 	reader := postgres.SourceReader{Pool: pool}
 
 	pub, _, _ := ed25519.GenerateKey(rand.Reader)
