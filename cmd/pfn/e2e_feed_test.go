@@ -175,9 +175,11 @@ func TestEndToEndChangeFeed(t *testing.T) {
 		if a.err != nil || len(a.page.Changes) != 1 || a.page.Changes[0].Plugin != "long-poll" || a.page.Next != strconv.Itoa(head+1) {
 			t.Fatalf("long poll: %+v, %v", a.page, a.err)
 		}
-		if elapsed := a.at.Sub(committed); elapsed >= time.Second {
+		elapsed := a.at.Sub(committed)
+		if elapsed >= time.Second {
 			t.Fatalf("the long poll answered %s after the commit; the contract is within 1s", elapsed)
 		}
+		t.Logf("the long poll answered %s after the commit", elapsed)
 	})
 
 	t.Run("an event stream resumes from Last-Event-ID and NDJSON streams lines", func(t *testing.T) {
