@@ -1,13 +1,18 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/pfn-network/pfn/app"
+	"github.com/pfn-network/pfn/domain"
 	"github.com/pfn-network/pfn/ports/httpapi"
 )
 
@@ -80,4 +85,55 @@ func doJSON(t *testing.T, req *http.Request) (int, map[string]string) {
 		t.Fatalf("body %q is not JSON: %v", raw, err)
 	}
 	return resp.StatusCode, body
+}
+
+// oneChange is a feed of one change that never grows.
+type oneChange struct{}
+
+func (oneChange) Changes(_ context.Context, after int64, _ int, _ domain.SourceID) ([]app.Change, error) {
+	if after >= 1 {
+		return nil, nil
+	}
+	return []app.Change{{Cursor: 1, CatalogChange: domain.CatalogChange{Kind: domain.ChangeSourceRemoved, Source: "a@h.example:1",
+		Reason: "gone", At: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}}}, nil
+}
+
+func (oneChange) FeedHead(context.Context) (int64, error) { return 1, nil }
+
+// A stream is bounded: idle, it sends heartbeats (often enough for the
+// server's stalled-stream deadline), and it ends after FeedStreamMax so that
+// its client reconnects.
+func TestChangeFeedStreamsHeartbeatAndEnd(t *testing.T) {
+	t.Parallel()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	watch := app.NewFeedWatcher(oneChange{}, 10*time.Millisecond, log)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go watch.Run(ctx)
+	srv := httptest.NewServer(httpapi.New(httpapi.Deps{Log: log,
+		Limits: httpapi.Limits{RequestTimeout: 200 * time.Millisecond, WriteTimeout: time.Second, FeedStreamMax: 700 * time.Millisecond},
+		App:    &httpapi.App{PublicCatalog: true, Log: log, ListChanges: app.ListChanges{Reader: oneChange{}, Watch: watch}}}))
+	t.Cleanup(srv.Close)
+	for _, tc := range []struct{ accept, first, heartbeat string }{
+		{"application/x-ndjson", `{"cursor":"1","kind":"source.removed","source":"a@h.example:1","reason":"gone","at":"2026-12-01T00:00:00Z"}`, "}\n\n"},
+		{"text/event-stream", "id: 1", "\n: keep-alive\n\n"},
+	} {
+		t.Run(tc.accept, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/federation/changes", nil)
+			req.Header.Set("Accept", tc.accept)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			raw, err := io.ReadAll(resp.Body) // returns: the stream ends
+			if err != nil || resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != tc.accept {
+				t.Fatalf("= %d %s %v", resp.StatusCode, resp.Header.Get("Content-Type"), err)
+			}
+			lines := strings.Split(string(raw), "\n")
+			if lines[0] != tc.first || !strings.Contains(string(raw), tc.heartbeat) || strings.Count(string(raw), tc.first) != 1 {
+				t.Fatalf("stream %q", raw)
+			}
+		})
+	}
 }
