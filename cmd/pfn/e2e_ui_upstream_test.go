@@ -61,8 +61,10 @@ func provenanceSteps(t *testing.T, b *uiBrowser, api apiClient, admin string) {
 		raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](`import('/ui/provenance.js').then((m) => {
 			const el = m.provenance(`+fixture+`);
 			document.body.append(el);
-			return { text: m.provenanceText(`+fixture+`), shown: el.textContent, hops: el.querySelectorAll('.hop').length,
+			const got = { text: m.provenanceText(`+fixture+`), shown: el.textContent, hops: el.querySelectorAll('.hop').length,
 				images: document.querySelectorAll('img').length, none: [m.provenance(undefined), m.provenance([]), m.provenanceText(null)] };
+			el.remove();
+			return got;
 		})`, chromedp.EvalAwaitPromise))
 		if err != nil {
 			t.Fatal(err)
