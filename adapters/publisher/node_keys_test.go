@@ -95,3 +95,33 @@ func FuzzParseIDs(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseNodeKeys feeds arbitrary bytes as a node_keys member: no panic,
+// every error is ErrIncompatible on one line, and keys that parse are
+// within their caps.
+func FuzzParseNodeKeys(f *testing.F) {
+	for _, s := range []string{
+		`[{"key_id":"k","public_key":"p"}]`, `null`, `"x"`, `[]`, `[{}]`, `[1]`, `[{"key_id":null,"public_key":1}]`,
+		`[{"key_id":"k","public_key":"` + strings.Repeat("p", 600) + `"}]`, "[{\"key_id\":\"\xff\",\"public_key\":\"p\"}]",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, member []byte) {
+		body := append([]byte(`{`+infoAssets+`,"node_keys":`), member...)
+		info, err := parseFederationInfo(append(body, '}'))
+		if err != nil {
+			if !errors.Is(err, ErrIncompatible) || strings.ContainsAny(err.Error(), "\r\n") {
+				t.Fatalf("error %q", err)
+			}
+			return
+		}
+		if len(info.NodeKeys) > maxNodeKeys {
+			t.Fatalf("%d keys parsed", len(info.NodeKeys))
+		}
+		for _, k := range info.NodeKeys {
+			if k.KeyID == "" || k.PublicKey == "" || len(k.KeyID) > maxKeyIDBytes || len(k.PublicKey) > maxAnnouncedKeyBytes {
+				t.Fatalf("key %+v parsed outside its caps", k)
+			}
+		}
+	})
+}
