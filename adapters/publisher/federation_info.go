@@ -13,6 +13,7 @@ type Info struct {
 	AssetDomain  string       // assetInfo.domain: where plugin files are served from
 	NamingScheme string       // assetInfo.namingScheme: path template of a plugin file
 	KeyRotation  *KeyRotation // key_rotation: the publisher's next key; nil when none is announced
+	NodeKeys     []NodeKey    // a PFN node's signing keys, the current one first; nil from a publisher
 }
 
 // FederationInfo asks the publisher at instanceURL what it supports and
@@ -58,6 +59,7 @@ func parseFederationInfo(body []byte) (Info, error) {
 		info.NamingScheme = problems.required(asset, "namingScheme", "assetInfo")
 	}
 	info.KeyRotation = parseKeyRotation(obj, &problems)
+	info.NodeKeys = parseNodeKeys(obj, &problems)
 	if err := problems.err(); err != nil {
 		return Info{}, fmt.Errorf("%w: %w", err, ErrIncompatible)
 	}

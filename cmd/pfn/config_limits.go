@@ -13,6 +13,9 @@ type LimitsConfig struct {
 	DBMaxConns int32         // PFN_DB_MAX_CONNS: connections in the pool
 	MaxSyncs   int           // PFN_MAX_CONCURRENT_SYNCS: syncs and rechecks at once, API and scheduler together
 	JobTimeout time.Duration // PFN_JOB_TIMEOUT: deadline of every job and of API-triggered syncs
+	// PeerInfoTimeout (PFN_PEER_INFO_TIMEOUT) bounds the admin page's
+	// look-up of another node (GET /federation/peer-info).
+	PeerInfoTimeout time.Duration
 }
 
 // schedulerWorkers is how many health checks and re-verifications the
@@ -55,6 +58,7 @@ const (
 func registerLimits(fs *flag.FlagSet, env func(name, def string) string, cfg *LimitsConfig) func() []error {
 	checkDurations := registerDurations(fs, env, []durationVar{
 		{"job-timeout", "PFN_JOB_TIMEOUT", "5m", "deadline of each scheduled job and of each sync an API call starts", &cfg.JobTimeout},
+		{"peer-info-timeout", "PFN_PEER_INFO_TIMEOUT", "10s", "deadline of the admin page's look-up of another node", &cfg.PeerInfoTimeout},
 	})
 	var conns, syncs string
 	fs.StringVar(&conns, "db-max-conns", env("PFN_DB_MAX_CONNS", strconv.Itoa(defaultDBMaxConns)),

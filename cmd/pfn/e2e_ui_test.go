@@ -337,7 +337,9 @@ func TestAdminUI(t *testing.T) {
 		}
 	})
 
+	provenanceSteps(t, b, api, admin)
 	sourcePageSteps(t, b, api, admin, sourceID)
+	upstreamSteps(t, b, api, admin)
 
 	b.mu.Lock()
 	defer b.mu.Unlock()

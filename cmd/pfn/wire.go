@@ -114,6 +114,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			GetSourceStatus: app.GetSourceStatus{Sources: reader},
 			SourceStatusAt:  app.GetSourceStatusAt{History: postgres.SourceHistory{Store: store}},
 			ListEvents:      app.ListEvents{Log: postgres.EventLog{Store: store}},
+			PeerInfo:        app.GetPeerInfo{Peers: peerPort{client}, Timeout: cfg.Limits.PeerInfoTimeout},
 			Log:             log,
 			SourceReader:    reader,
 			ResolveSource:   app.SourceResolver{Sources: reader},

@@ -115,6 +115,13 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			if errors.Is(err, app.ErrSyncContinues) {
 				msg = app.ErrSyncContinues.Error()
 			}
+			// What a publisher or peer node answered is for an admin to act
+			// on (the URL they typed, its status, a missing key): it names
+			// no internals of this node, and the client never puts a
+			// password in it.
+			if status == http.StatusBadGateway && errors.Is(err, domain.ErrPublisher) && principal(c).IsAdmin() {
+				msg = err.Error()
+			}
 		}
 		var werr error
 		if c.Request().Method == http.MethodHead {

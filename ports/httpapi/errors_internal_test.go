@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/pfn-network/pfn/app"
 	"github.com/pfn-network/pfn/domain"
 )
 
@@ -65,11 +66,24 @@ func TestErrorBodies(t *testing.T) {
 		return &domain.FieldError{Field: "username", Err: errors.New("pq: relation secret_table does not exist")}
 	})
 
+	// A publisher's or peer node's failure is told to an admin, who can act
+	// on it; anyone else gets the status line.
+	peerFailed := func(as app.Principal) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			c.Set(principalKey, as)
+			return fmt.Errorf("GET http://peer/federation-info: status 404: %w", domain.ErrPublisher)
+		}
+	}
+	e.GET("/peer-admin", peerFailed(app.Principal{KeyID: "k", Role: domain.RoleAdmin}))
+	e.GET("/peer-consumer", peerFailed(app.Principal{KeyID: "k", Role: domain.RoleConsumer}))
+
 	tests := []struct {
 		path       string
 		wantStatus int
 		wantBody   string
 	}{
+		{"/peer-admin", 502, `{"error":"GET http://peer/federation-info: status 404: publisher failed"}`},
+		{"/peer-consumer", 502, `{"error":"Bad Gateway"}`},
 		{"/bad", 400, `{"error":"instance_url \"https://\" has no host: invalid input"}`},
 		{"/boom", 500, `{"error":"Internal Server Error"}`},
 		{"/field", 400, `{"error":"add: username is empty: invalid input","field":"username"}`},

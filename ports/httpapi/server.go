@@ -80,6 +80,8 @@ type App struct {
 	// exported, and a source as of a moment (source-status?at=).
 	ListEvents     app.ListEvents
 	SourceStatusAt app.GetSourceStatusAt
+	// PeerInfo looks another node up for the admin page (SPEC15 §6).
+	PeerInfo app.GetPeerInfo
 	// Log reports failures after a response has started (a cut-off export).
 	Log *slog.Logger
 }
@@ -157,6 +159,7 @@ func routeFederation(e *echo.Echo, a *App, obs Observer, streams feedStreams) {
 	f.POST("/subscribe", subscribe(a.Subscribe, a.ResolveSource), auth)
 	f.POST("/unsubscribe", unsubscribe(a.Unsubscribe, a.ResolveSource), auth)
 	f.GET("/subscriptions", listSubscriptions(a.Subscriptions), auth)
+	f.GET("/peer-info", peerInfo(a.PeerInfo), auth, authorizedBy(a.PeerInfo))
 
 	var catalog []echo.MiddlewareFunc
 	if !a.PublicCatalog {

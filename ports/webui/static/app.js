@@ -6,6 +6,7 @@ import { initCatalogue } from './catalogue.js';
 import { initActivity } from './activity.js';
 import { initAudit } from './audit.js';
 import { initSource } from './source.js';
+import { initUpstream } from './upstream.js';
 
 const signin = document.getElementById('signin');
 const signinForm = document.getElementById('signin-form');
@@ -22,6 +23,7 @@ const sources = initSources({
   onSources: fillSourceSelects,
   openAudit: (id) => { location.hash = '#audit'; audit.open(id); },
 });
+initUpstream({ onAdded: () => sources.load() });
 const loaders = { sources: sources.load, catalogue: catalogue.load, activity: activity.load, audit: () => {}, source: (id) => source.open(id) };
 
 // fillSourceSelects offers the known sources in every filter, keeping each

@@ -2,6 +2,7 @@
 // and verify.
 import { api, download, path } from './api.js';
 import { h, facts, run, when, bytes, Failure } from './dom.js';
+import { provenance } from './provenance.js';
 
 const pageSize = 24;
 
@@ -47,6 +48,7 @@ export function initCatalogue() {
   function card(p) {
     const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
     const q = { source: p.source_id, plugin: p.plugin_id, version: p.version };
+    const chain = provenance(p.provenance);
     return h('article', { class: 'card plugin', dataset: { plugin: p.plugin_id, source: p.source_id, version: p.version } },
       h('header', {},
         h('h3', { class: 'plugin-name' }, p.name || p.plugin_id),
@@ -58,6 +60,7 @@ export function initCatalogue() {
       facts([
         ['Plugin', p.plugin_id],
         ['Source', p.source_id],
+        chain ? ['Provenance', chain] : null,
         ['Size', bytes(p.size)],
         p.bytes_attested_by ? ['Bytes attested by', p.bytes_attested_by] : null,
         ['Mirrored', when(p.mirror_date)],

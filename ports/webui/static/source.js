@@ -7,6 +7,7 @@ import { h, facts, run, show, when } from './dom.js';
 import { adminAction, said } from './actions.js';
 import { sourceBody } from './sources.js';
 import { lineChart } from './chart.js';
+import { provenance } from './provenance.js';
 
 const versionPages = 10; // of 100 versions
 const eventPages = 5; // of 1000 events per figure
@@ -143,12 +144,14 @@ async function loadVersions(source, box, status) {
 function versionRow(p, done) {
   const target = { plugin: p.plugin_id, version: p.version };
   const what = `${p.name || p.plugin_id} ${p.version}`;
+  const chain = provenance(p.provenance);
   return h('li', { class: p.yanked ? 'version yanked' : 'version', dataset: { plugin: p.plugin_id, version: p.version } },
     h('div', { class: 'version-head' },
       h('strong', {}, p.name || p.plugin_id), ' ',
       h('span', { class: 'badge' }, p.version),
       p.yanked ? h('span', { class: 'badge status-yanked' }, 'yanked') : null),
     p.yanked ? h('p', { class: 'reason warn' }, `Yanked ${when(p.yanked.at)}: ${p.yanked.reason}`) : null,
+    chain ? h('p', { class: 'hint' }, 'Provenance: ', chain) : null,
     p.yanked
       ? adminAction({
         label: 'Unyank', done,
