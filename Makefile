@@ -43,6 +43,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -skip Rebuild -benchtime 2s -timeout 30m ./eventstore/
 	$(GO) test -run '^$$' -bench Rebuild1M -benchtime 1x -timeout 30m ./eventstore/
 	$(GO) test -run '^$$' -bench Mirror -benchtime 5x -timeout 30m ./cmd/pfn/
+	$(GO) test -run '^$$' -bench Catalog -benchtime 1x -timeout 30m ./cmd/pfn/
 	$(GO) test -run '^$$' -bench LoadSourceAfterAYear -benchtime 5x -timeout 30m ./adapters/postgres/
 
 # 100 publishers (well-behaved, slow, failing, hostile) against one node for

@@ -3,13 +3,14 @@ package main
 import (
 	"context"
 	"io"
-	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/pfn-network/pfn/internal/httpload"
 )
 
 // readTimeout ends a read that hangs; it then counts as a failed read
@@ -199,16 +200,6 @@ func summarize(reads []read, limit time.Duration) summary {
 		return s
 	}
 	slices.Sort(took)
-	s.P50, s.P99, s.Max = percentile(took, 50), percentile(took, 99), took[len(took)-1]
+	s.P50, s.P99, s.Max = httpload.Percentile(took, 50), httpload.Percentile(took, 99), took[len(took)-1]
 	return s
-}
-
-// percentile of sorted durations, nearest rank.
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
-	rank = min(max(rank, 1), len(sorted))
-	return sorted[rank-1]
 }

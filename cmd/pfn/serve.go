@@ -55,6 +55,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	stopScheduler := n.runScheduler(ctx)
 	stopSweep := n.runRemovalSweep(ctx, log)
 	stopFeed := n.watchFeed(ctx)
+	stopWatch := n.watchCatalog(ctx, log)
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -72,6 +73,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	stopScheduler()
 	stopSweep()
 	stopFeed()
+	stopWatch()
 	stopProjections()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil

@@ -45,3 +45,11 @@ func (n *node) serveMetrics(cfg HTTPConfig, log *slog.Logger) (stop func(context
 	log.Info("metrics serving", "addr", ln.Addr().String())
 	return func(ctx context.Context) { _ = srv.Shutdown(ctx) }
 }
+
+// watchCatalog ends the catalogue's in-memory answers whenever the
+// catalogue position moves, until the returned stop is called.
+func (n *node) watchCatalog(ctx context.Context, log *slog.Logger) (stop func()) {
+	return background(ctx, func(ctx context.Context) {
+		n.catalog.Watch(ctx, n.catalogPosition, catalogWatchInterval, log)
+	})
+}

@@ -62,3 +62,23 @@ const (
 	dbPingTimeout            = 2 * time.Second
 	dbIdleInTransactionLimit = 60 * time.Second
 )
+
+// The catalogue's in-memory answers (httpapi.Materialized). The watcher
+// reads the catalogue position every catalogWatchInterval, so a write by
+// another node sharing the database is shown here that much later at most
+// (this node's own writes at once). The caps bound its memory: a listing
+// is tens of KB, and the keys are the query parameters, so a client making
+// up queries only turns the entries over.
+const (
+	catalogWatchInterval = 100 * time.Millisecond
+	catalogCacheEntries  = 1024
+	catalogCacheBytes    = 64 << 20
+)
+
+// API keys' look-ups are remembered for keyCacheTTL: a key revoked on
+// another node sharing the database is refused here within it (on this
+// node at once). keyCacheEntries bounds the memory.
+const (
+	keyCacheTTL     = 500 * time.Millisecond
+	keyCacheEntries = 10000
+)

@@ -38,6 +38,10 @@ type node struct {
 	removals  app.FinishRemoval
 	// sweepEvery is PFN_REMOVAL_SWEEP_INTERVAL (runRemovalSweep).
 	sweepEvery time.Duration
+	// catalog keeps the listings' answers; watchCatalog ends its entries
+	// when the catalogue position moves.
+	catalog         *httpapi.Materialized
+	catalogPosition httpapi.PositionFunc
 }
 
 func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*node, error) {
@@ -56,10 +60,14 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 	}
 	signer := ring.Signer()
 	store := eventstore.New(pool)
-	waiter := boundedWaiter{runner}
+	catalog := httpapi.NewMaterialized(httpapi.MaterializedLimits{Entries: catalogCacheEntries, Bytes: catalogCacheBytes})
+	// A write this process waited for ends the cached answers at once:
+	// the next read renders them from the read models that show it.
+	waiter := boundedWaiter{r: runner, shown: catalog.Invalidate}
 	sources := postgres.SourceRepository{Store: store, Waiter: waiter, Pool: pool}
 	reader := postgres.SourceReader{Pool: pool}
-	keys := postgres.KeyStore{Pool: pool, Store: store, Waiter: waiter}
+	rawKeys := postgres.KeyStore{Pool: pool, Store: store, Waiter: waiter}
+	keys := &app.CachedKeys{KeyStore: rawKeys, TTL: keyCacheTTL, Max: keyCacheEntries, Now: time.Now}
 	client := publisher.New(publisher.Config{AllowPrivateNetworks: cfg.AllowPrivateNetworks, MaxListing: cfg.Sync.MaxListing,
 		MinDownloadRate: cfg.Sync.MinDownloadRate, RateWindow: cfg.Sync.RateWindow})
 	pub := publisherPort{client}
@@ -96,7 +104,8 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 	}
 	revokeKey := app.RevokeKey{Keys: keys, Sources: sources, Subscriptions: subs, Reader: subReader,
 		Shown: postgres.CatchUp{Pool: pool, Waiter: waiter, Projection: postgres.SubscriptionsProjection}, Now: now}
-	return &node{runner: runner, metrics: reg, scheduler: scheduler, feed: feed, blobs: blobs, removals: finish, sweepEvery: cfg.Ops.RemovalSweep,
+	position := postgres.CatalogPosition{Pool: pool, Projections: postgres.CatalogProjections, Tables: postgres.CatalogTables}
+	return &node{runner: runner, metrics: reg, catalog: catalog, feed: feed, catalogPosition: position.Position, scheduler: scheduler, blobs: blobs, removals: finish, sweepEvery: cfg.Ops.RemovalSweep,
 		readiness: readinessChecks{postgres.Readiness{Pool: pool, Lag: runner.Lag, MaxLag: cfg.Ops.ReadyMaxLag}, blobReadiness(blobs)}, app: &httpapi.App{
 			Authenticate:  app.Authenticate{Keys: keys, MasterKey: cfg.MasterKey},
 			CreateKey:     app.CreateKey{Keys: keys, Random: rand.Reader, Now: now},
@@ -119,7 +128,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			SourceReader:    reader,
 			ResolveSource:   app.SourceResolver{Sources: reader},
 			Subscribe: app.Subscribe{Sources: sources, Subscriptions: subs, Reader: subReader, Sync: firstSync,
-				Jobs: postgres.Jobs{Pool: pool}, Revocations: keys, SyncTimeout: cfg.Limits.JobTimeout, Now: now},
+				Jobs: postgres.Jobs{Pool: pool}, Revocations: rawKeys, SyncTimeout: cfg.Limits.JobTimeout, Now: now},
 			Unsubscribe:    app.Unsubscribe{Sources: sources, Subscriptions: subs, Reader: subReader, Now: now},
 			Subscriptions:  app.ListSubscriptions{Reader: subReader},
 			SyncNow:        app.SyncNow{Sync: sync, Jobs: postgres.Jobs{Pool: pool}, Timeout: cfg.Limits.JobTimeout},
@@ -130,18 +139,30 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			VerifyMirrored: app.VerifyMirrored{Find: find, Sources: reader, Verifier: signerPort{signer, ring}},
 			Blobs:          blobPort{blobs},
 			PublicCatalog:  cfg.PublicCatalog,
+			Catalog:        catalog,
 			Compat:         cfg.HTTP.Compat,
 			NodeInfo: httpapi.NodeInfo{Version: federationProtocolVersion, Features: federationFeatures,
 				Node: "pfn " + version, PublicKey: signer.PublicKeyPEM(), KeyID: signer.KeyID(), NodeKeys: nodeKeys(ring)},
 		}}, nil
 }
 
-type boundedWaiter struct{ r *eventstore.Runner }
+// boundedWaiter waits for the read models to show a write, within
+// readYourWritesTimeout, and then calls shown.
+type boundedWaiter struct {
+	r     *eventstore.Runner
+	shown func()
+}
 
 func (w boundedWaiter) WaitFor(ctx context.Context, projection string, pos eventstore.Position) error {
 	ctx, cancel := context.WithTimeout(ctx, readYourWritesTimeout)
 	defer cancel()
-	return w.r.WaitFor(ctx, projection, pos)
+	if err := w.r.WaitFor(ctx, projection, pos); err != nil {
+		return err
+	}
+	if w.shown != nil {
+		w.shown()
+	}
+	return nil
 }
 
 // runProjections keeps the read models current in the background until the

@@ -14,6 +14,10 @@ import (
 	"github.com/pfn-network/pfn/domain"
 )
 
+// pluginListParams are the query parameters listPlugins reads: the
+// cache's key (materialized_keys.go) is made of them.
+var pluginListParams = []string{"source", "tag", "q", "include_yanked", "include_quarantined", "limit", "cursor"}
+
 func listPlugins(h app.ListPlugins, resolve app.SourceResolver) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		q := app.PluginQuery{Source: c.QueryParam("source"), Tag: c.QueryParam("tag"), Text: c.QueryParam("q")}
@@ -102,6 +106,7 @@ func downloadPlugin(find app.FindPlugin, blobs app.BlobOpener, resolve app.Sourc
 		h.Set(echo.HeaderContentType, "application/zip")
 		h.Set(echo.HeaderContentLength, strconv.FormatInt(size, 10))
 		h.Set("ETag", `"`+p.SHA256+`"`)
+		h.Set("Cache-Control", downloadCacheControl(c, version))
 		h.Set("Digest", digestHeader(p.SHA256))
 		h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename=%q`, p.Plugin+"-"+p.Version+".zip"))
 		if match := c.Request().Header.Get("If-None-Match"); match == `"`+p.SHA256+`"` {

@@ -84,6 +84,9 @@ type App struct {
 	PeerInfo app.GetPeerInfo
 	// Log reports failures after a response has started (a cut-off export).
 	Log *slog.Logger
+	// Catalog keeps the listings' and /federation-info's answers in
+	// memory (materialized.go); nil renders every answer afresh.
+	Catalog *Materialized
 }
 
 // New returns the API's handler.
@@ -144,7 +147,8 @@ func routeFederation(e *echo.Echo, a *App, obs Observer, streams feedStreams) {
 	f.POST("/create-admin-key", createKey(a.CreateKey, a.Compat), limitKeys, auth, authorizedBy(a.CreateKey))
 	f.POST("/revoke-key", revokeKey(a.RevokeKey), auth, authorizedBy(a.RevokeKey))
 	f.POST("/add-source", addSource(a.AddSource, a.SourceReader), auth, authorizedBy(a.AddSource))
-	f.GET("/sources", listSources(a.ListSources, a.Compat), auth, authorizedBy(a.ListSources))
+	f.GET("/sources", listSources(a.ListSources, a.Compat), auth, authorizedBy(a.ListSources),
+		cached(a.Catalog, MaterializedRoute{Key: queryKey("sources", "include_removed"), CacheControl: cacheListingPrivate}))
 	f.POST("/verify-source", verifySource(a.VerifySource, a.SourceReader, a.ResolveSource), auth, authorizedBy(a.VerifySource))
 	f.POST("/update-source", updateSource(a.UpdateSource, a.SourceReader, a.ResolveSource), auth, authorizedBy(a.UpdateSource))
 	f.POST("/yank", yankVersion(a.Yank, a.ResolveSource), auth, authorizedBy(a.Yank))
@@ -166,12 +170,13 @@ func routeFederation(e *echo.Echo, a *App, obs Observer, streams feedStreams) {
 		catalog = append(catalog, auth)
 	}
 	// include_quarantined is for admins: on a public catalogue it needs a key.
-	f.GET("/plugins", listPlugins(a.ListPlugins, a.ResolveSource), append(catalog, keyWhenAsked(auth, a.PublicCatalog, "include_quarantined"))...)
+	f.GET("/plugins", listPlugins(a.ListPlugins, a.ResolveSource), append(catalog, keyWhenAsked(auth, a.PublicCatalog, "include_quarantined"),
+		privateWhenKeyed, cached(a.Catalog, listingRoute("plugins", pluginListParams...)))...)
 	f.GET("/download", downloadPlugin(a.FindPlugin, a.Blobs, a.ResolveSource, a.Log), catalog...)
 	f.HEAD("/download", downloadPlugin(a.FindPlugin, a.Blobs, a.ResolveSource, a.Log), catalog...)
 	f.GET("/verify", verifyPlugin(a.VerifyMirrored, a.ResolveSource), catalog...)
-	f.GET("/changes", listChanges(a.ListChanges, streams), catalog...)
-	e.GET("/federation-info", federationInfo(a.NodeInfo))
+	f.GET("/changes", listChanges(a.ListChanges, streams), append(catalog, privateWhenKeyed, cached(a.Catalog, feedPageRoute))...)
+	e.GET("/federation-info", federationInfo(a.NodeInfo), cached(a.Catalog, nodeInfoRoute))
 }
 
 // requestLog writes one line per request. It logs the route pattern, not the

@@ -1,0 +1,94 @@
+package httpapi
+
+import (
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// queryKey keys a route's answers by the caller's role and the named query
+// parameters (the only ones the route reads), in a fixed order: other
+// parameters and their order make no other entry. Values are kept as sent
+// (include_yanked=1 and =true are two entries of the same answer): a value
+// rewritten here could make a request the handler refuses share the entry
+// of one it answers. The role is in the key because admin-only parameters
+// change what is listed: an entry an admin's request made is never a
+// consumer's answer.
+func queryKey(route string, params ...string) func(c echo.Context) (string, bool) {
+	return func(c echo.Context) (string, bool) {
+		var b strings.Builder
+		b.WriteString(route)
+		b.WriteString("\x00")
+		b.WriteString(principal(c).Role.String())
+		for _, p := range params {
+			b.WriteString("\x00")
+			b.WriteString(c.QueryParam(p))
+		}
+		return b.String(), true
+	}
+}
+
+// Cache-Control of the catalogue's answers. Listings are revalidated on
+// every use (a 304 costs nothing; a client must see its own write at
+// once); a keyed answer stays out of shared caches. A version's file never
+// changes: immutable. The node's info changes only with a restart.
+const (
+	cacheListing        = "public, no-cache"
+	cacheListingPrivate = "private, no-cache"
+	cacheImmutable      = "public, max-age=31536000, immutable"
+	cacheNodeInfo       = "public, max-age=60"
+)
+
+// listingRoute keeps a listing's answers by the named parameters.
+func listingRoute(route string, params ...string) MaterializedRoute {
+	return MaterializedRoute{Key: queryKey(route, params...), CacheControl: cacheListing}
+}
+
+// privateWhenKeyed sends cacheListingPrivate instead of the route's
+// Cache-Control for a request that carried a key.
+func privateWhenKeyed(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if presentedKey(c) != "" {
+			c.Response().Header().Set("Cache-Control", cacheListingPrivate)
+		}
+		return next(c)
+	}
+}
+
+// cached is m.Serve(r), or nothing when the node runs without a cache.
+func cached(m *Materialized, r MaterializedRoute) echo.MiddlewareFunc {
+	if m == nil {
+		return func(next echo.HandlerFunc) echo.HandlerFunc { return next }
+	}
+	return m.Serve(r)
+}
+
+// nodeInfoMaxAge: entries of /federation-info are rendered again at least
+// this often, whatever the generation.
+const nodeInfoMaxAge = time.Minute
+
+// nodeInfoRoute: one answer for everyone.
+var nodeInfoRoute = MaterializedRoute{Key: func(echo.Context) (string, bool) { return "federation-info", true },
+	CacheControl: cacheNodeInfo, MaxAge: nodeInfoMaxAge}
+
+// feedPageRoute keeps the feed's pages. A long poll or a stream is never
+// kept: it answers what comes next, not what is.
+var feedPageRoute = MaterializedRoute{Key: func(c echo.Context) (string, bool) {
+	if c.QueryParam("wait") != "" || feedFormatOf(c) != feedPage {
+		return "", false
+	}
+	return queryKey("changes", "after", "limit", "source")(c)
+}, CacheControl: cacheListing}
+
+// downloadCacheControl: a named version's file never changes (immutable);
+// the latest version without a version is another file tomorrow.
+func downloadCacheControl(c echo.Context, version string) string {
+	switch {
+	case version == "":
+		return cacheListing
+	case presentedKey(c) != "":
+		return "private, max-age=31536000, immutable"
+	}
+	return cacheImmutable
+}
