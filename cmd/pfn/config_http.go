@@ -34,6 +34,7 @@ func registerHTTP(fs *flag.FlagSet, env func(name, def string) string, cfg *HTTP
 		{"write-timeout", "PFN_WRITE_TIMEOUT", def.WriteTimeout.String(), "time to answer a request (not downloads and exports); more than PFN_REQUEST_TIMEOUT", &cfg.Limits.WriteTimeout},
 		{"idle-timeout", "PFN_IDLE_TIMEOUT", def.IdleTimeout.String(), "how long an unused keep-alive connection stays open", &cfg.Limits.IdleTimeout},
 		{"request-timeout", "PFN_REQUEST_TIMEOUT", def.RequestTimeout.String(), "every request's deadline (downloads and exports: while nothing is sent)", &cfg.Limits.RequestTimeout},
+		{"feed-stream-max", "PFN_FEED_STREAM_MAX", def.FeedStreamMax.String(), "how long one change feed stream lasts before the client must reconnect", &cfg.Limits.FeedStreamMax},
 	})
 	var headerBytes, minRate, compat string
 	fs.StringVar(&compat, "api-compat", env("PFN_API_COMPAT", string(httpapi.CompatPFN)), "pfn, or original for clients of the original JavaScript node (PFN_API_COMPAT)")

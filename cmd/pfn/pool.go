@@ -12,7 +12,7 @@ import (
 // number is part of the pool's size (LimitsConfig.minConns).
 func nodeProjections() []eventstore.Projection {
 	return []eventstore.Projection{postgres.SourceProjection{}, postgres.KeyProjection{}, postgres.SubscriptionProjection{},
-		postgres.MirrorProjectionHandler{}, postgres.ActivityProjection{}}
+		postgres.MirrorProjectionHandler{}, postgres.ActivityProjection{}, postgres.CatalogChanges{}}
 }
 
 var projectionCount = len(nodeProjections())

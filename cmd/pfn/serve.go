@@ -54,6 +54,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	stopProjections := n.runProjections(context.WithoutCancel(ctx))
 	stopScheduler := n.runScheduler(ctx)
 	stopSweep := n.runRemovalSweep(ctx, log)
+	stopFeed := n.watchFeed(ctx)
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -70,6 +71,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	stopScheduler()
 	stopSweep()
+	stopFeed()
 	stopProjections()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil

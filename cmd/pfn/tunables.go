@@ -28,6 +28,12 @@ const syncMaxRetries = 5
 // shorter would poll an idle database more often for nothing.
 const projectionPollInterval = 200 * time.Millisecond
 
+// feedWatchInterval is how often the change feed's watcher reads the
+// feed's head while readers wait (app.FeedWatcher). With the projection's
+// poll above, a long poll answers well within a second of a commit, also
+// of another node's.
+const feedWatchInterval = 150 * time.Millisecond
+
 // The scheduler's timing (schedulerTick). It looks for due jobs every
 // second, or more often when an interval is short (tests run on seconds),
 // but never more often than every 50ms, which would be a busy loop on the

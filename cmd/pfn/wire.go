@@ -34,6 +34,7 @@ type node struct {
 	readiness httpapi.ReadinessChecker
 	blobs     blob.Store     // probed by serve before it listens
 	scheduler *app.Scheduler // nil when PFN_SCHEDULER=false
+	feed      *app.FeedWatcher
 	removals  app.FinishRemoval
 	// sweepEvery is PFN_REMOVAL_SWEEP_INTERVAL (runRemovalSweep).
 	sweepEvery time.Duration
@@ -78,6 +79,8 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 	firstSync, scheduledSync := sync, sync
 	firstSync.Locker, scheduledSync.Locker = gate.Within(firstSyncWait), gate.Within(scheduledSyncWait)
 	find := app.FindPlugin{Plugins: plugins, Sources: reader}
+	changes := postgres.ChangeFeed{Pool: pool}
+	feed := app.NewFeedWatcher(changes, feedWatchInterval, log)
 	finish := app.FinishRemoval{Sources: sources, Subscriptions: subs, Subscribers: subReader, Blobs: blobPort{blobs},
 		Unfinished: reader, Locker: gate.Within(firstSyncWait), Timeout: cfg.Ops.RemovalSweep, Now: now}
 	var scheduler *app.Scheduler
@@ -93,7 +96,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 	}
 	revokeKey := app.RevokeKey{Keys: keys, Sources: sources, Subscriptions: subs, Reader: subReader,
 		Shown: postgres.CatchUp{Pool: pool, Waiter: waiter, Projection: postgres.SubscriptionsProjection}, Now: now}
-	return &node{runner: runner, metrics: reg, scheduler: scheduler, blobs: blobs, removals: finish, sweepEvery: cfg.Ops.RemovalSweep,
+	return &node{runner: runner, metrics: reg, scheduler: scheduler, feed: feed, blobs: blobs, removals: finish, sweepEvery: cfg.Ops.RemovalSweep,
 		readiness: readinessChecks{postgres.Readiness{Pool: pool, Lag: runner.Lag, MaxLag: cfg.Ops.ReadyMaxLag}, blobReadiness(blobs)}, app: &httpapi.App{
 			Authenticate:  app.Authenticate{Keys: keys, MasterKey: cfg.MasterKey},
 			CreateKey:     app.CreateKey{Keys: keys, Random: rand.Reader, Now: now},
@@ -121,6 +124,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			SyncNow:        app.SyncNow{Sync: sync, Jobs: postgres.Jobs{Pool: pool}, Timeout: cfg.Limits.JobTimeout},
 			ListActivity:   app.ListActivity{Reader: postgres.ActivityReader{Pool: pool}},
 			ListPlugins:    app.ListPlugins{Plugins: plugins},
+			ListChanges:    app.ListChanges{Reader: changes, Watch: feed},
 			FindPlugin:     find,
 			VerifyMirrored: app.VerifyMirrored{Find: find, Sources: reader, Verifier: signerPort{signer, ring}},
 			Blobs:          blobPort{blobs},
@@ -158,6 +162,13 @@ func background(ctx context.Context, fn func(context.Context)) (stop func()) {
 		cancel()
 		<-done
 	}
+}
+
+// watchFeed runs the change feed's watcher until ctx ends; then every
+// waiting reader is answered, so long polls and streams do not hold up the
+// shutdown.
+func (n *node) watchFeed(ctx context.Context) (stop func()) {
+	return background(ctx, n.feed.Run)
 }
 
 // schedulerOwner names this process in job leases. Host and pid are for

@@ -29,7 +29,8 @@ func statusOf(err error) int {
 	switch {
 	case errors.As(err, &he):
 		return he.Code
-	case errors.Is(err, errDeadline), errors.Is(err, context.DeadlineExceeded), errors.Is(err, app.ErrSyncContinues):
+	case errors.Is(err, errDeadline), errors.Is(err, context.DeadlineExceeded), errors.Is(err, app.ErrSyncContinues),
+		errors.Is(err, app.ErrFeedClosed):
 		return http.StatusServiceUnavailable
 	case errors.Is(err, domain.ErrInvalidInput):
 		return http.StatusBadRequest

@@ -32,6 +32,11 @@ type Limits struct {
 	// per second (PFN_STREAM_MIN_RATE); each write also gets StreamGrace.
 	MinRate     int64
 	StreamGrace time.Duration
+	// FeedStreamMax is how long one change feed stream (event stream or
+	// NDJSON) lasts before the node ends it and the client reconnects from
+	// its cursor (PFN_FEED_STREAM_MAX): no client holds a connection for
+	// ever, and reconnections spread over the nodes behind a balancer.
+	FeedStreamMax time.Duration
 }
 
 // DefaultLimits are the production defaults (see README's configuration table).
@@ -45,6 +50,7 @@ func DefaultLimits() Limits {
 		RequestTimeout:    30 * time.Second,
 		MinRate:           4 << 10,
 		StreamGrace:       10 * time.Second,
+		FeedStreamMax:     5 * time.Minute,
 	}
 }
 
@@ -63,6 +69,7 @@ func (l Limits) withDefaults() Limits {
 	set(&l.IdleTimeout, d.IdleTimeout)
 	set(&l.RequestTimeout, d.RequestTimeout)
 	set(&l.StreamGrace, d.StreamGrace)
+	set(&l.FeedStreamMax, d.FeedStreamMax)
 	if l.MaxHeaderBytes <= 0 {
 		l.MaxHeaderBytes = d.MaxHeaderBytes
 	}
@@ -101,6 +108,8 @@ func streamingRoute(c echo.Context) bool {
 		return c.Request().Method == http.MethodGet
 	case "/federation/events":
 		return wantsNDJSON(c)
+	case changesRoute:
+		return feedStream(c)
 	}
 	return false
 }
@@ -114,13 +123,27 @@ func deadlines(limits Limits) echo.MiddlewareFunc {
 			if streamingRoute(c) {
 				return streamUnderMinRate(c, l, next)
 			}
-			ctx, cancel := context.WithTimeoutCause(c.Request().Context(), l.RequestTimeout,
+			wait := feedLongPoll(c)
+			if wait > 0 {
+				extendForLongPoll(c, l, wait)
+			}
+			ctx, cancel := context.WithTimeoutCause(c.Request().Context(), l.RequestTimeout+wait,
 				fmt.Errorf("request took longer than %s (PFN_REQUEST_TIMEOUT): %w", l.RequestTimeout, errDeadline))
 			defer cancel()
 			c.SetRequest(c.Request().WithContext(ctx))
 			return deadlineErr(ctx, next(c))
 		}
 	}
+}
+
+// extendForLongPoll gives a long poll its wait on top of the ordinary
+// write deadline. The whole-request read deadline (ReadTimeout) is lifted
+// as for streams: the request has no body, and when it expired during the
+// wait the server would cancel the request.
+func extendForLongPoll(c echo.Context, l Limits, wait time.Duration) {
+	rc := http.NewResponseController(c.Response().Writer)
+	_ = rc.SetWriteDeadline(time.Now().Add(l.WriteTimeout + wait))
+	_ = rc.SetReadDeadline(time.Time{})
 }
 
 // deadlineErr makes an error that the deadline caused say so: the handler's

@@ -58,6 +58,7 @@ type App struct {
 	SyncNow        app.SyncNow
 	ListActivity   app.ListActivity
 	ListPlugins    app.ListPlugins
+	ListChanges    app.ListChanges // the change feed, GET /federation/changes
 	FindPlugin     app.FindPlugin
 	VerifyMirrored app.VerifyMirrored
 	Blobs          app.BlobOpener
@@ -105,12 +106,12 @@ func New(d Deps) *echo.Echo {
 	e.GET("/federation/openapi.json", openAPIDocument)
 	webui.Register(e)
 	if d.App != nil {
-		routeFederation(e, d.App, obs)
+		routeFederation(e, d.App, obs, feedStreamsFor(d.Limits.withDefaults(), d.Log))
 	}
 	return e
 }
 
-func routeFederation(e *echo.Echo, a *App, obs Observer) {
+func routeFederation(e *echo.Echo, a *App, obs Observer, streams feedStreams) {
 	failRate, failBurst := a.AuthFailureRate, a.AuthFailureBurst
 	if failRate <= 0 {
 		failRate = 0.2
@@ -166,6 +167,7 @@ func routeFederation(e *echo.Echo, a *App, obs Observer) {
 	f.GET("/download", downloadPlugin(a.FindPlugin, a.Blobs, a.ResolveSource, a.Log), catalog...)
 	f.HEAD("/download", downloadPlugin(a.FindPlugin, a.Blobs, a.ResolveSource, a.Log), catalog...)
 	f.GET("/verify", verifyPlugin(a.VerifyMirrored, a.ResolveSource), catalog...)
+	f.GET("/changes", listChanges(a.ListChanges, streams), catalog...)
 	e.GET("/federation-info", federationInfo(a.NodeInfo))
 }
 

@@ -26,6 +26,8 @@ package httpapi
 //   - action answers (add/verify/update-source, subscribe, unsubscribe,
 //     sync-source): PFN's camelCase sourceId, with the original's
 //     snake_case source_id, success and message beside it for its clients.
+//   - change feed (GET /federation/changes): lower-case single words
+//     (cursor, kind, source, sha256, next, more), fixed by issue #15.
 
 // viewAll maps a list; nil stays nil, so an absent list is still null.
 func viewAll[T, V any](in []T, view func(T) V) []V {
