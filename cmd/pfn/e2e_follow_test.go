@@ -61,10 +61,29 @@ func TestEndToEndFollow(t *testing.T) {
 		out, err := exec.CommandContext(ctx, pfn, "follow", url, "-once", "-dir", into, "-api-key-file", keyFile).CombinedOutput()
 		return string(out), err
 	}
+	// The feed is a projection: a change shows there a moment after the
+	// call that made it answered.
+	feedHas := func(t *testing.T, kind string, n int) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			resp, err := http.Get(base + "/federation/changes?limit=1000")
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if got := strings.Count(string(raw), `"kind":"`+kind+`"`); got >= n {
+				return
+			} else if time.Now().After(deadline) {
+				t.Fatalf("the feed has %d %s changes, want %d:\n%s", got, kind, n, raw)
+			}
+		}
+	}
 	fetched := regexp.MustCompile(`(?m)^fetched (\S+) (\S+) (\S+) ([0-9a-f]{64})$`)
 	into := filepath.Join(dir, "follow")
 
 	t.Run("the first run fetches and verifies all 50", func(t *testing.T) {
+		feedHas(t, "version.mirrored", 50)
 		out, err := follow(t, base, into)
 		lines := fetched.FindAllStringSubmatch(out, -1)
 		if err != nil || len(lines) != 50 || !strings.Contains(out, "50 fetched, 0 present, 0 removed") {
@@ -88,6 +107,7 @@ func TestEndToEndFollow(t *testing.T) {
 			"sourceId": source, "plugin": "plain-7", "version": "1.0.0", "reason": "recalled"}); status != http.StatusOK {
 			t.Fatalf("yank = %d %v", status, body)
 		}
+		feedHas(t, "version.yanked", 1) // in commit order: after the two new versions
 		out, err := follow(t, base, into)
 		lines := fetched.FindAllStringSubmatch(out, -1)
 		if err != nil || len(lines) != 2 || lines[0][2] != "plain-50" || lines[1][2] != "plain-51" ||
