@@ -9,33 +9,10 @@ import (
 	"github.com/pfn-network/pfn/domain"
 )
 
-// The kinds of change a node's feed lists (SPEC15 §1).
-const (
-	KindMirrored    = "version.mirrored"
-	KindUpdated     = "version.updated"
-	KindYanked      = "version.yanked"
-	KindUnyanked    = "version.unyanked"
-	KindPruned      = "version.pruned"
-	KindSuspended   = "source.suspended"
-	KindQuarantined = "source.quarantined"
-	KindResumed     = "source.resumed"
-	KindRemoved     = "source.removed"
-)
-
-// knownKind says whether this follower acts on a kind of change; it
-// passes over the others (a newer node's).
-func knownKind(kind string) bool {
-	switch kind {
-	case KindMirrored, KindUpdated, KindYanked, KindUnyanked, KindPruned, KindSuspended, KindQuarantined, KindResumed, KindRemoved:
-		return true
-	}
-	return false
-}
-
 // Change is one entry of GET /federation/changes.
 type Change struct {
 	Cursor  string `json:"cursor"`
-	Kind    string `json:"kind"`
+	Kind    string `json:"kind"` // domain.ChangeKind's names; others are passed over
 	Source  string `json:"source"`
 	Plugin  string `json:"plugin"`
 	Version string `json:"version"`
@@ -44,8 +21,13 @@ type Change struct {
 	Reason  string `json:"reason"`
 	At      string `json:"at"`
 
-	seq uint64 // Cursor, parsed
+	seq  uint64            // Cursor, parsed
+	kind domain.ChangeKind // Kind, parsed: the zero kind when this version does not know it
 }
+
+// known says whether this follower acts on the change's kind; it passes
+// over the others (a newer node's).
+func (c Change) known() bool { return c.kind != domain.ChangeKind{} }
 
 // Page is one answer of GET /federation/changes.
 type Page struct {
@@ -74,6 +56,7 @@ func ParsePage(body []byte, after uint64) (Page, error) {
 			return Page{}, fail(fmt.Sprintf("change %d has the cursor %q, want a decimal integer above %d", i+1, truncate(c.Cursor, 30), last))
 		}
 		c.seq, last = seq, seq
+		c.kind, _ = domain.ParseChangeKind(c.Kind) // unknown: the zero kind
 		if err := c.check(); err != nil {
 			return Page{}, fail(fmt.Sprintf("change %s (%s): %v", c.Cursor, truncate(c.Kind, 30), err))
 		}
@@ -94,12 +77,11 @@ func ParseCursor(s string) (uint64, error) {
 }
 
 func (c Change) check() error {
-	switch c.Kind {
-	case KindMirrored, KindUpdated, KindUnyanked, KindYanked, KindPruned:
-	case KindSuspended, KindQuarantined, KindResumed, KindRemoved:
+	switch {
+	case !c.known():
+		return nil // passed over (follower.go)
+	case strings.HasPrefix(c.kind.String(), "source."):
 		return checkSegment("source", c.Source)
-	default:
-		return nil // a kind this follower does not know: passed over (follower.go)
 	}
 	if err := checkSegment("source", c.Source); err != nil {
 		return err
@@ -110,8 +92,8 @@ func (c Change) check() error {
 	if err := checkSegment("version", c.Version); err != nil {
 		return err
 	}
-	if c.Kind == KindYanked || c.Kind == KindPruned {
-		return nil
+	if c.kind == domain.ChangeVersionYanked || c.kind == domain.ChangeVersionPruned {
+		return nil // nothing to fetch: a sha256 is not needed
 	}
 	if len(c.SHA256) != 64 || strings.Trim(c.SHA256, "0123456789abcdef") != "" {
 		return fmt.Errorf("sha256 %q is not 64 lower-case hex digits", truncate(c.SHA256, 80))

@@ -3,6 +3,8 @@ package follow
 import (
 	"strings"
 	"testing"
+
+	"github.com/pfn-network/pfn/domain"
 )
 
 func TestParsePage(t *testing.T) {
@@ -23,24 +25,24 @@ func TestParsePage(t *testing.T) {
 	}{
 		{"an empty page", page("0"), 0, true},
 		{"an empty page beyond the head keeps the cursor", page("7"), 7, true},
-		{"versions and a source change", page("3", entry("2", KindMirrored, "a@h:1", "p", "1.0.0", sha),
+		{"versions and a source change", page("3", entry("2", domain.ChangeVersionMirrored.String(), "a@h:1", "p", "1.0.0", sha),
 			`{"cursor":"3","kind":"source.removed","source":"a@h:1","reason":"gone"}`), 1, true},
-		{"a yank needs no sha256", page("5", entry("5", KindYanked, "a@h", "p", "1.0.0", "")), 4, true},
+		{"a yank needs no sha256", page("5", entry("5", domain.ChangeVersionYanked.String(), "a@h", "p", "1.0.0", "")), 4, true},
 		{"a kind this version does not know", page("5", `{"cursor":"5","kind":"plugin.renamed"}`), 0, true},
-		{"a downstream source id", page("1", entry("1", KindMirrored, "a@h:1@b:2", "p", "1.0.0", sha)), 0, true},
+		{"a downstream source id", page("1", entry("1", domain.ChangeVersionMirrored.String(), "a@h:1@b:2", "p", "1.0.0", sha)), 0, true},
 		{"not JSON", `<html>`, 0, false},
-		{"a cursor at or before after", page("3", entry("3", KindMirrored, "a@h", "p", "1.0.0", sha)), 3, false},
-		{"cursors going back", page("4", entry("4", KindMirrored, "a@h", "p", "1.0.0", sha), entry("2", KindMirrored, "a@h", "p", "1.0.0", sha)), 0, false},
-		{"a cursor that is not decimal", page("x", entry("x", KindMirrored, "a@h", "p", "1.0.0", sha)), 0, false},
+		{"a cursor at or before after", page("3", entry("3", domain.ChangeVersionMirrored.String(), "a@h", "p", "1.0.0", sha)), 3, false},
+		{"cursors going back", page("4", entry("4", domain.ChangeVersionMirrored.String(), "a@h", "p", "1.0.0", sha), entry("2", domain.ChangeVersionMirrored.String(), "a@h", "p", "1.0.0", sha)), 0, false},
+		{"a cursor that is not decimal", page("x", entry("x", domain.ChangeVersionMirrored.String(), "a@h", "p", "1.0.0", sha)), 0, false},
 		{"a negative cursor", page("-1"), 0, false},
-		{"next before the last change", page("1", entry("2", KindMirrored, "a@h", "p", "1.0.0", sha)), 0, false},
-		{"a source that climbs out of the directory", page("1", entry("1", KindMirrored, "..", "p", "1.0.0", sha)), 0, false},
-		{"a source with a slash", page("1", entry("1", KindMirrored, "a/../../etc", "p", "1.0.0", sha)), 0, false},
-		{"a hidden source", page("1", entry("1", KindRemoved, ".pfn-follow.json", "", "", "")), 0, false},
-		{"a version with a slash", page("1", entry("1", KindMirrored, "a@h", "p", "1/../../x", sha)), 0, false},
-		{"a plugin that is not a slug", page("1", entry("1", KindMirrored, "a@h", "p q", "1.0.0", sha)), 0, false},
-		{"a sha256 in upper case", page("1", entry("1", KindMirrored, "a@h", "p", "1.0.0", strings.ToUpper(sha))), 0, false},
-		{"a short sha256", page("1", entry("1", KindMirrored, "a@h", "p", "1.0.0", "abc")), 0, false},
+		{"next before the last change", page("1", entry("2", domain.ChangeVersionMirrored.String(), "a@h", "p", "1.0.0", sha)), 0, false},
+		{"a source that climbs out of the directory", page("1", entry("1", domain.ChangeVersionMirrored.String(), "..", "p", "1.0.0", sha)), 0, false},
+		{"a source with a slash", page("1", entry("1", domain.ChangeVersionMirrored.String(), "a/../../etc", "p", "1.0.0", sha)), 0, false},
+		{"a hidden source", page("1", entry("1", domain.ChangeSourceRemoved.String(), ".pfn-follow.json", "", "", "")), 0, false},
+		{"a version with a slash", page("1", entry("1", domain.ChangeVersionMirrored.String(), "a@h", "p", "1/../../x", sha)), 0, false},
+		{"a plugin that is not a slug", page("1", entry("1", domain.ChangeVersionMirrored.String(), "a@h", "p q", "1.0.0", sha)), 0, false},
+		{"a sha256 in upper case", page("1", entry("1", domain.ChangeVersionMirrored.String(), "a@h", "p", "1.0.0", strings.ToUpper(sha))), 0, false},
+		{"a short sha256", page("1", entry("1", domain.ChangeVersionMirrored.String(), "a@h", "p", "1.0.0", "abc")), 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -72,7 +74,7 @@ func FuzzParsePage(f *testing.F) {
 				t.Fatalf("cursor %s after %d", c.Cursor, last)
 			}
 			last = c.seq
-			if !knownKind(c.Kind) {
+			if !c.known() {
 				continue // passed over, never a file name
 			}
 			for _, s := range []string{c.Source, c.Version} {

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/pfn-network/pfn/domain"
 )
 
 // Follower applies a node's change feed to a directory.
@@ -55,43 +57,50 @@ func (f *Follower) Run(ctx context.Context, after string, once bool) error {
 		st.Cursor = "0"
 	}
 	f.st = st
-	pause := time.Duration(0)
+	retry := time.Duration(0)
 	for {
-		caughtUp, err := f.step(ctx, once)
-		if err == nil {
-			pause = 0
-			if caughtUp && once {
-				f.summary()
-				return nil
-			}
-			continue
-		}
-		if ctx.Err() != nil {
+		start := time.Now()
+		applied, caughtUp, err := f.step(ctx, once)
+		var pause time.Duration
+		switch {
+		case ctx.Err() != nil:
 			return ctx.Err()
-		}
-		if IsFailure(err) || once {
+		case err != nil && (IsFailure(err) || once):
 			return err
+		case err != nil:
+			retry = min(max(2*retry, time.Second), f.MaxRetry)
+			pause = retry
+			f.Log.WarnContext(ctx, "follow: will retry", "err", err, "in", pause.String())
+		case caughtUp && once:
+			f.summary()
+			return nil
+		case caughtUp && applied == 0 && time.Since(start) < time.Second:
+			// A node that answers an empty long poll at once does not hold
+			// it (one without wait=): ask once a second, not in a tight loop.
+			retry, pause = 0, time.Second
+		default:
+			retry = 0
 		}
-		pause = min(max(2*pause, time.Second), f.MaxRetry)
-		f.Log.WarnContext(ctx, "follow: will retry", "err", err, "in", pause.String())
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(pause):
+		if pause > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(pause):
+			}
 		}
 	}
 }
 
-// step pins the node's keys when none are, reads one page and applies it;
-// caughtUp says the feed had nothing more. The state is saved after the
-// page, and after a change that failed.
-func (f *Follower) step(ctx context.Context, once bool) (caughtUp bool, err error) {
+// step pins the node's keys when none are, reads one page and applies its
+// changes; caughtUp says the feed had nothing more. The state is saved
+// after the page, and after a change that failed.
+func (f *Follower) step(ctx context.Context, once bool) (applied int, caughtUp bool, err error) {
 	if len(f.st.Pins.Node) == 0 {
 		if err := f.pinNode(ctx); err != nil {
-			return false, err
+			return 0, false, err
 		}
 		if err := f.st.Save(f.Dir); err != nil {
-			return false, err
+			return 0, false, err
 		}
 	}
 	wait := f.Wait
@@ -100,14 +109,14 @@ func (f *Follower) step(ctx context.Context, once bool) (caughtUp bool, err erro
 	}
 	page, err := f.Node.Changes(ctx, f.st.Cursor, f.Limit, wait)
 	if err != nil {
-		return false, err
+		return 0, false, err
 	}
 	for _, ch := range page.Changes {
 		if err := f.apply(ctx, ch); err != nil {
 			if serr := f.st.Save(f.Dir); serr != nil {
 				err = errors.Join(err, serr)
 			}
-			return false, err
+			return 0, false, err
 		}
 		f.st.Cursor = ch.Cursor
 	}
@@ -115,13 +124,13 @@ func (f *Follower) step(ctx context.Context, once bool) (caughtUp bool, err erro
 	f.st.Cursor = page.Next
 	if len(page.Changes) > 0 || page.Next != before {
 		if err := f.st.Save(f.Dir); err != nil {
-			return false, err
+			return 0, false, err
 		}
 	}
 	if !page.More && !once && len(page.Changes) > 0 {
 		f.summary()
 	}
-	return !page.More, nil
+	return len(page.Changes), !page.More, nil
 }
 
 func (f *Follower) pinNode(ctx context.Context) error {
@@ -138,12 +147,12 @@ func (f *Follower) summary() {
 }
 
 func (f *Follower) apply(ctx context.Context, ch Change) error {
-	switch ch.Kind {
-	case KindMirrored, KindUpdated, KindUnyanked:
+	switch ch.kind {
+	case domain.ChangeVersionMirrored, domain.ChangeVersionUpdated, domain.ChangeVersionUnyanked:
 		return f.fetch(ctx, ch)
-	case KindYanked, KindPruned:
+	case domain.ChangeVersionYanked, domain.ChangeVersionPruned:
 		return f.remove(fileKey(ch.Source, ch.Plugin, ch.Version), ch)
-	case KindRemoved:
+	case domain.ChangeSourceRemoved:
 		var keys []string
 		for key := range f.st.Files {
 			if strings.HasPrefix(key, ch.Source+"/") {
@@ -156,7 +165,7 @@ func (f *Follower) apply(ctx context.Context, ch Change) error {
 				return err
 			}
 		}
-	case KindSuspended, KindQuarantined, KindResumed:
+	case domain.ChangeSourceSuspended, domain.ChangeSourceQuarantine, domain.ChangeSourceResumed:
 		// The files stay: they verified, and a quarantine may be lifted
 		// (resumed) without any version changing.
 		fmt.Fprintf(f.Out, "%s %s %s\n", ch.Kind, ch.Source, ch.Reason)

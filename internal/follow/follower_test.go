@@ -17,6 +17,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/pfn-network/pfn/domain"
 	"time"
 )
 
@@ -132,7 +134,7 @@ func (w *world) yank(plugin, version string) {
 	key := fileKey(testSource, plugin, version)
 	delete(w.node.rows, key)
 	delete(w.node.files, key)
-	w.node.changes = append(w.node.changes, Change{Cursor: fmt.Sprint(len(w.node.changes) + 1), Kind: KindYanked,
+	w.node.changes = append(w.node.changes, Change{Cursor: fmt.Sprint(len(w.node.changes) + 1), Kind: domain.ChangeVersionYanked.String(),
 		Source: testSource, Plugin: plugin, Version: version, Reason: "broken"})
 }
 

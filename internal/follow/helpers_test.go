@@ -78,7 +78,7 @@ func mustV2(t testing.TB, st statementV2) []byte {
 
 // changeOf is the feed entry announcing a row.
 func changeOf(cursor int, r Row) Change {
-	return Change{Cursor: fmt.Sprint(cursor), Kind: KindMirrored, Source: r.Source, Plugin: r.Plugin,
+	return Change{Cursor: fmt.Sprint(cursor), Kind: domain.ChangeVersionMirrored.String(), Source: r.Source, Plugin: r.Plugin,
 		Version: r.Version, SHA256: r.SHA256, Size: r.Size}
 }
 
