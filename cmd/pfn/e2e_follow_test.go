@@ -33,20 +33,11 @@ func TestEndToEndFollow(t *testing.T) {
 	pub := startPublisher(t, pubBin, "-key-file", filepath.Join(dir, "pub.pem"), "-admin", "-with-sha256")
 	catalog := plainEntries(50, 2048)
 	setCatalog(t, pub, catalog)
-	const master = "master-key-for-the-follow-test-0123456789"
-	base := startNode(t, pfn, "PFN_MASTER_KEY="+master)
-	api := apiClient{t, base}
-	_, body := api.do(http.MethodPost, "/federation/create-admin-key", master, map[string]string{})
-	admin := body["key"].(string)
-	status, body := api.do(http.MethodPost, "/federation/add-source", admin, map[string]string{
-		"instance_url": pub.URL, "username": "plugin-author", "public_key": pub.PublicKey})
-	if status != http.StatusCreated {
-		t.Fatalf("add-source = %d %v", status, body)
-	}
-	source := body["sourceId"].(string)
-	status, body = api.do(http.MethodPost, "/federation/subscribe", admin, map[string]any{"sourceId": source})
-	if res, _ := body["syncResult"].(map[string]any); status != http.StatusOK || res["mirroredCount"] != 50.0 {
-		t.Fatalf("subscribe = %d %v, want 50 mirrored", status, body)
+	node := startAttestNode(t, pfn) // an admin key and a consumer's
+	api, admin, base := node.api, node.admin, node.api.base
+	source, res := node.subscribe(t, pub)
+	if res["mirroredCount"] != 50.0 {
+		t.Fatalf("the first sync mirrored %v, want 50", res)
 	}
 	// The admin key lets the follower read the source's key from
 	// /federation/sources (a catalogue with provenance names it too).
