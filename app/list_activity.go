@@ -137,9 +137,9 @@ func (p ActivityParams) query() (ActivityQuery, error) {
 		slices.Sort(q.Kinds)
 	}
 	if p.Limit != "" {
-		n, err := strconv.Atoi(p.Limit)
-		if err != nil || n < 1 || n > maxActivityLimit {
-			return q, domain.InField("limit", fmt.Errorf("limit must be a whole number from 1 to %d: %w", maxActivityLimit, domain.ErrInvalidInput))
+		n, err := pageLimit(p.Limit, maxActivityLimit)
+		if err != nil {
+			return q, err
 		}
 		q.Limit = n
 	}
@@ -160,14 +160,9 @@ func (p ActivityParams) query() (ActivityQuery, error) {
 		}
 		q.Offset = n
 	}
-	if p.Source != "" {
-		id, err := domain.ParseSourceID(p.Source)
-		if err != nil {
-			return q, domain.InField("source", err)
-		}
-		q.Source = id
-	}
-	return q, nil
+	source, err := sourceFilter(p.Source)
+	q.Source = source
+	return q, err
 }
 
 // addOriginalFields fills in the original network's names for what the

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/pfn-network/pfn/domain"
@@ -65,9 +64,9 @@ func (p ChangeParams) Query() (ChangeQuery, error) {
 		q.After = n
 	}
 	if p.Limit != "" {
-		n, err := strconv.Atoi(p.Limit)
-		if err != nil || n < 1 || n > MaxChangeLimit {
-			return q, domain.InField("limit", fmt.Errorf("limit must be a whole number from 1 to %d: %w", MaxChangeLimit, domain.ErrInvalidInput))
+		n, err := pageLimit(p.Limit, MaxChangeLimit)
+		if err != nil {
+			return q, err
 		}
 		q.Limit = n
 	}
@@ -78,14 +77,9 @@ func (p ChangeParams) Query() (ChangeQuery, error) {
 		}
 		q.Wait = d
 	}
-	if p.Source != "" {
-		id, err := domain.ParseSourceID(p.Source)
-		if err != nil {
-			return q, domain.InField("source", err)
-		}
-		q.Source = id
-	}
-	return q, nil
+	source, err := sourceFilter(p.Source)
+	q.Source = source
+	return q, err
 }
 
 // ChangeReader reads the change feed's read model: up to limit changes
