@@ -57,12 +57,7 @@ func TestEndToEndFollow(t *testing.T) {
 	feedHas := func(t *testing.T, kind string, n int) {
 		t.Helper()
 		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-			resp, err := http.Get(base + "/federation/changes?limit=1000")
-			if err != nil {
-				t.Fatal(err)
-			}
-			raw, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
+			_, raw := api.send(http.MethodGet, "/federation/changes?limit=1000", "", nil)
 			if got := strings.Count(string(raw), `"kind":"`+kind+`"`); got >= n {
 				return
 			} else if time.Now().After(deadline) {
