@@ -203,12 +203,8 @@ func (f *Follower) fetch(ctx context.Context, ch Change) error {
 			Detail: fmt.Sprintf("%d bytes, more than the %d this follower downloads (-max-size)", ch.Size, f.MaxSize)}
 	}
 	row, err := f.Node.Row(ctx, ch.Source, ch.Plugin, ch.Version)
-	if errors.Is(err, errGone) {
-		fmt.Fprintf(f.Out, "gone %s %s %s (no longer served; a later change says why)\n", ch.Source, ch.Plugin, ch.Version)
-		return nil
-	}
 	if err != nil {
-		return err
+		return f.notServed(ch, err)
 	}
 	if err := f.pinKeys(ctx, row); err != nil {
 		return err
@@ -225,13 +221,23 @@ func (f *Follower) fetch(ctx context.Context, ch Change) error {
 		f.counts.present++
 	} else {
 		if err := f.download(ctx, ch, path); err != nil {
-			return err
+			return f.notServed(ch, err)
 		}
 		verb = "fetched"
 		f.counts.fetched++
 	}
 	f.st.Files[key] = File{SHA256: ch.SHA256, Size: ch.Size}
 	fmt.Fprintf(f.Out, "%s %s %s %s %s\n", verb, ch.Source, ch.Plugin, ch.Version, ch.SHA256)
+	return nil
+}
+
+// notServed passes over a version the node stopped serving since the
+// change (errGone: a later change says why) and returns any other error.
+func (f *Follower) notServed(ch Change, err error) error {
+	if !errors.Is(err, errGone) {
+		return err
+	}
+	fmt.Fprintf(f.Out, "not served %s %s %s (%v)\n", ch.Source, ch.Plugin, ch.Version, err)
 	return nil
 }
 

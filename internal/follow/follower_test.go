@@ -198,6 +198,21 @@ func TestFollowerFetchesOnceResumesAndRemoves(t *testing.T) {
 	}
 }
 
+// A version the node stopped serving after announcing it is passed over,
+// not a failure: the change that withdrew it comes later in the feed.
+func TestFollowerPassesOverAVersionNoLongerServed(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	dir := t.TempDir()
+	w.mirror("tool-a", "1.0.0")
+	w.mirror("tool-b", "1.0.0")
+	delete(w.node.rows, fileKey(testSource, "tool-a", "1.0.0"))
+	out, err := w.once(dir)
+	if err != nil || !strings.Contains(out, "not served "+testSource+" tool-a 1.0.0") || !strings.Contains(out, "1 fetched") {
+		t.Fatalf("%v\n%s", err, out)
+	}
+}
+
 func TestFollowerStopsOnAVerificationFailure(t *testing.T) {
 	t.Parallel()
 	stranger := newKey(t, 90)

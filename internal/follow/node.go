@@ -21,9 +21,9 @@ const (
 	maxSources = 32 << 20
 )
 
-// errGone: the node no longer serves the version (yanked, pruned or its
-// source removed since the change): a later change says so, nothing to
-// fetch now.
+// errGone: the node does not serve the version now (404, 410; 451 while
+// its source is quarantined): yanked, pruned or withheld since the change,
+// which a later change says; nothing to fetch.
 var errGone = errors.New("the node no longer serves this version")
 
 // Node is the followed node's HTTP API. Every call has a deadline and every
@@ -197,7 +197,8 @@ func statusError(resp *http.Response) error {
 	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	msg := fmt.Sprintf("GET %s answered %d: %s", resp.Request.URL.Path, resp.StatusCode, strings.TrimSpace(string(body)))
-	if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone {
+	switch resp.StatusCode {
+	case http.StatusNotFound, http.StatusGone, http.StatusUnavailableForLegalReasons:
 		return fmt.Errorf("%s: %w", msg, errGone)
 	}
 	return errors.New(msg)
