@@ -36,6 +36,7 @@ func TestHelpListsOnlyTheCommandsFlagsAndExitsZero(t *testing.T) {
 		{[]string{"events", "state", "-h"}, []string{"at", "database-url", "log-format", "log-level", "source"}},
 		{[]string{"events", "restamp", "-h"}, []string{"database-url", "dry-run", "force"}},
 		{[]string{"node", "rotate-key", "-h"}, []string{"node-key-file"}},
+		{[]string{"follow", "-h"}, []string{"after", "api-key-file", "dir", "download-timeout", "limit", "max-size", "once", "timeout", "wait"}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -35,10 +35,14 @@ Usage:
   pfn node rotate-key
                 replace the node's signing key, keeping the old public key
                 so its signatures still verify; restart the node to use it
+  pfn follow [-once] [-after CURSOR] [-dir DIR] URL
+                follow a node's change feed: download every new version
+                into DIR and verify it against keys pinned at first use
   pfn version   print the version
 
 Configuration comes from the environment (PFN_*); every command accepts
--h for its flags, which override the environment.
+-h for its flags, which override the environment (pfn follow reads no
+PFN_ variable).
 `
 
 func main() {
@@ -88,6 +92,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return adminCommand(ctx, getenv, fs, args, stdout, stderr)
 	case "node":
 		return nodeCommand(getenv, fs, args, stdout, stderr)
+	case "follow":
+		return followCommand(ctx, fs, args, stdout, stderr)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)

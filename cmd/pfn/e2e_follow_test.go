@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// pfn follow against a real node mirroring a real publisher's 50 plugins:
+// the first run fetches and verifies all 50, a rerun after two new
+// versions and a yank fetches exactly those two and removes the yanked
+// file, and a node answer altered on the way (other bytes, or a feed entry
+// naming another sha256) stops it with a non-zero exit naming the check.
+func TestEndToEndFollow(t *testing.T) {
+	t.Parallel()
+	pfn := buildBinary(t, ".", "pfn")
+	pubBin := buildBinary(t, "../pfn-publisher", "pfn-publisher")
+	dir := t.TempDir()
+	pub := startPublisher(t, pubBin, "-key-file", filepath.Join(dir, "pub.pem"), "-admin", "-with-sha256")
+	catalog := plainEntries(50, 2048)
+	setCatalog(t, pub, catalog)
+	node := startAttestNode(t, pfn) // an admin key and a consumer's
+	api, admin, base := node.api, node.admin, node.api.base
+	source, res := node.subscribe(t, pub)
+	if res["mirroredCount"] != 50.0 {
+		t.Fatalf("the first sync mirrored %v, want 50", res)
+	}
+	// The admin key lets the follower read the source's key from
+	// /federation/sources (a catalogue with provenance names it too).
+	keyFile := filepath.Join(dir, "admin.key")
+	if err := os.WriteFile(keyFile, []byte(admin+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	follow := func(t *testing.T, url, into string) (string, error) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, pfn, "follow", url, "-once", "-dir", into, "-api-key-file", keyFile).CombinedOutput()
+		return string(out), err
+	}
+	// The feed is a projection: a change shows there a moment after the
+	// call that made it answered.
+	feedHas := func(t *testing.T, kind string, n int) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			_, raw := api.send(http.MethodGet, "/federation/changes?limit=1000", "", nil)
+			if got := strings.Count(string(raw), `"kind":"`+kind+`"`); got >= n {
+				return
+			} else if time.Now().After(deadline) {
+				t.Fatalf("the feed has %d %s changes, want %d:\n%s", got, kind, n, raw)
+			}
+		}
+	}
+	fetched := regexp.MustCompile(`(?m)^fetched (\S+) (\S+) (\S+) ([0-9a-f]{64})$`)
+	into := filepath.Join(dir, "follow")
+
+	t.Run("the first run fetches and verifies all 50", func(t *testing.T) {
+		feedHas(t, "version.mirrored", 50)
+		out, err := follow(t, base, into)
+		lines := fetched.FindAllStringSubmatch(out, -1)
+		if err != nil || len(lines) != 50 || !strings.Contains(out, "50 fetched, 0 present, 0 removed") {
+			t.Fatalf("pfn follow: %v, %d fetched\n%s", err, len(lines), out)
+		}
+		for _, l := range lines {
+			got, err := os.ReadFile(filepath.Join(into, l[1], l[2], l[3]+".zip"))
+			if sum := sha256.Sum256(got); err != nil || l[1] != source || hex.EncodeToString(sum[:]) != l[4] {
+				t.Fatalf("%s %s: %v, sha256 %x", l[2], l[3], err, sum)
+			}
+		}
+	})
+
+	t.Run("a rerun fetches only the two new versions and removes the yanked one", func(t *testing.T) {
+		fresh := plainEntries(52, 2048)[50:] // plain-50 and plain-51: new plugins, new bytes
+		setCatalog(t, pub, append(catalog, fresh...))
+		if status, body := api.do(http.MethodPost, "/federation/sync-source", admin, map[string]string{"sourceId": source}); status != http.StatusOK {
+			t.Fatalf("sync-source = %d %v", status, body)
+		}
+		if status, body := api.do(http.MethodPost, "/federation/yank", admin, map[string]string{
+			"sourceId": source, "plugin": "plain-7", "version": "1.0.0", "reason": "recalled"}); status != http.StatusOK {
+			t.Fatalf("yank = %d %v", status, body)
+		}
+		feedHas(t, "version.yanked", 1) // in commit order: after the two new versions
+		out, err := follow(t, base, into)
+		lines := fetched.FindAllStringSubmatch(out, -1)
+		if err != nil || len(lines) != 2 || lines[0][2] != "plain-50" || lines[1][2] != "plain-51" ||
+			!strings.Contains(out, "2 fetched, 0 present, 1 removed") {
+			t.Fatalf("pfn follow again: %v\n%s", err, out)
+		}
+		if _, err := os.Stat(filepath.Join(into, source, "plain-7")); !os.IsNotExist(err) {
+			t.Fatalf("the yanked version is still in the directory: %v", err)
+		}
+	})
+
+	// A proxy between the follower and the node alters one kind of answer.
+	tampered := func(t *testing.T, alter func(path string, body []byte) []byte) string {
+		proxy := httputil.NewSingleHostReverseProxy(mustURL(t, base))
+		proxy.ModifyResponse = func(resp *http.Response) error {
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil {
+				return err
+			}
+			body = alter(resp.Request.URL.Path, body)
+			resp.Body = io.NopCloser(bytes.NewReader(body))
+			resp.ContentLength = int64(len(body))
+			resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+			return nil
+		}
+		srv := httptest.NewServer(proxy)
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+	for _, tt := range []struct {
+		name  string
+		alter func(path string, body []byte) []byte
+		want  string
+	}{
+		{"a file altered on the way is refused", func(path string, body []byte) []byte {
+			if path == "/federation/download" && len(body) > 0 {
+				body[len(body)/2] ^= 0xff
+			}
+			return body
+		}, "verification failed: sha256"},
+		{"a feed entry naming other bytes is refused", func(path string, body []byte) []byte {
+			if path == "/federation/changes" {
+				body = regexp.MustCompile(`"sha256":"[0-9a-f]{64}"`).ReplaceAll(body, []byte(`"sha256":"`+strings.Repeat("0", 64)+`"`))
+			}
+			return body
+		}, "verification failed: feed entry"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := follow(t, tampered(t, tt.alter), filepath.Join(t.TempDir(), "follow"))
+			if err == nil || !strings.Contains(out, tt.want) {
+				t.Fatalf("pfn follow through the proxy: %v, want a non-zero exit naming %q\n%s", err, tt.want, out)
+			}
+		})
+	}
+}
+
+func mustURL(t *testing.T, raw string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
