@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"runtime"
@@ -102,6 +103,18 @@ type download struct {
 	// attestedV2 is the publisher's signature_v2 once it verified over the
 	// stored bytes (sync_attest.go).
 	attestedV2 string
+	// sourceKey is the source's key the listing was checked under: the
+	// publisher's for a direct mirror.
+	sourceKey ed25519.PublicKey
+}
+
+// publisherKeyOf is the original publisher's key a version's v2 statement
+// names: the one a node lists, else the source's own (a direct mirror).
+func publisherKeyOf(p ListedPlugin, sourceKey ed25519.PublicKey) string {
+	if p.Publisher != nil {
+		return p.Publisher.PublicKey
+	}
+	return base64.StdEncoding.EncodeToString(sourceKey)
 }
 
 // budget says what this sync may store: its own byte budget and what the
@@ -236,6 +249,9 @@ func (h SyncSource) downloadAll(ctx context.Context, id domain.SourceID, key ed2
 	for _, d := range plan.Deferred {
 		d.err = filesDeferred(h.MaxFiles)
 	}
+	for _, d := range plan.Downloads {
+		d.sourceKey = key
+	}
 	h.fetchAll(ctx, plan.Downloads, budget)
 	if err := ctx.Err(); err != nil {
 		// Cut short by the deadline: not the publisher's doing, so nothing
@@ -264,10 +280,20 @@ func (h SyncSource) recordDownload(id domain.SourceID, rec *syncRecording, d *do
 	if err != nil {
 		return fmt.Errorf("sign %s %s: %w", p.Slug, p.Version, err)
 	}
+	st := StatementV2{Source: id, Plugin: p.Slug, Version: p.Version, SHA256: d.stored.SHA256, Size: d.stored.Size,
+		PublisherSignature: p.Signature, PublisherKey: publisherKeyOf(p, d.sourceKey)}
+	if n := len(p.Provenance); n > 0 {
+		st.Upstream = p.Provenance[n-1].Signature
+	}
+	fedSigV2, err := h.Signer.SignMirrorV2(st)
+	if err != nil {
+		return fmt.Errorf("sign %s %s (v2): %w", p.Slug, p.Version, err)
+	}
 	d.history.RecordMirrored(domain.PluginMirrored{SourceID: id, Plugin: p.Slug, Name: p.Name, Version: p.Version,
 		Description: p.Description, Tags: p.Tags, SHA256: d.stored.SHA256, Size: d.stored.Size, BlobKey: d.key,
 		PublisherSignature: p.Signature, FederationSignature: fedSig, NodeKeyID: h.Signer.KeyID(), At: h.Now(),
-		PublisherSignatureV2: d.attestedV2})
+		PublisherSignatureV2: d.attestedV2, FederationSignatureV2: fedSigV2, PublisherKey: st.PublisherKey,
+		Provenance: p.Provenance})
 	if d.history.MirroredCount() == 1 {
 		rec.newPlugins++ // its first mirrored version
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"io"
 
 	"github.com/pfn-network/pfn/adapters/blob"
@@ -65,6 +66,29 @@ func (p signerPort) KeyID() string { return p.s.KeyID() }
 func (p signerPort) SignMirror(source domain.SourceID, plugin, version, sha256 string, size int64, publisherSignature string) (string, error) {
 	return p.s.Sign(nodekey.Statement{Node: p.s.KeyID(), Source: string(source), Plugin: plugin, Version: version,
 		SHA256: sha256, Size: size, PublisherSignature: publisherSignature})
+}
+
+func (p signerPort) SignMirrorV2(st app.StatementV2) (string, error) {
+	st.Node = p.s.KeyID()
+	return p.s.SignV2(statementV2(st))
+}
+
+func (p signerPort) VerifyStatementV2(nodeKey ed25519.PublicKey, st app.StatementV2, signature string) error {
+	return nodekey.VerifyV2(nodeKey, statementV2(st), signature)
+}
+
+func (p signerPort) OwnsKey(keyID string) bool { return p.ring.Owns(keyID) }
+
+// VerifyMirrorV2 checks the node's own v2 statement of a version, with
+// whichever of its keys the statement names.
+func (p signerPort) VerifyMirrorV2(v app.PluginView) error {
+	return p.ring.VerifyV2(statementV2(v.StatementV2()), v.FederationSignatureV2)
+}
+
+func statementV2(st app.StatementV2) nodekey.StatementV2 {
+	return nodekey.StatementV2{Node: st.Node, Source: string(st.Source), Plugin: st.Plugin, Version: st.Version,
+		SHA256: st.SHA256, Size: st.Size, PublisherSignature: st.PublisherSignature, PublisherKey: st.PublisherKey,
+		Upstream: st.Upstream}
 }
 
 func (p signerPort) VerifyMirror(v app.PluginView) error {
