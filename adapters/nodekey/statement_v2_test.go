@@ -58,7 +58,9 @@ func TestVerifyV2RefusesAnyChangedField(t *testing.T) {
 		{"sha256", func(st *nodekey.StatementV2) { st.SHA256 = "0" + st.SHA256[1:] }},
 		{"size", func(st *nodekey.StatementV2) { st.Size++ }},
 		{"publisher_signature", func(st *nodekey.StatementV2) { st.PublisherSignature = "b3RoZXI=" }},
-		{"publisher_key", func(st *nodekey.StatementV2) { st.PublisherKey = base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{1}, 32)) }},
+		{"publisher_key", func(st *nodekey.StatementV2) {
+			st.PublisherKey = base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{1}, 32))
+		}},
 		{"upstream", func(st *nodekey.StatementV2) { st.Upstream = "" }},
 		{"node", func(st *nodekey.StatementV2) { st.Node = "0000000000000000" }},
 	} {

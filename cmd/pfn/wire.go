@@ -123,6 +123,8 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			ListPlugins:    app.ListPlugins{Plugins: plugins},
 			FindPlugin:     find,
 			VerifyMirrored: app.VerifyMirrored{Find: find, Sources: reader, Verifier: signerPort{signer, ring}},
+			AuthorData:     app.ListAuthorData{Sources: reader, Plugins: plugins},
+			ProveOwnership: app.ProveNodeOwnership{Sources: reader, Signer: signer},
 			Blobs:          blobPort{blobs},
 			PublicCatalog:  cfg.PublicCatalog,
 			Compat:         cfg.HTTP.Compat,
