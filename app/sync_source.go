@@ -185,7 +185,7 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 	plan := planSync(syncInput{Source: id, Username: st.Username, AssetDomain: st.Info.AssetDomain,
 		NamingScheme: st.Info.NamingScheme, Listed: listed, Histories: histories, Filters: filters,
 		Signed: verifySignatures(st.PublicKey, listed, histories), Resigned: resignedVersions(st.KeyPeriods(), listed, histories),
-		MaxFiles: h.MaxFiles, Attestation: h.attestationPolicy(st)})
+		MaxFiles: h.MaxFiles, Attestation: h.attestationPolicy(st), Chain: h.chainProblems(st, listed)})
 	rec := syncRecording{result: &result, now: h.Now(), subscribers: len(filters)}
 	rec.result.Wanted, rec.result.AlreadyMirrored = plan.Wanted, plan.AlreadyMirrored
 	for _, s := range plan.Steps {
@@ -527,7 +527,8 @@ func verifySignatures(key ed25519.PublicKey, listed []ListedPlugin, histories ma
 			for i := range next {
 				p := listed[i]
 				claim := p.Claim()
-				ok[i] = domain.VerifyPlugin(key, claim, p.Signature) == nil
+				k := publisherKeyFor(p, key)
+				ok[i] = k != nil && domain.VerifyPlugin(k, claim, p.Signature) == nil
 			}
 		}()
 	}

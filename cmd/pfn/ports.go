@@ -25,7 +25,13 @@ func (p catalogPort) AuthorData(ctx context.Context, instanceURL, author string)
 	for i, pl := range a.Plugins {
 		out[i] = app.ListedPlugin{Slug: pl.Slug, Name: pl.Name, Version: pl.Version, Description: pl.ShortDescription,
 			Tags: pl.Tags, Signature: pl.Signature, SHA256: pl.SHA256, Invalid: pl.Invalid,
-			SignatureV2: pl.SignatureV2, Size: pl.Size}
+			SignatureV2: pl.SignatureV2, Size: pl.Size, Provenance: hopsOf(pl.Provenance)}
+		if pl.Publisher != nil {
+			out[i].Publisher = &app.ListedPublisher{Source: domain.SourceID(pl.Publisher.Source), PublicKey: pl.Publisher.PublicKey}
+		}
+		if pl.Yanked != nil {
+			out[i].Yanked = &app.ListedYank{Reason: pl.Yanked.Reason, At: pl.Yanked.At}
+		}
 	}
 	return out, nil
 }
@@ -94,4 +100,12 @@ func statementV2(st app.StatementV2) nodekey.StatementV2 {
 func (p signerPort) VerifyMirror(v app.PluginView) error {
 	return p.ring.Verify(nodekey.Statement{Node: v.NodeKeyID, Source: v.SourceID, Plugin: v.Plugin,
 		Version: v.Version, SHA256: v.SHA256, Size: v.Size, PublisherSignature: v.PublisherSignature}, v.FederationSignature)
+}
+
+func hopsOf(hops []publisher.Hop) []domain.ProvenanceHop {
+	var out []domain.ProvenanceHop
+	for _, h := range hops {
+		out = append(out, domain.ProvenanceHop{Node: h.Node, NodeKey: h.NodeKey, URL: h.URL, Source: domain.SourceID(h.Source), Signature: h.Signature})
+	}
+	return out
 }
