@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/url"
+	"slices"
+	"time"
 
 	"github.com/pfn-network/pfn/domain"
 )
@@ -108,4 +110,24 @@ func publisherKeyFor(p ListedPlugin, sourceKey ed25519.PublicKey) ed25519.Public
 		return nil
 	}
 	return key
+}
+
+// followUpstreamYanks yanks here what the upstream node yanked, and lifts
+// what it no longer does, within the same sync (the histories are saved
+// with the sync's other changes).
+func followUpstreamYanks(st domain.SourceState, listed []ListedPlugin, histories map[string]*domain.PluginHistory, plan *syncPlan, now time.Time) {
+	actor := domain.UpstreamActor(st.InstanceURL)
+	for _, p := range listed {
+		hist := histories[p.Slug]
+		if !fromNode(p) || hist == nil {
+			continue
+		}
+		reason := ""
+		if p.Yanked != nil {
+			reason = p.Yanked.Reason
+		}
+		if hist.FollowUpstreamYank(p.Version, p.Yanked != nil, reason, actor, now) && !slices.Contains(plan.Touched, hist) {
+			plan.Touched = append(plan.Touched, hist)
+		}
+	}
 }

@@ -104,7 +104,7 @@ func planSync(in syncInput) syncPlan {
 		}
 		if known {
 			plan.AlreadyMirrored++
-			if step == nil {
+			if step == nil && p.Yanked == nil { // a yanked version's file is not served upstream
 				plan.Held = in.held(plan.Held, p, hist)
 			}
 			continue

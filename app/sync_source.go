@@ -187,6 +187,7 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 		Signed: verifySignatures(st.PublicKey, listed, histories), Resigned: resignedVersions(st.KeyPeriods(), listed, histories),
 		MaxFiles: h.MaxFiles, Attestation: h.attestationPolicy(st), Chain: h.chainProblems(st, listed)})
 	rec := syncRecording{result: &result, now: h.Now(), subscribers: len(filters)}
+	followUpstreamYanks(st, listed, histories, &plan, rec.now)
 	rec.result.Wanted, rec.result.AlreadyMirrored = plan.Wanted, plan.AlreadyMirrored
 	for _, s := range plan.Steps {
 		rec.step(s)

@@ -74,13 +74,13 @@ func capped(problems *problemList, obj jsonObject, name, key string) string {
 	return s
 }
 
-// parseSourceStatus reads a node listing's "source_status" (absent from a
-// publisher: active).
+// parseSourceStatus reads a node listing's "source_status" (a publisher
+// sends none: the zero SourceStatus).
 func parseSourceStatus(obj jsonObject, problems *problemList) SourceStatus {
 	st, ok, err := obj.object("source_status")
 	if err != nil || !ok {
 		problems.add(err)
-		return SourceStatus{Status: "active"}
+		return SourceStatus{}
 	}
 	out := SourceStatus{Status: capped(problems, st, "source_status.status", "status"),
 		Reason: capped(problems, st, "source_status.reason", "reason")}

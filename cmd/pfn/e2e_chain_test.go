@@ -157,6 +157,41 @@ func TestEndToEndNodeChain(t *testing.T) {
 		}
 	})
 
+	t.Run("a yank on A leaves C's listing within one sync of B then C, and an unyank brings it back", func(t *testing.T) {
+		var slug, version string
+		for s, row := range c.rows(t, atC) {
+			slug, version = s, row["version"].(string)
+			break
+		}
+		sync := func(n chainNode, id string) {
+			t.Helper()
+			if status, body := n.api.do(http.MethodPost, "/federation/sync-source", n.admin, map[string]string{"sourceId": id}); status != http.StatusOK {
+				t.Fatalf("sync-source %s = %d %v", id, status, body)
+			}
+		}
+		req := map[string]string{"sourceId": atA, "plugin": slug, "version": version, "reason": "malware reported"}
+		if status, body := a.api.do(http.MethodPost, "/federation/yank", a.admin, req); status != http.StatusOK {
+			t.Fatalf("yank on A = %d %v", status, body)
+		}
+		sync(b, atB)
+		sync(c, atC)
+		if _, listed := c.rows(t, atC)[slug]; listed {
+			t.Fatalf("C still lists %s %s after the yank on A", slug, version)
+		}
+		status, body := c.api.do(http.MethodGet, "/federation/download?source="+url.QueryEscape(atC)+"&plugin="+slug+"&version="+version, "", nil)
+		if status != http.StatusGone || !strings.Contains(fmt.Sprint(body["error"]), "malware reported") {
+			t.Fatalf("download on C after the yank = %d %v, want 410 with the upstream's reason", status, body)
+		}
+		if status, body := a.api.do(http.MethodPost, "/federation/unyank", a.admin, req); status != http.StatusOK {
+			t.Fatalf("unyank on A = %d %v", status, body)
+		}
+		sync(b, atB)
+		sync(c, atC)
+		if _, listed := c.rows(t, atC)[slug]; !listed {
+			t.Fatalf("C does not list %s %s again after the unyank on A", slug, version)
+		}
+	})
+
 	t.Run("a file tampered with on A's disk is refused downstream", func(t *testing.T) {
 		// P publishes nothing new, so the tampered file is one a node that
 		// has not mirrored it yet asks A for: C follows A directly.
