@@ -191,18 +191,20 @@ func isLowerHex(s string, n int) bool {
 // not match is an error wrapping ErrBadSignature. A public key of the wrong
 // length or a statement CanonicalBytes refuses wraps domain.ErrInvalidInput.
 func Verify(pub ed25519.PublicKey, st Statement, signatureB64 string) error {
+	return verifyStatement(pub, st.Node, fmt.Sprintf("statement by node %q on %q %q", st.Node, st.Plugin, st.Version),
+		st.CanonicalBytes, signatureB64)
+}
+
+// verifyStatement checks signatureB64 over the canonical bytes of a
+// statement (v1 or v2) that names node.
+func verifyStatement(pub ed25519.PublicKey, node, what string, canonical func() ([]byte, error), signatureB64 string) error {
 	if len(pub) != ed25519.PublicKeySize {
 		return fmt.Errorf("federation public key has %d bytes, want %d: %w", len(pub), ed25519.PublicKeySize, domain.ErrInvalidInput)
 	}
-	msg, err := st.CanonicalBytes()
+	msg, err := canonical()
 	if err != nil {
 		return err
 	}
-	return verifyMessage(pub, st.Node, fmt.Sprintf("statement by node %q on %q %q", st.Node, st.Plugin, st.Version), msg, signatureB64)
-}
-
-// verifyMessage checks signatureB64 over msg, a statement that names node.
-func verifyMessage(pub ed25519.PublicKey, node, what string, msg []byte, signatureB64 string) error {
 	// The node field is signed, but only the key ID makes it mean "this key":
 	// without the check a node could sign statements in another node's name.
 	if id := keyID(pub); node != id {

@@ -70,14 +70,8 @@ func (st StatementV2) v1() Statement {
 
 // VerifyV2 checks a v2 federation signature with pub, as Verify checks v1.
 func VerifyV2(pub ed25519.PublicKey, st StatementV2, signatureB64 string) error {
-	if len(pub) != ed25519.PublicKeySize {
-		return fmt.Errorf("federation public key has %d bytes, want %d: %w", len(pub), ed25519.PublicKeySize, domain.ErrInvalidInput)
-	}
-	msg, err := st.CanonicalBytes()
-	if err != nil {
-		return err
-	}
-	return verifyMessage(pub, st.Node, fmt.Sprintf("v2 statement by node %q on %q %q", st.Node, st.Plugin, st.Version), msg, signatureB64)
+	return verifyStatement(pub, st.Node, fmt.Sprintf("v2 statement by node %q on %q %q", st.Node, st.Plugin, st.Version),
+		st.CanonicalBytes, signatureB64)
 }
 
 // VerifyV2 checks a v2 statement of this node's with the key it names,

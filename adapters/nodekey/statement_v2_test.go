@@ -147,19 +147,7 @@ func TestJavaScriptVerifierAgreesV2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.CommandContext(t.Context(), nodeJS, "-e", jsVerifierV2)
-	cmd.Stdin = bytes.NewReader(input)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node: %v", err)
-	}
-	var res struct {
-		OK  bool   `json:"ok"`
-		Msg string `json:"msg"`
-	}
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("node printed %q: %v", out, err)
-	}
+	res := runJSVerifier(t, nodeJS, jsVerifierV2, input)
 	want, _ := st.CanonicalBytes()
 	if res.Msg != string(want) || !res.OK {
 		t.Errorf("JSON.stringify built\n%q\nCanonicalBytes is\n%q\nverified: %v", res.Msg, want, res.OK)
