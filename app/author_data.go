@@ -42,6 +42,10 @@ func (h ListAuthorData) Handle(ctx context.Context, id domain.SourceID) (AuthorL
 	case src.Suspension != nil && src.Suspension.Quarantine:
 		out.Status, out.Reason = "quarantined", src.Suspension.Reason
 		return out, nil
+	case src.UpstreamStatus != "":
+		// Withheld further up the chain: passed on as it is.
+		out.Status, out.Reason = src.UpstreamStatus, src.UpstreamReason
+		return out, nil
 	case src.Suspension != nil:
 		out.Status, out.Reason = "suspended", src.Suspension.Reason
 	}

@@ -192,6 +192,10 @@ func (h FindPlugin) servable(ctx context.Context, id domain.SourceID) error {
 		return fmt.Errorf("source %s was removed by an admin: %s: %w", id, src.Removal.Reason, domain.ErrGone)
 	case src.Suspension != nil && src.Suspension.Quarantine:
 		return fmt.Errorf("source %s is quarantined by an admin: %s: %w", id, src.Suspension.Reason, domain.ErrWithheld)
+	case src.UpstreamStatus == domain.UpstreamRemoved:
+		return fmt.Errorf("source %s was removed by the upstream node: %s: %w", id, src.UpstreamReason, domain.ErrGone)
+	case src.UpstreamStatus == domain.UpstreamQuarantined:
+		return fmt.Errorf("source %s is quarantined by the upstream node: %s: %w", id, src.UpstreamReason, domain.ErrWithheld)
 	}
 	return nil
 }

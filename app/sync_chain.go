@@ -131,3 +131,13 @@ func followUpstreamYanks(st domain.SourceState, listed []ListedPlugin, histories
 		}
 	}
 }
+
+// UpstreamWithheld is an upstream node's answer that it withholds the
+// source (source_status quarantined or removed): the sync records it on the
+// source (domain.Source.RecordUpstreamStatus), which hides the source's
+// plugins here, and ends.
+type UpstreamWithheld struct{ Status, Reason string }
+
+func (e *UpstreamWithheld) Error() string {
+	return "the upstream node lists the source as " + e.Status + ": " + e.Reason
+}

@@ -171,6 +171,12 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 	}
 	st := source.State()
 	listed, err := h.listing(ctx, id, st)
+	if withheld := (*UpstreamWithheld)(nil); errors.As(err, &withheld) {
+		return result, h.Sources.Update(ctx, id, func(s *domain.Source) error {
+			s.RecordUpstreamStatus(withheld.Status, withheld.Reason, h.Now())
+			return nil
+		})
+	}
 	if err != nil {
 		return result, err
 	}
@@ -225,8 +231,8 @@ func (h SyncSource) filters(ctx context.Context, id domain.SourceID, subscriber 
 // listing reads the publisher's list; a failure is recorded on the source.
 func (h SyncSource) listing(ctx context.Context, id domain.SourceID, st domain.SourceState) ([]ListedPlugin, error) {
 	listed, err := h.Catalog.AuthorData(ctx, st.InstanceURL, st.Username)
-	if err == nil {
-		return listed, nil
+	if withheld := (*UpstreamWithheld)(nil); err == nil || errors.As(err, &withheld) {
+		return listed, err // a withheld source is not a failure of the upstream's
 	}
 	err = fmt.Errorf("author-data of %s: %w", id, err)
 	if ctx.Err() == nil {
@@ -329,6 +335,7 @@ func (h SyncSource) finish(ctx context.Context, id domain.SourceID, touched []*d
 			return rerr
 		}
 		rec.sum.RefusalsNotRecorded = recorded.NotRecorded
+		s.RecordUpstreamStatus("", "", rec.now) // the upstream lists it: served again (no-op unless withheld)
 		return s.RecordSync(rec.sum, h.Now())
 	}); err != nil {
 		return fmt.Errorf("record sync of %s: %w", id, err)

@@ -39,6 +39,7 @@ func (r PluginReader) ListPlugins(ctx context.Context, q app.PluginQuery) ([]app
 		  AND ($3 = '' OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(tags) AS t(tag) WHERE lower(t.tag) = lower($3)))
 		  AND ($4 = '' OR strpos(lower(name || ' ' || plugin_id || ' ' || coalesce(description, '')), lower($4)) > 0)
 		  AND ($7 OR NOT EXISTS (SELECT 1 FROM sources s WHERE s.id = mirrored_plugins.source_id AND s.quarantined))
+		  AND NOT EXISTS (SELECT 1 FROM sources s WHERE s.id = mirrored_plugins.source_id AND s.upstream_status <> '')
 		ORDER BY id LIMIT $5`, q.After, q.Source, q.Tag, q.Text, q.Limit, q.IncludeYanked, q.IncludeQuarantined)
 	if err != nil {
 		return nil, fmt.Errorf("list plugins: %w", err)

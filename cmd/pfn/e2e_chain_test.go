@@ -192,6 +192,41 @@ func TestEndToEndNodeChain(t *testing.T) {
 		}
 	})
 
+	t.Run("a quarantine on A hides the source on C within one sync of B then C, until A resumes it", func(t *testing.T) {
+		sync := func(n chainNode, id string) {
+			t.Helper()
+			if status, body := n.api.do(http.MethodPost, "/federation/sync-source", n.admin, map[string]string{"sourceId": id}); status != http.StatusOK {
+				t.Fatalf("sync-source %s = %d %v", id, status, body)
+			}
+		}
+		var slug, version string
+		for s, row := range c.rows(t, atC) {
+			slug, version = s, row["version"].(string)
+			break
+		}
+		if status, body := a.api.do(http.MethodPost, "/federation/suspend-source", a.admin,
+			map[string]any{"sourceId": atA, "reason": "under investigation", "quarantine": true}); status != http.StatusOK {
+			t.Fatalf("quarantine on A = %d %v", status, body)
+		}
+		sync(b, atB)
+		sync(c, atC)
+		if n := len(c.rows(t, atC)); n != 0 {
+			t.Fatalf("C lists %d plugins of a source quarantined on A", n)
+		}
+		status, body := c.api.do(http.MethodGet, "/federation/download?source="+url.QueryEscape(atC)+"&plugin="+slug+"&version="+version, "", nil)
+		if status != http.StatusUnavailableForLegalReasons || !strings.Contains(fmt.Sprint(body["error"]), "under investigation") {
+			t.Fatalf("download on C = %d %v, want 451 with the upstream's reason", status, body)
+		}
+		if status, body := a.api.do(http.MethodPost, "/federation/resume-source", a.admin, map[string]any{"sourceId": atA}); status != http.StatusOK {
+			t.Fatalf("resume on A = %d %v", status, body)
+		}
+		sync(b, atB)
+		sync(c, atC)
+		if n := len(c.rows(t, atC)); n != 3 {
+			t.Fatalf("C lists %d plugins after A resumed the source, want 3", n)
+		}
+	})
+
 	t.Run("a file tampered with on A's disk is refused downstream", func(t *testing.T) {
 		// P publishes nothing new, so the tampered file is one a node that
 		// has not mirrored it yet asks A for: C follows A directly.

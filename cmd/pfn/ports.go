@@ -21,6 +21,9 @@ func (p catalogPort) AuthorData(ctx context.Context, instanceURL, author string)
 	if err != nil {
 		return nil, publisherError{err}
 	}
+	if st := a.SourceStatus; st.Status == domain.UpstreamQuarantined || st.Status == domain.UpstreamRemoved {
+		return nil, &app.UpstreamWithheld{Status: st.Status, Reason: st.Reason}
+	}
 	out := make([]app.ListedPlugin, len(a.Plugins))
 	for i, pl := range a.Plugins {
 		out[i] = app.ListedPlugin{Slug: pl.Slug, Name: pl.Name, Version: pl.Version, Description: pl.ShortDescription,
