@@ -50,13 +50,18 @@ type Statement struct {
 // domain.ErrInvalidInput: replacing bytes would sign something other than
 // what the caller passed.
 func (st Statement) CanonicalBytes() ([]byte, error) {
-	return canonicalObject([]field{
+	return canonicalObject(leadingFields(st), st.Size, []field{{"publisher_signature", st.PublisherSignature}})
+}
+
+// leadingFields are the members before "size", the same in v1 and v2.
+func leadingFields(st Statement) []field {
+	return []field{
 		{"node", st.Node},
 		{"source", st.Source},
 		{"plugin", st.Plugin},
 		{"version", st.Version},
 		{"sha256", st.SHA256},
-	}, st.Size, []field{{"publisher_signature", st.PublisherSignature}})
+	}
 }
 
 // field is one string member of a statement, in signing order.

@@ -31,13 +31,7 @@ type StatementV2 struct {
 //	JSON.stringify({node, source, plugin, version, sha256, size,
 //	                publisher_signature, publisher_key, upstream})
 func (st StatementV2) CanonicalBytes() ([]byte, error) {
-	return canonicalObject([]field{
-		{"node", st.Node},
-		{"source", st.Source},
-		{"plugin", st.Plugin},
-		{"version", st.Version},
-		{"sha256", st.SHA256},
-	}, st.Size, []field{
+	return canonicalObject(leadingFields(st.v1()), st.Size, []field{
 		{"publisher_signature", st.PublisherSignature},
 		{"publisher_key", st.PublisherKey},
 		{"upstream", st.Upstream},

@@ -72,6 +72,13 @@ func (n chainNode) rows(t *testing.T, source string) map[string]map[string]any {
 	return out
 }
 
+func (n chainNode) sync(t *testing.T, id string) {
+	t.Helper()
+	if status, body := n.api.do(http.MethodPost, "/federation/sync-source", n.admin, map[string]string{"sourceId": id}); status != http.StatusOK {
+		t.Fatalf("sync-source %s = %d %v", id, status, body)
+	}
+}
+
 func (n chainNode) download(t *testing.T, source, slug, version string) []byte {
 	t.Helper()
 	status, raw := n.api.send(http.MethodGet, "/federation/download?source="+url.QueryEscape(source)+"&plugin="+slug+"&version="+version, "", nil)
@@ -163,18 +170,12 @@ func TestEndToEndNodeChain(t *testing.T) {
 			slug, version = s, row["version"].(string)
 			break
 		}
-		sync := func(n chainNode, id string) {
-			t.Helper()
-			if status, body := n.api.do(http.MethodPost, "/federation/sync-source", n.admin, map[string]string{"sourceId": id}); status != http.StatusOK {
-				t.Fatalf("sync-source %s = %d %v", id, status, body)
-			}
-		}
 		req := map[string]string{"sourceId": atA, "plugin": slug, "version": version, "reason": "malware reported"}
 		if status, body := a.api.do(http.MethodPost, "/federation/yank", a.admin, req); status != http.StatusOK {
 			t.Fatalf("yank on A = %d %v", status, body)
 		}
-		sync(b, atB)
-		sync(c, atC)
+		b.sync(t, atB)
+		c.sync(t, atC)
 		if _, listed := c.rows(t, atC)[slug]; listed {
 			t.Fatalf("C still lists %s %s after the yank on A", slug, version)
 		}
@@ -185,20 +186,14 @@ func TestEndToEndNodeChain(t *testing.T) {
 		if status, body := a.api.do(http.MethodPost, "/federation/unyank", a.admin, req); status != http.StatusOK {
 			t.Fatalf("unyank on A = %d %v", status, body)
 		}
-		sync(b, atB)
-		sync(c, atC)
+		b.sync(t, atB)
+		c.sync(t, atC)
 		if _, listed := c.rows(t, atC)[slug]; !listed {
 			t.Fatalf("C does not list %s %s again after the unyank on A", slug, version)
 		}
 	})
 
 	t.Run("a quarantine on A hides the source on C within one sync of B then C, until A resumes it", func(t *testing.T) {
-		sync := func(n chainNode, id string) {
-			t.Helper()
-			if status, body := n.api.do(http.MethodPost, "/federation/sync-source", n.admin, map[string]string{"sourceId": id}); status != http.StatusOK {
-				t.Fatalf("sync-source %s = %d %v", id, status, body)
-			}
-		}
 		var slug, version string
 		for s, row := range c.rows(t, atC) {
 			slug, version = s, row["version"].(string)
@@ -208,8 +203,8 @@ func TestEndToEndNodeChain(t *testing.T) {
 			map[string]any{"sourceId": atA, "reason": "under investigation", "quarantine": true}); status != http.StatusOK {
 			t.Fatalf("quarantine on A = %d %v", status, body)
 		}
-		sync(b, atB)
-		sync(c, atC)
+		b.sync(t, atB)
+		c.sync(t, atC)
 		if n := len(c.rows(t, atC)); n != 0 {
 			t.Fatalf("C lists %d plugins of a source quarantined on A", n)
 		}
@@ -220,8 +215,8 @@ func TestEndToEndNodeChain(t *testing.T) {
 		if status, body := a.api.do(http.MethodPost, "/federation/resume-source", a.admin, map[string]any{"sourceId": atA}); status != http.StatusOK {
 			t.Fatalf("resume on A = %d %v", status, body)
 		}
-		sync(b, atB)
-		sync(c, atC)
+		b.sync(t, atB)
+		c.sync(t, atC)
 		if n := len(c.rows(t, atC)); n != 3 {
 			t.Fatalf("C lists %d plugins after A resumed the source, want 3", n)
 		}
