@@ -212,6 +212,10 @@ func TestEndToEndNodeChain(t *testing.T) {
 		if status != http.StatusUnavailableForLegalReasons || !strings.Contains(fmt.Sprint(body["error"]), "under investigation") {
 			t.Fatalf("download on C = %d %v, want 451 with the upstream's reason", status, body)
 		}
+		_, body = c.api.do(http.MethodGet, "/federation/source-status?sourceId="+url.QueryEscape(atC), c.admin, nil)
+		if up, _ := body["upstream_status"].(map[string]any); up["status"] != "quarantined" || up["reason"] != "under investigation" {
+			t.Fatalf("C's source-status %v lacks the upstream's quarantine", body)
+		}
 		if status, body := a.api.do(http.MethodPost, "/federation/resume-source", a.admin, map[string]any{"sourceId": atA}); status != http.StatusOK {
 			t.Fatalf("resume on A = %d %v", status, body)
 		}
