@@ -92,6 +92,36 @@ func (s MemorySigner) SignMirror(source domain.SourceID, plugin, version, sha256
 	return base64.StdEncoding.EncodeToString(ed25519.Sign(s.key(), msg)), nil
 }
 
+func mirrorStatementV2(st StatementV2) []byte {
+	return fmt.Appendf(nil, "v2 %q %q %q %q %q %d %q %q %q", st.Node, st.Source, st.Plugin, st.Version, st.SHA256, st.Size,
+		st.PublisherSignature, st.PublisherKey, st.Upstream)
+}
+
+func (s MemorySigner) SignMirrorV2(st StatementV2) (string, error) {
+	st.Node = s.KeyID()
+	return base64.StdEncoding.EncodeToString(ed25519.Sign(s.key(), mirrorStatementV2(st))), nil
+}
+
+// PublicKey is the key MemorySigner signs with.
+func (s MemorySigner) PublicKey() ed25519.PublicKey { return s.key().Public().(ed25519.PublicKey) }
+
+func (s MemorySigner) VerifyStatementV2(nodeKey ed25519.PublicKey, st StatementV2, signature string) error {
+	sig, err := base64.StdEncoding.DecodeString(signature)
+	if err != nil || len(nodeKey) != ed25519.PublicKeySize || !ed25519.Verify(nodeKey, mirrorStatementV2(st), sig) {
+		return fmt.Errorf("v2 statement about %s %s: %w", st.Plugin, st.Version, domain.ErrBadSignature)
+	}
+	return nil
+}
+
+func (s MemorySigner) OwnsKey(keyID string) bool { return keyID == s.KeyID() }
+
+func (s MemorySigner) VerifyMirrorV2(p PluginView) error {
+	if p.NodeKeyID != s.KeyID() {
+		return fmt.Errorf("v2 statement about %s %s: %w", p.Plugin, p.Version, domain.ErrBadSignature)
+	}
+	return s.VerifyStatementV2(s.PublicKey(), p.StatementV2(), p.FederationSignatureV2)
+}
+
 func (s MemorySigner) VerifyMirror(p PluginView) error {
 	sig, err := base64.StdEncoding.DecodeString(p.FederationSignature)
 	msg := mirrorStatement(p.NodeKeyID, domain.SourceID(p.SourceID), p.Plugin, p.Version, p.SHA256, p.Size, p.PublisherSignature)

@@ -39,6 +39,13 @@ type PluginView struct {
 	PublisherSignatureV2 string
 	BytesAttestedBy      string
 	SourceQuarantined    bool // an admin quarantined the source: not served, listed only for admins who ask
+	// FederationSignatureV2 is the node's v2 statement ("" for a version
+	// mirrored before v2), PublisherKey the original publisher's key it
+	// names, and Provenance the upstream nodes the version came through,
+	// first first (none for a direct mirror).
+	FederationSignatureV2 string
+	PublisherKey          string
+	Provenance            []domain.ProvenanceHop
 }
 
 // StoredCopy is the remembered verdict on the node's own copy of a file:
@@ -84,9 +91,22 @@ type BlobOpener interface {
 	Open(ctx context.Context, key string) (io.ReadCloser, int64, error)
 }
 
-// MirrorVerifier checks the node's own statement about a mirrored file.
+// MirrorVerifier checks the node's own statements about a mirrored file.
 type MirrorVerifier interface {
 	VerifyMirror(p PluginView) error
+	VerifyMirrorV2(p PluginView) error
+}
+
+// StatementV2 is the node's v2 statement about the version: its upstream
+// is the last hop's signature ("" for a direct mirror).
+func (p PluginView) StatementV2() StatementV2 {
+	upstream := ""
+	if n := len(p.Provenance); n > 0 {
+		upstream = p.Provenance[n-1].Signature
+	}
+	return StatementV2{Node: p.NodeKeyID, Source: domain.SourceID(p.SourceID), Plugin: p.Plugin, Version: p.Version,
+		SHA256: p.SHA256, Size: p.Size, PublisherSignature: p.PublisherSignature, PublisherKey: p.PublisherKey,
+		Upstream: upstream}
 }
 
 const maxPageSize = 200
@@ -172,6 +192,10 @@ func (h FindPlugin) servable(ctx context.Context, id domain.SourceID) error {
 		return fmt.Errorf("source %s was removed by an admin: %s: %w", id, src.Removal.Reason, domain.ErrGone)
 	case src.Suspension != nil && src.Suspension.Quarantine:
 		return fmt.Errorf("source %s is quarantined by an admin: %s: %w", id, src.Suspension.Reason, domain.ErrWithheld)
+	case src.UpstreamStatus == domain.UpstreamRemoved:
+		return fmt.Errorf("source %s was removed by the upstream node: %s: %w", id, src.UpstreamReason, domain.ErrGone)
+	case src.UpstreamStatus == domain.UpstreamQuarantined:
+		return fmt.Errorf("source %s is quarantined by the upstream node: %s: %w", id, src.UpstreamReason, domain.ErrWithheld)
 	}
 	return nil
 }
@@ -192,6 +216,9 @@ type VerifyReport struct {
 	// BytesAttestedBy is "publisher" while a signature_v2 verifies over
 	// the bytes, "node" otherwise.
 	BytesAttestedBy string
+	// FederationSignatureV2 checks the node's v2 statement; nil for a
+	// version mirrored before v2 statements were signed.
+	FederationSignatureV2 *Check
 }
 
 type Check struct {
@@ -225,14 +252,25 @@ func (h VerifyMirrored) Handle(ctx context.Context, source, plugin, version stri
 		return VerifyReport{}, err
 	}
 	periods := keyPeriodsOf(src)
+	if len(p.Provenance) > 0 {
+		// Mirrored from another node: the source's key is that node's, and
+		// the publisher's signature verifies under the publisher key its
+		// statement names.
+		periods = publisherKeyPeriod(p.PublisherKey)
+	}
 	var used *domain.KeyPeriod
 	r.PublisherSignature, used = checkPublisherSignature(periods, p)
 	r.PublisherKey = keyUsed(used)
 	r.FederationSignature = check(func() error { return h.Verifier.VerifyMirror(p) })
+	if p.FederationSignatureV2 != "" {
+		c := check(func() error { return h.Verifier.VerifyMirrorV2(p) })
+		r.FederationSignatureV2 = &c
+	}
 	r.StoredBytes = storedVerdict(p, r.FederationSignature.OK)
 	r.PublisherSignatureV2, r.BytesAttestedBy = verifyAttestation(signingKey(periods, used), p)
 	r.Valid = r.PublisherSignature.OK && r.FederationSignature.OK && r.StoredBytes.OK &&
-		(r.PublisherSignatureV2 == nil || r.PublisherSignatureV2.OK)
+		(r.PublisherSignatureV2 == nil || r.PublisherSignatureV2.OK) &&
+		(r.FederationSignatureV2 == nil || r.FederationSignatureV2.OK)
 	return r, nil
 }
 

@@ -114,7 +114,8 @@ func TestFindPlugin(t *testing.T) {
 // mirrorVerifier says whether the node's statement verifies.
 type mirrorVerifier struct{ err error }
 
-func (v mirrorVerifier) VerifyMirror(app.PluginView) error { return v.err }
+func (v mirrorVerifier) VerifyMirror(app.PluginView) error   { return v.err }
+func (v mirrorVerifier) VerifyMirrorV2(app.PluginView) error { return v.err }
 
 func TestVerifyMirrored(t *testing.T) {
 	ctx := context.Background()

@@ -43,3 +43,14 @@ func keyPeriodsOf(v SourceView) []domain.KeyPeriod {
 	}
 	return out
 }
+
+// publisherKeyPeriod is the original publisher's key of a version mirrored
+// from another node, as one period open since ever (none when it does not
+// parse, so nothing verifies under it).
+func publisherKeyPeriod(b64 string) []domain.KeyPeriod {
+	key, err := domain.ParsePublicKey(b64)
+	if err != nil {
+		return nil
+	}
+	return []domain.KeyPeriod{{KeyID: domain.KeyID(key), PublicKey: key, RotatedBy: domain.KeyByRegistration}}
+}

@@ -52,6 +52,9 @@ type SourceView struct {
 	Removal *RemovalView
 	// KeyHistory is every key the source had, the current one last.
 	KeyHistory []KeyPeriodView
+	// UpstreamStatus is "quarantined" or "removed" while the upstream node
+	// this source is mirrored from withholds it (with its reason), else "".
+	UpstreamStatus, UpstreamReason string
 }
 
 // RemovalView is what an admin said when removing a source.

@@ -86,7 +86,7 @@ func pickSource(given domain.SourceID, found []domain.SourceID) (domain.SourceID
 func hasPort(id domain.SourceID) bool {
 	s := string(id)
 	i := strings.LastIndexByte(s, ':')
-	return i > strings.LastIndexByte(s, ']') && i > strings.IndexByte(s, '@')
+	return i > strings.LastIndexByte(s, ']') && i > strings.LastIndexByte(s, '@')
 }
 
 func isPort(s string) bool {

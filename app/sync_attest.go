@@ -57,7 +57,7 @@ func (h SyncSource) attestAll(ctx context.Context, key ed25519.PublicKey, todo [
 		}
 		claim := p.Claim()
 		got := domain.ServedBytes{SHA256: d.stored.SHA256, Size: d.stored.Size}
-		if _, err := domain.AttestBytes(key, claim, p.SignatureV2, domain.ServedBytes{SHA256: p.SHA256, Size: p.Size}, got); err != nil {
+		if _, err := domain.AttestBytes(publisherKeyFor(p, key), claim, p.SignatureV2, domain.ServedBytes{SHA256: p.SHA256, Size: p.Size}, got); err != nil {
 			_ = h.Blobs.Delete(ctx, d.key)
 			d.err = err
 			continue

@@ -23,6 +23,9 @@ type syncInput struct {
 	Resigned     []bool // per listed entry: re-signed after a key rotation (resignedVersions); nil: none
 	MaxFiles     int    // 0 = no limit
 	Attestation  domain.AttestationPolicy
+	// Chain says, per listed entry, why its chain of nodes does not hold
+	// ("" when it does, or for a publisher's entry): sync_chain.go.
+	Chain []string
 }
 
 // stepKind is what the plan does with a listed entry that is not downloaded.
@@ -79,6 +82,19 @@ func planSync(in syncInput) syncPlan {
 		if !slices.Contains(plan.Touched, hist) { // a publisher may list a slug twice
 			plan.Touched = append(plan.Touched, hist)
 		}
+		if i < len(in.Chain) && in.Chain[i] != "" {
+			if _, known := hist.Mirrored(p.Version); !known {
+				// A chain that does not hold (a cycle included) is refused
+				// before any download, and recorded on the plugin.
+				plan.Steps = append(plan.Steps, planStep{kind: stepUnsigned, plugin: p, history: hist, reason: in.Chain[i]})
+				continue
+			}
+		}
+		if p.Yanked != nil {
+			if _, known := hist.Mirrored(p.Version); !known {
+				continue // yanked upstream: not fetched (the upstream serves no file)
+			}
+		}
 		step, known := judge(hist, p, in.Signed[i], i < len(in.Resigned) && in.Resigned[i])
 		if step == nil && !known {
 			step = in.unattested(p, hist)
@@ -88,7 +104,7 @@ func planSync(in syncInput) syncPlan {
 		}
 		if known {
 			plan.AlreadyMirrored++
-			if step == nil {
+			if step == nil && p.Yanked == nil { // a yanked version's file is not served upstream
 				plan.Held = in.held(plan.Held, p, hist)
 			}
 			continue

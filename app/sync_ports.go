@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/ed25519"
 	"io"
 
 	"github.com/pfn-network/pfn/domain"
@@ -18,6 +19,25 @@ type ListedPlugin struct {
 	// with it (docs/protocol.md, plugin signature v2).
 	SignatureV2 string
 	Size        int64
+	// From a node that serves the publisher protocol (feature
+	// "pfn-node/v1", SPEC15 §2): the original publisher, the nodes the
+	// version came through (the serving node last), and, on a version that
+	// node yanked, why. All empty from a publisher.
+	Publisher  *ListedPublisher
+	Provenance []domain.ProvenanceHop
+	Yanked     *ListedYank
+}
+
+// ListedPublisher is the original publisher of a version a node lists.
+type ListedPublisher struct {
+	Source    domain.SourceID
+	PublicKey string // base64 of the raw 32-byte key
+}
+
+// ListedYank says why and when an upstream node yanked a version.
+type ListedYank struct {
+	Reason string
+	At     string
 }
 
 // Claim is what the publisher's signature of the entry covers.
@@ -68,10 +88,32 @@ type StorageUsage interface {
 	StoredVersions(ctx context.Context, source domain.SourceID) ([]StoredVersion, error)
 }
 
-// MirrorSigner signs the node's statement about a mirrored file.
+// MirrorSigner signs the node's statements about a mirrored file (v1 and
+// v2), checks other nodes' v2 statements, and knows the node's own keys.
 type MirrorSigner interface {
 	KeyID() string
 	SignMirror(source domain.SourceID, plugin, version, sha256 string, size int64, publisherSignature string) (string, error)
+	// SignMirrorV2 signs st with the current key; st.Node is filled in.
+	SignMirrorV2(st StatementV2) (string, error)
+	// VerifyStatementV2 checks another node's v2 statement under its key.
+	VerifyStatementV2(nodeKey ed25519.PublicKey, st StatementV2, signature string) error
+	// OwnsKey says whether keyID is one of this node's keys, current or
+	// retired: a chain naming one has come back round (a cycle).
+	OwnsKey(keyID string) bool
+}
+
+// StatementV2 is what a node's v2 federation statement says about a
+// mirrored file (SPEC15 §3, docs/protocol.md): the v1 members plus the
+// original publisher's key and the previous hop's v2 signature.
+type StatementV2 struct {
+	Node               string
+	Source             domain.SourceID
+	Plugin, Version    string
+	SHA256             string
+	Size               int64
+	PublisherSignature string
+	PublisherKey       string // base64 of the raw 32-byte key
+	Upstream           string // "" when mirrored straight from the publisher
 }
 
 // SyncLocker keeps two syncs of one source from running at once, across

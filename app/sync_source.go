@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"runtime"
@@ -102,6 +103,18 @@ type download struct {
 	// attestedV2 is the publisher's signature_v2 once it verified over the
 	// stored bytes (sync_attest.go).
 	attestedV2 string
+	// sourceKey is the source's key the listing was checked under: the
+	// publisher's for a direct mirror.
+	sourceKey ed25519.PublicKey
+}
+
+// publisherKeyOf is the original publisher's key a version's v2 statement
+// names: the one a node lists, else the source's own (a direct mirror).
+func publisherKeyOf(p ListedPlugin, sourceKey ed25519.PublicKey) string {
+	if p.Publisher != nil {
+		return p.Publisher.PublicKey
+	}
+	return base64.StdEncoding.EncodeToString(sourceKey)
 }
 
 // budget says what this sync may store: its own byte budget and what the
@@ -158,6 +171,12 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 	}
 	st := source.State()
 	listed, err := h.listing(ctx, id, st)
+	if withheld := (*UpstreamWithheld)(nil); errors.As(err, &withheld) {
+		return result, h.Sources.Update(ctx, id, func(s *domain.Source) error {
+			s.RecordUpstreamStatus(withheld.Status, withheld.Reason, h.Now())
+			return nil
+		})
+	}
 	if err != nil {
 		return result, err
 	}
@@ -172,8 +191,9 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 	plan := planSync(syncInput{Source: id, Username: st.Username, AssetDomain: st.Info.AssetDomain,
 		NamingScheme: st.Info.NamingScheme, Listed: listed, Histories: histories, Filters: filters,
 		Signed: verifySignatures(st.PublicKey, listed, histories), Resigned: resignedVersions(st.KeyPeriods(), listed, histories),
-		MaxFiles: h.MaxFiles, Attestation: h.attestationPolicy(st)})
+		MaxFiles: h.MaxFiles, Attestation: h.attestationPolicy(st), Chain: h.chainProblems(st, listed)})
 	rec := syncRecording{result: &result, now: h.Now(), subscribers: len(filters)}
+	followUpstreamYanks(st, listed, histories, &plan, rec.now)
 	rec.result.Wanted, rec.result.AlreadyMirrored = plan.Wanted, plan.AlreadyMirrored
 	for _, s := range plan.Steps {
 		rec.step(s)
@@ -211,8 +231,8 @@ func (h SyncSource) filters(ctx context.Context, id domain.SourceID, subscriber 
 // listing reads the publisher's list; a failure is recorded on the source.
 func (h SyncSource) listing(ctx context.Context, id domain.SourceID, st domain.SourceState) ([]ListedPlugin, error) {
 	listed, err := h.Catalog.AuthorData(ctx, st.InstanceURL, st.Username)
-	if err == nil {
-		return listed, nil
+	if withheld := (*UpstreamWithheld)(nil); err == nil || errors.As(err, &withheld) {
+		return listed, err // a withheld source is not a failure of the upstream's
 	}
 	err = fmt.Errorf("author-data of %s: %w", id, err)
 	if ctx.Err() == nil {
@@ -235,6 +255,9 @@ func (h SyncSource) downloadAll(ctx context.Context, id domain.SourceID, key ed2
 	}
 	for _, d := range plan.Deferred {
 		d.err = filesDeferred(h.MaxFiles)
+	}
+	for _, d := range plan.Downloads {
+		d.sourceKey = key
 	}
 	h.fetchAll(ctx, plan.Downloads, budget)
 	if err := ctx.Err(); err != nil {
@@ -264,10 +287,20 @@ func (h SyncSource) recordDownload(id domain.SourceID, rec *syncRecording, d *do
 	if err != nil {
 		return fmt.Errorf("sign %s %s: %w", p.Slug, p.Version, err)
 	}
+	st := StatementV2{Source: id, Plugin: p.Slug, Version: p.Version, SHA256: d.stored.SHA256, Size: d.stored.Size,
+		PublisherSignature: p.Signature, PublisherKey: publisherKeyOf(p, d.sourceKey)}
+	if n := len(p.Provenance); n > 0 {
+		st.Upstream = p.Provenance[n-1].Signature
+	}
+	fedSigV2, err := h.Signer.SignMirrorV2(st)
+	if err != nil {
+		return fmt.Errorf("sign %s %s (v2): %w", p.Slug, p.Version, err)
+	}
 	d.history.RecordMirrored(domain.PluginMirrored{SourceID: id, Plugin: p.Slug, Name: p.Name, Version: p.Version,
 		Description: p.Description, Tags: p.Tags, SHA256: d.stored.SHA256, Size: d.stored.Size, BlobKey: d.key,
 		PublisherSignature: p.Signature, FederationSignature: fedSig, NodeKeyID: h.Signer.KeyID(), At: h.Now(),
-		PublisherSignatureV2: d.attestedV2})
+		PublisherSignatureV2: d.attestedV2, FederationSignatureV2: fedSigV2, PublisherKey: st.PublisherKey,
+		Provenance: p.Provenance})
 	if d.history.MirroredCount() == 1 {
 		rec.newPlugins++ // its first mirrored version
 	}
@@ -302,6 +335,7 @@ func (h SyncSource) finish(ctx context.Context, id domain.SourceID, touched []*d
 			return rerr
 		}
 		rec.sum.RefusalsNotRecorded = recorded.NotRecorded
+		s.RecordUpstreamStatus("", "", rec.now) // the upstream lists it: served again (no-op unless withheld)
 		return s.RecordSync(rec.sum, h.Now())
 	}); err != nil {
 		return fmt.Errorf("record sync of %s: %w", id, err)
@@ -501,7 +535,8 @@ func verifySignatures(key ed25519.PublicKey, listed []ListedPlugin, histories ma
 			for i := range next {
 				p := listed[i]
 				claim := p.Claim()
-				ok[i] = domain.VerifyPlugin(key, claim, p.Signature) == nil
+				k := publisherKeyFor(p, key)
+				ok[i] = k != nil && domain.VerifyPlugin(k, claim, p.Signature) == nil
 			}
 		}()
 	}

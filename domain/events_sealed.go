@@ -23,6 +23,7 @@ func (SourceAssetHostsAllowed) sourceEvent()      {}
 func (SourceListingRefused) sourceEvent()         {}
 func (SourceSuspended) sourceEvent()              {}
 func (SourceResumed) sourceEvent()                {}
+func (SourceUpstreamStatusChanged) sourceEvent()  {}
 func (SourceRemoved) sourceEvent()                {}
 func (SourceFilesDeleted) sourceEvent()           {}
 func (SourceKeyRotated) sourceEvent()             {}

@@ -51,6 +51,15 @@ type PluginMirrored struct {
 	// node (eventstore's upcaster).
 	PublisherSignatureV2 string        `json:"publisher_signature_v2"`
 	BytesAttestedBy      BytesAttester `json:"bytes_attested_by"`
+	// FederationSignatureV2 is the node's v2 statement (SPEC15 §3),
+	// PublisherKey the original publisher's key it names (base64), and
+	// Provenance the upstream nodes the version came through, first
+	// first (none for a direct mirror). They are additive: an event
+	// written before them decodes them empty, which is what it means (no
+	// v2 statement was signed), so the schema version stays 2.
+	FederationSignatureV2 string          `json:"federation_signature_v2,omitempty"`
+	PublisherKey          string          `json:"publisher_key,omitempty"`
+	Provenance            []ProvenanceHop `json:"provenance,omitempty"`
 }
 
 // PluginRejected: a listed plugin version was not mirrored, and why.

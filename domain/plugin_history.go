@@ -29,6 +29,7 @@ type MirroredVersion struct {
 	Damage     string // what the last recheck found wrong with the stored copy; "" while it is good
 	Yanked     bool   // an admin pulled it from service (yank.go)
 	YankReason string
+	YankedBy   string // the yank's actor: an admin's key, or an upstream node (UpstreamActor)
 }
 
 // Listing is one plugin version as the publisher lists it now.
@@ -217,9 +218,9 @@ func (h *PluginHistory) apply(e PluginEvent) {
 	case PluginStoredCopyRestored:
 		h.applyStoredCopy(e.Version, "")
 	case PluginYanked:
-		h.applyYank(e.Version, e.Reason, true)
+		h.applyYank(e.Version, e.Reason, e.Actor, true)
 	case PluginUnyanked:
-		h.applyYank(e.Version, "", false)
+		h.applyYank(e.Version, "", "", false)
 	case PluginSourceRemoved:
 		// The source's next incarnation starts from nothing (source_removal.go).
 		h.versions, h.latest, h.reported = map[string]MirroredVersion{}, "", map[string]bool{}

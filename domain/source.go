@@ -37,7 +37,12 @@ type SourceState struct {
 	KeyHistory []KeyPeriod `json:",omitempty"`
 	// RefusedKeyID is the last key the publisher announced that the node
 	// refused (key_rotation_refused.go); it is not tried again.
-	RefusedKeyID     string `json:",omitempty"`
+	RefusedKeyID string `json:",omitempty"`
+	// UpstreamStatus is what the upstream node last said of this source
+	// when it withholds it ("quarantined" or "removed"), with its reason;
+	// "" otherwise (source_upstream.go).
+	UpstreamStatus   string `json:",omitempty"`
+	UpstreamReason   string `json:",omitempty"`
 	AddedBy          string
 	Status           SourceStatus
 	Info             PublisherInfo
@@ -427,6 +432,8 @@ func (s *Source) apply(e SourceEvent) {
 		st.applyKeyRotated(e)
 	case SourceKeyRotationRefused:
 		st.RefusedKeyID = e.KeyID
+	case SourceUpstreamStatusChanged:
+		st.UpstreamStatus, st.UpstreamReason = e.Status, e.Reason
 	}
 }
 

@@ -68,7 +68,31 @@ func NormalizeInstanceURL(raw string) (string, error) {
 // ValidateUsername checks a publisher's author name: 1 to 128 printable
 // characters without spaces, '@', '/', '\\', '?', '#' or '%' (it becomes part
 // of the source id and of request paths and queries).
+//
+// One exception: a source mirrored from another node is named by its source
+// id there (SPEC15 §4), so a username may contain '@' when the part after
+// its last '@' is a valid host[:port] and the part before is itself a valid
+// username: "pub@publisher.example@a.example:8080" is pub's source at
+// publisher.example as a.example serves it. Such a name may be up to
+// maxChainedUsernameLength bytes.
 func ValidateUsername(name string) error {
+	if len(name) > maxChainedUsernameLength {
+		return fmt.Errorf("username must be at most %d bytes of UTF-8: %w", maxChainedUsernameLength, ErrInvalidInput)
+	}
+	if i := strings.LastIndexByte(name, '@'); i >= 0 {
+		if err := parseIDHostPort(name[i+1:]); err != nil || i+1 == len(name) {
+			return fmt.Errorf("username %q: the part after its last '@' is not a host[:port]: %w", truncate(name, 80), ErrInvalidInput)
+		}
+		return ValidateUsername(name[:i])
+	}
+	return validateUsernamePiece(name)
+}
+
+// maxChainedUsernameLength bounds a username that is another node's source
+// id: a few hops of host names.
+const maxChainedUsernameLength = 512
+
+func validateUsernamePiece(name string) error {
 	if name == "" {
 		return fmt.Errorf("username is empty: %w", ErrInvalidInput)
 	}
@@ -95,12 +119,14 @@ func NewSourceID(normalizedURL, username string) (SourceID, error) {
 	return SourceID(username + "@" + u.Host), nil
 }
 
-// ParseSourceID checks the shape of an id received from outside.
+// ParseSourceID checks the shape of an id received from outside. It is read
+// at its LAST '@': the username before it may itself be a source id.
 func ParseSourceID(s string) (SourceID, error) {
-	user, host, ok := strings.Cut(s, "@")
-	if !ok || host == "" || strings.Contains(host, "@") || len(s) > maxUsernameLength+maxURLLength {
+	i := strings.LastIndexByte(s, '@')
+	if i < 0 || i+1 == len(s) || len(s) > maxChainedUsernameLength+maxURLLength {
 		return "", fmt.Errorf("sourceId %q is not of the form username@host: %w", truncate(s, 80), ErrInvalidInput)
 	}
+	user, host := s[:i], s[i+1:]
 	if err := ValidateUsername(user); err != nil {
 		return "", err
 	}
@@ -115,4 +141,15 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return strings.ToValidUTF8(s[:n], "") + "…"
+}
+
+// SplitSourceID parts a well-formed source id at its last '@' into the
+// username (which may itself be a source id) and host[:port].
+func SplitSourceID(id SourceID) (username, hostPort string) {
+	s := string(id)
+	i := strings.LastIndexByte(s, '@')
+	if i < 0 {
+		return s, ""
+	}
+	return s[:i], s[i+1:]
 }

@@ -48,13 +48,13 @@ func TestHostileURLsAndNamesAreRejected(t *testing.T) {
 			t.Errorf("NormalizeInstanceURL(%q) = %v, want ErrInvalidInput", u, err)
 		}
 	}
-	names := []string{"", "a b", "a@b", "../etc", `a"b`, "' OR '1'='1", "a\x00b", "\xff\xfe", strings.Repeat("n", 200), "a/b", "a?b"}
+	names := []string{"", "a b", "a@", "@host", "a@@host", "a b@host", "a@host/x", "a@-bad-", "../etc", `a"b`, "' OR '1'='1", "a\x00b", "\xff\xfe", strings.Repeat("n", 200), "a/b", "a?b"}
 	for _, n := range names {
 		if err := domain.ValidateUsername(n); !errors.Is(err, domain.ErrInvalidInput) {
 			t.Errorf("ValidateUsername(%q) = %v, want ErrInvalidInput", n, err)
 		}
 	}
-	ids := []string{"", "nohost", "a@", "@host", "a@b@c", "a@host/../x", "a@host'--", "' OR '1'='1"}
+	ids := []string{"", "nohost", "a@", "@host", "a@@c", "a b@h@c", "a@h/x@c", "a@host/../x", "a@host'--", "' OR '1'='1"}
 	for _, id := range ids {
 		if _, err := domain.ParseSourceID(id); !errors.Is(err, domain.ErrInvalidInput) {
 			t.Errorf("ParseSourceID(%q) = %v, want ErrInvalidInput", id, err)
@@ -80,6 +80,49 @@ func FuzzNormalizeInstanceURL(f *testing.F) {
 		}
 		if strings.HasSuffix(got, "/") {
 			t.Fatalf("%q kept a trailing slash", got)
+		}
+	})
+}
+
+// TestSourceIDsOfDownstreamSources: a source mirrored from another node is
+// named by its source id there, and its id here is read at the last '@'.
+func TestSourceIDsOfDownstreamSources(t *testing.T) {
+	for _, tc := range []struct{ url, user, wantID, wantUser, wantHost string }{
+		{"http://127.0.0.1:8081", "pub@127.0.0.1:8080", "pub@127.0.0.1:8080@127.0.0.1:8081", "pub@127.0.0.1:8080", "127.0.0.1:8081"},
+		{"https://b.example", "pub@p.example@a.example", "pub@p.example@a.example@b.example", "pub@p.example@a.example", "b.example"},
+		{"https://b.example", "pub@[::1]:9", "pub@[::1]:9@b.example", "pub@[::1]:9", "b.example"},
+	} {
+		id, err := domain.NewSourceID(tc.url, tc.user)
+		if err != nil || string(id) != tc.wantID {
+			t.Errorf("NewSourceID(%q, %q) = %q, %v; want %q", tc.url, tc.user, id, err, tc.wantID)
+			continue
+		}
+		if parsed, err := domain.ParseSourceID(string(id)); err != nil || parsed != id {
+			t.Errorf("ParseSourceID(%q) = %q, %v", id, parsed, err)
+		}
+		if u, h := domain.SplitSourceID(id); u != tc.wantUser || h != tc.wantHost {
+			t.Errorf("SplitSourceID(%q) = %q, %q; want %q, %q", id, u, h, tc.wantUser, tc.wantHost)
+		}
+	}
+}
+
+// FuzzParseSourceID: whatever parses splits at its last '@' into a valid
+// username and host, and joins back to itself.
+func FuzzParseSourceID(f *testing.F) {
+	for _, s := range []string{"a@h", "pub@p.example@a.example:8080", "a@@h", "a@h@", "@", "a@[::1]:1@b", "a b@h@c", strings.Repeat("a@h", 200)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		id, err := domain.ParseSourceID(s)
+		if err != nil {
+			return
+		}
+		user, host := domain.SplitSourceID(id)
+		if string(id) != user+"@"+host {
+			t.Fatalf("%q splits into %q and %q", id, user, host)
+		}
+		if err := domain.ValidateUsername(user); err != nil {
+			t.Fatalf("%q parses, but its username %q does not validate: %v", s, user, err)
 		}
 	})
 }

@@ -84,12 +84,39 @@ func (h *PluginHistory) LatestServed() string {
 	return best
 }
 
-func (h *PluginHistory) applyYank(version, reason string, yanked bool) {
+func (h *PluginHistory) applyYank(version, reason, actor string, yanked bool) {
 	if v, ok := h.versions[version]; ok {
-		v.Yanked, v.YankReason = yanked, reason
+		v.Yanked, v.YankReason, v.YankedBy = yanked, reason, actor
 		if !yanked {
 			v.YankReason = ""
 		}
 		h.versions[version] = v
 	}
+}
+
+// UpstreamActor is the actor of a yank that follows an upstream node's:
+// it names the node, so that only that node's marker going away unyanks.
+func UpstreamActor(instanceURL string) string { return "upstream " + instanceURL }
+
+// FollowUpstreamYank makes a mirrored version's yank follow the upstream
+// node's marker (SPEC15 §2): yanked there and not here, it is yanked with
+// the upstream's reason; no longer yanked there, a yank that followed it
+// (actor) is lifted. An admin's own yank is left alone. It says whether it
+// recorded anything.
+func (h *PluginHistory) FollowUpstreamYank(version string, yanked bool, reason, actor string, at time.Time) bool {
+	v, ok := h.versions[version]
+	switch {
+	case !ok || v.Pruned:
+		return false
+	case yanked && !v.Yanked:
+		if strings.TrimSpace(reason) == "" {
+			reason = "yanked upstream"
+		}
+		h.record(PluginYanked{SourceID: h.Source, Plugin: h.Plugin, Version: version, Reason: strings.TrimSpace(reason), Actor: actor, At: at})
+		return true
+	case !yanked && v.Yanked && v.YankedBy == actor:
+		h.record(PluginUnyanked{SourceID: h.Source, Plugin: h.Plugin, Version: version, Reason: "the upstream node no longer yanks it", Actor: actor, At: at})
+		return true
+	}
+	return false
 }

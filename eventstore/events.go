@@ -37,6 +37,7 @@ func domainEvents() *Registry {
 	Register[domain.SourceFilesDeleted](r, domain.EventSourceFilesDeleted)
 	Register[domain.SourceKeyRotated](r, domain.EventSourceKeyRotated)
 	Register[domain.SourceKeyRotationRefused](r, domain.EventSourceKeyRotationRefused)
+	Register[domain.SourceUpstreamStatusChanged](r, domain.EventSourceUpstreamStatus)
 	// A plugin's history.
 	Register[domain.PluginMirrored](r, domain.EventPluginMirrored, upcastPluginMirroredV1)
 	Register[domain.PluginRejected](r, domain.EventPluginRejected)

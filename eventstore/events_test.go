@@ -49,6 +49,7 @@ func sampleEvents() map[string][]any {
 			domain.SourceFilesDeleted{Count: 1, At: at},
 			domain.SourceKeyRotated{OldKey: "o", OldKeyID: "oid", NewKey: "n", NewKeyID: "nid", By: domain.KeyByAdmin, Actor: "key_1", Reason: "r", At: at},
 			domain.SourceKeyRotationRefused{KeyID: "kid", Reason: "r", At: at},
+			domain.SourceUpstreamStatusChanged{Status: "quarantined", Reason: "r", At: at},
 		},
 		"plugin": {
 			domain.PluginMirrored{SourceID: src, Plugin: "p", Name: "P", Version: "1.0.0", Description: "d", Tags: []string{"t"}, SHA256: "s",

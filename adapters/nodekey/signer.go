@@ -281,3 +281,10 @@ func (s Signer) String() string { return "nodekey.Signer(" + s.keyID + ")" }
 
 // Format prints String for every verb.
 func (s Signer) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, s.String()) }
+
+// SignChallenge signs an ownership challenge (base64 Ed25519). The caller
+// must have checked it is a challenge (domain.ParseChallenge): those bytes
+// can never be a federation statement, which starts with '{'.
+func (s *Signer) SignChallenge(challenge string) string {
+	return base64.StdEncoding.EncodeToString(ed25519.Sign(s.priv, []byte(challenge)))
+}

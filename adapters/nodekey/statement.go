@@ -50,41 +50,56 @@ type Statement struct {
 // domain.ErrInvalidInput: replacing bytes would sign something other than
 // what the caller passed.
 func (st Statement) CanonicalBytes() ([]byte, error) {
-	strs := [...]struct{ key, value string }{
+	return canonicalObject(leadingFields(st), st.Size, []field{{"publisher_signature", st.PublisherSignature}})
+}
+
+// leadingFields are the members before "size", the same in v1 and v2.
+func leadingFields(st Statement) []field {
+	return []field{
 		{"node", st.Node},
 		{"source", st.Source},
 		{"plugin", st.Plugin},
 		{"version", st.Version},
 		{"sha256", st.SHA256},
-		{"publisher_signature", st.PublisherSignature},
 	}
+}
+
+// field is one string member of a statement, in signing order.
+type field struct{ key, value string }
+
+// canonicalObject writes {before..., "size": size, after...} as
+// JSON.stringify writes it (CanonicalBytes): v1 and v2 statements differ
+// only in their members.
+func canonicalObject(before []field, size int64, after []field) ([]byte, error) {
 	n := 128
-	for _, f := range strs {
+	for _, f := range append(before[:len(before):len(before)], after...) {
 		if !utf8.ValidString(f.value) {
 			return nil, fmt.Errorf("statement %s is not valid UTF-8: %w", f.key, domain.ErrInvalidInput)
 		}
-		n += len(f.value)
+		n += len(f.key) + len(f.value) + 6
 	}
-	if st.Size < 0 || st.Size > maxSafeInteger {
-		return nil, fmt.Errorf("statement size %d is outside 0..%d: %w", st.Size, int64(maxSafeInteger), domain.ErrInvalidInput)
+	if size < 0 || size > maxSafeInteger {
+		return nil, fmt.Errorf("statement size %d is outside 0..%d: %w", size, int64(maxSafeInteger), domain.ErrInvalidInput)
 	}
 	b := make([]byte, 0, n)
-	b = append(b, `{"node":`...)
-	b = appendJSString(b, st.Node)
-	b = append(b, `,"source":`...)
-	b = appendJSString(b, st.Source)
-	b = append(b, `,"plugin":`...)
-	b = appendJSString(b, st.Plugin)
-	b = append(b, `,"version":`...)
-	b = appendJSString(b, st.Version)
-	b = append(b, `,"sha256":`...)
-	b = appendJSString(b, st.SHA256)
-	b = append(b, `,"size":`...)
-	b = strconv.AppendInt(b, st.Size, 10)
-	b = append(b, `,"publisher_signature":`...)
-	b = appendJSString(b, st.PublisherSignature)
-	b = append(b, '}')
-	return b, nil
+	sep := byte('{')
+	member := func(key string) {
+		b = append(b, sep, '"')
+		b = append(b, key...)
+		b = append(b, '"', ':')
+		sep = ','
+	}
+	for _, f := range before {
+		member(f.key)
+		b = appendJSString(b, f.value)
+	}
+	member("size")
+	b = strconv.AppendInt(b, size, 10)
+	for _, f := range after {
+		member(f.key)
+		b = appendJSString(b, f.value)
+	}
+	return append(b, '}'), nil
 }
 
 // appendJSString appends s, which must be valid UTF-8, quoted as
@@ -132,10 +147,15 @@ func (s *Signer) Sign(st Statement) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if st.Node != s.keyID {
-		return "", fmt.Errorf("statement names node %q, but this node's key ID is %q: %w", st.Node, s.keyID, domain.ErrInvalidInput)
+	return s.signComplete(st.Node, msg, st.checkComplete)
+}
+
+// signComplete signs msg once the statement names this node and is complete.
+func (s *Signer) signComplete(node string, msg []byte, complete func() error) (string, error) {
+	if node != s.keyID {
+		return "", fmt.Errorf("statement names node %q, but this node's key ID is %q: %w", node, s.keyID, domain.ErrInvalidInput)
 	}
-	if err := st.checkComplete(); err != nil {
+	if err := complete(); err != nil {
 		return "", err
 	}
 	return base64.StdEncoding.EncodeToString(ed25519.Sign(s.priv, msg)), nil
@@ -176,17 +196,23 @@ func isLowerHex(s string, n int) bool {
 // not match is an error wrapping ErrBadSignature. A public key of the wrong
 // length or a statement CanonicalBytes refuses wraps domain.ErrInvalidInput.
 func Verify(pub ed25519.PublicKey, st Statement, signatureB64 string) error {
+	return verifyStatement(pub, st.Node, fmt.Sprintf("statement by node %q on %q %q", st.Node, st.Plugin, st.Version),
+		st.CanonicalBytes, signatureB64)
+}
+
+// verifyStatement checks signatureB64 over the canonical bytes of a
+// statement (v1 or v2) that names node.
+func verifyStatement(pub ed25519.PublicKey, node, what string, canonical func() ([]byte, error), signatureB64 string) error {
 	if len(pub) != ed25519.PublicKeySize {
 		return fmt.Errorf("federation public key has %d bytes, want %d: %w", len(pub), ed25519.PublicKeySize, domain.ErrInvalidInput)
 	}
-	msg, err := st.CanonicalBytes()
+	msg, err := canonical()
 	if err != nil {
 		return err
 	}
-	what := fmt.Sprintf("statement by node %q on %q %q", st.Node, st.Plugin, st.Version)
 	// The node field is signed, but only the key ID makes it mean "this key":
 	// without the check a node could sign statements in another node's name.
-	if id := keyID(pub); st.Node != id {
+	if id := keyID(pub); node != id {
 		return fmt.Errorf("%s: the key's ID is %q: %w", what, id, ErrBadSignature)
 	}
 	sig, err := base64.StdEncoding.Strict().DecodeString(signatureB64)

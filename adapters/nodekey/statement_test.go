@@ -351,19 +351,7 @@ func TestJavaScriptVerifierAgrees(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.CommandContext(t.Context(), nodeJS, "-e", jsVerifier)
-	cmd.Stdin = bytes.NewReader(input)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node: %v", err)
-	}
-	var res struct {
-		OK  bool   `json:"ok"`
-		Msg string `json:"msg"`
-	}
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("node printed %q: %v", out, err)
-	}
+	res := runJSVerifier(t, nodeJS, jsVerifier, input)
 	want, err := st.CanonicalBytes()
 	if err != nil {
 		t.Fatal(err)
@@ -445,4 +433,25 @@ func FuzzCanonicalBytes(f *testing.F) {
 			t.Fatalf("%q decodes to %+v, want %+v", got, back, st)
 		}
 	})
+}
+
+type jsVerdict struct {
+	OK  bool   `json:"ok"`
+	Msg string `json:"msg"`
+}
+
+// runJSVerifier runs a JavaScript verifier script under Node.js on input.
+func runJSVerifier(t *testing.T, nodeJS, script string, input []byte) jsVerdict {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), nodeJS, "-e", script)
+	cmd.Stdin = bytes.NewReader(input)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node: %v", err)
+	}
+	var res jsVerdict
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("node printed %q: %v", out, err)
+	}
+	return res
 }

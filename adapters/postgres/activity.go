@@ -86,10 +86,10 @@ func entryOf(d decodedActivity, names pluginNames) (entry, bool) {
 	return en, ok
 }
 
-// usernameOf is the username part of a source id (username@host[:port]);
-// usernames never contain '@'.
+// usernameOf is the username part of a source id (username@host[:port]),
+// read at the last '@': a username may itself be a source id.
 func usernameOf(id domain.SourceID) string {
-	name, _, _ := strings.Cut(string(id), "@")
+	name, _ := domain.SplitSourceID(id)
 	return name
 }
 

@@ -117,6 +117,7 @@ type mirroredRun struct {
 	sha256, fedSig, nodeKey, tags                                  []string
 	size                                                           []int64
 	signatureV2, attestedBy                                        []string
+	fedSigV2, publisherKey, provenance                             []string
 }
 
 func (r *mirroredRun) add(e domain.PluginMirrored) {
@@ -139,6 +140,13 @@ func (r *mirroredRun) add(e domain.PluginMirrored) {
 	r.tags = append(r.tags, string(tags))
 	r.signatureV2 = append(r.signatureV2, e.PublisherSignatureV2)
 	r.attestedBy = append(r.attestedBy, e.BytesAttestedBy.String())
+	hops, _ := json.Marshal(e.Provenance)
+	if e.Provenance == nil {
+		hops = []byte("[]")
+	}
+	r.fedSigV2 = append(r.fedSigV2, e.FederationSignatureV2)
+	r.publisherKey = append(r.publisherKey, e.PublisherKey)
+	r.provenance = append(r.provenance, string(hops))
 }
 
 // flush writes the run row by row in order: ids are taken in the rows'
@@ -157,20 +165,22 @@ func (r *mirroredRun) flush(ctx context.Context, tx pgx.Tx, copyAt int) error {
 	} else {
 		_, err = tx.Exec(ctx, `WITH batch AS (
 			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-				$8::timestamptz[], $9::text[], $10::bigint[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
+				$8::timestamptz[], $9::text[], $10::bigint[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],
+				$16::text[], $17::text[], $18::text[])
 				WITH ORDINALITY AS b(plugin_id, source_id, name, version, description, local_path, signature, at, sha256, size,
-					federation_signature, node_key_id, tags, signature_v2, bytes_attested_by, ord)
+					federation_signature, node_key_id, tags, signature_v2, bytes_attested_by,
+					federation_signature_v2, publisher_key, provenance, ord)
 		)
 		INSERT INTO mirrored_plugins (plugin_id, source_id, name, version, description, local_path,
 			signature, mirror_date, sha256, size, federation_signature, node_key_id, tags, mirrored_at,
-			signature_v2, bytes_attested_by)
+			signature_v2, bytes_attested_by, federation_signature_v2, publisher_key, provenance)
 		SELECT plugin_id, source_id, name, version, description, local_path, signature,
 			extract(epoch FROM at)::bigint, sha256, size, federation_signature, node_key_id, tags::jsonb, at,
-			signature_v2, bytes_attested_by
+			signature_v2, bytes_attested_by, federation_signature_v2, publisher_key, provenance::jsonb
 		FROM batch ORDER BY ord
 		ON CONFLICT (plugin_id, source_id, version) DO NOTHING`,
 			r.plugin, r.source, r.name, r.version, r.description, r.blobKey, r.signature, r.at, r.sha256, r.size,
-			r.fedSig, r.nodeKey, r.tags, r.signatureV2, r.attestedBy)
+			r.fedSig, r.nodeKey, r.tags, r.signatureV2, r.attestedBy, r.fedSigV2, r.publisherKey, r.provenance)
 	}
 	if err != nil {
 		return fmt.Errorf("project %d mirrored plugins: %w", len(r.plugin), err)
@@ -215,12 +225,13 @@ func (r *mirroredRun) copy(ctx context.Context, tx pgx.Tx) error {
 	}
 	_, err = tx.CopyFrom(ctx, pgx.Identifier{"mirrored_plugins"},
 		[]string{"id", "plugin_id", "source_id", "name", "version", "description", "local_path", "signature", "mirror_date",
-			"sha256", "size", "federation_signature", "node_key_id", "tags", "mirrored_at", "signature_v2", "bytes_attested_by"},
+			"sha256", "size", "federation_signature", "node_key_id", "tags", "mirrored_at", "signature_v2", "bytes_attested_by",
+			"federation_signature_v2", "publisher_key", "provenance"},
 		pgx.CopyFromSlice(len(write), func(n int) ([]any, error) {
 			i := write[n]
 			return []any{ids[i], r.plugin[i], r.source[i], r.name[i], r.version[i], r.description[i], r.blobKey[i], r.signature[i],
 				epochSeconds(r.at[i]), r.sha256[i], r.size[i], r.fedSig[i], r.nodeKey[i], r.tags[i], r.at[i],
-				r.signatureV2[i], r.attestedBy[i]}, nil
+				r.signatureV2[i], r.attestedBy[i], r.fedSigV2[i], r.publisherKey[i], r.provenance[i]}, nil
 		}))
 	return err
 }

@@ -47,7 +47,9 @@ func testMirrorBatch(t *testing.T, batchedBy postgres.MirrorProjectionHandler) {
 	mirrored := func(plugin, version string, tags []string) domain.PluginMirrored {
 		return domain.PluginMirrored{SourceID: "a@h", Plugin: plugin, Name: plugin, Version: version, Description: "d " + plugin,
 			Tags: tags, SHA256: "sha-" + plugin + version, Size: int64(len(plugin + version)), BlobKey: "k/" + plugin + "/" + version,
-			PublisherSignature: "sig", FederationSignature: "fed", NodeKeyID: "node", At: at}
+			PublisherSignature: "sig", FederationSignature: "fed", NodeKeyID: "node", At: at,
+			FederationSignatureV2: "fed2", PublisherKey: "pk",
+			Provenance: []domain.ProvenanceHop{{Node: "n1", NodeKey: "k1", URL: "http://a", Source: "p@pub", Signature: "s1"}}}
 	}
 	add(domain.PluginRejected{SourceID: "a@h", Plugin: "p", Version: "1.0.0", Reason: "bad signature", At: at})
 	add(mirrored("q", "1.0.0", []string{"media"}))

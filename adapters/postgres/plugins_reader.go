@@ -16,7 +16,7 @@ type PluginReader struct{ Pool *pgxpool.Pool }
 
 const pluginColumns = `id, plugin_id, source_id, name, version, coalesce(description, ''), tags, sha256, size,
 	mirror_date, mirrored_at, signature, federation_signature, node_key_id, local_path, prune_reason, copy_damage, copy_damage_at,
-	yank_reason, yanked_at, signature_v2, bytes_attested_by,
+	yank_reason, yanked_at, signature_v2, bytes_attested_by, federation_signature_v2, publisher_key, provenance,
 	coalesce((SELECT s.status FROM sources s WHERE s.id = mirrored_plugins.source_id), ''),
 	coalesce((SELECT s.quarantined FROM sources s WHERE s.id = mirrored_plugins.source_id), false)`
 
@@ -25,7 +25,7 @@ func scanPlugin(row pgx.CollectableRow) (app.PluginView, error) {
 	err := row.Scan(&v.ID, &v.Plugin, &v.SourceID, &v.Name, &v.Version, &v.Description, &v.Tags, &v.SHA256, &v.Size,
 		&v.MirrorDate, &v.MirroredAt, &v.PublisherSignature, &v.FederationSignature, &v.NodeKeyID, &v.BlobKey, &v.Pruned,
 		&v.StoredCopy.Damage, &v.StoredCopy.FoundAt, &v.Yanked, &v.YankedAt, &v.PublisherSignatureV2, &v.BytesAttestedBy,
-		&v.SourceStatus, &v.SourceQuarantined)
+		&v.FederationSignatureV2, &v.PublisherKey, &v.Provenance, &v.SourceStatus, &v.SourceQuarantined)
 	v.StoredCopy.OK = v.StoredCopy.Damage == ""
 	return v, err
 }
@@ -39,6 +39,7 @@ func (r PluginReader) ListPlugins(ctx context.Context, q app.PluginQuery) ([]app
 		  AND ($3 = '' OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(tags) AS t(tag) WHERE lower(t.tag) = lower($3)))
 		  AND ($4 = '' OR strpos(lower(name || ' ' || plugin_id || ' ' || coalesce(description, '')), lower($4)) > 0)
 		  AND ($7 OR NOT EXISTS (SELECT 1 FROM sources s WHERE s.id = mirrored_plugins.source_id AND s.quarantined))
+		  AND NOT EXISTS (SELECT 1 FROM sources s WHERE s.id = mirrored_plugins.source_id AND s.upstream_status <> '')
 		ORDER BY id LIMIT $5`, q.After, q.Source, q.Tag, q.Text, q.Limit, q.IncludeYanked, q.IncludeQuarantined)
 	if err != nil {
 		return nil, fmt.Errorf("list plugins: %w", err)

@@ -49,6 +49,8 @@ func (SourceProjection) Apply(ctx context.Context, tx pgx.Tx, stored eventstore.
 	case domain.SourceRegistered, domain.SourceRemoved, domain.SourceFilesDeleted, domain.SourceKeyRotated,
 		domain.SourceKeyRotationRefused, domain.SourceSuspended, domain.SourceResumed:
 		return projectLifecycle(ctx, tx, id, exec, e)
+	case domain.SourceUpstreamStatusChanged:
+		return exec(`UPDATE sources SET updated_at = $2, upstream_status = $3, upstream_reason = $4 WHERE id = $1`, e.Status, e.Reason)
 	case domain.PublisherInfoRefreshed:
 		features, _ := json.Marshal(e.Features)
 		return exec(`UPDATE sources SET updated_at = $2, protocol_version = $3, features = $4,

@@ -26,7 +26,7 @@ const sourceViewColumns = `id, instance_url, username, public_key, status, statu
 	coalesce(asset_domain, ''), coalesce(asset_naming_scheme, ''), plugin_count, subscriber_count, added_by,
 	health_checks, uptime, last_health_at, last_sync_error, refused_entries, last_refusal, last_refusal_at,
 	last_verification_result, successful_verifications, suspended_at, suspension_reason, suspended_by, quarantined,
-	incarnation, removed_at, removal_reason, removed_by, files_pending`
+	incarnation, removed_at, removal_reason, removed_by, files_pending, upstream_status, upstream_reason`
 
 func scanSourceView(row pgx.Row) (app.SourceView, error) {
 	var v app.SourceView
@@ -39,7 +39,7 @@ func scanSourceView(row pgx.Row) (app.SourceView, error) {
 		&v.AddedBy, &v.HealthChecks, &v.Uptime, &v.LastHealthAt, &v.LastSyncError,
 		&v.RefusedEntries, &v.LastRefusal, &v.LastRefusalAt, &v.LastVerificationResult, &v.SuccessfulVerifications,
 		&suspendedAt, &sp.Reason, &sp.By, &sp.Quarantine,
-		&v.Incarnation, &removedAt, &rm.Reason, &rm.By, &rm.FilesPending)
+		&v.Incarnation, &removedAt, &rm.Reason, &rm.By, &rm.FilesPending, &v.UpstreamStatus, &v.UpstreamReason)
 	if suspendedAt != nil {
 		sp.At = suspendedAt.UTC()
 		v.Suspension = &sp

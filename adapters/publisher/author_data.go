@@ -17,6 +17,9 @@ import (
 type Author struct {
 	Username, MemberSince, Website, GitHub, Twitter string
 	Plugins                                         []Plugin
+	// SourceStatus is an upstream node's status of the source ("active"
+	// from a publisher, which sends none).
+	SourceStatus SourceStatus
 }
 
 // Plugin is one entry of an author's plugin list, as the publisher sent it.
@@ -42,6 +45,10 @@ type Plugin struct {
 	// `"rating" is a string, want a number`), "" when it can. The fields
 	// that did decode are still filled in, for logging.
 	Invalid string
+	// From an upstream node (author_chain.go); empty from a publisher.
+	Publisher  *Publisher
+	Provenance []Hop
+	Yanked     *Yank
 }
 
 // AuthorData fetches an author's profile and plugin list. A malformed entry
@@ -91,6 +98,7 @@ func parseAuthorDataMax(body []byte, maxEntries int) (Author, error) {
 	a.Twitter = problems.str(obj, "twitter")
 	a.Plugins, err = parsePlugins(obj, maxEntries)
 	problems.add(err)
+	a.SourceStatus = parseSourceStatus(obj, &problems)
 	if err := problems.err(); err != nil {
 		return Author{}, fmt.Errorf("%w: %w", err, ErrIncompatible)
 	}
@@ -127,6 +135,7 @@ func parsePlugin(raw json.RawMessage) Plugin {
 	problems.add(err)
 	p.SignatureV2, p.Size, err = signatureV2Members(obj, p.SHA256)
 	problems.add(err)
+	parseChain(obj, &p, &problems)
 	capProblems(p, &problems)
 	p.Invalid = problems.String()
 	return p

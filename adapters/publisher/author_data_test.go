@@ -142,6 +142,11 @@ func FuzzAuthorData(f *testing.F) {
 		`{"plugins":[{"slug":"s","name":"n","version":"1","signature":"sig","signature_v2":"v2","sha256":"` + strings.Repeat("ab", 32) + `","size":4096}]}`,
 		`{"plugins":[{"slug":"s","name":"n","version":"1","signature":"sig","signature_v2":"v2","sha256":"` + strings.Repeat("ab", 32) + `","size":-1}]}`,
 		`{"plugins":[{"slug":"s","name":"n","version":"1","signature":"sig","signature_v2":"v2","size":1e300}]}`,
+		// A node's listing (SPEC15 §2): publisher, provenance, yanked, source_status.
+		`{"username":"u@h","source_status":{"status":"active"},"plugins":[{"slug":"s","name":"n","version":"1","signature":"sig","sha256":"` + strings.Repeat("ab", 32) + `","size":1,"publisher":{"source":"u@p","public_key":"k"},"provenance":[{"node":"n","node_key":"k","url":"http://a","source":"u@p","signature":"s"}],"yanked":{"reason":"r","at":"t"}}]}`,
+		`{"source_status":{"status":"gone"},"plugins":[]}`,
+		`{"plugins":[{"slug":"s","name":"n","version":"1","signature":"sig","provenance":[1,null,{"node":2}],"publisher":[]}]}`,
+		`{"plugins":[{"slug":"s","name":"n","version":"1","signature":"sig","provenance":[` + strings.Repeat(`{},`, 20) + `{}]}]}`,
 		`{"plugins":[{"slug":"s","name":"` + strings.Repeat("n", MaxNameChars+1) + `","version":"1","signature":"sig","tags":["` + strings.Repeat("t", MaxTagChars+1) + `"]}]}`,
 	}
 	for _, s := range seeds {
@@ -169,6 +174,9 @@ func FuzzAuthorData(f *testing.F) {
 				if _, err := hex.DecodeString(p.SHA256); err != nil || len(p.SHA256) != 64 || strings.ToLower(p.SHA256) != p.SHA256 {
 					t.Fatalf("plugin %d has sha256 %q", i, p.SHA256)
 				}
+			}
+			if len(p.Provenance) > maxHops {
+				t.Fatalf("plugin %d has %d hops, over the cap", i, len(p.Provenance))
 			}
 			if p.SignatureV2 != "" && (p.SHA256 == "" || p.Size < 0 || p.Size > domain.MaxAttestedSize) {
 				t.Fatalf("plugin %d has a signature_v2 without a usable sha256 and size: %+v", i, p)

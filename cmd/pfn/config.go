@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pfn-network/pfn/domain"
 )
 
 // Config is everything the node reads from its environment. The variable
@@ -29,6 +31,10 @@ type Config struct {
 	NodeKeyFile          string // PFN_NODE_KEY_FILE: the node's Ed25519 key, created on first start
 	MaxPluginBytes       int64  // PFN_MAX_PLUGIN_BYTES
 	PublicCatalog        bool   // PFN_PUBLIC_CATALOG: list/download/verify without a key
+	// PublicURL (PFN_PUBLIC_URL) is the node's base URL as other nodes reach
+	// it, named in its /federation-info and author-data; "" names the URL
+	// each request came to.
+	PublicURL string
 	Ops                  OpsConfig
 	Limits               LimitsConfig
 	Sync                 SyncConfig
@@ -91,6 +97,7 @@ func loadConfigFlags(getenv func(string) string, fs *flag.FlagSet, args []string
 	})
 	node.StringVar(&cfg.BlobStore, "blob-store", env("PFN_BLOB_STORE", "file://./data/blobs"), "where plugin files go (PFN_BLOB_STORE)")
 	node.StringVar(&cfg.NodeKeyFile, "node-key-file", env("PFN_NODE_KEY_FILE", "./data/node.key"), "the node's signing key (PFN_NODE_KEY_FILE)")
+	node.StringVar(&cfg.PublicURL, "public-url", env("PFN_PUBLIC_URL", ""), "the node's base URL as other nodes reach it (PFN_PUBLIC_URL)")
 	var maxBytes string
 	node.StringVar(&maxBytes, "max-plugin-bytes", env("PFN_MAX_PLUGIN_BYTES", "104857600"), "largest plugin file accepted (PFN_MAX_PLUGIN_BYTES)")
 	checkOps := registerOps(node, env, &cfg.Ops)
@@ -114,6 +121,13 @@ func loadConfigFlags(getenv func(string) string, fs *flag.FlagSet, args []string
 		errs = append(errs, fmt.Errorf("PFN_MAX_PLUGIN_BYTES %q: want a positive number of bytes", maxBytes))
 	} else {
 		cfg.MaxPluginBytes = n
+	}
+	if cfg.PublicURL != "" {
+		u, err := domain.NormalizeInstanceURL(cfg.PublicURL)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("PFN_PUBLIC_URL: %w", err))
+		}
+		cfg.PublicURL = u
 	}
 	if cfg.MasterKey != "" && len(cfg.MasterKey) < 16 {
 		errs = append(errs, errors.New("PFN_MASTER_KEY is shorter than 16 characters; use a long random string"))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"io"
 
 	"github.com/pfn-network/pfn/adapters/blob"
@@ -20,11 +21,20 @@ func (p catalogPort) AuthorData(ctx context.Context, instanceURL, author string)
 	if err != nil {
 		return nil, publisherError{err}
 	}
+	if st := a.SourceStatus; st.Status == domain.UpstreamQuarantined || st.Status == domain.UpstreamRemoved {
+		return nil, &app.UpstreamWithheld{Status: st.Status, Reason: st.Reason}
+	}
 	out := make([]app.ListedPlugin, len(a.Plugins))
 	for i, pl := range a.Plugins {
 		out[i] = app.ListedPlugin{Slug: pl.Slug, Name: pl.Name, Version: pl.Version, Description: pl.ShortDescription,
 			Tags: pl.Tags, Signature: pl.Signature, SHA256: pl.SHA256, Invalid: pl.Invalid,
-			SignatureV2: pl.SignatureV2, Size: pl.Size}
+			SignatureV2: pl.SignatureV2, Size: pl.Size, Provenance: hopsOf(pl.Provenance)}
+		if pl.Publisher != nil {
+			out[i].Publisher = &app.ListedPublisher{Source: domain.SourceID(pl.Publisher.Source), PublicKey: pl.Publisher.PublicKey}
+		}
+		if pl.Yanked != nil {
+			out[i].Yanked = &app.ListedYank{Reason: pl.Yanked.Reason, At: pl.Yanked.At}
+		}
 	}
 	return out, nil
 }
@@ -67,7 +77,38 @@ func (p signerPort) SignMirror(source domain.SourceID, plugin, version, sha256 s
 		SHA256: sha256, Size: size, PublisherSignature: publisherSignature})
 }
 
+func (p signerPort) SignMirrorV2(st app.StatementV2) (string, error) {
+	st.Node = p.s.KeyID()
+	return p.s.SignV2(statementV2(st))
+}
+
+func (p signerPort) VerifyStatementV2(nodeKey ed25519.PublicKey, st app.StatementV2, signature string) error {
+	return nodekey.VerifyV2(nodeKey, statementV2(st), signature)
+}
+
+func (p signerPort) OwnsKey(keyID string) bool { return p.ring.Owns(keyID) }
+
+// VerifyMirrorV2 checks the node's own v2 statement of a version, with
+// whichever of its keys the statement names.
+func (p signerPort) VerifyMirrorV2(v app.PluginView) error {
+	return p.ring.VerifyV2(statementV2(v.StatementV2()), v.FederationSignatureV2)
+}
+
+func statementV2(st app.StatementV2) nodekey.StatementV2 {
+	return nodekey.StatementV2{Node: st.Node, Source: string(st.Source), Plugin: st.Plugin, Version: st.Version,
+		SHA256: st.SHA256, Size: st.Size, PublisherSignature: st.PublisherSignature, PublisherKey: st.PublisherKey,
+		Upstream: st.Upstream}
+}
+
 func (p signerPort) VerifyMirror(v app.PluginView) error {
 	return p.ring.Verify(nodekey.Statement{Node: v.NodeKeyID, Source: v.SourceID, Plugin: v.Plugin,
 		Version: v.Version, SHA256: v.SHA256, Size: v.Size, PublisherSignature: v.PublisherSignature}, v.FederationSignature)
+}
+
+func hopsOf(hops []publisher.Hop) []domain.ProvenanceHop {
+	var out []domain.ProvenanceHop
+	for _, h := range hops {
+		out = append(out, domain.ProvenanceHop{Node: h.Node, NodeKey: h.NodeKey, URL: h.URL, Source: domain.SourceID(h.Source), Signature: h.Signature})
+	}
+	return out
 }

@@ -13,7 +13,10 @@ const federationProtocolVersion = "1.0.0"
 
 // federationFeatures are the protocol features this node implements,
 // announced beside federationProtocolVersion.
-var federationFeatures = []string{"plugin-distribution", "signature-verification", "federation-signature"}
+// "pfn-node/v1": it answers the publisher protocol for the sources it
+// mirrors (docs/protocol.md, "A node as a publisher"); "change-feed": it
+// serves GET /federation/changes (docs/feed.md).
+var federationFeatures = []string{"plugin-distribution", "signature-verification", "federation-signature", "pfn-node/v1", "change-feed"}
 
 // syncMaxRetries is how many times a failed sync is retried before the
 // source waits for its regular schedule again; the waits start at

@@ -84,7 +84,7 @@ func TestValidationErrorsNameTheField(t *testing.T) {
 		{"resume-source, not suspended", "POST", "/federation/resume-source", `{"sourceId":"alice@a.example"}`, 409, ""},
 
 		{"subscribe without sourceId", "POST", "/federation/subscribe", `{"filters":{}}`, 400, "sourceId"},
-		{"subscribe, sourceId with two @", "POST", "/federation/subscribe", `{"sourceId":"a@b@c"}`, 400, "sourceId"},
+		{"subscribe, sourceId with an empty host before its last @", "POST", "/federation/subscribe", `{"sourceId":"a@@c"}`, 400, "sourceId"},
 		{"subscribe, filters.tags not a list", "POST", "/federation/subscribe", `{"sourceId":"alice@a.example","filters":{"tags":"x"}}`, 400, "filters.tags"},
 		{"subscribe, filters.slugs with an empty entry", "POST", "/federation/subscribe", `{"sourceId":"alice@a.example","filters":{"slugs":[" "]}}`, 400, "filters.slugs"},
 		{"subscribe, filters with an unknown key", "POST", "/federation/subscribe", `{"sourceId":"alice@a.example","filters":{"colour":[]}}`, 400, "filters"},

@@ -68,9 +68,12 @@ func cached(m *Materialized, r MaterializedRoute) echo.MiddlewareFunc {
 // this often, whatever the generation.
 const nodeInfoMaxAge = time.Minute
 
-// nodeInfoRoute: one answer for everyone.
-var nodeInfoRoute = MaterializedRoute{Key: func(echo.Context) (string, bool) { return "federation-info", true },
-	CacheControl: cacheNodeInfo, MaxAge: nodeInfoMaxAge}
+// nodeInfoRoute: one answer for everyone who reached the node at the same
+// base URL (the answer names it unless PFN_PUBLIC_URL fixes it).
+func nodeInfoRoute(public string) MaterializedRoute {
+	return MaterializedRoute{Key: func(c echo.Context) (string, bool) { return "federation-info\x00" + baseURL(c, public), true },
+		CacheControl: cacheNodeInfo, MaxAge: nodeInfoMaxAge}
+}
 
 // feedPageRoute keeps the feed's pages. A long poll or a stream is never
 // kept: it answers what comes next, not what is.

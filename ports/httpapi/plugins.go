@@ -63,7 +63,13 @@ func listPlugins(h app.ListPlugins, resolve app.SourceResolver) echo.HandlerFunc
 }
 
 func pluginParams(c echo.Context, resolve app.SourceResolver) (source, plugin, version string, err error) {
-	source, plugin, version = c.QueryParam("source"), c.QueryParam("plugin"), c.QueryParam("version")
+	return checkPluginParams(c, resolve, c.QueryParam("source"), c.QueryParam("plugin"), c.QueryParam("version"))
+}
+
+// checkPluginParams checks a source, plugin and version from a request
+// and resolves the source's id.
+func checkPluginParams(c echo.Context, resolve app.SourceResolver, source, plugin, version string) (string, string, string, error) {
+	var err error
 	if _, err = sourceIDIn("source", source); err == nil {
 		err = required("plugin", plugin)
 	}
@@ -87,37 +93,44 @@ func downloadPlugin(find app.FindPlugin, blobs app.BlobOpener, resolve app.Sourc
 		if err != nil {
 			return err
 		}
-		p, err := find.Handle(c.Request().Context(), source, plugin, version)
-		if err != nil {
-			return err
-		}
-		if p.StoredCopy.Damage != "" {
-			return refuseDamaged(c, p)
-		}
-		rc, size, err := blobs.Open(c.Request().Context(), p.BlobKey)
-		if err != nil {
-			return err
-		}
-		defer rc.Close()
-		if size != p.Size {
-			return fmt.Errorf("stored copy of %s %s has %d bytes, recorded %d: %w", p.Plugin, p.Version, size, p.Size, errDamaged)
-		}
-		h := c.Response().Header()
-		h.Set(echo.HeaderContentType, "application/zip")
-		h.Set(echo.HeaderContentLength, strconv.FormatInt(size, 10))
-		h.Set("ETag", `"`+p.SHA256+`"`)
-		h.Set("Cache-Control", downloadCacheControl(c, version))
-		h.Set("Digest", digestHeader(p.SHA256))
-		h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename=%q`, p.Plugin+"-"+p.Version+".zip"))
-		if match := c.Request().Header.Get("If-None-Match"); match == `"`+p.SHA256+`"` {
-			return c.NoContent(http.StatusNotModified)
-		}
-		c.Response().WriteHeader(http.StatusOK)
-		if c.Request().Method == http.MethodHead {
-			return nil
-		}
-		return sendVerified(c, rc, p, log)
+		return serveFile(c, find, blobs, log, source, plugin, version, downloadCacheControl(c, version))
 	}
+}
+
+// serveFile sends a mirrored version's file, with Cache-Control when given.
+func serveFile(c echo.Context, find app.FindPlugin, blobs app.BlobOpener, log *slog.Logger, source, plugin, version, cacheControl string) error {
+	p, err := find.Handle(c.Request().Context(), source, plugin, version)
+	if err != nil {
+		return err
+	}
+	if p.StoredCopy.Damage != "" {
+		return refuseDamaged(c, p)
+	}
+	rc, size, err := blobs.Open(c.Request().Context(), p.BlobKey)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if size != p.Size {
+		return fmt.Errorf("stored copy of %s %s has %d bytes, recorded %d: %w", p.Plugin, p.Version, size, p.Size, errDamaged)
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "application/zip")
+	h.Set(echo.HeaderContentLength, strconv.FormatInt(size, 10))
+	h.Set("ETag", `"`+p.SHA256+`"`)
+	h.Set("Digest", digestHeader(p.SHA256))
+	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename=%q`, p.Plugin+"-"+p.Version+".zip"))
+	if cacheControl != "" {
+		h.Set("Cache-Control", cacheControl)
+	}
+	if match := c.Request().Header.Get("If-None-Match"); match == `"`+p.SHA256+`"` {
+		return c.NoContent(http.StatusNotModified)
+	}
+	c.Response().WriteHeader(http.StatusOK)
+	if c.Request().Method == http.MethodHead {
+		return nil
+	}
+	return sendVerified(c, rc, p, log)
 }
 
 func verifyPlugin(h app.VerifyMirrored, resolve app.SourceResolver) echo.HandlerFunc {
@@ -146,6 +159,8 @@ type NodeInfo struct {
 	// public_key and key_id above stay the current key's for clients that
 	// know only them.
 	NodeKeys []NodeKey `json:"node_keys,omitempty"`
+	// AssetInfo says where the node serves its files as a publisher.
+	AssetInfo *assetInfoView `json:"assetInfo,omitempty"`
 }
 
 // NodeKey is one of the node's signing keys and the period it signed in.
@@ -154,10 +169,6 @@ type NodeKey struct {
 	PublicKey  string     `json:"public_key"`
 	ValidFrom  time.Time  `json:"valid_from"`
 	ValidUntil *time.Time `json:"valid_until"` // null for the current key
-}
-
-func federationInfo(info NodeInfo) echo.HandlerFunc {
-	return func(c echo.Context) error { return c.JSON(http.StatusOK, info) }
 }
 
 // boolParam reads an optional true/false query parameter (false when

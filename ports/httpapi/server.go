@@ -5,13 +5,11 @@ package httpapi
 import (
 	"log/slog"
 	"net"
-	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-	ratelimit "golang.org/x/time/rate"
 
 	"github.com/pfn-network/pfn/app"
 	"github.com/pfn-network/pfn/ports/webui"
@@ -87,6 +85,12 @@ type App struct {
 	// Catalog keeps the listings' and /federation-info's answers in
 	// memory (materialized.go); nil renders every answer afresh.
 	Catalog *Materialized
+	// The publisher protocol this node serves for the sources it mirrors
+	// (node_publisher.go); PublicURL is its base URL in answers, "" for
+	// the URL each request reached it at.
+	AuthorData     app.ListAuthorData
+	ProveOwnership app.ProveNodeOwnership
+	PublicURL      string
 }
 
 // New returns the API's handler.
@@ -129,16 +133,7 @@ func routeFederation(e *echo.Echo, a *App, obs Observer, streams feedStreams) {
 	if rate <= 0 {
 		rate = 1
 	}
-	limitKeys := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: ratelimit.Limit(rate), Burst: 10, ExpiresIn: 3 * time.Minute}),
-		ErrorHandler: func(echo.Context, error) error {
-			return echo.NewHTTPError(http.StatusForbidden, "cannot tell who is asking")
-		},
-		DenyHandler: func(c echo.Context, _ string, _ error) error {
-			return tooManyRequests(c, time.Duration(float64(time.Second)/rate), "too many keys created from this address")
-		},
-	})
+	limitKeys := perAddress(rate, 10, "too many keys created from this address")
 	// No middleware on the group itself: echo then routes unknown methods
 	// of a group path to its not-found handler, and 405 would become 404.
 	// auth says who is calling; authorizedBy asks the route's use case
@@ -176,7 +171,13 @@ func routeFederation(e *echo.Echo, a *App, obs Observer, streams feedStreams) {
 	f.HEAD("/download", downloadPlugin(a.FindPlugin, a.Blobs, a.ResolveSource, a.Log), catalog...)
 	f.GET("/verify", verifyPlugin(a.VerifyMirrored, a.ResolveSource), catalog...)
 	f.GET("/changes", listChanges(a.ListChanges, streams), append(catalog, privateWhenKeyed, cached(a.Catalog, feedPageRoute))...)
-	e.GET("/federation-info", federationInfo(a.NodeInfo), cached(a.Catalog, nodeInfoRoute))
+	e.GET("/federation-info", federationInfo(a.NodeInfo, a.PublicURL), cached(a.Catalog, nodeInfoRoute(a.PublicURL)))
+	// The publisher protocol for the sources this node mirrors (node_publisher.go).
+	e.POST("/verify-ownership", proveNodeOwnership(a.ProveOwnership, a.ResolveSource),
+		perAddress(2, 20, "too many ownership challenges from this address"))
+	e.GET("/author-data", authorData(a.AuthorData, a.ResolveSource, a.NodeInfo, a.PublicURL), catalog...)
+	f.GET("/files/:source/:plugin/:version", nodeFile(a.FindPlugin, a.Blobs, a.ResolveSource, a.Log), catalog...)
+	f.HEAD("/files/:source/:plugin/:version", nodeFile(a.FindPlugin, a.Blobs, a.ResolveSource, a.Log), catalog...)
 }
 
 // requestLog writes one line per request. It logs the route pattern, not the

@@ -33,6 +33,36 @@ type pluginView struct {
 	// these bytes, "node" when only the node's statement does.
 	BytesAttestedBy string `json:"bytes_attested_by"`
 	SignatureV2     string `json:"signature_v2,omitempty"`
+	// Provenance: the original publisher, then every upstream node the
+	// version came through, in order; this node is not in it (SPEC15 §5).
+	Provenance            []provenanceView `json:"provenance"`
+	FederationSignatureV2 string           `json:"federation_signature_v2"`
+}
+
+// provenanceView is one step of a version's way here: role "publisher"
+// (source and public_key) or "node" (every field but public_key).
+type provenanceView struct {
+	Role      string `json:"role"`
+	Source    string `json:"source"`
+	PublicKey string `json:"public_key,omitempty"`
+	Node      string `json:"node,omitempty"`
+	NodeKey   string `json:"node_key,omitempty"`
+	URL       string `json:"url,omitempty"`
+	Signature string `json:"signature,omitempty"`
+}
+
+func viewProvenance(p app.PluginView) []provenanceView {
+	publisher := domain.PublisherSource(p.Provenance)
+	if publisher == "" {
+		publisher = domain.SourceID(p.SourceID)
+	}
+	out := make([]provenanceView, 0, 1+len(p.Provenance))
+	out = append(out, provenanceView{Role: "publisher", Source: string(publisher), PublicKey: p.PublisherKey})
+	for _, h := range p.Provenance {
+		out = append(out, provenanceView{Role: "node", Source: string(h.Source), Node: h.Node, NodeKey: h.NodeKey,
+			URL: h.URL, Signature: h.Signature})
+	}
+	return out
 }
 
 // yankedView says why and when an admin yanked a version.
@@ -53,7 +83,8 @@ func viewPlugin(p app.PluginView) pluginView {
 		PublisherSignature: p.PublisherSignature, FederationSignature: p.FederationSignature, NodeKeyID: p.NodeKeyID,
 		StoredCopy: storedCopyView{OK: p.StoredCopy.OK, Damage: p.StoredCopy.Damage, FoundAt: p.StoredCopy.FoundAt},
 		Yanked:     viewYanked(p), SourceStatus: p.SourceStatus, SourceQuarantined: p.SourceQuarantined,
-		BytesAttestedBy: bytesAttester(p.BytesAttestedBy), SignatureV2: p.PublisherSignatureV2}
+		BytesAttestedBy: bytesAttester(p.BytesAttestedBy), SignatureV2: p.PublisherSignatureV2,
+		Provenance: viewProvenance(p), FederationSignatureV2: p.FederationSignatureV2}
 }
 
 // bytesAttester is "node" for a row that names nobody (a row read before
@@ -87,6 +118,9 @@ type verifyReportView struct {
 	// PublisherSignatureV2 is there only for a version with a signature_v2.
 	PublisherSignatureV2 *checkView `json:"publisher_signature_v2,omitempty"`
 	BytesAttestedBy      string     `json:"bytes_attested_by"`
+	// FederationSignatureV2 checks the node's v2 statement; there only
+	// for a version that has one.
+	FederationSignatureV2 *checkView `json:"federation_signature_v2,omitempty"`
 }
 
 type checkView struct {
@@ -106,6 +140,10 @@ func viewVerifyReport(r app.VerifyReport) verifyReportView {
 	if r.PublisherSignatureV2 != nil {
 		c := check(*r.PublisherSignatureV2)
 		v.PublisherSignatureV2 = &c
+	}
+	if r.FederationSignatureV2 != nil {
+		c := check(*r.FederationSignatureV2)
+		v.FederationSignatureV2 = &c
 	}
 	v.Plugin.BytesAttestedBy = v.BytesAttestedBy // what holds now, as the answer says
 	return v

@@ -45,6 +45,21 @@ type sourceView struct {
 	Incarnation             int               `json:"incarnation"`              // 1, then one more per re-adding after a removal
 	Removal                 *removalView      `json:"removal,omitempty"`        // only once removed
 	KeyHistory              []keyPeriodView   `json:"key_history"`              // oldest first, the current key last
+	// Upstream says why an upstream node withholds this source (its plugins
+	// are hidden here until it lists them again); only while it does.
+	Upstream *upstreamStatusView `json:"upstream_status,omitempty"`
+}
+
+type upstreamStatusView struct {
+	Status string `json:"status"`
+	Reason string `json:"reason"`
+}
+
+func viewUpstream(s app.SourceView) *upstreamStatusView {
+	if s.UpstreamStatus == "" {
+		return nil
+	}
+	return &upstreamStatusView{Status: s.UpstreamStatus, Reason: s.UpstreamReason}
 }
 
 // removalView says why, by whom and when an admin removed a source.
@@ -105,7 +120,8 @@ func viewSource(s app.SourceView) sourceView {
 		LastHealthAt: s.LastHealthAt, LastSyncError: s.LastSyncError, RefusedEntries: s.RefusedEntries,
 		LastRefusal: s.LastRefusal, LastRefusalAt: s.LastRefusalAt, LastVerificationResult: s.LastVerificationResult,
 		SuccessfulVerifications: s.SuccessfulVerifications, Suspension: viewSuspension(s.Suspension),
-		Incarnation: max(s.Incarnation, 1), Removal: viewRemoval(s.Removal), KeyHistory: viewKeyHistory(s.KeyHistory)}
+		Incarnation: max(s.Incarnation, 1), Removal: viewRemoval(s.Removal), KeyHistory: viewKeyHistory(s.KeyHistory),
+		Upstream: viewUpstream(s)}
 }
 
 // SourceStatusAtView is a source as the node believed it at a moment:
