@@ -35,10 +35,10 @@ type Config struct {
 	// it, named in its /federation-info and author-data; "" names the URL
 	// each request came to.
 	PublicURL string
-	Ops                  OpsConfig
-	Limits               LimitsConfig
-	Sync                 SyncConfig
-	HTTP                 HTTPConfig
+	Ops       OpsConfig
+	Limits    LimitsConfig
+	Sync      SyncConfig
+	HTTP      HTTPConfig
 }
 
 const defaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/pfn?sslmode=disable"
