@@ -118,3 +118,39 @@ func randomText(n int) string {
 	}
 	return b.String()
 }
+
+// A listing that is rendered for each caller still carries an ETag, answers
+// 304 to it, and is not kept: each request runs the handler.
+func TestTaggedListing(t *testing.T) {
+	t.Parallel()
+	e := echo.New()
+	runs := 0
+	body := `{"subscriptions":[` + strings.Repeat(`{"source":"a@b"},`, 50) + `{"source":"c@d"}]}`
+	h := tagged(cacheListingPrivate)(func(c echo.Context) error {
+		runs++
+		return c.JSONBlob(http.StatusOK, []byte(body))
+	})
+	get := func(header http.Header) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.Header = header
+		rec := httptest.NewRecorder()
+		if err := h(e.NewContext(req, rec)); err != nil {
+			t.Fatal(err)
+		}
+		return rec
+	}
+	first := get(http.Header{})
+	tag := first.Header().Get("ETag")
+	if first.Code != http.StatusOK || first.Body.String() != body || tag == "" || first.Header().Get("Cache-Control") != cacheListingPrivate {
+		t.Fatalf("first answer = %d %q, ETag %q, Cache-Control %q", first.Code, first.Body, tag, first.Header().Get("Cache-Control"))
+	}
+	if again := get(http.Header{"If-None-Match": {tag}}); again.Code != http.StatusNotModified || again.Body.Len() != 0 {
+		t.Errorf("with If-None-Match = %d %q, want 304 and no body", again.Code, again.Body)
+	}
+	if gz := get(http.Header{"Accept-Encoding": {"gzip"}}); gz.Header().Get("Content-Encoding") != "gzip" || gz.Body.Len() >= len(body) {
+		t.Errorf("gzip asked: Content-Encoding %q, %d bytes of %d", gz.Header().Get("Content-Encoding"), gz.Body.Len(), len(body))
+	}
+	if runs != 3 {
+		t.Errorf("handler ran %d times, want 3: a tagged answer is never kept", runs)
+	}
+}

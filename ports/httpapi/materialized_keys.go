@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"net/http"
 	"strings"
 	"time"
 
@@ -62,6 +63,21 @@ func cached(m *Materialized, r MaterializedRoute) echo.MiddlewareFunc {
 		return func(next echo.HandlerFunc) echo.HandlerFunc { return next }
 	}
 	return m.Serve(r)
+}
+
+// tagged gives a listing that is not kept (it depends on who asks) the
+// same ETag, If-None-Match and gzip as a kept one: the answer is rendered
+// every time, but an unchanged one costs the client no bytes.
+func tagged(cacheControl string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			rec, err := record(c, next)
+			if err != nil || rec.status != http.StatusOK {
+				return err
+			}
+			return sendMaterialized(c, newEntry("", 0, rec, time.Time{}, 0), cacheControl)
+		}
+	}
 }
 
 // nodeInfoMaxAge: entries of /federation-info are rendered again at least

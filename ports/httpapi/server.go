@@ -154,10 +154,10 @@ func routeFederation(e *echo.Echo, a *App, obs Observer, streams feedStreams) {
 	f.GET("/source-status", sourceStatus(a.GetSourceStatus, a.SourceStatusAt, a.ResolveSource), auth, authorizedBy(a.GetSourceStatus), authorizedBy(a.SourceStatusAt))
 	f.GET("/events", listEvents(a.ListEvents, a.Log), auth, authorizedBy(a.ListEvents))
 	f.POST("/sync-source", syncSource(a.SyncNow, a.ResolveSource), auth, authorizedBy(a.SyncNow))
-	f.GET("/activity", listActivity(a.ListActivity, a.ResolveSource, a.Compat), auth, authorizedBy(a.ListActivity))
+	f.GET("/activity", listActivity(a.ListActivity, a.ResolveSource, a.Compat), auth, authorizedBy(a.ListActivity), tagged(cacheListingPrivate))
 	f.POST("/subscribe", subscribe(a.Subscribe, a.ResolveSource), auth)
 	f.POST("/unsubscribe", unsubscribe(a.Unsubscribe, a.ResolveSource), auth)
-	f.GET("/subscriptions", listSubscriptions(a.Subscriptions), auth)
+	f.GET("/subscriptions", listSubscriptions(a.Subscriptions), auth, tagged(cacheListingPrivate))
 	f.GET("/peer-info", peerInfo(a.PeerInfo), auth, authorizedBy(a.PeerInfo))
 
 	var catalog []echo.MiddlewareFunc
