@@ -84,6 +84,17 @@ func tagged(cacheControl string) echo.MiddlewareFunc {
 // this often, whatever the generation.
 const nodeInfoMaxAge = time.Minute
 
+// nodeInfoCache keeps /federation-info's answers apart from the listings':
+// without PFN_PUBLIC_URL there is one per Host a client sends, and made-up
+// Hosts must not push the listings out. The answer changes only with a
+// restart, so its entries need no generation, only their maximum age.
+func nodeInfoCache(listings *Materialized) *Materialized {
+	if listings == nil {
+		return nil
+	}
+	return NewMaterialized(MaterializedLimits{Entries: 16, Bytes: 1 << 20})
+}
+
 // nodeInfoRoute: one answer for everyone who reached the node at the same
 // base URL (the answer names it unless PFN_PUBLIC_URL fixes it).
 func nodeInfoRoute(public string) MaterializedRoute {

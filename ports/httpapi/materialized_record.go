@@ -37,6 +37,9 @@ func record(c echo.Context, next echo.HandlerFunc) (*recorder, error) {
 		rec.header[k] = v
 	}
 	res.Writer = rec
+	// Put back even when next panics, so that the recover middleware's
+	// 500 reaches the client instead of the recorder.
+	defer func() { res.Writer = real }()
 	err := next(c)
 	res.Writer = real
 	if !res.Committed {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/pfn-network/pfn/ports/httpapi"
@@ -46,6 +47,34 @@ func TestFederationInfoNamesItsBaseURL(t *testing.T) {
 			if info.AssetInfo.Domain != tt.want {
 				t.Errorf("assetInfo.domain = %q, want %q", info.AssetInfo.Domain, tt.want)
 			}
+			if cache.Len() != 0 {
+				t.Errorf("the listings' cache holds %d entries: made-up Hosts would push the listings out", cache.Len())
+			}
 		})
+	}
+}
+
+// A private catalogue keeps the publisher protocol's answers to callers
+// with a key too: they tell which sources the node mirrors.
+func TestPrivateCatalogKeepsThePublisherProtocol(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	srv := httptest.NewServer(httpapi.New(httpapi.Deps{Log: log, App: &httpapi.App{PublicCatalog: false, Authenticate: rolesKeys{}, Log: log}}))
+	defer srv.Close()
+	for _, r := range []struct{ method, path, body string }{
+		{http.MethodPost, "/verify-ownership", `{"username":"a@b.example","challenge":"x"}`},
+		{http.MethodGet, "/author-data?author=a@b.example", ""},
+		{http.MethodGet, "/federation/files/a@b.example/p/1.0.0", ""},
+	} {
+		req, _ := http.NewRequest(r.method, srv.URL+r.path, strings.NewReader(r.body))
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusUnauthorized || !strings.Contains(string(body), `"`) {
+			t.Errorf("%s %s without a key = %d %s, want 401 JSON", r.method, r.path, res.StatusCode, body)
+		}
 	}
 }

@@ -171,10 +171,11 @@ func routeFederation(e *echo.Echo, a *App, obs Observer, streams feedStreams) {
 	f.HEAD("/download", downloadPlugin(a.FindPlugin, a.Blobs, a.ResolveSource, a.Log), catalog...)
 	f.GET("/verify", verifyPlugin(a.VerifyMirrored, a.ResolveSource), catalog...)
 	f.GET("/changes", listChanges(a.ListChanges, streams), append(catalog, privateWhenKeyed, cached(a.Catalog, feedPageRoute))...)
-	e.GET("/federation-info", federationInfo(a.NodeInfo, a.PublicURL), cached(a.Catalog, nodeInfoRoute(a.PublicURL)))
+	e.GET("/federation-info", federationInfo(a.NodeInfo, a.PublicURL), cached(nodeInfoCache(a.Catalog), nodeInfoRoute(a.PublicURL)))
 	// The publisher protocol for the sources this node mirrors (node_publisher.go).
+	// Behind the catalogue's rule too: its answers tell which sources exist.
 	e.POST("/verify-ownership", proveNodeOwnership(a.ProveOwnership, a.ResolveSource),
-		perAddress(2, 20, "too many ownership challenges from this address"))
+		append(catalog, perAddress(2, 20, "too many ownership challenges from this address"))...)
 	e.GET("/author-data", authorData(a.AuthorData, a.ResolveSource, a.NodeInfo, a.PublicURL), catalog...)
 	f.GET("/files/:source/:plugin/:version", nodeFile(a.FindPlugin, a.Blobs, a.ResolveSource, a.Log), catalog...)
 	f.HEAD("/files/:source/:plugin/:version", nodeFile(a.FindPlugin, a.Blobs, a.ResolveSource, a.Log), catalog...)
