@@ -39,7 +39,7 @@ func sampleEvents() map[string][]any {
 			domain.SourceSubscriberCountChanged{Count: 3, At: at},
 			domain.SourceSynced{Mirrored: 1, Rejected: 2, PluginCount: 3, ValidSignatures: 4, InvalidSignatures: 5, RefusalsNotRecorded: 6,
 				Revalidation: domain.Revalidation{Revalidated: 7, NoValidator: 8, Through: "p@1.0.0"},
-				Feed: &domain.FeedMark{Cursor: 9, Filters: "f", Unchanged: true}, At: at},
+				Feed:         &domain.FeedMark{Cursor: 9, Filters: "f", Unchanged: true}, At: at},
 			domain.SourceHealthSummarized{Checks: 7, UptimeAvg: 0.5, ResponseMSAvg: 12.5, Up: true, At: at},
 			domain.SourceFailureRecorded{Kind: domain.FailureSync, Reason: "r", At: at},
 			domain.SourceAssetHostsAllowed{Hosts: []string{"cdn.example"}, At: at},
