@@ -126,3 +126,22 @@ func TestSyncFollowsTheUpstreamChangeFeed(t *testing.T) {
 		})
 	}
 }
+
+// A sync that fails after reading the feed records nothing: the cursor
+// moves only with a recorded sync.
+func TestSyncKeepsTheFeedCursorWhenTheSyncFails(t *testing.T) {
+	w, fc := feedWorld(t)
+	fc.head = 9
+	w.catalog.FailListing(instance, "author", errors.New("listing down"))
+	if _, err := w.sync.Run(context.Background(), w.id); err == nil {
+		t.Fatal("the sync succeeded without a listing")
+	}
+	if st := mustLoad(t, w.sources, w.id).State(); st.Feed.Cursor != 5 {
+		t.Fatalf("cursor %d after a failed sync, want 5", st.Feed.Cursor)
+	}
+	w.catalog.FailListing(instance, "author", nil)
+	w.run(t)
+	if st := mustLoad(t, w.sources, w.id).State(); st.Feed.Cursor != 9 || fc.listings != 3 {
+		t.Fatalf("cursor %d after %d listings, want 9 after 3", st.Feed.Cursor, fc.listings)
+	}
+}
