@@ -14,6 +14,10 @@ type syncRecording struct {
 	sum         domain.SyncSummary
 	refusals    []domain.ListingRefusal
 	newPlugins  int
+	// feed is the upstream feed's cursor to keep (sync_feed.go), kept only
+	// when nothing is left for a later sync to retry (incomplete false).
+	feed       *domain.FeedMark
+	incomplete bool
 }
 
 func (r *syncRecording) answer(p ListedPlugin, reason string) {

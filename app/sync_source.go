@@ -43,6 +43,10 @@ type SyncSource struct {
 	// Announced follows a key rotation the listing shows before a health
 	// check did (sync_key_rotation.go); without a Publisher it does not.
 	Announced AnnouncedKeys
+	// FullListingEvery: a source followed by its upstream's change feed
+	// (sync_feed.go) is listed whole at least this often anyway; 0 is
+	// DefaultFullListingEvery.
+	FullListingEvery time.Duration
 }
 
 // SyncResult is compatible with the original's syncResult and adds what
@@ -170,6 +174,11 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 		})
 	}
 	st := source.State()
+	feed := h.consultFeed(ctx, st, filters, own != nil)
+	if feed.skip {
+		result.TotalPlugins = st.PluginCount
+		return result, h.recordUnchanged(ctx, id, len(filters), feed.mark)
+	}
 	listed, err := h.listing(ctx, id, st)
 	if withheld := (*UpstreamWithheld)(nil); errors.As(err, &withheld) {
 		return result, h.Sources.Update(ctx, id, func(s *domain.Source) error {
@@ -192,7 +201,7 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 		NamingScheme: st.Info.NamingScheme, Listed: listed, Histories: histories, Filters: filters,
 		Signed: verifySignatures(st.PublicKey, listed, histories), Resigned: resignedVersions(st.KeyPeriods(), listed, histories),
 		MaxFiles: h.MaxFiles, Attestation: h.attestationPolicy(st), Chain: h.chainProblems(st, listed)})
-	rec := syncRecording{result: &result, now: h.Now(), subscribers: len(filters)}
+	rec := syncRecording{result: &result, now: h.Now(), subscribers: len(filters), feed: feed.mark}
 	followUpstreamYanks(st, listed, histories, &plan, rec.now)
 	rec.result.Wanted, rec.result.AlreadyMirrored = plan.Wanted, plan.AlreadyMirrored
 	for _, s := range plan.Steps {
@@ -274,6 +283,9 @@ func (h SyncSource) downloadAll(ctx context.Context, id domain.SourceID, key ed2
 func (h SyncSource) recordDownload(id domain.SourceID, rec *syncRecording, d *download) error {
 	p := d.plugin
 	var refused *budgetError
+	if d.err != nil {
+		rec.incomplete = true // a later sync tries again: the feed's cursor stays
+	}
 	if errors.As(d.err, &refused) && refused.deferred {
 		// The node's own pacing, not the publisher's doing: answered, not recorded.
 		rec.answer(p, refused.reason)
@@ -318,6 +330,9 @@ func (h SyncSource) finish(ctx context.Context, id domain.SourceID, touched []*d
 	}
 	rec.result.Pruned = len(pruned)
 	rec.sum.Mirrored, rec.sum.Rejected = rec.result.MirroredCount, len(rec.result.Rejected)
+	if !rec.incomplete {
+		rec.sum.Feed = rec.feed // all the listing held is taken in: the feed's cursor moves
+	}
 	// The plugin histories and the source's summary commit together, so the
 	// running plugin count cannot drift from the histories after a crash.
 	// A concurrent write to the source's stream (a verification, a health

@@ -67,6 +67,18 @@ func SourceChange(id SourceID, e SourceEvent) (CatalogChange, bool) {
 		c.Kind, c.Reason = ChangeSourceResumed, e.Reason
 	case SourceRemoved:
 		c.Kind, c.Reason = ChangeSourceRemoved, e.Reason
+	case SourceUpstreamStatusChanged:
+		// The upstream node withholds the source, or serves it again: its
+		// plugins leave or come back here as they would by an admin's hand,
+		// and a node that follows this one learns it from its feed.
+		switch e.Status {
+		case UpstreamQuarantined:
+			c.Kind, c.Reason = ChangeSourceQuarantine, e.Reason
+		case UpstreamRemoved:
+			c.Kind, c.Reason = ChangeSourceRemoved, e.Reason
+		default:
+			c.Kind, c.Reason = ChangeSourceResumed, "the upstream node serves it again"
+		}
 	default:
 		return CatalogChange{}, false
 	}

@@ -81,6 +81,9 @@ type SourceState struct {
 	// RevalidatedThrough is where the last sync's capped revalidation
 	// stopped (Revalidation.Through); the next one goes on after it.
 	RevalidatedThrough string `json:",omitempty"`
+	// Feed is where the syncs left the upstream node's change feed
+	// (source_feed.go).
+	Feed FeedPosition `json:",omitzero"`
 }
 
 // Source is the aggregate: its whole history is events. Commands check the
@@ -282,6 +285,9 @@ type SyncSummary struct {
 	RefusalsNotRecorded int
 	// What asking the publisher about the held versions found.
 	Revalidation Revalidation
+	// Feed is where the sync left the upstream's change feed; nil keeps
+	// the last mark.
+	Feed *FeedMark
 }
 
 // RecordTampering counts tampering found outside a sync (the recheck of
@@ -325,7 +331,7 @@ func (s *Source) RecordSync(sum SyncSummary, now time.Time) error {
 	}
 	s.record(SourceSynced{Mirrored: sum.Mirrored, Rejected: sum.Rejected, PluginCount: sum.PluginCount,
 		ValidSignatures: sum.ValidSignatures, InvalidSignatures: sum.InvalidSignatures, RefusalsNotRecorded: sum.RefusalsNotRecorded,
-		Revalidation: sum.Revalidation, At: now})
+		Revalidation: sum.Revalidation, Feed: sum.Feed, At: now})
 	if sum.ValidSignatures+sum.InvalidSignatures > 0 {
 		s.recomputeTrust("plugin signature checks", now)
 	}
@@ -403,6 +409,7 @@ func (s *Source) apply(e SourceEvent) {
 		in.InvalidSignatures += e.InvalidSignatures
 		st.RefusalsNotRecorded += int64(e.RefusalsNotRecorded)
 		st.RevalidatedThrough = e.Revalidation.Through
+		st.Feed.applySynced(e)
 	case SourceTrustAdjusted:
 		st.Trust = e.Components
 	case SourceStatusChanged:

@@ -102,7 +102,10 @@ type SourceSynced struct {
 	// What asking the publisher about the held versions found (absent
 	// before revalidation existed, and when nothing was asked).
 	Revalidation Revalidation `json:"revalidation,omitzero"`
-	At           time.Time    `json:"at"`
+	// Feed is where the sync left the upstream node's change feed (absent
+	// when the upstream has none, or the sync keeps the last mark).
+	Feed *FeedMark `json:"feed,omitempty"`
+	At   time.Time `json:"at"`
 }
 
 func (SourceSynced) EventType() string                 { return EventSourceSynced }

@@ -78,6 +78,7 @@ func historyFrom(source domain.SourceID, plugin string, stored []eventstore.Even
 // models together. A stale source version is a conflict (domain.ErrConflict)
 // and nothing is written.
 func (r PluginHistories) SaveAll(ctx context.Context, hs []*domain.PluginHistory, source *domain.Source) error {
+	feedChanged := changesCatalog(hs, source)
 	var appends []eventstore.StreamAppend
 	for _, h := range hs {
 		if len(h.Changes()) == 0 {
@@ -121,12 +122,45 @@ func (r PluginHistories) SaveAll(ctx context.Context, hs []*domain.PluginHistory
 			sourcesAt = res.Position
 		}
 	}
-	// Both waits at once: each wakes its own consumer, and the two run side
-	// by side (one after the other cost twice as long).
-	mirrorShown := make(chan error, 1)
+	// The waits at once: each wakes its own consumer, and they run side by
+	// side (one after the other cost twice as long).
+	mirrorShown, feedShown := make(chan error, 1), make(chan error, 1)
 	go func() { mirrorShown <- r.Waiter.WaitFor(ctx, MirrorProjection, mirrorAt) }()
+	go func() { feedShown <- waitForFeed(ctx, r.Waiter, feedChanged, maxPosition(mirrorAt, sourcesAt)) }()
 	err = r.Waiter.WaitFor(ctx, SourcesProjection, sourcesAt)
-	return errors.Join(<-mirrorShown, err)
+	return errors.Join(<-mirrorShown, <-feedShown, err)
+}
+
+// changesCatalog says whether events change the catalogue (the change
+// feed lists them).
+func changesCatalog(hs []*domain.PluginHistory, source *domain.Source) bool {
+	for _, h := range hs {
+		for _, e := range h.Changes() {
+			if _, ok := domain.PluginChange(e); ok {
+				return true
+			}
+		}
+	}
+	for _, e := range source.Changes() {
+		if _, ok := domain.SourceChange(source.State().ID, e); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// waitForFeed waits, when a write changed the catalogue, until the change
+// feed shows it: a node that follows this one's feed and is asked to sync
+// at once (a yank here, then a sync there) finds the change in the feed.
+func waitForFeed(ctx context.Context, w Waiter, changed bool, pos eventstore.Position) error {
+	if !changed {
+		return nil
+	}
+	err := w.WaitFor(ctx, CatalogChangesProjection, pos)
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil // a runner without the feed (a tool, a test): nobody reads it here
+	}
+	return err
 }
 
 // storedCopyVerdict remembers what the recheck last found of a stored

@@ -71,6 +71,7 @@ func (r SourceRepository) Save(ctx context.Context, s *domain.Source) error {
 	if len(changes) == 0 {
 		return nil
 	}
+	feedChanged := changesCatalog(nil, s)
 	events, err := eventstore.EncodeAll(changes)
 	if err != nil {
 		return err
@@ -85,5 +86,7 @@ func (r SourceRepository) Save(ctx context.Context, s *domain.Source) error {
 		return err
 	}
 	s.MarkSaved()
-	return r.Waiter.WaitFor(ctx, SourcesProjection, res.Position)
+	feedShown := make(chan error, 1)
+	go func() { feedShown <- waitForFeed(ctx, r.Waiter, feedChanged, res.Position) }()
+	return errors.Join(r.Waiter.WaitFor(ctx, SourcesProjection, res.Position), <-feedShown)
 }

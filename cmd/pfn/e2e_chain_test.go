@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -19,6 +21,7 @@ type chainNode struct {
 	admin, blobs string
 	keyPEM       string
 	host         string
+	metrics      string // its metrics listener's base URL
 }
 
 func startChainNode(t *testing.T, pfn, name string) chainNode {
@@ -26,9 +29,10 @@ func startChainNode(t *testing.T, pfn, name string) chainNode {
 	dir := t.TempDir()
 	const master = "master-key-for-the-chain-test-0123456789"
 	blobs := filepath.Join(dir, "blobs")
+	metrics := freeAddr(t)
 	_, base := startNodeWith(t, pfn, "PFN_DATABASE_URL="+databaseURL(t), "PFN_BLOB_STORE=file://"+blobs,
-		"PFN_NODE_KEY_FILE="+filepath.Join(dir, "keys", "node.key"), "PFN_MASTER_KEY="+master)
-	n := chainNode{api: apiClient{t, base}, blobs: blobs, host: strings.TrimPrefix(base, "http://")}
+		"PFN_NODE_KEY_FILE="+filepath.Join(dir, "keys", "node.key"), "PFN_MASTER_KEY="+master, "PFN_METRICS_LISTEN="+metrics)
+	n := chainNode{api: apiClient{t, base}, blobs: blobs, host: strings.TrimPrefix(base, "http://"), metrics: "http://" + metrics}
 	_, body := n.api.do(http.MethodPost, "/federation/create-admin-key", master, map[string]string{"description": name})
 	n.admin = body["key"].(string)
 	_, body = n.api.do(http.MethodGet, "/federation-info", "", nil)
@@ -72,11 +76,43 @@ func (n chainNode) rows(t *testing.T, source string) map[string]map[string]any {
 	return out
 }
 
-func (n chainNode) sync(t *testing.T, id string) {
+func (n chainNode) sync(t *testing.T, id string) map[string]any {
 	t.Helper()
-	if status, body := n.api.do(http.MethodPost, "/federation/sync-source", n.admin, map[string]string{"sourceId": id}); status != http.StatusOK {
+	status, body := n.api.do(http.MethodPost, "/federation/sync-source", n.admin, map[string]string{"sourceId": id})
+	if status != http.StatusOK {
 		t.Fatalf("sync-source %s = %d %v", id, status, body)
 	}
+	res, _ := body["syncResult"].(map[string]any)
+	return res
+}
+
+// served is how many GET requests of route the node answered 200, from
+// its metrics.
+func (n chainNode) served(t *testing.T, route string) string {
+	t.Helper()
+	resp, err := http.Get(n.metrics + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	m := regexp.MustCompile(`pfn_http_requests_total\{method="GET",route="` + regexp.QuoteMeta(route) + `",status="200"\} (\d+)`).FindSubmatch(raw)
+	if m == nil {
+		return "0"
+	}
+	return string(m[1])
+}
+
+// blobFiles lists the files under a node's blob directory.
+func (n chainNode) blobFiles() map[string]bool {
+	out := map[string]bool{}
+	_ = filepath.WalkDir(n.blobs, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".zip") {
+			out[path] = true
+		}
+		return nil
+	})
+	return out
 }
 
 func (n chainNode) download(t *testing.T, source, slug, version string) []byte {
@@ -92,12 +128,14 @@ func (n chainNode) download(t *testing.T, source, slug, version string) []byte {
 // database) in a chain P -> A -> B -> C. Every plugin on C downloads
 // byte-identical with provenance naming P, then A and B; a cycle (A adds
 // B's source that came from A) is refused as a cycle, mirrors nothing and
-// ends; a file tampered with on A's disk is refused downstream.
+// ends; B follows A's change feed: with no change on A it fetches no
+// listing, and a yank on A reaches it (and C) within one sync; a file
+// tampered with on A's disk is refused by B.
 func TestEndToEndNodeChain(t *testing.T) {
 	t.Parallel()
 	pfn := buildBinary(t, ".", "pfn")
 	pubBin := buildBinary(t, "../pfn-publisher", "pfn-publisher")
-	pub := startPublisher(t, pubBin, "-key-file", filepath.Join(t.TempDir(), "pub.pem"), "-plugins", "3", "-with-sha256")
+	pub := startPublisher(t, pubBin, "-key-file", filepath.Join(t.TempDir(), "pub.pem"), "-plugins", "3", "-with-sha256", "-admin")
 	a, b, c := startChainNode(t, pfn, "A"), startChainNode(t, pfn, "B"), startChainNode(t, pfn, "C")
 
 	atA, res := a.follow(t, pub.URL, "plugin-author", pub.PublicKey)
@@ -142,6 +180,17 @@ func TestEndToEndNodeChain(t *testing.T) {
 			if v2, _ := body["federation_signature_v2"].(map[string]any); status != http.StatusOK || body["valid"] != true || v2["ok"] != true {
 				t.Errorf("verify on C = %d %v", status, body)
 			}
+		}
+	})
+
+	t.Run("B follows A's change feed: no change on A, no listing fetched", func(t *testing.T) {
+		listings, feeds := a.served(t, "/author-data"), a.served(t, "/federation/changes")
+		b.sync(t, atB)
+		if got := a.served(t, "/author-data"); got != listings {
+			t.Fatalf("A served %s listings after B's sync with nothing new, want %s", got, listings)
+		}
+		if got := a.served(t, "/federation/changes"); got == feeds {
+			t.Fatalf("B's sync did not ask A's change feed (%s pages served)", got)
 		}
 	})
 
@@ -226,16 +275,22 @@ func TestEndToEndNodeChain(t *testing.T) {
 		}
 	})
 
-	t.Run("a file tampered with on A's disk is refused downstream", func(t *testing.T) {
-		// P publishes nothing new, so the tampered file is one a node that
-		// has not mirrored it yet asks A for: C follows A directly.
+	t.Run("a file tampered with on A's disk is refused by B", func(t *testing.T) {
+		// P publishes a new plugin; A mirrors it; its copy on A's disk is
+		// then altered, and B, told by A's feed that A has something new,
+		// asks A for it and refuses it.
+		setCatalog(t, pub, []map[string]any{{"slug": "plugin-9", "name": "Plugin 9", "version": "1.0.0",
+			"short_description": "published after the chain formed", "tags": []string{"utilities"}}})
+		before := a.blobFiles()
+		if res := a.sync(t, atA); res["mirroredCount"] != 1.0 {
+			t.Fatalf("A's sync of the new plugin = %v", res)
+		}
 		var tampered string
-		_ = filepath.WalkDir(a.blobs, func(path string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && strings.HasSuffix(path, ".zip") && tampered == "" {
+		for path := range a.blobFiles() {
+			if !before[path] {
 				tampered = path
 			}
-			return nil
-		})
+		}
 		raw, err := os.ReadFile(tampered)
 		if err != nil {
 			t.Fatal(err)
@@ -244,9 +299,16 @@ func TestEndToEndNodeChain(t *testing.T) {
 		if err := os.WriteFile(tampered, raw, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		_, res := c.follow(t, a.api.base, atA, a.keyPEM)
-		if res["mirroredCount"] != 2.0 || len(rejections(t, map[string]any{"syncResult": res})) != 1 {
-			t.Fatalf("C following A mirrored %v, want 2 and the tampered one refused", res)
+		// A checks what it sends against its record and cuts the transfer
+		// before the last byte (ports/httpapi sendVerified): B never holds
+		// the altered bytes, and refuses the version it could not fetch whole.
+		res := b.sync(t, atB)
+		reason := rejections(t, map[string]any{"syncResult": res})["plugin-9@1.0.0"]
+		if res["mirroredCount"] != 0.0 || !strings.Contains(reason, "download") {
+			t.Fatalf("B's sync = %v, want plugin-9 refused", res)
+		}
+		if _, listed := b.rows(t, atB)["plugin-9"]; listed {
+			t.Fatal("B lists the tampered plugin")
 		}
 	})
 }

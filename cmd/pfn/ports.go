@@ -39,6 +39,15 @@ func (p catalogPort) AuthorData(ctx context.Context, instanceURL, author string)
 	return out, nil
 }
 
+// Changes reads an upstream node's change feed for one source.
+func (p catalogPort) Changes(ctx context.Context, nodeURL, source string, after int64, limit int) (app.UpstreamChanges, error) {
+	page, err := p.c.Changes(ctx, nodeURL, source, after, min(limit, publisher.MaxChangePage))
+	if err != nil {
+		return app.UpstreamChanges{}, publisherError{err}
+	}
+	return app.UpstreamChanges{Count: page.Changes, Next: page.Next, More: page.More}, nil
+}
+
 func (p catalogPort) Download(ctx context.Context, url string) (io.ReadCloser, error) {
 	rc, err := p.c.Download(ctx, url)
 	if err != nil {

@@ -83,7 +83,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 		Signer: signerPort{signer, ring}, Locker: gate.Within(apiSyncWait), MaxBytes: cfg.MaxPluginBytes,
 		MaxFiles: cfg.Sync.MaxFiles, MaxSyncBytes: cfg.Sync.MaxBytes, Parallelism: cfg.Sync.Parallelism, KeepVersions: cfg.Ops.KeepVersions, QuotaBytes: cfg.Ops.SourceQuota, Usage: plugins, Metrics: reg, Now: now,
 		Revalidate:      app.RevalidateConfig{Max: cfg.Sync.RevalidateMax, Timeout: cfg.Sync.RevalidateTimeout},
-		RequireAttested: cfg.Sync.RequireAttested, Announced: app.AnnouncedKeys{Publisher: pub, Random: rand.Reader, Keys: reader}}
+		RequireAttested: cfg.Sync.RequireAttested, FullListingEvery: cfg.Ops.RecheckInterval, Announced: app.AnnouncedKeys{Publisher: pub, Random: rand.Reader, Keys: reader}}
 	firstSync, scheduledSync := sync, sync
 	firstSync.Locker, scheduledSync.Locker = gate.Within(firstSyncWait), gate.Within(scheduledSyncWait)
 	find := app.FindPlugin{Plugins: plugins, Sources: reader}
