@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"io"
 	"net/http"
@@ -18,13 +19,17 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pfn-network/pfn/internal/follow"
 )
 
-// pfn follow against a real node mirroring a real publisher's 50 plugins:
-// the first run fetches and verifies all 50, a rerun after two new
-// versions and a yank fetches exactly those two and removes the yanked
-// file, and a node answer altered on the way (other bytes, or a feed entry
-// naming another sha256) stops it with a non-zero exit naming the check.
+// pfn follow, anonymous as a site operator runs it, against a real node
+// mirroring a real publisher's 50 plugins: the first run pins the
+// publisher's key from the catalogue's provenance, fetches and verifies all
+// 50, a rerun after two new versions and a yank fetches exactly those two
+// and removes the yanked file, and a node answer altered on the way (other
+// bytes, a feed entry naming another sha256, a node statement v2 that does
+// not verify) stops it with a non-zero exit naming the check.
 func TestEndToEndFollow(t *testing.T) {
 	t.Parallel()
 	pfn := buildBinary(t, ".", "pfn")
@@ -33,23 +38,17 @@ func TestEndToEndFollow(t *testing.T) {
 	pub := startPublisher(t, pubBin, "-key-file", filepath.Join(dir, "pub.pem"), "-admin", "-with-sha256")
 	catalog := plainEntries(50, 2048)
 	setCatalog(t, pub, catalog)
-	node := startAttestNode(t, pfn) // an admin key and a consumer's
+	node := startAttestNode(t, pfn) // the admin key runs the node; the follower has none
 	api, admin, base := node.api, node.admin, node.api.base
 	source, res := node.subscribe(t, pub)
 	if res["mirroredCount"] != 50.0 {
 		t.Fatalf("the first sync mirrored %v, want 50", res)
 	}
-	// The admin key lets the follower read the source's key from
-	// /federation/sources (a catalogue with provenance names it too).
-	keyFile := filepath.Join(dir, "admin.key")
-	if err := os.WriteFile(keyFile, []byte(admin+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	follow := func(t *testing.T, url, into string) (string, error) {
+	runFollow := func(t *testing.T, url, into string) (string, error) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		out, err := exec.CommandContext(ctx, pfn, "follow", url, "-once", "-dir", into, "-api-key-file", keyFile).CombinedOutput()
+		out, err := exec.CommandContext(ctx, pfn, "follow", url, "-once", "-dir", into).CombinedOutput()
 		return string(out), err
 	}
 	// The feed is a projection: a change shows there a moment after the
@@ -70,7 +69,7 @@ func TestEndToEndFollow(t *testing.T) {
 
 	t.Run("the first run fetches and verifies all 50", func(t *testing.T) {
 		feedHas(t, "version.mirrored", 50)
-		out, err := follow(t, base, into)
+		out, err := runFollow(t, base, into)
 		lines := fetched.FindAllStringSubmatch(out, -1)
 		if err != nil || len(lines) != 50 || !strings.Contains(out, "50 fetched, 0 present, 0 removed") {
 			t.Fatalf("pfn follow: %v, %d fetched\n%s", err, len(lines), out)
@@ -80,6 +79,12 @@ func TestEndToEndFollow(t *testing.T) {
 			if sum := sha256.Sum256(got); err != nil || l[1] != source || hex.EncodeToString(sum[:]) != l[4] {
 				t.Fatalf("%s %s: %v, sha256 %x", l[2], l[3], err, sum)
 			}
+		}
+		// The publisher's key was pinned from the rows' provenance: no
+		// admin-only /federation/sources was read.
+		st, err := follow.LoadState(into)
+		if pins := st.Pins.Publishers[source]; err != nil || len(pins) != 1 || pins[0] != pub.PublicKey {
+			t.Fatalf("the publisher keys pinned for %s: %v (%v), want [%s]", source, pins, err, pub.PublicKey)
 		}
 	})
 
@@ -94,7 +99,7 @@ func TestEndToEndFollow(t *testing.T) {
 			t.Fatalf("yank = %d %v", status, body)
 		}
 		feedHas(t, "version.yanked", 1) // in commit order: after the two new versions
-		out, err := follow(t, base, into)
+		out, err := runFollow(t, base, into)
 		lines := fetched.FindAllStringSubmatch(out, -1)
 		if err != nil || len(lines) != 2 || lines[0][2] != "plain-50" || lines[1][2] != "plain-51" ||
 			!strings.Contains(out, "2 fetched, 0 present, 1 removed") {
@@ -108,6 +113,10 @@ func TestEndToEndFollow(t *testing.T) {
 	// A proxy between the follower and the node alters one kind of answer.
 	tampered := func(t *testing.T, alter func(path string, body []byte) []byte) string {
 		proxy := httputil.NewSingleHostReverseProxy(mustURL(t, base))
+		// The node gzips what the follower's transport asks gzipped; the
+		// proxy's own transport then asks and unzips, so alter sees JSON.
+		direct := proxy.Director
+		proxy.Director = func(r *http.Request) { direct(r); r.Header.Del("Accept-Encoding") }
 		proxy.ModifyResponse = func(resp *http.Response) error {
 			body, err := io.ReadAll(resp.Body)
 			resp.Body.Close()
@@ -141,9 +150,18 @@ func TestEndToEndFollow(t *testing.T) {
 			}
 			return body
 		}, "verification failed: feed entry"},
+		// Every row carries the node's v2 statement; one that does not
+		// verify is refused (a row without it would pass: this fails then).
+		{"a node statement v2 that does not verify is refused", func(path string, body []byte) []byte {
+			if path == "/federation/verify" {
+				body = regexp.MustCompile(`"federation_signature_v2":"[^"]+"`).ReplaceAll(body,
+					[]byte(`"federation_signature_v2":"`+base64.StdEncoding.EncodeToString(make([]byte, 64))+`"`))
+			}
+			return body
+		}, "verification failed: federation signature v2"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			out, err := follow(t, tampered(t, tt.alter), filepath.Join(t.TempDir(), "follow"))
+			out, err := runFollow(t, tampered(t, tt.alter), filepath.Join(t.TempDir(), "follow"))
 			if err == nil || !strings.Contains(out, tt.want) {
 				t.Fatalf("pfn follow through the proxy: %v, want a non-zero exit naming %q\n%s", err, tt.want, out)
 			}

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"crypto/ed25519"
-	"crypto/rand"
-	"crypto/x509"
 	"encoding/base64"
-	"encoding/json"
-	"encoding/pem"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,65 +14,27 @@ import (
 	"github.com/pfn-network/pfn/domain"
 )
 
-// upstreamNode is a stand-in for another PFN node as GET
-// /federation/peer-info and add-source see it: /federation-info with its
-// node keys and asset info, its source list (kept to its admins, as a
-// real node's, unless listSources), its public catalogue, and the
-// publisher protocol for source, signing with its node key.
+// upstreamNode is a real second node mirroring a publisher, as another
+// node adds it as an upstream: its URL, its node key (as /federation-info
+// shows it) and the id of the publisher's source there.
 type upstreamNode struct {
-	*httptest.Server
+	attestNode
+	URL    string
 	keyID  string
 	keyB64 string // raw 32 bytes, base64
 	source string
 }
 
-func startUpstreamNode(t *testing.T, source string, listSources bool) upstreamNode {
+func startUpstreamNode(t *testing.T, pfn string, pub publisherProc) upstreamNode {
 	t.Helper()
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	n := startAttestNode(t, pfn)
+	source, _ := n.subscribe(t, pub)
+	_, info := n.api.do(http.MethodGet, "/federation-info", "", nil)
+	key, err := domain.ParsePublicKey(fmt.Sprint(info["public_key"]))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("the upstream's /federation-info key: %v (%v)", err, info)
 	}
-	der, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
-	u := upstreamNode{keyID: domain.KeyID(pub), keyB64: base64.StdEncoding.EncodeToString(pub), source: source}
-	answer := func(w http.ResponseWriter, status int, v any) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_ = json.NewEncoder(w).Encode(v)
-	}
-	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/federation-info":
-			answer(w, http.StatusOK, map[string]any{"version": "1.0.0", "features": []string{"plugin-distribution", "pfn-node/v1"},
-				"node": "pfn test", "public_key": keyPEM, "key_id": u.keyID,
-				"node_keys": []map[string]any{{"key_id": u.keyID, "public_key": keyPEM, "valid_from": time.Now().UTC(), "valid_until": nil}},
-				"assetInfo": map[string]string{"domain": u.URL, "namingScheme": "federation/files/{author}/{slug}/{version}"}})
-		case "/federation/sources":
-			if !listSources {
-				answer(w, http.StatusUnauthorized, map[string]string{"error": "an API key is needed"})
-				return
-			}
-			answer(w, http.StatusOK, map[string]any{"sources": []map[string]string{{"id": source}}})
-		case "/federation/plugins":
-			answer(w, http.StatusOK, map[string]any{"plugins": []map[string]string{{"source_id": source, "plugin_id": "a"}, {"source_id": source, "plugin_id": "b"}}})
-		case "/verify-ownership":
-			var req struct{ Username, Challenge string }
-			if json.NewDecoder(r.Body).Decode(&req) != nil || req.Username != source {
-				answer(w, http.StatusNotFound, map[string]string{"error": "no such source"})
-				return
-			}
-			answer(w, http.StatusOK, map[string]string{"signature": base64.StdEncoding.EncodeToString(ed25519.Sign(priv, []byte(req.Challenge)))})
-		case "/author-data":
-			answer(w, http.StatusOK, map[string]any{"username": source, "plugins": []any{}})
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	t.Cleanup(u.Close)
-	return u
+	return upstreamNode{attestNode: n, URL: n.api.base, keyID: domain.KeyID(key), keyB64: base64.StdEncoding.EncodeToString(key), source: source}
 }
 
 // GET /federation/peer-info looks a node up through the node's outbound
@@ -97,7 +56,9 @@ func TestEndToEndPeerInfo(t *testing.T) {
 
 	// A real node keeps /federation/sources to its admins: the sources come
 	// from its public catalogue, each once.
-	up := startUpstreamNode(t, "alice@pub.example", false)
+	pub := startPublisher(t, buildBinary(t, "../pfn-publisher", "pfn-publisher"), "-key-file", filepath.Join(t.TempDir(), "pub.pem"), "-admin")
+	setCatalog(t, pub, plainEntries(2, 512))
+	up := startUpstreamNode(t, pfn, pub)
 	garbage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		_, _ = w.Write([]byte("<html>parked domain</html>"))

@@ -339,7 +339,7 @@ func TestAdminUI(t *testing.T) {
 
 	provenanceSteps(t, b, api, admin)
 	sourcePageSteps(t, b, api, admin, sourceID)
-	upstreamSteps(t, b, api, admin)
+	upstreamSteps(t, b, api, admin, pfn, pub)
 
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -12,39 +13,58 @@ import (
 )
 
 // upstreamSteps is TestAdminUI's step for adding an upstream node through
-// its looked-up key. It runs last: the source it adds would be one more
-// card for the steps before it.
-func upstreamSteps(t *testing.T, b *uiBrowser, api apiClient, admin string) {
-	t.Run("add an upstream node: its key is shown, confirming adds the source", func(t *testing.T) {
-		up := startUpstreamNode(t, "upstream-author", true)
+// its looked-up key: a real second node mirroring the same publisher. It
+// runs last: the source it adds would be one more card for the steps
+// before it.
+func upstreamSteps(t *testing.T, b *uiBrowser, api apiClient, admin, pfn string, pub publisherProc) {
+	t.Run("add an upstream node: its key is shown, confirming adds the source, its plugins show the chain", func(t *testing.T) {
+		up := startUpstreamNode(t, pfn, pub)
+		upSource, upKeyID, upKeyB64, upURL := up.source, up.keyID, up.keyB64, up.URL
+
 		b.do("open the sources", chromedp.Click(chromedp.CSS(`.tabs a[data-view=sources]`)))
 		b.do("a URL that is none", chromedp.SetValue(chromedp.ID("au-url"), "node.example.org"),
 			chromedp.Click(chromedp.CSS(`#add-upstream button[type=submit]`)))
 		b.waitFor("the URL error beside its field", `document.getElementById('au-url-error').textContent.includes('http://')`)
 
-		b.do("look the node up", chromedp.SetValue(chromedp.ID("au-url"), up.URL),
+		b.do("look the node up", chromedp.SetValue(chromedp.ID("au-url"), upURL),
 			chromedp.Click(chromedp.CSS(`#add-upstream button[type=submit]`)))
 		b.waitFor("the node's key shown", `!document.getElementById('au-peer').hidden &&
-			document.querySelector('#au-peer .node-key-id')?.textContent === `+jsString(up.keyID))
-		if got := eval[string](b, `document.querySelector('#au-peer .node-key').textContent`); got != up.keyB64 {
-			t.Fatalf("node key shown %q, want %q", got, up.keyB64)
+			document.querySelector('#au-peer .node-key-id')?.textContent === `+jsString(upKeyID))
+		if got := eval[string](b, `document.querySelector('#au-peer .node-key').textContent`); got != upKeyB64 {
+			t.Fatalf("node key shown %q, want %q", got, upKeyB64)
 		}
-		if got := eval[string](b, `document.getElementById('au-source').value`); got != up.source {
-			t.Fatalf("source offered %q, want %q", got, up.source)
+		if got := eval[string](b, `document.getElementById('au-source').value`); got != upSource {
+			t.Fatalf("source offered %q, want %q", got, upSource)
 		}
 		before := api.sourceCount(admin)
 		b.screenshot("admin-ui-upstream.png")
 
 		b.do("confirm", chromedp.Click(chromedp.CSS(`#au-peer button[data-step=confirm]`)))
-		b.waitFor("the source added and verified", `document.querySelector('#add-upstream .status.ok')?.textContent.startsWith('Added and verified upstream-author@')`)
-		code, body := api.do(http.MethodGet, "/federation/source-status?sourceId="+up.source+"@"+strings.TrimPrefix(up.URL, "http://"), admin, nil)
-		if code != http.StatusOK || body["public_key"] != up.keyB64 || body["instance_url"] != up.URL || body["status"] != "verified" {
-			t.Fatalf("the added source = %d %v", code, body)
+		b.waitFor("the source added and verified", `document.querySelector('#add-upstream .status.ok')?.textContent.startsWith(`+
+			jsString("Added and verified "+upSource+"@")+`)`)
+		id := upSource + "@" + strings.TrimPrefix(upURL, "http://")
+		code, body := api.do(http.MethodGet, "/federation/source-status?sourceId="+url.QueryEscape(id), admin, nil)
+		if code != http.StatusOK || body["public_key"] != upKeyB64 || body["instance_url"] != upURL || body["status"] != "verified" {
+			t.Fatalf("the added source %s = %d %v", id, code, body)
 		}
 		if n := api.sourceCount(admin); n != before+1 {
 			t.Fatalf("%d sources after the confirmation, %d before", n, before)
 		}
-		b.waitFor("its card", `[...document.querySelectorAll('article.source')].some(a => a.dataset.sourceId.startsWith('upstream-author@'))`)
+		b.waitFor("its card", `[...document.querySelectorAll('article.source')].some(a => a.dataset.sourceId === `+jsString(id)+`)`)
+
+		// Mirrored through it, a plugin's card names the publisher, then the
+		// upstream node.
+		if code, body := api.do(http.MethodPost, "/federation/subscribe", admin, map[string]any{"sourceId": id}); code != http.StatusOK {
+			t.Fatalf("subscribe to %s = %d %v", id, code, body)
+		}
+		if code, body := api.do(http.MethodPost, "/federation/sync-source", admin, map[string]string{"sourceId": id}); code != http.StatusOK {
+			t.Fatalf("sync-source %s = %d %v", id, code, body)
+		}
+		chain := "publisher " + upSource + " → node " + upURL + " (key " + upKeyID + ")"
+		b.do("open the activity feed", chromedp.Click(chromedp.CSS(`.tabs a[data-view=activity]`)))
+		b.do("open the catalogue", chromedp.Click(chromedp.CSS(`.tabs a[data-view=catalogue]`)))
+		b.waitFor("a card with the chain", `[...document.querySelectorAll('#catalogue-list article.plugin .provenance')].some((e) => e.textContent === `+jsString(chain)+`)`)
+		b.screenshot("admin-ui-provenance.png")
 	})
 }
 

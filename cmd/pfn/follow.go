@@ -22,9 +22,10 @@ new version into -dir as DIR/<source>/<plugin>/<version>.zip and verify it
 (sha256 and size, the publisher's signature v1 and v2, the node's federation
 statement v1 and v2) against keys pinned at first use: the node's keys from
 its /federation-info, each source's publisher key from the node's catalogue
-provenance or, with -api-key-file, its /federation/sources key history. A
-different key later is accepted only when the node's key history also lists
-a pinned one. A yanked, pruned or removed version's file is deleted. The
+provenance (no API key needed) or, with -api-key-file holding an admin key,
+its /federation/sources key history. A different key later is accepted only
+when the node's key history also lists a pinned one (for a publisher key,
+that history needs the admin key). A yanked, pruned or removed version's file is deleted. The
 cursor, the pins and the files held are kept in DIR/.pfn-follow.json
 (written atomically), so a rerun continues where the last one stopped.
 A verification failure stops it with a non-zero exit naming what failed.

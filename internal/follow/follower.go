@@ -256,8 +256,11 @@ func (f *Follower) download(ctx context.Context, ch Change, path string) error {
 
 // pinKeys pins what the row needs and is not pinned yet: the node key it
 // names (from a fresh /federation-info: the node may have rotated), and
-// the source's publisher key (the row's provenance, and the key history
-// in /federation/sources when the follower has an API key).
+// the source's publisher key. That is the key the row's provenance names,
+// which anyone may read; the key history in /federation/sources (admin
+// keys only) is asked for only when the provenance is not enough: it names
+// no key that verifies, or a key other than those pinned (a rotation, which
+// only that history shows).
 func (f *Follower) pinKeys(ctx context.Context, row Row) error {
 	if f.st.Pins.NodeKeyByID(row.NodeKeyID) == nil {
 		if err := f.pinNode(ctx); err != nil {
@@ -269,7 +272,8 @@ func (f *Follower) pinKeys(ctx context.Context, row Row) error {
 		offered = append(offered, k)
 	}
 	pinned := f.st.Pins.Publishers[row.Source]
-	if len(pinned) == 0 || !containsAll(pinned, offered) || (len(offered) == 0 && !f.st.Pins.publisherSigned(row)) {
+	rotated := len(pinned) > 0 && !containsAll(pinned, offered)
+	if rotated || (len(offered) == 0 && (len(pinned) == 0 || !f.st.Pins.publisherSigned(row))) {
 		history, err := f.Node.SourceKeys(ctx, row.Source)
 		if err != nil {
 			return err

@@ -34,6 +34,8 @@ type fakeNode struct {
 	downloads atomic.Int32
 	failFeed  atomic.Int32 // answer the next N feed requests 503
 	tamper    func(body []byte) []byte
+	apiKey    string // a private catalogue: every call but /federation-info needs it
+	sources   atomic.Int32
 }
 
 func (n *fakeNode) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -41,7 +43,14 @@ func (n *fakeNode) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer n.mu.Unlock()
 	q := r.URL.Query()
 	key := fileKey(q.Get("source"), q.Get("plugin"), q.Get("version"))
+	if n.apiKey != "" && r.URL.Path != "/federation-info" && r.Header.Get("Authorization") != "Bearer "+n.apiKey {
+		http.Error(w, `{"error":"unauthorized"}`, http.StatusUnauthorized)
+		return
+	}
 	switch r.URL.Path {
+	case "/federation/sources": // admin only; the key is a consumer's
+		n.sources.Add(1)
+		http.Error(w, `{"error":"forbidden"}`, http.StatusForbidden)
 	case "/federation-info":
 		writeJSON(w, map[string]any{"node_keys": n.keys})
 	case "/federation/changes":
@@ -103,6 +112,7 @@ type world struct {
 	srv       *httptest.Server
 	publisher key
 	nodeKey   key
+	apiKey    string // what the follower sends
 }
 
 const testSource = "plugin-author@pub.example:8090"
@@ -142,7 +152,7 @@ func (w *world) yank(plugin, version string) {
 // what it printed.
 func (w *world) follow(dir string, once bool, ctx context.Context) (string, error) {
 	var out bytes.Buffer
-	f := &Follower{Node: &Node{Base: w.srv.URL, Client: w.srv.Client(), Timeout: 5 * time.Second, DownloadTimeout: 5 * time.Second},
+	f := &Follower{Node: &Node{Base: w.srv.URL, APIKey: w.apiKey, Client: w.srv.Client(), Timeout: 5 * time.Second, DownloadTimeout: 5 * time.Second},
 		Dir: dir, Out: &out, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Limit: 2, Wait: 10 * time.Millisecond, MaxSize: 1 << 20, MaxRetry: 10 * time.Millisecond}
 	err := f.Run(ctx, "", once)
@@ -271,6 +281,35 @@ func TestFollowerStopsOnAVerificationFailure(t *testing.T) {
 				t.Fatal("the rerun accepted it")
 			}
 		})
+	}
+}
+
+// A private catalogue is followed with a consumer's key: the publisher key
+// comes from the rows' provenance, /federation/sources (admin only) is not
+// needed; without the key the follower stops on the node's refusal.
+func TestFollowerReadsAPrivateCatalogueWithAConsumerKey(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.node.apiKey = "consumer-key"
+	w.mirror("tool-a", "1.0.0")
+	w.mirror("tool-b", "1.0.0")
+	if out, err := w.once(t.TempDir()); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Fatalf("without the key: %v\n%s", err, out)
+	}
+	w.apiKey = "consumer-key"
+	if out, err := w.once(t.TempDir()); err != nil || !strings.Contains(out, "2 fetched") || w.node.sources.Load() != 0 {
+		t.Fatalf("with the key (%d calls to /federation/sources): %v\n%s", w.node.sources.Load(), err, out)
+	}
+	// A publisher key the provenance names in place of the pinned one asks
+	// for the key history, which a consumer's key cannot read: refused.
+	dir := t.TempDir()
+	if out, err := w.once(dir); err != nil {
+		t.Fatalf("first run: %v\n%s", err, out)
+	}
+	w.publisher = newKey(t, 90)
+	w.mirror("tool-c", "1.0.0")
+	if _, err := w.once(dir); failureOf(err) != "publisher key" || w.node.sources.Load() != 1 {
+		t.Fatalf("a new publisher key (%d calls to /federation/sources): %v, want a publisher key failure", w.node.sources.Load(), err)
 	}
 }
 

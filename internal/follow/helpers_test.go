@@ -58,18 +58,14 @@ func signedRow(t testing.TB, publisher, node key, source, plugin, version string
 	}
 	r.FederationSignature = node.sign(t, msg)
 	r.Provenance = []Hop{{Role: "publisher", Source: source, PublicKey: publisher.b64()}}
-	r.FederationSignatureV2 = node.sign(t, mustV2(t, statementV2{Statement: st, publisherKey: publisher.b64()}))
+	r.FederationSignatureV2 = node.sign(t, mustV2(t, r.statementV2(node.id(), source, publisher.b64(), "")))
 	return r
 }
 
-func (r Row) statement(node, source string) nodekey.Statement {
-	return nodekey.Statement{Node: node, Source: source, Plugin: r.Plugin, Version: r.Version,
-		SHA256: r.SHA256, Size: r.Size, PublisherSignature: r.Signature}
-}
-
-func mustV2(t testing.TB, st statementV2) []byte {
+// mustV2 is the bytes a node signs for st (nodekey's, as the node builds them).
+func mustV2(t testing.TB, st nodekey.StatementV2) []byte {
 	t.Helper()
-	b, err := st.canonicalBytes()
+	b, err := st.CanonicalBytes()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,9 @@ const (
 // which a later change says; nothing to fetch.
 var errGone = errors.New("the node no longer serves this version")
 
+// errDenied: the node refused the API key, or the lack of one (401, 403).
+var errDenied = errors.New("the node refused the call")
+
 // Node is the followed node's HTTP API. Every call has a deadline and every
 // answer a cap.
 type Node struct {
@@ -82,7 +85,9 @@ func (n *Node) Row(ctx context.Context, source, plugin, version string) (Row, er
 }
 
 // SourceKeys is the key history the node shows for a source in GET
-// /federation/sources: nil without an API key (the listing is for admins).
+// /federation/sources: nil without an API key, or with one the node does
+// not let read it (the listing is for admins; a consumer key of a private
+// catalogue reads the rest).
 func (n *Node) SourceKeys(ctx context.Context, source string) ([]string, error) {
 	if n.APIKey == "" {
 		return nil, nil
@@ -96,7 +101,11 @@ func (n *Node) SourceKeys(ctx context.Context, source string) ([]string, error) 
 			} `json:"key_history"`
 		} `json:"sources"`
 	}
-	if err := n.getJSON(ctx, "/federation/sources", url.Values{"include_removed": {"true"}}, 0, maxSources, &list); err != nil {
+	err := n.getJSON(ctx, "/federation/sources", url.Values{"include_removed": {"true"}}, 0, maxSources, &list)
+	if errors.Is(err, errDenied) {
+		return nil, nil
+	}
+	if err != nil {
 		return nil, err
 	}
 	for _, s := range list.Sources {
@@ -189,8 +198,9 @@ func (n *Node) do(ctx context.Context, path string, q url.Values) (*http.Respons
 	return resp, nil
 }
 
-// statusError turns an answer other than 200 into an error: errGone for
-// 404 and 410, the problem's text (capped) otherwise.
+// statusError turns an answer other than 200 into an error naming the
+// problem's text (capped): errGone for 404, 410 and 451, errDenied for 401
+// and 403.
 func statusError(resp *http.Response) error {
 	if resp.StatusCode == http.StatusOK {
 		return nil
@@ -200,6 +210,8 @@ func statusError(resp *http.Response) error {
 	switch resp.StatusCode {
 	case http.StatusNotFound, http.StatusGone, http.StatusUnavailableForLegalReasons:
 		return fmt.Errorf("%s: %w", msg, errGone)
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return fmt.Errorf("%s: %w", msg, errDenied)
 	}
 	return errors.New(msg)
 }

@@ -84,9 +84,7 @@ func CheckRow(row Row, ch Change, pins *Pins) error {
 	if node == nil {
 		return fail("node key", fmt.Sprintf("the federation signature names the key %q, which is not pinned for this node", row.NodeKeyID))
 	}
-	st := nodekey.Statement{Node: row.NodeKeyID, Source: row.Source, Plugin: row.Plugin, Version: row.Version,
-		SHA256: row.SHA256, Size: row.Size, PublisherSignature: row.Signature}
-	if err := nodekey.Verify(node, st, row.FederationSignature); err != nil {
+	if err := nodekey.Verify(node, row.statement(row.NodeKeyID, row.Source), row.FederationSignature); err != nil {
 		return fail("federation signature", err.Error())
 	}
 	if row.FederationSignatureV2 != "" {
@@ -116,7 +114,9 @@ func checkChain(row Row, node ed25519.PublicKey, pinned []ed25519.PublicKey) err
 	}) == nil {
 		return errors.New("the provenance names a publisher key that is not pinned for the source")
 	}
-	v2 := statementV2{publisherKey: publisher}
+	// Each hop's statement covers the one before it: upstream is the
+	// previous hop's signature, "" for the node that mirrored the publisher.
+	upstream := ""
 	for i, hop := range row.Provenance[1:] {
 		if hop.Role != "node" {
 			return fmt.Errorf("provenance entry %d is a %q, want a node", i+2, hop.Role)
@@ -125,16 +125,26 @@ func checkChain(row Row, node ed25519.PublicKey, pinned []ed25519.PublicKey) err
 		if err != nil {
 			return fmt.Errorf("provenance node %s: %w", hop.URL, err)
 		}
-		v2.Statement = nodekey.Statement{Node: hop.Node, Source: hop.Source, Plugin: row.Plugin, Version: row.Version,
-			SHA256: row.SHA256, Size: row.Size, PublisherSignature: row.Signature}
-		if err := v2.verify(key, hop.Signature); err != nil {
+		if err := nodekey.VerifyV2(key, row.statementV2(hop.Node, hop.Source, publisher, upstream), hop.Signature); err != nil {
 			return fmt.Errorf("upstream node %s: %w", hop.URL, err)
 		}
-		v2.upstream = hop.Signature
+		upstream = hop.Signature
 	}
-	v2.Statement = nodekey.Statement{Node: row.NodeKeyID, Source: row.Source, Plugin: row.Plugin, Version: row.Version,
-		SHA256: row.SHA256, Size: row.Size, PublisherSignature: row.Signature}
-	return v2.verify(node, row.FederationSignatureV2)
+	return nodekey.VerifyV2(node, row.statementV2(row.NodeKeyID, row.Source, publisher, upstream), row.FederationSignatureV2)
+}
+
+// statement is the v1 statement the given node signed about the row's
+// version under its source id there.
+func (r Row) statement(node, source string) nodekey.Statement {
+	return nodekey.Statement{Node: node, Source: source, Plugin: r.Plugin, Version: r.Version,
+		SHA256: r.SHA256, Size: r.Size, PublisherSignature: r.Signature}
+}
+
+// statementV2 is the v2 statement the given node signed about the row's
+// version (SPEC15 §3).
+func (r Row) statementV2(node, source, publisherKey, upstream string) nodekey.StatementV2 {
+	return nodekey.StatementV2{Node: node, Source: source, Plugin: r.Plugin, Version: r.Version, SHA256: r.SHA256,
+		Size: r.Size, PublisherSignature: r.Signature, PublisherKey: publisherKey, Upstream: upstream}
 }
 
 // publisherSigned says whether the row's v1 publisher signature verifies
