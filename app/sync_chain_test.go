@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"crypto/ed25519"
 	"encoding/base64"
 	"strings"
@@ -121,10 +122,14 @@ func TestFollowUpstreamYanks(t *testing.T) {
 		refusals   int
 	}{
 		{name: "a signed yank of a chain that holds is followed", self: c, wantYanked: true,
-			alter: func(p *ListedPlugin) { p.Yanked = &ListedYank{Reason: "malware", Signature: signed(b, marker(*p, "malware"))} }},
+			alter: func(p *ListedPlugin) {
+				p.Yanked = &ListedYank{Reason: "malware", Signature: signed(b, marker(*p, "malware"))}
+			}},
 		{name: "no marker lifts a yank that followed the upstream", self: c, yankedHere: true, alter: func(*ListedPlugin) {}},
 		{name: "a cycle entry marked yanked changes nothing", self: a,
-			alter: func(p *ListedPlugin) { p.Yanked = &ListedYank{Reason: "malware", Signature: signed(b, marker(*p, "malware"))} }},
+			alter: func(p *ListedPlugin) {
+				p.Yanked = &ListedYank{Reason: "malware", Signature: signed(b, marker(*p, "malware"))}
+			}},
 		{name: "a cycle entry without a marker lifts nothing", self: a, yankedHere: true, wantYanked: true, alter: func(*ListedPlugin) {}},
 		{name: "a bad-signature entry marked yanked changes nothing", self: c, alter: func(p *ListedPlugin) {
 			p.Provenance[0].Signature = p.Provenance[1].Signature
@@ -139,13 +144,19 @@ func TestFollowUpstreamYanks(t *testing.T) {
 			p.Yanked = &ListedYank{Reason: "malware", Signature: signed(b, marker(*p, "malware"))}
 		}},
 		{name: "a marker for other bytes than mirrored changes nothing", self: c, mirrored: strings.Repeat("cd", 32),
-			alter: func(p *ListedPlugin) { p.Yanked = &ListedYank{Reason: "malware", Signature: signed(b, marker(*p, "malware"))} }},
+			alter: func(p *ListedPlugin) {
+				p.Yanked = &ListedYank{Reason: "malware", Signature: signed(b, marker(*p, "malware"))}
+			}},
 		{name: "an unsigned marker is ignored and refused", self: c, refusals: 1,
 			alter: func(p *ListedPlugin) { p.Yanked = &ListedYank{Reason: "malware"} }},
 		{name: "a marker signed by another key is ignored and refused", self: c, refusals: 1,
-			alter: func(p *ListedPlugin) { p.Yanked = &ListedYank{Reason: "malware", Signature: signed(a, marker(*p, "malware"))} }},
+			alter: func(p *ListedPlugin) {
+				p.Yanked = &ListedYank{Reason: "malware", Signature: signed(a, marker(*p, "malware"))}
+			}},
 		{name: "a marker signed over another reason is ignored and refused", self: c, refusals: 1,
-			alter: func(p *ListedPlugin) { p.Yanked = &ListedYank{Reason: "malware", Signature: signed(b, marker(*p, "old"))} }},
+			alter: func(p *ListedPlugin) {
+				p.Yanked = &ListedYank{Reason: "malware", Signature: signed(b, marker(*p, "old"))}
+			}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -185,5 +196,61 @@ func TestWithUpstreamURL(t *testing.T) {
 	}
 	if listed[1].Provenance != nil {
 		t.Errorf("a direct entry got provenance %+v", listed[1].Provenance)
+	}
+}
+
+// TestRecordWithheld: an upstream's quarantined or removed status is
+// recorded only when the upstream node signed it under the source's key;
+// unsigned or signed by another key, it is ignored and refused once.
+func TestRecordWithheld(t *testing.T) {
+	t.Parallel()
+	a, b := MemorySigner{ID: "node-a"}, MemorySigner{ID: "node-b"}
+	status := func(s MemorySigner, username, reason string) string {
+		sig, err := s.SignMarker(domain.SourceStatusMarker(domain.SourceID(username), "quarantined", reason))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sig
+	}
+	for _, tc := range []struct {
+		name         string
+		signature    func(username string) string
+		wantStatus   string
+		wantRefusals int
+	}{
+		{"signed by the upstream node", func(u string) string { return status(b, u, "under investigation") }, "quarantined", 0},
+		{"unsigned", func(string) string { return "" }, "", 1},
+		{"signed by another key", func(u string) string { return status(a, u, "under investigation") }, "", 1},
+		{"signed over another reason", func(u string) string { return status(b, u, "old") }, "", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			src, err := domain.RegisterSource("http://b.example:8080", "pub@p.example@a.example", base64.StdEncoding.EncodeToString(b.PublicKey()), "admin", time.Unix(1, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sources := &MemorySources{}
+			if err := sources.Save(context.Background(), src); err != nil {
+				t.Fatal(err)
+			}
+			st := src.State()
+			h := SyncSource{Sources: sources, Now: func() time.Time { return time.Unix(2, 0) }}
+			for range 2 { // the second sync finds the same answer
+				w := &UpstreamWithheld{Status: "quarantined", Reason: "under investigation", Signature: tc.signature(st.Username)}
+				if err := h.recordWithheld(context.Background(), st.ID, st, w); err != nil {
+					t.Fatal(err)
+				}
+			}
+			refusals := 0
+			for _, e := range sources.Events(st.ID) {
+				if _, ok := e.(domain.SourceListingRefused); ok {
+					refusals++
+				}
+			}
+			got, _ := sources.Load(context.Background(), st.ID)
+			if got.State().UpstreamStatus != tc.wantStatus || refusals != tc.wantRefusals {
+				t.Errorf("upstream status %q, %d refusals; want %q, %d", got.State().UpstreamStatus, refusals, tc.wantStatus, tc.wantRefusals)
+			}
+		})
 	}
 }
