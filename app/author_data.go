@@ -11,12 +11,21 @@ import (
 // mirrors (GET /author-data, SPEC15 §2): the source's status and, unless it
 // is quarantined or removed, its mirrored versions that carry a v2
 // statement, yanked ones included (marked, so that a downstream yanks them
-// too).
+// too). The node signs the status and each yank marker (domain.YankMarker,
+// domain.SourceStatusMarker): a downstream acts on them only then.
 type AuthorListing struct {
-	Source  domain.SourceID
-	Status  string // "active", "suspended", "quarantined" or "removed"
-	Reason  string
-	Plugins []PluginView
+	Source          domain.SourceID
+	Status          string // "active", "suspended", "quarantined" or "removed"
+	Reason          string
+	StatusSignature string
+	Plugins         []AuthorEntry
+}
+
+// AuthorEntry is a version listed, with the node's signature of its yank
+// marker ("" when it is not yanked).
+type AuthorEntry struct {
+	PluginView
+	YankSignature string
 }
 
 // MaxAuthorListing caps the versions one /author-data answer lists; a
@@ -27,14 +36,40 @@ const MaxAuthorListing = 5000
 type ListAuthorData struct {
 	Sources SourceReader
 	Plugins PluginReader
+	Signer  MarkerSigner
+}
+
+// MarkerSigner signs a yank or source-status marker with the node's
+// current key; it refuses any other message.
+type MarkerSigner interface {
+	SignMarker(message string) (string, error)
 }
 
 func (h ListAuthorData) Handle(ctx context.Context, id domain.SourceID) (AuthorListing, error) {
+	out, err := h.list(ctx, id)
+	if err != nil {
+		return AuthorListing{}, err
+	}
+	if out.StatusSignature, err = h.Signer.SignMarker(domain.SourceStatusMarker(id, out.Status, out.Reason)); err != nil {
+		return AuthorListing{}, fmt.Errorf("author-data of %s: %w", id, err)
+	}
+	for i, p := range out.Plugins {
+		if p.Yanked == "" {
+			continue
+		}
+		if out.Plugins[i].YankSignature, err = h.Signer.SignMarker(domain.YankMarker(id, p.Plugin, p.Version, p.SHA256, p.Yanked)); err != nil {
+			return AuthorListing{}, fmt.Errorf("author-data of %s: %w", id, err)
+		}
+	}
+	return out, nil
+}
+
+func (h ListAuthorData) list(ctx context.Context, id domain.SourceID) (AuthorListing, error) {
 	src, err := h.Sources.GetSource(ctx, id)
 	if err != nil {
 		return AuthorListing{}, err
 	}
-	out := AuthorListing{Source: id, Status: "active", Plugins: []PluginView{}}
+	out := AuthorListing{Source: id, Status: "active", Plugins: []AuthorEntry{}}
 	switch {
 	case src.Removal != nil:
 		out.Status, out.Reason = "removed", src.Removal.Reason
@@ -59,7 +94,7 @@ func (h ListAuthorData) Handle(ctx context.Context, id domain.SourceID) (AuthorL
 			// A version mirrored before v2 statements has none to chain:
 			// a downstream could not check it, so it is not offered.
 			if p.FederationSignatureV2 != "" && p.PublisherKey != "" && len(out.Plugins) < MaxAuthorListing {
-				out.Plugins = append(out.Plugins, p)
+				out.Plugins = append(out.Plugins, AuthorEntry{PluginView: p})
 			}
 		}
 		if len(page) < q.Limit {

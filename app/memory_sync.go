@@ -66,20 +66,20 @@ func (m *MemoryJobRequests) Requests() []Job {
 }
 
 // MemorySigner signs the node's statements with a key derived from ID
-// (the zero value's is "memory-node"), and verifies them: a statement
+// (the zero value's from "memory-node"), and verifies them: a statement
 // about other bytes, another version or another publisher signature does
-// not verify.
+// not verify. Its key id is derived from the key as nodekey derives it, so
+// a statement naming another node's id does not verify under this key.
 type MemorySigner struct{ ID string }
 
-func (s MemorySigner) KeyID() string {
-	if s.ID == "" {
-		return "memory-node"
-	}
-	return s.ID
-}
+func (s MemorySigner) KeyID() string { return domain.KeyID(s.PublicKey()) }
 
 func (s MemorySigner) key() ed25519.PrivateKey {
-	seed := sha256.Sum256([]byte(s.KeyID()))
+	name := s.ID
+	if name == "" {
+		name = "memory-node"
+	}
+	seed := sha256.Sum256([]byte(name))
 	return ed25519.NewKeyFromSeed(seed[:])
 }
 
@@ -110,7 +110,20 @@ func (s MemorySigner) VerifyStatementV2(nodeKey ed25519.PublicKey, st StatementV
 	if err != nil || len(nodeKey) != ed25519.PublicKeySize || !ed25519.Verify(nodeKey, mirrorStatementV2(st), sig) {
 		return fmt.Errorf("v2 statement about %s %s: %w", st.Plugin, st.Version, domain.ErrBadSignature)
 	}
+	// As nodekey.VerifyV2: the node field only means "this key" when it is
+	// the key's id.
+	if id := domain.KeyID(nodeKey); st.Node != id {
+		return fmt.Errorf("v2 statement about %s %s names node %q, the key's id is %q: %w", st.Plugin, st.Version, st.Node, id, domain.ErrBadSignature)
+	}
 	return nil
+}
+
+// SignMarker signs a yank or source-status marker, as nodekey does.
+func (s MemorySigner) SignMarker(message string) (string, error) {
+	if !domain.IsMarker(message) {
+		return "", fmt.Errorf("not a marker: %w", domain.ErrInvalidInput)
+	}
+	return base64.StdEncoding.EncodeToString(ed25519.Sign(s.key(), []byte(message))), nil
 }
 
 func (s MemorySigner) OwnsKey(keyID string) bool { return keyID == s.KeyID() }

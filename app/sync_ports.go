@@ -34,10 +34,12 @@ type ListedPublisher struct {
 	PublicKey string // base64 of the raw 32-byte key
 }
 
-// ListedYank says why and when an upstream node yanked a version.
+// ListedYank says why and when an upstream node yanked a version, and
+// the node's signature over domain.YankMarker ("" when it sent none).
 type ListedYank struct {
-	Reason string
-	At     string
+	Reason    string
+	At        string
+	Signature string
 }
 
 // Claim is what the publisher's signature of the entry covers.

@@ -181,14 +181,12 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 	}
 	listed, err := h.listing(ctx, id, st)
 	if withheld := (*UpstreamWithheld)(nil); errors.As(err, &withheld) {
-		return result, h.Sources.Update(ctx, id, func(s *domain.Source) error {
-			s.RecordUpstreamStatus(withheld.Status, withheld.Reason, h.Now())
-			return nil
-		})
+		return result, h.recordWithheld(ctx, id, st, withheld)
 	}
 	if err != nil {
 		return result, err
 	}
+	withUpstreamURL(listed, st.InstanceURL)
 	result.TotalPlugins = len(listed)
 	histories, err := h.Histories.LoadAll(ctx, id, wantedSlugs(listed, filters))
 	if err != nil {
@@ -197,12 +195,13 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 	if st, err = h.followKeyRotation(ctx, id, st, listed, histories); err != nil {
 		return result, err
 	}
+	chain := h.chainProblems(st, listed)
 	plan := planSync(syncInput{Source: id, Username: st.Username, AssetDomain: st.Info.AssetDomain,
 		NamingScheme: st.Info.NamingScheme, Listed: listed, Histories: histories, Filters: filters,
 		Signed: verifySignatures(st.PublicKey, listed, histories), Resigned: resignedVersions(st.KeyPeriods(), listed, histories),
-		MaxFiles: h.MaxFiles, Attestation: h.attestationPolicy(st), Chain: h.chainProblems(st, listed)})
+		MaxFiles: h.MaxFiles, Attestation: h.attestationPolicy(st), Chain: chain})
 	rec := syncRecording{result: &result, now: h.Now(), subscribers: len(filters), feed: feed.mark}
-	followUpstreamYanks(st, listed, histories, &plan, rec.now)
+	followUpstreamYanks(st, listed, chain, histories, &plan, &rec)
 	rec.result.Wanted, rec.result.AlreadyMirrored = plan.Wanted, plan.AlreadyMirrored
 	for _, s := range plan.Steps {
 		rec.step(s)

@@ -23,11 +23,13 @@ type Publisher struct{ Source, PublicKey string }
 // Hop is one node of a version's provenance.
 type Hop struct{ Node, NodeKey, URL, Source, Signature string }
 
-// Yank is an upstream node's yank of a version.
-type Yank struct{ Reason, At string }
+// Yank is an upstream node's yank of a version; Signature is the node's
+// over domain.YankMarker ("" when it sent none).
+type Yank struct{ Reason, At, Signature string }
 
-// SourceStatus is an upstream node's status of the source it lists.
-type SourceStatus struct{ Status, Reason string }
+// SourceStatus is an upstream node's status of the source it lists;
+// Signature is the node's over domain.SourceStatusMarker.
+type SourceStatus struct{ Status, Reason, Signature string }
 
 // parseChain reads "publisher", "provenance" and "yanked" of an entry.
 func parseChain(obj jsonObject, p *Plugin, problems *problemList) {
@@ -57,7 +59,8 @@ func parseChain(obj jsonObject, p *Plugin, problems *problemList) {
 	if y, ok, err := obj.object("yanked"); err != nil {
 		problems.add(err)
 	} else if ok {
-		p.Yanked = &Yank{Reason: capped(problems, y, "yanked.reason", "reason"), At: capped(problems, y, "yanked.at", "at")}
+		p.Yanked = &Yank{Reason: capped(problems, y, "yanked.reason", "reason"), At: capped(problems, y, "yanked.at", "at"),
+			Signature: capped(problems, y, "yanked.signature", "signature")}
 	}
 }
 
@@ -83,7 +86,7 @@ func parseSourceStatus(obj jsonObject, problems *problemList) SourceStatus {
 		return SourceStatus{}
 	}
 	out := SourceStatus{Status: capped(problems, st, "source_status.status", "status"),
-		Reason: capped(problems, st, "source_status.reason", "reason")}
+		Reason: capped(problems, st, "source_status.reason", "reason"), Signature: capped(problems, st, "source_status.signature", "signature")}
 	switch out.Status {
 	case "active", "suspended", "quarantined", "removed":
 	default:

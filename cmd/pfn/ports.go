@@ -22,7 +22,7 @@ func (p catalogPort) AuthorData(ctx context.Context, instanceURL, author string)
 		return nil, publisherError{err}
 	}
 	if st := a.SourceStatus; st.Status == domain.UpstreamQuarantined || st.Status == domain.UpstreamRemoved {
-		return nil, &app.UpstreamWithheld{Status: st.Status, Reason: st.Reason}
+		return nil, &app.UpstreamWithheld{Status: st.Status, Reason: st.Reason, Signature: st.Signature}
 	}
 	out := make([]app.ListedPlugin, len(a.Plugins))
 	for i, pl := range a.Plugins {
@@ -33,7 +33,7 @@ func (p catalogPort) AuthorData(ctx context.Context, instanceURL, author string)
 			out[i].Publisher = &app.ListedPublisher{Source: domain.SourceID(pl.Publisher.Source), PublicKey: pl.Publisher.PublicKey}
 		}
 		if pl.Yanked != nil {
-			out[i].Yanked = &app.ListedYank{Reason: pl.Yanked.Reason, At: pl.Yanked.At}
+			out[i].Yanked = &app.ListedYank{Reason: pl.Yanked.Reason, At: pl.Yanked.At, Signature: pl.Yanked.Signature}
 		}
 	}
 	return out, nil

@@ -137,7 +137,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			ListChanges:    app.ListChanges{Reader: changes, Watch: feed},
 			FindPlugin:     find,
 			VerifyMirrored: app.VerifyMirrored{Find: find, Sources: reader, Verifier: signerPort{signer, ring}},
-			AuthorData:     app.ListAuthorData{Sources: reader, Plugins: plugins},
+			AuthorData:     app.ListAuthorData{Sources: reader, Plugins: plugins, Signer: signer},
 			ProveOwnership: app.ProveNodeOwnership{Sources: reader, Signer: signer},
 			Blobs:          blobPort{blobs},
 			PublicCatalog:  cfg.PublicCatalog,

@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"time"
+
 	"github.com/pfn-network/pfn/app"
 )
 
@@ -19,23 +21,31 @@ type authorDataView struct {
 }
 
 type sourceStatusBody struct {
-	Status string `json:"status"`
-	Reason string `json:"reason,omitempty"`
+	Status    string `json:"status"`
+	Reason    string `json:"reason,omitempty"`
+	Signature string `json:"signature"` // the node's, over domain.SourceStatusMarker
+}
+
+// authorYankView is a yank marker the node signed (domain.YankMarker).
+type authorYankView struct {
+	Reason    string     `json:"reason"`
+	At        *time.Time `json:"at,omitempty"`
+	Signature string     `json:"signature"`
 }
 
 type authorEntry struct {
-	Slug             string       `json:"slug"`
-	Name             string       `json:"name"`
-	Version          string       `json:"version"`
-	ShortDescription string       `json:"short_description"`
-	Tags             []string     `json:"tags"`
-	Signature        string       `json:"signature"`
-	SignatureV2      string       `json:"signature_v2,omitempty"`
-	SHA256           string       `json:"sha256"`
-	Size             int64        `json:"size"`
-	Publisher        publisherRef `json:"publisher"`
-	Provenance       []hopView    `json:"provenance"`
-	Yanked           *yankedView  `json:"yanked,omitempty"`
+	Slug             string          `json:"slug"`
+	Name             string          `json:"name"`
+	Version          string          `json:"version"`
+	ShortDescription string          `json:"short_description"`
+	Tags             []string        `json:"tags"`
+	Signature        string          `json:"signature"`
+	SignatureV2      string          `json:"signature_v2,omitempty"`
+	SHA256           string          `json:"sha256"`
+	Size             int64           `json:"size"`
+	Publisher        publisherRef    `json:"publisher"`
+	Provenance       []hopView       `json:"provenance"`
+	Yanked           *authorYankView `json:"yanked,omitempty"`
 }
 
 type publisherRef struct {
@@ -54,7 +64,7 @@ type hopView struct {
 // viewAuthorData lists each version with its chain, this node last: its
 // key (by the id its statement names), its URL and its v2 statement.
 func viewAuthorData(l app.AuthorListing, keys map[string]string, self string) authorDataView {
-	out := authorDataView{Username: string(l.Source), SourceStatus: sourceStatusBody{Status: l.Status, Reason: l.Reason},
+	out := authorDataView{Username: string(l.Source), SourceStatus: sourceStatusBody{Status: l.Status, Reason: l.Reason, Signature: l.StatusSignature},
 		Plugins: make([]authorEntry, 0, len(l.Plugins))}
 	for _, p := range l.Plugins {
 		tags := p.Tags
@@ -63,8 +73,11 @@ func viewAuthorData(l app.AuthorListing, keys map[string]string, self string) au
 		}
 		e := authorEntry{Slug: p.Plugin, Name: p.Name, Version: p.Version, ShortDescription: p.Description, Tags: tags,
 			Signature: p.PublisherSignature, SignatureV2: p.PublisherSignatureV2, SHA256: p.SHA256, Size: p.Size,
-			Yanked: viewYanked(p), Provenance: make([]hopView, 0, len(p.Provenance)+1)}
-		prov := viewProvenance(p)
+			Provenance: make([]hopView, 0, len(p.Provenance)+1)}
+		if y := viewYanked(p.PluginView); y != nil {
+			e.Yanked = &authorYankView{Reason: y.Reason, At: y.At, Signature: p.YankSignature}
+		}
+		prov := viewProvenance(p.PluginView)
 		e.Publisher = publisherRef{Source: prov[0].Source, PublicKey: p.PublisherKey}
 		for _, h := range p.Provenance {
 			e.Provenance = append(e.Provenance, hopView{Node: h.Node, NodeKey: h.NodeKey, URL: h.URL, Source: string(h.Source), Signature: h.Signature})
