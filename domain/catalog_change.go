@@ -67,10 +67,33 @@ func SourceChange(id SourceID, e SourceEvent) (CatalogChange, bool) {
 		c.Kind, c.Reason = ChangeSourceResumed, e.Reason
 	case SourceRemoved:
 		c.Kind, c.Reason = ChangeSourceRemoved, e.Reason
+	case SourceUpstreamStatusChanged:
+		c.Kind, c.Reason = upstreamChange(e)
 	default:
 		return CatalogChange{}, false
 	}
 	return c, true
+}
+
+// UpstreamReasonPrefix starts the reason of a change the upstream node
+// made (SourceUpstreamStatusChanged): the feed's shape stays SPEC15's, and
+// a reader still tells the upstream's withholding from this node's own.
+const UpstreamReasonPrefix = "upstream: "
+
+// upstreamChange maps the upstream node's status of a source to the change
+// readers see here: it hides the source's plugins (and downloads answer 451
+// or 410) exactly as this node's own quarantine or removal does. Active
+// again is a resumption, though this node may still withhold the source
+// itself (an earlier change without the prefix says so).
+func upstreamChange(e SourceUpstreamStatusChanged) (ChangeKind, string) {
+	reason := UpstreamReasonPrefix + e.Reason
+	switch e.Status {
+	case UpstreamQuarantined:
+		return ChangeSourceQuarantine, reason
+	case UpstreamRemoved:
+		return ChangeSourceRemoved, reason
+	}
+	return ChangeSourceResumed, UpstreamReasonPrefix + "serves the source again"
 }
 
 // PluginChange is the catalogue change a plugin history's event makes (ok

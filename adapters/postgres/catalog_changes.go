@@ -66,7 +66,7 @@ func (CatalogChanges) Apply(ctx context.Context, tx pgx.Tx, stored eventstore.Ev
 // for every other (most of a rebuild's events are left undecoded).
 func catalogChangeOf(stored eventstore.Event) (domain.CatalogChange, bool, error) {
 	switch stored.Type {
-	case domain.EventSourceSuspended, domain.EventSourceResumed, domain.EventSourceRemoved:
+	case domain.EventSourceSuspended, domain.EventSourceResumed, domain.EventSourceRemoved, domain.EventSourceUpstreamStatus:
 		e, err := eventstore.DecodeAs[domain.SourceEvent](stored)
 		if err != nil {
 			return domain.CatalogChange{}, false, err
