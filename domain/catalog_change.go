@@ -68,21 +68,32 @@ func SourceChange(id SourceID, e SourceEvent) (CatalogChange, bool) {
 	case SourceRemoved:
 		c.Kind, c.Reason = ChangeSourceRemoved, e.Reason
 	case SourceUpstreamStatusChanged:
-		// The upstream node withholds the source, or serves it again: its
-		// plugins leave or come back here as they would by an admin's hand,
-		// and a node that follows this one learns it from its feed.
-		switch e.Status {
-		case UpstreamQuarantined:
-			c.Kind, c.Reason = ChangeSourceQuarantine, e.Reason
-		case UpstreamRemoved:
-			c.Kind, c.Reason = ChangeSourceRemoved, e.Reason
-		default:
-			c.Kind, c.Reason = ChangeSourceResumed, "the upstream node serves it again"
-		}
+		c.Kind, c.Reason = upstreamChange(e)
 	default:
 		return CatalogChange{}, false
 	}
 	return c, true
+}
+
+// UpstreamReasonPrefix starts the reason of a change the upstream node
+// made (SourceUpstreamStatusChanged): the feed's shape stays SPEC15's, and
+// a reader still tells the upstream's withholding from this node's own.
+const UpstreamReasonPrefix = "upstream: "
+
+// upstreamChange maps the upstream node's status of a source to the change
+// readers see here: it hides the source's plugins (and downloads answer 451
+// or 410) exactly as this node's own quarantine or removal does. Active
+// again is a resumption, though this node may still withhold the source
+// itself (an earlier change without the prefix says so).
+func upstreamChange(e SourceUpstreamStatusChanged) (ChangeKind, string) {
+	reason := UpstreamReasonPrefix + e.Reason
+	switch e.Status {
+	case UpstreamQuarantined:
+		return ChangeSourceQuarantine, reason
+	case UpstreamRemoved:
+		return ChangeSourceRemoved, reason
+	}
+	return ChangeSourceResumed, UpstreamReasonPrefix + "serves the source again"
 }
 
 // PluginChange is the catalogue change a plugin history's event makes (ok

@@ -50,13 +50,13 @@ func TestCatalogChangeOfEvents(t *testing.T) {
 		}, domain.CatalogChange{Kind: domain.ChangeSourceRemoved, Source: src, Reason: "gone", At: at}, true},
 		{"quarantined upstream", func() (domain.CatalogChange, bool) {
 			return domain.SourceChange(src, domain.SourceUpstreamStatusChanged{Status: domain.UpstreamQuarantined, Reason: "malware", At: at})
-		}, domain.CatalogChange{Kind: domain.ChangeSourceQuarantine, Source: src, Reason: "malware", At: at}, true},
+		}, domain.CatalogChange{Kind: domain.ChangeSourceQuarantine, Source: src, Reason: "upstream: malware", At: at}, true},
 		{"removed upstream", func() (domain.CatalogChange, bool) {
 			return domain.SourceChange(src, domain.SourceUpstreamStatusChanged{Status: domain.UpstreamRemoved, Reason: "gone", At: at})
-		}, domain.CatalogChange{Kind: domain.ChangeSourceRemoved, Source: src, Reason: "gone", At: at}, true},
+		}, domain.CatalogChange{Kind: domain.ChangeSourceRemoved, Source: src, Reason: "upstream: gone", At: at}, true},
 		{"served again upstream", func() (domain.CatalogChange, bool) {
 			return domain.SourceChange(src, domain.SourceUpstreamStatusChanged{At: at})
-		}, domain.CatalogChange{Kind: domain.ChangeSourceResumed, Source: src, Reason: "the upstream node serves it again", At: at}, true},
+		}, domain.CatalogChange{Kind: domain.ChangeSourceResumed, Source: src, Reason: "upstream: serves the source again", At: at}, true},
 		{"a health check changes no listing", func() (domain.CatalogChange, bool) {
 			return domain.SourceChange(src, domain.SourceSynced{At: at})
 		}, domain.CatalogChange{}, false},

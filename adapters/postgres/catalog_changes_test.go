@@ -43,6 +43,11 @@ func TestCatalogChangesInCommitOrderAndRebuilt(t *testing.T) {
 	if err := s.Resume("cleared", "key_admin", t0.Add(2*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
+	// The upstream node withholds the source, then serves it again.
+	if !s.RecordUpstreamStatus(domain.UpstreamRemoved, "gone there", t0.Add(2*time.Minute+10*time.Second)) ||
+		!s.RecordUpstreamStatus("active", "", t0.Add(2*time.Minute+20*time.Second)) {
+		t.Fatal("upstream status not recorded")
+	}
 	if err := sources.Save(ctx, s); err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +61,7 @@ func TestCatalogChangesInCommitOrderAndRebuilt(t *testing.T) {
 	if err := histories.SaveAll(ctx, []*domain.PluginHistory{hs["tool"]}, s); err != nil {
 		t.Fatal(err)
 	}
-	waitForHead(t, feed, 6)
+	waitForHead(t, feed, 8)
 
 	// Out of order: the first writer appends and stays open while a second
 	// appends and commits; only then does the first commit.
@@ -75,13 +80,13 @@ func TestCatalogChangesInCommitOrderAndRebuilt(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(300 * time.Millisecond) // many polls of the runner (10ms)
-	if head, err := feed.FeedHead(ctx); err != nil || head != 6 {
-		t.Fatalf("head %d, %v while the first writer is open; want 6 (the later commit held back)", head, err)
+	if head, err := feed.FeedHead(ctx); err != nil || head != 8 {
+		t.Fatalf("head %d, %v while the first writer is open; want 8 (the later commit held back)", head, err)
 	}
 	if err := first.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	waitForHead(t, feed, 8)
+	waitForHead(t, feed, 10)
 
 	got := readFeed(t, feed, 0, "")
 	want := []string{
@@ -90,15 +95,17 @@ func TestCatalogChangesInCommitOrderAndRebuilt(t *testing.T) {
 		"3 version.updated tool 1.1.0 aa 10 ",
 		"4 source.quarantined    0 spam",
 		"5 source.resumed    0 cleared",
-		"6 version.yanked tool 1.1.0 aa 10 malware",
-		"7 version.mirrored late 1.0.0 bb 3 ",
-		"8 version.mirrored early 1.0.0 bb 3 ",
+		"6 source.removed    0 upstream: gone there",
+		"7 source.resumed    0 upstream: serves the source again",
+		"8 version.yanked tool 1.1.0 aa 10 malware",
+		"9 version.mirrored late 1.0.0 bb 3 ",
+		"10 version.mirrored early 1.0.0 bb 3 ",
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("feed\n%q\nwant\n%q", got, want)
 	}
-	if got := readFeed(t, feed, 6, string(id)); len(got) != 2 {
-		t.Fatalf("after 6 of %s: %q", id, got)
+	if got := readFeed(t, feed, 8, string(id)); len(got) != 2 {
+		t.Fatalf("after 8 of %s: %q", id, got)
 	}
 	if got := readFeed(t, feed, 0, "other@127.0.0.1:1"); len(got) != 0 {
 		t.Fatalf("another source's changes: %q", got)

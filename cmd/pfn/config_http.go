@@ -36,10 +36,11 @@ func registerHTTP(fs *flag.FlagSet, env func(name, def string) string, cfg *HTTP
 		{"request-timeout", "PFN_REQUEST_TIMEOUT", def.RequestTimeout.String(), "every request's deadline (downloads and exports: while nothing is sent)", &cfg.Limits.RequestTimeout},
 		{"feed-stream-max", "PFN_FEED_STREAM_MAX", def.FeedStreamMax.String(), "how long one change feed stream lasts before the client must reconnect", &cfg.Limits.FeedStreamMax},
 	})
-	var headerBytes, minRate, compat string
+	var headerBytes, minRate, compat, feedWaiters string
 	fs.StringVar(&compat, "api-compat", env("PFN_API_COMPAT", string(httpapi.CompatPFN)), "pfn, or original for clients of the original JavaScript node (PFN_API_COMPAT)")
 	fs.StringVar(&headerBytes, "max-header-bytes", env("PFN_MAX_HEADER_BYTES", strconv.Itoa(def.MaxHeaderBytes)), "largest request header block; larger gets 431 (PFN_MAX_HEADER_BYTES)")
 	fs.StringVar(&minRate, "stream-min-rate", env("PFN_STREAM_MIN_RATE", strconv.FormatInt(def.MinRate, 10)), "bytes per second a client must read downloads and exports at (PFN_STREAM_MIN_RATE)")
+	fs.StringVar(&feedWaiters, "feed-max-waiters", env("PFN_FEED_MAX_WAITERS", strconv.Itoa(def.FeedMaxWaiters)), "change feed long polls and streams at once; one more gets 503 (PFN_FEED_MAX_WAITERS)")
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", env("PFN_TRUSTED_PROXIES", ""), "proxies whose X-Forwarded-For/X-Real-IP are believed: IPs or CIDRs (PFN_TRUSTED_PROXIES)")
 	fs.StringVar(&cfg.MetricsListen, "metrics-listen", env("PFN_METRICS_LISTEN", "127.0.0.1:9090"), `address of the /metrics listener; "off" for none (PFN_METRICS_LISTEN)`)
 	return func() []error {
@@ -57,6 +58,11 @@ func registerHTTP(fs *flag.FlagSet, env func(name, def string) string, cfg *HTTP
 			errs = append(errs, fmt.Errorf("PFN_STREAM_MIN_RATE %q: want a positive number of bytes per second", minRate))
 		} else {
 			cfg.Limits.MinRate = n
+		}
+		if n, err := strconv.Atoi(feedWaiters); err != nil || n < 1 {
+			errs = append(errs, fmt.Errorf("PFN_FEED_MAX_WAITERS %q: want a positive number of readers", feedWaiters))
+		} else {
+			cfg.Limits.FeedMaxWaiters = n
 		}
 		if _, err := httpapi.ParseTrustedProxies(cfg.TrustedProxies); err != nil {
 			errs = append(errs, fmt.Errorf("PFN_TRUSTED_PROXIES: %w", err))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,33 +46,80 @@ func feedFormatOf(c echo.Context) feedFormat {
 
 // feedStreams bounds the feed's streams: each ends after Max so that its
 // client reconnects (and resumes), and sends a heartbeat when idle for
-// Heartbeat.
+// Heartbeat. Waiters holds a token per waiting reader (a long poll or a
+// stream): each holds a connection and a goroutine for up to a minute (a
+// stream for Max), so a full set answers 503 rather than letting clients
+// pile up without bound.
 type feedStreams struct {
 	Max, Heartbeat time.Duration
 	Log            *slog.Logger
+	Waiters        chan struct{}
 }
+
+// feedBusyRetry is the Retry-After of a 503 when all waiters are taken: a
+// long poll ends within a minute, and most far sooner.
+const feedBusyRetry = 5 * time.Second
+
+// errFeedBusy: every waiter of the feed is taken (503, Retry-After).
+var errFeedBusy = errors.New("too many clients wait on the change feed; retry later, or ask without wait=")
 
 // feedStreamsFor derives the streams' bounds from the server's limits: the
 // heartbeat also keeps a stream inside the deadline that cuts off streams
 // with nothing sent for RequestTimeout (streamUnderMinRate).
 func feedStreamsFor(l Limits, log *slog.Logger) feedStreams {
-	return feedStreams{Max: l.FeedStreamMax, Heartbeat: min(feedHeartbeat, l.RequestTimeout/2), Log: log}
+	return feedStreams{Max: l.FeedStreamMax, Heartbeat: min(feedHeartbeat, l.RequestTimeout/2), Log: log,
+		Waiters: make(chan struct{}, l.FeedMaxWaiters)}
+}
+
+// wait takes a waiter's token, or answers errFeedBusy (with Retry-After)
+// when none is left; release gives it back.
+func (s feedStreams) wait(c echo.Context) (release func(), err error) {
+	select {
+	case s.Waiters <- struct{}{}:
+		return func() { <-s.Waiters }, nil
+	default:
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(feedBusyRetry.Seconds())))
+		return nil, errFeedBusy
+	}
+}
+
+// varyAccept marks every answer of the feed, kept pages included, as
+// chosen by Accept: one URL answers a JSON page, an event stream or NDJSON,
+// and a shared cache must not hand one to a client asking for another.
+func varyAccept(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Add(echo.HeaderVary, echo.HeaderAccept)
+		return next(c)
+	}
 }
 
 // listChanges answers GET /federation/changes: a JSON page (long-polled
 // with wait=), or with Accept text/event-stream or application/x-ndjson a
 // stream of the changes as they come.
-func listChanges(h app.ListChanges, streams feedStreams) echo.HandlerFunc {
+func listChanges(h app.ListChanges, resolve app.SourceResolver, streams feedStreams) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		format := feedFormatOf(c)
+		// The source filter takes every form of id the other listings do
+		// (port-less ids of the original network's clients).
+		source, err := resolveSourceFilter(c, resolve, c.QueryParam("source"))
+		if err != nil {
+			return err
+		}
 		p := app.ChangeParams{After: c.QueryParam("after"), Limit: c.QueryParam("limit"),
-			Source: c.QueryParam("source"), Wait: c.QueryParam("wait")}
+			Source: source, Wait: c.QueryParam("wait")}
 		if id := c.Request().Header.Get("Last-Event-ID"); format == feedSSE && id != "" {
 			p.After, p.AfterField = id, "Last-Event-ID"
 		}
 		q, err := p.Query()
 		if err != nil {
 			return err
+		}
+		if format != feedPage || q.Wait > 0 {
+			release, err := streams.wait(c)
+			if err != nil {
+				return err
+			}
+			defer release()
 		}
 		if format == feedPage {
 			page, err := h.Handle(c.Request().Context(), q)

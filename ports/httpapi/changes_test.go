@@ -105,11 +105,7 @@ func (oneChange) FeedHead(context.Context) (int64, error) { return 1, nil }
 // its client reconnects.
 func TestChangeFeedStreamsHeartbeatAndEnd(t *testing.T) {
 	t.Parallel()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	watch := app.NewFeedWatcher(oneChange{}, 10*time.Millisecond, log)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	go watch.Run(ctx)
+	log, watch := feedWatcher(t)
 	srv := httptest.NewServer(httpapi.New(httpapi.Deps{Log: log,
 		Limits: httpapi.Limits{RequestTimeout: 200 * time.Millisecond, WriteTimeout: time.Second, FeedStreamMax: 700 * time.Millisecond},
 		App:    &httpapi.App{PublicCatalog: true, Log: log, ListChanges: app.ListChanges{Reader: oneChange{}, Watch: watch}}}))

@@ -30,7 +30,7 @@ func statusOf(err error) int {
 	case errors.As(err, &he):
 		return he.Code
 	case errors.Is(err, errDeadline), errors.Is(err, context.DeadlineExceeded), errors.Is(err, app.ErrSyncContinues),
-		errors.Is(err, app.ErrFeedClosed):
+		errors.Is(err, app.ErrFeedClosed), errors.Is(err, errFeedBusy):
 		return http.StatusServiceUnavailable
 	case errors.Is(err, domain.ErrInvalidInput):
 		return http.StatusBadRequest
@@ -105,10 +105,15 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		if fe := (*domain.FieldError)(nil); status < 500 && errors.As(err, &fe) {
 			field = fe.Field
 		}
-		if status >= 500 {
+		if status >= 500 && !errors.Is(err, errFeedBusy) { // a full feed is load, not a failure
 			log.ErrorContext(c.Request().Context(), "request failed",
 				"method", c.Request().Method, "path", c.Path(), "err", err)
+		}
+		if status >= 500 {
 			msg = http.StatusText(status)
+			if errors.Is(err, errFeedBusy) {
+				msg = errFeedBusy.Error()
+			}
 			if cause := context.Cause(c.Request().Context()); errors.Is(err, errDeadline) && errors.Is(cause, errDeadline) {
 				msg = cause.Error() + "; try again later"
 			}

@@ -37,6 +37,10 @@ type Limits struct {
 	// its cursor (PFN_FEED_STREAM_MAX): no client holds a connection for
 	// ever, and reconnections spread over the nodes behind a balancer.
 	FeedStreamMax time.Duration
+	// FeedMaxWaiters caps the change feed's readers waiting at once, long
+	// polls and streams together (PFN_FEED_MAX_WAITERS); one more is
+	// answered 503 with Retry-After.
+	FeedMaxWaiters int
 }
 
 // DefaultLimits are the production defaults (see README's configuration table).
@@ -51,6 +55,7 @@ func DefaultLimits() Limits {
 		MinRate:           4 << 10,
 		StreamGrace:       10 * time.Second,
 		FeedStreamMax:     5 * time.Minute,
+		FeedMaxWaiters:    256,
 	}
 }
 
@@ -75,6 +80,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MinRate <= 0 {
 		l.MinRate = d.MinRate
+	}
+	if l.FeedMaxWaiters <= 0 {
+		l.FeedMaxWaiters = d.FeedMaxWaiters
 	}
 	return l
 }

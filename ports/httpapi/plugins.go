@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -21,18 +20,10 @@ var pluginListParams = []string{"source", "tag", "q", "include_yanked", "include
 func listPlugins(h app.ListPlugins, resolve app.SourceResolver) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		q := app.PluginQuery{Source: c.QueryParam("source"), Tag: c.QueryParam("tag"), Text: c.QueryParam("q")}
-		if q.Source != "" {
-			// A filter naming no source lists nothing, as before; only an
-			// ambiguous or malformed one is an error.
-			id, err := resolve.Resolve(c.Request().Context(), q.Source)
-			if err != nil && !errors.Is(err, domain.ErrNotFound) {
-				return domain.InField("source", err)
-			}
-			if err == nil {
-				q.Source = string(id)
-			}
-		}
 		var err error
+		if q.Source, err = resolveSourceFilter(c, resolve, q.Source); err != nil {
+			return err
+		}
 		if q.IncludeYanked, err = boolParam(c, "include_yanked"); err != nil {
 			return err
 		}

@@ -170,7 +170,8 @@ func routeFederation(e *echo.Echo, a *App, obs Observer, streams feedStreams) {
 	f.GET("/download", downloadPlugin(a.FindPlugin, a.Blobs, a.ResolveSource, a.Log), catalog...)
 	f.HEAD("/download", downloadPlugin(a.FindPlugin, a.Blobs, a.ResolveSource, a.Log), catalog...)
 	f.GET("/verify", verifyPlugin(a.VerifyMirrored, a.ResolveSource), catalog...)
-	f.GET("/changes", listChanges(a.ListChanges, streams), append(catalog, privateWhenKeyed, cached(a.Catalog, feedPageRoute))...)
+	f.GET("/changes", listChanges(a.ListChanges, a.ResolveSource, streams),
+		append(catalog, varyAccept, privateWhenKeyed, cached(a.Catalog, feedPageRoute))...)
 	e.GET("/federation-info", federationInfo(a.NodeInfo, a.PublicURL), cached(nodeInfoCache(a.Catalog), nodeInfoRoute(a.PublicURL)))
 	// The publisher protocol for the sources this node mirrors (node_publisher.go).
 	// Behind the catalogue's rule too: its answers tell which sources exist.

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -139,6 +140,23 @@ func resolveSourceID(c echo.Context, resolve app.SourceResolver, field, raw stri
 	}
 	id, err := resolve.Resolve(c.Request().Context(), raw)
 	return id, domain.InField(field, err)
+}
+
+// resolveSourceFilter resolves a listing's optional source filter: a
+// filter naming no source lists nothing, as before (the raw id is kept);
+// only an ambiguous or malformed one is an error.
+func resolveSourceFilter(c echo.Context, resolve app.SourceResolver, raw string) (string, error) {
+	if raw == "" {
+		return "", nil
+	}
+	id, err := resolve.Resolve(c.Request().Context(), raw)
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+		return raw, nil
+	case err != nil:
+		return "", domain.InField("source", err)
+	}
+	return string(id), nil
 }
 
 // listSources: PFN answers {"sources": [...]}, the original a bare array
