@@ -112,11 +112,13 @@ func TestEndToEndFollow(t *testing.T) {
 
 	// A proxy between the follower and the node alters one kind of answer.
 	tampered := func(t *testing.T, alter func(path string, body []byte) []byte) string {
-		proxy := httputil.NewSingleHostReverseProxy(mustURL(t, base))
+		target := mustURL(t, base)
 		// The node gzips what the follower's transport asks gzipped; the
 		// proxy's own transport then asks and unzips, so alter sees JSON.
-		direct := proxy.Director
-		proxy.Director = func(r *http.Request) { direct(r); r.Header.Del("Accept-Encoding") }
+		proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(target)
+			r.Out.Header.Del("Accept-Encoding")
+		}}
 		proxy.ModifyResponse = func(resp *http.Response) error {
 			body, err := io.ReadAll(resp.Body)
 			resp.Body.Close()

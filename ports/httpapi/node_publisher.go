@@ -19,9 +19,6 @@ import (
 // (SPEC15 §2, docs/protocol.md "A node as a publisher"), so that another
 // node adds it as a source with the requests it already sends publishers.
 
-// nodeFeature is announced in /federation-info by a node that serves it.
-const nodeFeature = "pfn-node/v1"
-
 // filesScheme is the assetInfo.namingScheme of a node's files.
 const filesScheme = "federation/files/{author}/{slug}/{version}"
 
