@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/pfn-network/pfn/internal/fsdir"
 )
 
 // FileStore keeps objects as files under a root directory.
@@ -78,7 +80,7 @@ func (s *FileStore) put(ctx context.Context, key string, r io.Reader, maxBytes i
 		err = os.Rename(tmp.Name(), dst)
 	}
 	if err == nil && syncDirectory {
-		err = syncDir(dir)
+		err = fsdir.Sync(dir)
 	}
 	if err != nil {
 		return Info{}, fmt.Errorf("put %s: %w", key, err)
@@ -103,7 +105,7 @@ func (s *FileStore) Sync(ctx context.Context, keys []string) error {
 	for d := range dirs {
 		dirList = append(dirList, d)
 	}
-	return syncAll(ctx, dirList, syncDir)
+	return syncAll(ctx, dirList, fsdir.Sync)
 }
 
 // syncAll runs fsync over paths four at a time: the filesystem batches
@@ -132,15 +134,6 @@ func syncAll(ctx context.Context, paths []string, sync func(string) error) error
 }
 
 var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
 
 // Open returns the object's content; the caller closes it.
 func (s *FileStore) Open(_ context.Context, key string) (io.ReadCloser, Info, error) {

@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/pfn-network/pfn/internal/fsdir"
 )
 
 // A rotated node keeps signing with one key, but every statement it signed
@@ -220,5 +222,5 @@ func replaceFile(path string, data []byte) error {
 	if err := os.Rename(tmpName, path); err != nil {
 		return err
 	}
-	return syncDir(dir)
+	return fsdir.Sync(dir)
 }

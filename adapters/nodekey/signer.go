@@ -28,6 +28,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+
+	"github.com/pfn-network/pfn/internal/fsdir"
 )
 
 // maxKeyFile bounds what LoadOrCreate reads; an Ed25519 PKCS#8 PEM is 119
@@ -177,7 +179,7 @@ func create(path string) (*Signer, error) {
 	if err := os.Remove(tmpName); err != nil {
 		return nil, fmt.Errorf("node key: %w", err)
 	}
-	if err := syncDir(dir); err != nil {
+	if err := fsdir.Sync(dir); err != nil {
 		return nil, fmt.Errorf("node key: sync %s: %w", dir, err)
 	}
 	return s, nil
@@ -221,15 +223,6 @@ func writeTemp(dir string, data []byte) (string, error) {
 		return "", fmt.Errorf("write %s: %w", name, err)
 	}
 	return name, nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 func newSigner(priv ed25519.PrivateKey) (*Signer, error) {

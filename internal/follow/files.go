@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/pfn-network/pfn/internal/fsdir"
 )
 
 // A version's file is DIR/<source id>/<plugin>/<version>.zip: every segment
@@ -58,5 +60,5 @@ func removeFile(dir, key string) error {
 			break
 		}
 	}
-	return syncDir(dir)
+	return fsdir.Sync(dir)
 }

@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/pfn-network/pfn/internal/fsdir"
 )
 
 // StateFile is the name of the follower's state in its directory. It starts
@@ -102,19 +104,10 @@ func writeAtomic(dir, name string, write func(*os.File) error) error {
 		err = os.Rename(tmp.Name(), filepath.Join(dir, name))
 	}
 	if err == nil {
-		err = syncDir(dir)
+		err = fsdir.Sync(dir)
 	}
 	if err != nil {
 		return fmt.Errorf("write %s: %w", filepath.Join(dir, name), err)
 	}
 	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
