@@ -116,11 +116,17 @@ func checkChain(row Row, node ed25519.PublicKey, pinned []ed25519.PublicKey) err
 	}
 	// Each hop's statement covers the one before it: upstream is the
 	// previous hop's signature, "" for the node that mirrored the publisher.
-	upstream := ""
+	// Each hop's source id is the one before it at the node it mirrored
+	// from (docs/protocol.md, the chain rules), as is this node's.
+	upstream, previous := "", row.Provenance[0].Source
 	for i, hop := range row.Provenance[1:] {
 		if hop.Role != "node" {
 			return fmt.Errorf("provenance entry %d is a %q, want a node", i+2, hop.Role)
 		}
+		if !sourceFollows(hop.Source, previous, i == 0) {
+			return fmt.Errorf("provenance node %s names the source %q, which does not follow %q", hop.URL, hop.Source, previous)
+		}
+		previous = hop.Source
 		key, err := parseKey(hop.NodeKey)
 		if err != nil {
 			return fmt.Errorf("provenance node %s: %w", hop.URL, err)
@@ -130,7 +136,21 @@ func checkChain(row Row, node ed25519.PublicKey, pinned []ed25519.PublicKey) err
 		}
 		upstream = hop.Signature
 	}
+	if !sourceFollows(row.Source, previous, len(row.Provenance) == 1) {
+		return fmt.Errorf("the row's source %q does not follow %q, the last in its provenance", row.Source, previous)
+	}
 	return nodekey.VerifyV2(node, row.statementV2(row.NodeKeyID, row.Source, publisher, upstream), row.FederationSignatureV2)
+}
+
+// sourceFollows says whether a source id is what previous becomes at the
+// next node: the same id at the first node (from the publisher), else
+// "<previous>@<host of the node mirrored from>", read at the last '@'.
+func sourceFollows(source, previous string, first bool) bool {
+	if first {
+		return source == previous
+	}
+	user, host := domain.SplitSourceID(domain.SourceID(source))
+	return host != "" && user == previous
 }
 
 // statement is the v1 statement the given node signed about the row's

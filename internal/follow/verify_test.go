@@ -13,12 +13,18 @@ func TestCheckRow(t *testing.T) {
 
 	// A row that came through an upstream node: provenance names the
 	// publisher and the upstream, whose v2 statement this node's covers.
+	// Every signature holds in each; the source ids must follow too.
 	upstream := newKey(t, 70)
-	chained := signedRow(t, publisher, node, "plugin-author@pub.example:8090@a.example:8080", "tool", "1.0.0", []byte("PK\x03\x04tool"))
-	hopSig := upstream.sign(t, mustV2(t, chained.statementV2(upstream.id(), source, publisher.b64(), "")))
-	chained.Provenance = append(chained.Provenance, Hop{Role: "node", Node: upstream.id(), NodeKey: upstream.b64(),
-		URL: "http://a.example:8080", Source: source, Signature: hopSig})
-	chained.FederationSignatureV2 = node.sign(t, mustV2(t, chained.statementV2(node.id(), chained.Source, publisher.b64(), hopSig)))
+	chainedRow := func(hopSource, rowSource string) Row {
+		r := signedRow(t, publisher, node, rowSource, "tool", "1.0.0", []byte("PK\x03\x04tool"))
+		r.Provenance[0].Source = source
+		hopSig := upstream.sign(t, mustV2(t, r.statementV2(upstream.id(), hopSource, publisher.b64(), "")))
+		r.Provenance = append(r.Provenance, Hop{Role: "node", Node: upstream.id(), NodeKey: upstream.b64(),
+			URL: "http://a.example:8080", Source: hopSource, Signature: hopSig})
+		r.FederationSignatureV2 = node.sign(t, mustV2(t, r.statementV2(node.id(), r.Source, publisher.b64(), hopSig)))
+		return r
+	}
+	chained := chainedRow(source, source+"@a.example:8080")
 
 	tests := []struct {
 		name   string
@@ -42,6 +48,9 @@ func TestCheckRow(t *testing.T) {
 		{"provenance naming another publisher key", with(good, func(r *Row) { r.Provenance[0].PublicKey = other.b64() }), nil, "federation signature v2"},
 		{"an upstream hop's signature altered", with(chained, func(r *Row) { r.Provenance[1].Signature = good.FederationSignatureV2 }), nil, "federation signature v2"},
 		{"an upstream hop naming another key id", with(chained, func(r *Row) { r.Provenance[1].Node = node.id() }), nil, "federation signature v2"},
+		{"an upstream hop under another source than the publisher's", chainedRow("someone-else@pub.example:8090", source+"@a.example:8080"), nil, "federation signature v2"},
+		{"a row whose source does not follow the last hop's", chainedRow(source, "plugin-author@elsewhere.example@a.example:8080"), nil, "federation signature v2"},
+		{"a direct mirror under another source than the publisher's", with(good, func(r *Row) { r.Provenance[0].Source = "someone-else@pub.example:8090" }), nil, "federation signature v2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
