@@ -311,4 +311,26 @@ func TestEndToEndNodeChain(t *testing.T) {
 			t.Fatal("B lists the tampered plugin")
 		}
 	})
+
+	// Last: it ends the chain's source on A.
+	t.Run("a removal on A leaves C's listing within one sync of B then C", func(t *testing.T) {
+		var slug, version string
+		for s, row := range c.rows(t, atC) {
+			slug, version = s, row["version"].(string)
+			break
+		}
+		if status, body := a.api.do(http.MethodPost, "/federation/remove-source", a.admin,
+			map[string]any{"sourceId": atA, "reason": "publisher gone"}); status != http.StatusOK {
+			t.Fatalf("remove on A = %d %v", status, body)
+		}
+		b.sync(t, atB)
+		c.sync(t, atC)
+		if n := len(c.rows(t, atC)); n != 0 {
+			t.Fatalf("C lists %d plugins of a source removed on A", n)
+		}
+		status, body := c.api.do(http.MethodGet, "/federation/download?source="+url.QueryEscape(atC)+"&plugin="+slug+"&version="+version, "", nil)
+		if status != http.StatusGone || !strings.Contains(fmt.Sprint(body["error"]), "publisher gone") {
+			t.Fatalf("download on C = %d %v, want 410 with the upstream's reason", status, body)
+		}
+	})
 }
