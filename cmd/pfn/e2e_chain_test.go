@@ -242,26 +242,34 @@ func TestEndToEndNodeChain(t *testing.T) {
 		}
 	})
 
-	t.Run("a quarantine on A hides the source on C within one sync of B then C, until A resumes it", func(t *testing.T) {
+	// withheldOnC takes an admin action on A that withholds the source
+	// there, syncs B then C once each, and checks that C lists none of its
+	// plugins and answers a download of one with status and A's reason.
+	withheldOnC := func(t *testing.T, path string, req map[string]any, status int, reason string) {
+		t.Helper()
 		var slug, version string
 		for s, row := range c.rows(t, atC) {
 			slug, version = s, row["version"].(string)
 			break
 		}
-		if status, body := a.api.do(http.MethodPost, "/federation/suspend-source", a.admin,
-			map[string]any{"sourceId": atA, "reason": "under investigation", "quarantine": true}); status != http.StatusOK {
-			t.Fatalf("quarantine on A = %d %v", status, body)
+		if got, body := a.api.do(http.MethodPost, path, a.admin, req); got != http.StatusOK {
+			t.Fatalf("POST %s on A = %d %v", path, got, body)
 		}
 		b.sync(t, atB)
 		c.sync(t, atC)
 		if n := len(c.rows(t, atC)); n != 0 {
-			t.Fatalf("C lists %d plugins of a source quarantined on A", n)
+			t.Fatalf("C lists %d plugins of a source withheld on A (%s)", n, path)
 		}
-		status, body := c.api.do(http.MethodGet, "/federation/download?source="+url.QueryEscape(atC)+"&plugin="+slug+"&version="+version, "", nil)
-		if status != http.StatusUnavailableForLegalReasons || !strings.Contains(fmt.Sprint(body["error"]), "under investigation") {
-			t.Fatalf("download on C = %d %v, want 451 with the upstream's reason", status, body)
+		got, body := c.api.do(http.MethodGet, "/federation/download?source="+url.QueryEscape(atC)+"&plugin="+slug+"&version="+version, "", nil)
+		if got != status || !strings.Contains(fmt.Sprint(body["error"]), reason) {
+			t.Fatalf("download on C = %d %v, want %d with the upstream's reason", got, body, status)
 		}
-		_, body = c.api.do(http.MethodGet, "/federation/source-status?sourceId="+url.QueryEscape(atC), c.admin, nil)
+	}
+
+	t.Run("a quarantine on A hides the source on C within one sync of B then C, until A resumes it", func(t *testing.T) {
+		withheldOnC(t, "/federation/suspend-source", map[string]any{"sourceId": atA, "reason": "under investigation", "quarantine": true},
+			http.StatusUnavailableForLegalReasons, "under investigation")
+		_, body := c.api.do(http.MethodGet, "/federation/source-status?sourceId="+url.QueryEscape(atC), c.admin, nil)
 		if up, _ := body["upstream_status"].(map[string]any); up["status"] != "quarantined" || up["reason"] != "under investigation" {
 			t.Fatalf("C's source-status %v lacks the upstream's quarantine", body)
 		}
@@ -314,23 +322,7 @@ func TestEndToEndNodeChain(t *testing.T) {
 
 	// Last: it ends the chain's source on A.
 	t.Run("a removal on A leaves C's listing within one sync of B then C", func(t *testing.T) {
-		var slug, version string
-		for s, row := range c.rows(t, atC) {
-			slug, version = s, row["version"].(string)
-			break
-		}
-		if status, body := a.api.do(http.MethodPost, "/federation/remove-source", a.admin,
-			map[string]any{"sourceId": atA, "reason": "publisher gone"}); status != http.StatusOK {
-			t.Fatalf("remove on A = %d %v", status, body)
-		}
-		b.sync(t, atB)
-		c.sync(t, atC)
-		if n := len(c.rows(t, atC)); n != 0 {
-			t.Fatalf("C lists %d plugins of a source removed on A", n)
-		}
-		status, body := c.api.do(http.MethodGet, "/federation/download?source="+url.QueryEscape(atC)+"&plugin="+slug+"&version="+version, "", nil)
-		if status != http.StatusGone || !strings.Contains(fmt.Sprint(body["error"]), "publisher gone") {
-			t.Fatalf("download on C = %d %v, want 410 with the upstream's reason", status, body)
-		}
+		withheldOnC(t, "/federation/remove-source", map[string]any{"sourceId": atA, "reason": "publisher gone"},
+			http.StatusGone, "publisher gone")
 	})
 }
