@@ -69,6 +69,9 @@ func AppendEntry(bundle, entry []byte) ([]byte, error) {
 // SplitEntries reads an entry bundle that must hold exactly want entries
 // and nothing after them. The entries share bundle's memory.
 func SplitEntries(bundle []byte, want int) ([][]byte, error) {
+	if want < 0 {
+		return nil, fmt.Errorf("entry bundle: %d entries wanted", want)
+	}
 	out := make([][]byte, 0, min(want, Width))
 	for len(bundle) > 0 {
 		if len(out) == want {
