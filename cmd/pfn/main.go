@@ -38,11 +38,15 @@ Usage:
   pfn follow [-once] [-after CURSOR] [-dir DIR] URL
                 follow a node's change feed: download every new version
                 into DIR and verify it against keys pinned at first use
+  pfn verify -bundle BUNDLE FILE [-node-key KEY]...
+                check FILE offline against its transparency log bundle
+                (GET /federation/bundle): signatures, inclusion proof,
+                checkpoint; exit 0 only when every check holds
   pfn version   print the version
 
 Configuration comes from the environment (PFN_*); every command accepts
 -h for its flags, which override the environment (pfn follow reads no
-PFN_ variable).
+PFN_ variable, nor does pfn verify).
 `
 
 func main() {
@@ -51,7 +55,7 @@ func main() {
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "pfn:", err)
 		stop()
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
 }
 
@@ -94,6 +98,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return nodeCommand(getenv, fs, args, stdout, stderr)
 	case "follow":
 		return followCommand(ctx, fs, args, stdout, stderr)
+	case "verify":
+		return verifyCommand(fs, args, stdout)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
