@@ -338,6 +338,8 @@ func TestAdminUI(t *testing.T) {
 	})
 
 	provenanceSteps(t, b, api, admin)
+	logFixtureSteps(t, b)
+	logNodeSteps(t, b, api, admin)
 	sourcePageSteps(t, b, api, admin, sourceID)
 	upstreamSteps(t, b, api, admin, pfn, pub)
 

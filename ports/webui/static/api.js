@@ -67,6 +67,12 @@ export async function api(method, url, body, key) {
   return text ? JSON.parse(text) : {};
 }
 
+// text GETs a plain-text resource (a signed checkpoint).
+export async function text(url) {
+  const resp = await send('GET', url);
+  return resp.text();
+}
+
 export async function download(url) {
   const resp = await send('GET', url);
   return resp.blob();

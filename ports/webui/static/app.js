@@ -7,6 +7,7 @@ import { initActivity } from './activity.js';
 import { initAudit } from './audit.js';
 import { initSource } from './source.js';
 import { initUpstream } from './upstream.js';
+import { initLog } from './translog.js';
 
 const signin = document.getElementById('signin');
 const signinForm = document.getElementById('signin-form');
@@ -17,6 +18,7 @@ const views = ['sources', 'activity', 'catalogue', 'audit', 'source'];
 
 const audit = initAudit();
 const catalogue = initCatalogue();
+const log = initLog();
 const activity = initActivity();
 const source = initSource();
 const sources = initSources({
@@ -24,7 +26,7 @@ const sources = initSources({
   openAudit: (id) => { location.hash = '#audit'; audit.open(id); },
 });
 initUpstream({ onAdded: () => sources.load() });
-const loaders = { sources: sources.load, catalogue: catalogue.load, activity: activity.load, audit: () => {}, source: (id) => source.open(id) };
+const loaders = { sources: sources.load, catalogue: () => { log.load(); return catalogue.load(); }, activity: activity.load, audit: () => {}, source: (id) => source.open(id) };
 
 // fillSourceSelects offers the known sources in every filter, keeping each
 // one's current choice.

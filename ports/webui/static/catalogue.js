@@ -3,6 +3,7 @@
 import { api, download, path } from './api.js';
 import { h, facts, run, when, bytes, Failure } from './dom.js';
 import { provenance } from './provenance.js';
+import { logEntry } from './translog.js';
 
 const pageSize = 24;
 
@@ -49,6 +50,7 @@ export function initCatalogue() {
     const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
     const q = { source: p.source_id, plugin: p.plugin_id, version: p.version };
     const chain = provenance(p.provenance);
+    const logged = logEntry(p, status);
     return h('article', { class: 'card plugin', dataset: { plugin: p.plugin_id, source: p.source_id, version: p.version } },
       h('header', {},
         h('h3', { class: 'plugin-name' }, p.name || p.plugin_id),
@@ -65,6 +67,7 @@ export function initCatalogue() {
         p.bytes_attested_by ? ['Bytes attested by', p.bytes_attested_by] : null,
         ['Mirrored', when(p.mirror_date)],
         ['sha256', h('code', { class: 'hash' }, p.sha256)],
+        logged ? ['Transparency log', logged] : null,
       ]),
       (p.tags || []).length ? h('ul', { class: 'tags', 'aria-label': 'Tags' }, p.tags.map((t) =>
         h('li', {}, h('button', { type: 'button', class: 'tag', title: 'Show plugins tagged ' + t, onclick: () => byTag(t) }, t)))) : null,

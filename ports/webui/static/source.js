@@ -29,7 +29,7 @@ export function initSource() {
       const charts = h('div', { class: 'charts' });
       title.textContent = src.id;
       root.replaceChildren(
-        h('article', { class: 'card source', dataset: { sourceId: src.id } }, sourceBody(src)),
+        h('article', { class: 'card source', dataset: { sourceId: src.id } }, sourceBody(src, () => load())),
         section('Actions', 'source-actions', h('div', { class: 'admin-actions' }, sourceActions(src, (fallback) => after(status, load, fallback)))),
         section('Keys', 'source-keys', keyHistory(src)),
         section('Versions and yanks', 'source-versions', versions, versionStatus),

@@ -3,6 +3,7 @@
 // trust actions are on each source's own page (source.js).
 import { api, path, ApiError } from './api.js';
 import { h, facts, run, when, percent, token, safeURL } from './dom.js';
+import { upstreamLogAlert, upstreamLogFact } from './translog.js';
 
 const fields = ['instance_url', 'username', 'public_key'];
 const trustParts = ['verification', 'uptime', 'latency', 'signatures', 'age', 'subscribers'];
@@ -27,9 +28,10 @@ export function initSources({ onSources, openAudit }) {
   }
 
   function card(src) {
-    const body = h('div', { class: 'card-body' }, sourceBody(src));
+    const body = h('div', { class: 'card-body' });
     const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
-    const refresh = (s) => body.replaceChildren(...sourceBody(s));
+    const refresh = (s) => body.replaceChildren(...sourceBody(s, refresh));
+    refresh(src);
     const id = src.id;
     const button = (label, pending, fn) => h('button', {
       type: 'button', class: 'quiet', 'data-action': token(label),
@@ -123,8 +125,9 @@ function fieldError(field, message) {
 }
 
 // sourceBody is what the node knows of a source: its card here, the head
-// of its own page (source.js).
-export function sourceBody(src) {
+// of its own page (source.js). changed gets the source view an action in it
+// (accepting an upstream's log) answered.
+export function sourceBody(src, changed) {
   const tc = src.trust_components || {};
   const url = safeURL(src.instance_url);
   return [
@@ -132,6 +135,7 @@ export function sourceBody(src) {
       h('h3', { class: 'source-id' }, src.id),
       h('span', { class: 'badge status-' + token(src.status) }, src.status)),
     src.status_reason ? h('p', { class: src.status === 'verified' ? 'reason' : 'reason warn' }, src.status_reason) : null,
+    upstreamLogAlert(src, changed),
     facts([
       ['Instance', url ? h('a', { href: url, rel: 'noopener noreferrer', target: '_blank' }, src.instance_url) : src.instance_url],
       ['Trust score', h('span', { class: 'trust-score' }, percent(src.trust_score))],
@@ -144,6 +148,7 @@ export function sourceBody(src) {
       src.last_sync_error ? ['Last sync error', src.last_sync_error] : null,
       src.refused_entries ? ['Refused listing entries', `${src.refused_entries}; latest: ${src.last_refusal}`] : null,
       src.protocol_version ? ['Protocol', src.protocol_version] : null,
+      upstreamLogFact(src),
       src.last_failure ? ['Last failure', src.last_failure] : null,
       src.suspension ? ['Suspended', h('span', { class: 'suspension' }, standDown(src.suspension),
         src.suspension.quarantine ? ' Quarantined: its plugins are not served.' : ' Its plugins stay served.')] : null,
