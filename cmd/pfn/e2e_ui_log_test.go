@@ -163,6 +163,96 @@ func logFixtureSteps(t *testing.T, b *uiBrowser) {
 			t.Errorf("%d images: markup in the fixtures was parsed", got.Images)
 		}
 	})
+
+	t.Run("a source card whose upstream's log failed a check", func(t *testing.T) {
+		// sourceBody, shared by the source's card and its page, with the
+		// source view's upstream_log as the upstream branch answers it.
+		b.waitFor("the card drawn", `window.__faultCard !== undefined || (import('/ui/sources.js').then((m) => {
+			const src = { id: 'pub@host@a:8080', status: 'verified', instance_url: 'http://a:8080',
+				upstream_log: { checkpoint: `+jsString(logFixture)+`, size: 6,
+					fault: { kind: 'rewritten', reason: 'entry 4 does not match the tree of size 6', offered: `+jsString(logFixture)+`, at: '2026-12-01T10:00:00Z' } } };
+			const card = document.createElement('article');
+			card.className = 'card source';
+			card.append(...m.sourceBody(src, () => {}).filter(Boolean));
+			window.__faultCard = document.body.appendChild(card);
+		}), false)`)
+		got := eval[string](b, `[...window.__faultCard.querySelectorAll('.log-fault .fault-kind, .log-fault .fault-reason, .log-fault button[data-step=open]')]
+			.map((e) => e.textContent).join(' | ') + ' | ' + [...window.__faultCard.querySelectorAll('dt')].some((d) => d.textContent === 'Upstream log')`)
+		b.screenshot("admin-ui-log-fault.png")
+		b.do("remove the card", chromedp.Poll[chromedp.Void](`(window.__faultCard.remove(), true)`))
+		if want := "rewritten | entry 4 does not match the tree of size 6 | Accept the upstream's log… | true"; got != want {
+			t.Errorf("the card shows %q, want %q", got, want)
+		}
+	})
+
+	t.Run("the Transparency log panel shows a served checkpoint and hides on a 404", func(t *testing.T) {
+		// The page's own panel, its Reload answered in the page: a
+		// checkpoint and /federation-info's log, then the 404 of a node
+		// whose log is off; then the node itself again.
+		ctx, cancel := context.WithTimeout(b.ctx, 15*time.Second)
+		defer cancel()
+		raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](`(async () => {
+			const panel = document.getElementById('log-panel');
+			const reload = document.getElementById('log-reload');
+			const settle = async () => { for (let i = 0; i < 100 && reload.disabled; i++) await new Promise((r) => setTimeout(r, 20)); };
+			const realFetch = window.fetch;
+			const got = {};
+			let answer = null;
+			window.fetch = async (url) => answer(String(url));
+			try {
+				answer = (url) => url === '/federation/log/checkpoint'
+					? new Response(`+jsString(logFixture)+`, { status: 200, headers: { 'Content-Type': 'text/plain; charset=utf-8' } })
+					: new Response(JSON.stringify({ features: ['transparency-log'], log: { origin: 'o', verifier_key: 'pfn/o+01234567+AQID' } }),
+						{ status: 200, headers: { 'Content-Type': 'application/json' } });
+				reload.click();
+				await settle();
+				got.shown = { hidden: panel.hidden, size: panel.querySelector('.log-size')?.textContent, vkey: panel.querySelector('.log-vkey')?.textContent,
+					text: panel.querySelector('.checkpoint-text')?.textContent, status: panel.querySelector('.status').textContent };
+				answer = () => new Response(JSON.stringify({ error: 'the transparency log is off' }), { status: 404, headers: { 'Content-Type': 'application/json' } });
+				reload.click();
+				await settle();
+				got.off = { hidden: panel.hidden, body: document.getElementById('log-body').childElementCount };
+				answer = () => new Response(JSON.stringify({ error: 'database unavailable' }), { status: 503, headers: { 'Content-Type': 'application/json' } });
+				reload.click();
+				await settle();
+				got.failing = { hidden: panel.hidden, status: panel.querySelector('.status.error')?.textContent };
+			} finally {
+				window.fetch = realFetch;
+			}
+			reload.click();
+			await settle();
+			return got;
+		})()`, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Shown struct {
+				Hidden                   bool
+				Size, Vkey, Text, Status string
+			}
+			Off struct {
+				Hidden bool
+				Body   int
+			}
+			Failing struct {
+				Hidden bool
+				Status string
+			}
+		}
+		if err := json.Unmarshal(raw, &got); err != nil {
+			t.Fatalf("%v: %s", err, raw)
+		}
+		if s := got.Shown; s.Hidden || s.Size != "6" || s.Vkey != "pfn/o+01234567+AQID" || s.Text != logFixture || s.Status != "6 entries in the log." {
+			t.Errorf("a served checkpoint: %+v", s)
+		}
+		if !got.Off.Hidden || got.Off.Body != 0 {
+			t.Errorf("a 404: %+v, want the panel hidden and empty", got.Off)
+		}
+		if got.Failing.Hidden || got.Failing.Status != "database unavailable" {
+			t.Errorf("a 503: %+v, want the panel shown with the node's error", got.Failing)
+		}
+	})
 }
 
 // logNodeSteps checks what the admin page shows of a real node's log, with

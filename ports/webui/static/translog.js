@@ -68,6 +68,7 @@ export function initLog() {
         panel.hidden = true;
         return null;
       }
+      panel.hidden = false; // to show why
       throw err;
     }
     panel.hidden = false;
