@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -75,7 +79,8 @@ func logFixtureSteps(t *testing.T, b *uiBrowser) {
 			const realFetch = window.fetch;
 			window.fetch = async (url, init) => {
 				calls.push({ url: String(url), method: init.method, body: JSON.parse(init.body) });
-				return new Response(JSON.stringify({ id: src.id, upstream_log: { checkpoint: '', size: null, fault: null } }),
+				return new Response(JSON.stringify({ sourceId: src.id, success: true, message: 'The log is accepted.',
+					source: { id: src.id, upstream_log: { checkpoint: '', size: 0, fault: null } } }),
 					{ status: 200, headers: { 'Content-Type': 'application/json' } });
 			};
 			try {
@@ -89,6 +94,8 @@ func logFixtureSteps(t *testing.T, b *uiBrowser) {
 				window.fetch = realFetch;
 				alert.remove();
 			}
+			got.said = alert.querySelector('.admin-action .status.ok')?.textContent;
+			got.afterFact = m.upstreamLogFact(accepted);
 			got.calls = calls;
 			got.accepted = accepted;
 			got.images = document.querySelectorAll('img').length;
@@ -104,14 +111,15 @@ func logFixtureSteps(t *testing.T, b *uiBrowser) {
 				Root       string
 				Signatures int
 			}
-			Unparsed                                      []any
-			Size, Root, Origin, Vkey, Text                string
-			Entry, Href                                   string
-			NoEntry                                       []any
-			Fact, QuietFact                               []string
-			None                                          []any
-			Kind, Reason, Offered, Button, Role, Question string
-			Calls                                         []struct {
+			Unparsed                                            []any
+			Size, Root, Origin, Vkey, Text                      string
+			Entry, Href                                         string
+			NoEntry                                             []any
+			Fact, QuietFact                                     []string
+			None                                                []any
+			Kind, Reason, Offered, Button, Role, Question, Said string
+			AfterFact                                           []string
+			Calls                                               []struct {
 				URL, Method string
 				Body        map[string]string
 			}
@@ -155,6 +163,9 @@ func logFixtureSteps(t *testing.T, b *uiBrowser) {
 		if len(got.Calls) != 1 || got.Calls[0].URL != "/federation/accept-upstream-log" || got.Calls[0].Method != http.MethodPost ||
 			got.Calls[0].Body["sourceId"] != "pub@host@a:8080" || got.Calls[0].Body["reason"] != "the operator explained the fork" || len(got.Calls[0].Body) != 2 {
 			t.Errorf("accepting sent %+v", got.Calls)
+		}
+		if got.Said != "The log is accepted." || strings.Join(got.AfterFact, ": ") != "Upstream log: no checkpoint verified yet" {
+			t.Errorf("after accepting: status %q, fact %q", got.Said, got.AfterFact)
 		}
 		if got.Accepted == nil || got.Accepted["id"] != "pub@host@a:8080" {
 			t.Errorf("the accepted source view handed on: %v", got.Accepted)
@@ -343,5 +354,30 @@ func logNodeSteps(t *testing.T, b *uiBrowser, api apiClient, admin string) {
 			t.Errorf("the bundle link answered %+v", got)
 		}
 		b.screenshot("admin-ui-log.png")
+
+		// What the link answers checks out offline: pfn verify on the
+		// bundle and the node's download, pinned to the log's verifier key
+		// as /federation-info announces it.
+		_, info := api.do(http.MethodGet, "/federation-info", "", nil)
+		logInfo, _ := info["log"].(map[string]any)
+		vkey, _ := logInfo["verifier_key"].(string)
+		row, _ := rows[0].(map[string]any)
+		q := url.Values{"source": {row["source_id"].(string)}, "plugin": {row["plugin_id"].(string)}, "version": {row["version"].(string)}}.Encode()
+		dir := t.TempDir()
+		for name, path := range map[string]string{"bundle.json": "/federation/bundle?" + q, "file.zip": "/federation/download?" + q} {
+			code, body := api.send(http.MethodGet, path, admin, nil)
+			if code != http.StatusOK {
+				t.Fatalf("GET %s = %d %s", path, code, body)
+			}
+			if err := os.WriteFile(filepath.Join(dir, name), body, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var out bytes.Buffer
+		err = run(context.Background(), []string{"verify", "-bundle", filepath.Join(dir, "bundle.json"), filepath.Join(dir, "file.zip"), "-node-key", vkey},
+			func(string) string { return "" }, &out, &out)
+		if err != nil || strings.Count(out.String(), "(pinned)") != 2 {
+			t.Errorf("pfn verify on %s's bundle with key %q: %v\n%s", row["plugin_id"], vkey, err, out.String())
+		}
 	})
 }

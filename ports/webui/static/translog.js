@@ -7,7 +7,7 @@
 // simply not shown.
 import { api, text, download, path, ApiError, explain } from './api.js';
 import { h, facts, run, when } from './dom.js';
-import { adminAction } from './actions.js';
+import { adminAction, said } from './actions.js';
 
 // parseCheckpoint reads a signed checkpoint's body (C2SP tlog-checkpoint:
 // origin, size, base64 root hash, then the note's blank line and
@@ -131,7 +131,8 @@ async function saveBundle(p, href) {
 export function upstreamLogFact(src) {
   const log = src && src.upstream_log;
   if (!log || typeof log !== 'object') return null;
-  const size = Number.isSafeInteger(log.size) ? `${log.size} ${log.size === 1 ? 'entry' : 'entries'}` : 'no checkpoint yet';
+  const size = log.checkpoint && Number.isSafeInteger(log.size)
+    ? `${log.size} ${log.size === 1 ? 'entry' : 'entries'}` : 'no checkpoint verified yet';
   return ['Upstream log', log.fault ? size + ', failed a consistency check' : size + (log.checkpoint ? ', consistent so far' : '')];
 }
 
@@ -155,9 +156,11 @@ export function upstreamLogAlert(src, onAccepted) {
       confirm: (v) => `Accept the log ${id} serves now? Its trusted checkpoint is forgotten and the next sync pins the one it then serves: ` +
         `what the failed check found (${fault.kind}) is accepted. Reason: “${v.reason}”.`,
       send: (v) => api('POST', '/federation/accept-upstream-log', { sourceId: id, reason: v.reason }),
+      // The node answers {source, message}: the source view is drawn anew.
       done: (answer) => {
+        const msg = said(answer, 'Accepted: the next sync pins the upstream’s current checkpoint.');
         if (onAccepted) onAccepted(answer && answer.source ? answer.source : answer);
-        return 'Accepted: the next sync pins the upstream’s current checkpoint.';
+        return msg;
       },
     }));
 }
