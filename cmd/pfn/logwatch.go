@@ -97,6 +97,11 @@ type stop struct{ error }
 
 func (s stop) Unwrap() error { return s.error }
 
+func isStop(err error) bool {
+	_, ok := errors.AsType[stop](err)
+	return ok
+}
+
 // run checks round after round until ctx ends, a round stops it, or once
 // one round is done.
 func (w *logWatcher) run(ctx context.Context, once bool, interval time.Duration, log *slog.Logger) error {
@@ -107,7 +112,7 @@ func (w *logWatcher) run(ctx context.Context, once bool, interval time.Duration,
 		switch {
 		case ctx.Err() != nil:
 			return ctx.Err()
-		case once || errors.As(err, &stop{}):
+		case once || isStop(err):
 			return err
 		case err != nil:
 			retry = min(max(2*retry, time.Second), interval)

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pfn-network/pfn/internal/logwatch/logtest"
 	"github.com/pfn-network/pfn/internal/tlogtiles"
@@ -134,5 +136,42 @@ func TestLogWatchKeyAtFirstUse(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"log", "watch", "-once", "-key", "not a key", s.URL}, func(string) string { return "" }, &stdout, &stderr); err == nil {
 		t.Error("a -key that is no verifier key was taken")
+	}
+}
+
+// Without -once the watcher goes on round after round, retries a log it
+// cannot read, and stops at the first inconsistency.
+func TestLogWatchRounds(t *testing.T) {
+	t.Parallel()
+	const origin = "pfn/watched-node"
+	a := logtest.NewLog(logtest.Entries("a", 20)...)
+	s := logtest.NewServer(t, origin)
+	state := filepath.Join(t.TempDir(), "state.json")
+	watch := func(ctx context.Context) (string, string, error) {
+		var stdout, stderr bytes.Buffer
+		err := run(ctx, []string{"log", "watch", "-interval", "10ms", "-state", state, s.URL}, func(string) string { return "" }, &stdout, &stderr)
+		return stdout.String(), stderr.String(), err
+	}
+
+	s.Serve(a, 10)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	out, _, err := watch(ctx)
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) || strings.Count(out, "consistent: size 10 -> 10") < 1 || !strings.Contains(out, "consistent: size 0 -> 10") {
+		t.Fatalf("watching a quiet log = %v, printed %q; want rounds until the end", err, out)
+	}
+
+	s.SetCheckpoint([]byte("garbage"))
+	ctx, cancel = context.WithTimeout(context.Background(), 2*time.Second)
+	_, logged, err := watch(ctx)
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(logged, "will retry") {
+		t.Fatalf("watching an unreadable log = %v, logged %q; want retries until the end", err, logged)
+	}
+
+	s.Serve(logtest.NewLog(logtest.Entries("b", 20)...), 10)
+	out, _, err = watch(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "forked at 10") || !strings.HasPrefix(out, "FAIL forked: ") {
+		t.Fatalf("watching a forked log = %v, printed %q; want it to stop at once", err, out)
 	}
 }
