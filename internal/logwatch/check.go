@@ -123,38 +123,11 @@ func audit(ctx context.Context, f Fetcher, hr tlog.HashReader, tree tlog.Tree, f
 	return nil
 }
 
-// Entry returns the entry at index of the tree, proven to be its leaf: a
-// node mirroring from a log checks the statement it is offered with it.
-// The tree must be one already checked (Check's).
-func Entry(ctx context.Context, f Fetcher, tree tlog.Tree, index int64) ([]byte, error) {
-	if index < 0 || index >= tree.N {
-		return nil, fmt.Errorf("log entry %d: the tree has %d entries", index, tree.N)
-	}
-	t := entryTile(tree.N, index)
-	hr := tlog.TileHashReader(tree, NewTileReader(ctx, f))
-	entries, hashes, err := readBundle(ctx, f, hr, t)
-	if err != nil {
-		return nil, err
-	}
-	i := index - t.N*tlogtiles.Width
-	if err := checkEntry(index, entries[i], hashes[i]); err != nil {
-		return nil, err
-	}
-	return append([]byte(nil), entries[i]...), nil
-}
-
 // readBundle fetches entry bundle t and the leaf hashes of its entries,
 // proven in hr's tree.
 func readBundle(ctx context.Context, f Fetcher, hr tlog.HashReader, t tlog.Tile) (entries [][]byte, hashes []tlog.Hash, err error) {
-	path := tlogtiles.Path(t)
-	raw, err := f.Fetch(ctx, path, MaxBundle)
-	if err != nil {
-		return nil, nil, fmt.Errorf("entry bundle %s: %w", path, err)
-	}
-	// A bundle that does not split is unreadable, not proof of anything:
-	// its bytes carry no signature.
-	if entries, err = tlogtiles.SplitEntries(raw, t.W); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	if entries, err = fetchBundle(ctx, f, t); err != nil {
+		return nil, nil, err
 	}
 	first := t.N * tlogtiles.Width
 	indexes := make([]int64, t.W)
@@ -162,12 +135,28 @@ func readBundle(ctx context.Context, f Fetcher, hr tlog.HashReader, t tlog.Tile)
 		indexes[i] = tlog.StoredHashIndex(0, first+int64(i))
 	}
 	if hashes, err = hr.ReadHashes(indexes); err != nil {
-		return nil, nil, fmt.Errorf("leaf hashes of %s: %w", path, err)
+		return nil, nil, fmt.Errorf("leaf hashes of %s: %w", tlogtiles.Path(t), err)
 	}
 	if len(hashes) != len(entries) {
-		return nil, nil, fmt.Errorf("leaf hashes of %s: %d for %d entries", path, len(hashes), len(entries))
+		return nil, nil, fmt.Errorf("leaf hashes of %s: %d for %d entries", tlogtiles.Path(t), len(hashes), len(entries))
 	}
 	return entries, hashes, nil
+}
+
+// fetchBundle fetches entry bundle t and splits it into its W entries. A
+// bundle that does not split is unreadable, not proof of anything: its
+// bytes carry no signature.
+func fetchBundle(ctx context.Context, f Fetcher, t tlog.Tile) ([][]byte, error) {
+	path := tlogtiles.Path(t)
+	raw, err := f.Fetch(ctx, path, MaxBundle)
+	if err != nil {
+		return nil, fmt.Errorf("entry bundle %s: %w", path, err)
+	}
+	entries, err := tlogtiles.SplitEntries(raw, t.W)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return entries, nil
 }
 
 func checkEntry(index int64, entry []byte, leaf tlog.Hash) error {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -126,35 +127,37 @@ func TestCheckHostilePeers(t *testing.T) {
 	entries := logtest.Entries("a", 400)
 	a := logtest.NewLog(entries...)
 	other := logtest.NewServer(t, origin) // its key signs too, unpinned
-	tests := []struct {
-		name  string
-		serve func(s *logtest.Server)
-		want  func(err error) bool
-	}{
-		{"checkpoint stalls", func(s *logtest.Server) { s.Stall("checkpoint", 2*time.Second, false) }, isDeadline},
-		{"hash tile trickles", func(s *logtest.Server) { s.Stall("tile/0/001.p/144", 2*time.Second, true) }, isDeadline},
-		{"entry bundle stalls", func(s *logtest.Server) { s.Stall("tile/entries/001.p/144", 2*time.Second, false) }, isDeadline},
-		{"oversized hash tile", func(s *logtest.Server) { s.SetFile("tile/0/001.p/144", make([]byte, 144*32+1)) }, isTooLarge},
-		{"endless hash tile", func(s *logtest.Server) { s.SetFile("tile/1/000.p/1", make([]byte, 10<<20)) }, isTooLarge},
-		{"oversized entry bundle", func(s *logtest.Server) { s.SetFile("tile/entries/001.p/144", make([]byte, MaxBundle+1)) }, isTooLarge},
-		{"oversized checkpoint", func(s *logtest.Server) { s.SetFile("checkpoint", make([]byte, tlogtiles.MaxCheckpoint+1)) }, isTooLarge},
-		{"short hash tile", func(s *logtest.Server) { s.SetFile("tile/0/001.p/144", make([]byte, 144*32-1)) }, says("bytes, want 4608")},
-		{"hash tile not of the root", func(s *logtest.Server) { s.SetFile("tile/0/001.p/144", make([]byte, 144*32)) }, says("inconsistent tile")},
+	type hostile struct {
+		name   string
+		serve  func(s *logtest.Server)
+		want   func(err error) bool
+		stalls bool
+	}
+	tests := []hostile{
+		{"checkpoint stalls", func(s *logtest.Server) { s.Stall("checkpoint", 2*time.Second, false) }, isDeadline, true},
+		{"hash tile trickles", func(s *logtest.Server) { s.Stall("tile/0/001.p/144", 2*time.Second, true) }, isDeadline, true},
+		{"entry bundle stalls", func(s *logtest.Server) { s.Stall("tile/entries/001.p/144", 2*time.Second, false) }, isDeadline, true},
+		{"oversized hash tile", func(s *logtest.Server) { s.SetFile("tile/0/001.p/144", make([]byte, 144*32+1)) }, isTooLarge, false},
+		{"endless hash tile", func(s *logtest.Server) { s.SetFile("tile/1/000.p/1", make([]byte, 10<<20)) }, isTooLarge, false},
+		{"oversized entry bundle", func(s *logtest.Server) { s.SetFile("tile/entries/001.p/144", make([]byte, MaxBundle+1)) }, isTooLarge, false},
+		{"oversized checkpoint", func(s *logtest.Server) { s.SetFile("checkpoint", make([]byte, tlogtiles.MaxCheckpoint+1)) }, isTooLarge, false},
+		{"short hash tile", func(s *logtest.Server) { s.SetFile("tile/0/001.p/144", make([]byte, 144*32-1)) }, says("bytes, want 4608"), false},
+		{"hash tile not of the root", func(s *logtest.Server) { s.SetFile("tile/0/001.p/144", make([]byte, 144*32)) }, says("inconsistent tile"), false},
 		{"entry bundle one entry short", func(s *logtest.Server) {
-			b, _ := logtest.NewLog(entries...).Tile(399, "tile/entries/001.p/143")
+			b, _ := a.Tile(399, "tile/entries/001.p/143")
 			s.SetFile("tile/entries/001.p/144", b)
-		}, says("entries, want 144")},
+		}, says("entries, want 144"), false},
 		{"tiles missing", func(s *logtest.Server) {
 			s.Serve(logtest.NewLog(entries[:300]...), 300)
 			s.SetCheckpoint(logtest.Sign(t, tlogtiles.Checkpoint{Origin: origin, Tree: a.Tree(400)}, s.Signer))
-		}, says("answered 404")},
-		{"garbage checkpoint", func(s *logtest.Server) { s.SetCheckpoint([]byte("pfn/test-node\n400\nnot a hash\n")) }, says("checkpoint signature")},
+		}, says("answered 404"), false},
+		{"garbage checkpoint", func(s *logtest.Server) { s.SetCheckpoint([]byte("pfn/test-node\n400\nnot a hash\n")) }, says("checkpoint signature"), false},
 		{"checkpoint signed by another key", func(s *logtest.Server) {
 			s.SetCheckpoint(logtest.Sign(t, tlogtiles.Checkpoint{Origin: origin, Tree: a.Tree(400)}, other.Signer))
-		}, says("checkpoint signature")},
+		}, says("checkpoint signature"), false},
 		{"checkpoint of another origin", func(s *logtest.Server) {
 			s.SetCheckpoint(logtest.Sign(t, tlogtiles.Checkpoint{Origin: "pfn/elsewhere", Tree: a.Tree(400)}, s.Signer))
-		}, says(`origin "pfn/elsewhere"`)},
+		}, says(`origin "pfn/elsewhere"`), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -165,7 +168,7 @@ func TestCheckHostilePeers(t *testing.T) {
 			// A second is enough for a call only where the case
 			// stalls it: the others must not fail for a busy machine.
 			timeout := 10 * time.Second
-			if strings.Contains(tt.name, "stall") || strings.Contains(tt.name, "trickle") {
+			if tt.stalls {
 				timeout = time.Second
 			}
 			f := NewHTTPFetcher(s.URL, &http.Client{}, timeout)
@@ -230,5 +233,43 @@ func TestEntry(t *testing.T) {
 	// A tree the log never had: its tiles do not hash to it.
 	if _, err := Entry(context.Background(), f, tlog.Tree{N: 400, Hash: tlog.RecordHash(nil)}, 1); err == nil {
 		t.Error("Entry of a tree the log does not serve took it")
+	}
+}
+
+// countingFetcher counts the fetches of each path.
+type countingFetcher struct {
+	Fetcher
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *countingFetcher) Fetch(ctx context.Context, path string, max int64) ([]byte, error) {
+	c.mu.Lock()
+	c.n[path]++
+	c.mu.Unlock()
+	return c.Fetcher.Fetch(ctx, path, max)
+}
+
+// A Reader proves many entries of one tree fetching each file once.
+func TestReaderFetchesEachFileOnce(t *testing.T) {
+	t.Parallel()
+	entries := logtest.Entries("a", 400)
+	a := logtest.NewLog(entries...)
+	s := logtest.NewServer(t, origin)
+	s.Serve(a, 400)
+	f := &countingFetcher{Fetcher: NewHTTPFetcher(s.URL, &http.Client{}, 10*time.Second), n: map[string]int{}}
+	r := NewReader(context.Background(), f, a.Tree(400))
+	for i := int64(399); i >= 0; i -= 7 {
+		if got, err := r.Entry(i); err != nil || !bytes.Equal(got, entries[i]) {
+			t.Fatalf("Entry(%d) = %q, %v", i, got, err)
+		}
+	}
+	for path, n := range f.n {
+		if n != 1 {
+			t.Errorf("%s fetched %d times, want once", path, n)
+		}
+	}
+	if len(f.n) != 5 { // two bundles, tiles 0/000, 0/001.p/144, 1/000.p/1
+		t.Errorf("fetched %v, want 2 bundles and 3 hash tiles", f.n)
 	}
 }
