@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
@@ -250,9 +252,20 @@ func TestTransparencyLogInCommitOrderAndRebuilt(t *testing.T) {
 		t.Fatalf("entries beyond the log: %v", err)
 	}
 
+	// Rebuilt in small batches, in one, and with every batch copied (the
+	// path of large batches): the same rows, the same hashes.
+	copying, err := eventstore.NewRunner(pool, slog.New(slog.NewTextHandler(io.Discard, nil)), eventstore.RunnerConfig{},
+		postgres.TransparencyLogCopying(nodekey.LogLeaf))
+	if err != nil {
+		t.Fatal(err)
+	}
 	before := tableSum(t, pool, "transparency_log") + tableSum(t, pool, "transparency_log_hashes")
-	for _, batch := range []int{3, 10000} {
-		if _, err := r.Rebuild(ctx, []string{postgres.TransparencyLogProjection}, eventstore.RebuildOptions{BatchSize: batch}); err != nil {
+	for _, rebuild := range []struct {
+		r     *eventstore.Runner
+		batch int
+	}{{r, 3}, {r, 10000}, {copying, 7}, {copying, 10000}} {
+		batch := rebuild.batch
+		if _, err := rebuild.r.Rebuild(ctx, []string{postgres.TransparencyLogProjection}, eventstore.RebuildOptions{BatchSize: batch}); err != nil {
 			t.Fatal(err)
 		}
 		if after := tableSum(t, pool, "transparency_log") + tableSum(t, pool, "transparency_log_hashes"); after != before {
