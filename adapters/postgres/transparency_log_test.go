@@ -275,6 +275,78 @@ func TestTransparencyLogInCommitOrderAndRebuilt(t *testing.T) {
 			t.Fatalf("rebuilt in batches of %d: tree hash %v, %v; want %v", batch, got, err, root)
 		}
 	}
+
+	// Apply alone, event by event (the runner's careful path), writes the
+	// same: done in a transaction that is rolled back.
+	events, err := eventstore.New(pool).ReadBatch(ctx, eventstore.Position{}, 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	p := postgres.TransparencyLog{Leaf: nodekey.LogLeaf}
+	if err := p.Reset(ctx, tx); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range events {
+		if err := p.Apply(ctx, tx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var one string
+	if err := tx.QueryRow(ctx, `SELECT (SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM transparency_log x)
+		|| (SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM transparency_log_hashes x)`).Scan(&one); err != nil {
+		t.Fatal(err)
+	}
+	if one != before {
+		t.Fatal("the log applied event by event differs")
+	}
+}
+
+// A sync's SaveAll returns once the log holds the statements it signed: the
+// listing read right after carries their log indexes. A runner without the
+// log (PFN_TRANSPARENCY_LOG=off) does not hold it up.
+func TestSaveAllWaitsForTheLog(t *testing.T) {
+	t.Parallel()
+	ctx := pgtest.Context()
+	for _, on := range []bool{true, false} {
+		pool := pgtest.Pool(t)
+		var more []eventstore.Projection
+		if on {
+			more = append(more, postgres.TransparencyLog{Leaf: nodekey.LogLeaf})
+		}
+		r := startRunner(t, pool, append(more, postgres.MirrorProjectionHandler{}, postgres.CatalogChanges{})...)
+		histories := postgres.PluginHistories{Pool: pool, Store: eventstore.New(pool), Waiter: waiter{r}}
+		f := newLogFixture(t)
+		pub, _, _ := ed25519.GenerateKey(rand.Reader)
+		s, _ := domain.RegisterSource("http://127.0.0.1:9023/", "author", base64.StdEncoding.EncodeToString(pub), "key_a", f.at)
+		f.source = s.State().ID
+		plugins := []string{"a", "b", "c", "d", "e"}
+		hs, err := histories.LoadAll(ctx, f.source, plugins)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var all []*domain.PluginHistory
+		for _, p := range plugins {
+			hs[p].RecordMirrored(f.mirrored(p, "1.0.0", true))
+			all = append(all, hs[p])
+		}
+		if err := histories.SaveAll(ctx, all, s); err != nil {
+			t.Fatal(err)
+		}
+		views, err := postgres.PluginReader{Pool: pool}.ListPlugins(ctx, app.PluginQuery{Limit: 10})
+		if err != nil || len(views) != len(plugins) {
+			t.Fatalf("log on %v: listing right after the sync: %d, %v", on, len(views), err)
+		}
+		for _, v := range views {
+			if (v.LogIndex != nil) != on {
+				t.Fatalf("log on %v: %s has log index %s right after the sync", on, v.Plugin, logIndexOf(v))
+			}
+		}
+	}
 }
 
 // Every listing carries the latest log index of each version: the
