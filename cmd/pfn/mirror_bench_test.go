@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -91,6 +92,9 @@ func BenchmarkMirrorFirstSync50LogOnOff(b *testing.B) {
 			b.Fatalf("subscribe with the log %s = %d %v", log, status, body)
 		}
 		b.Logf("log %s: %v", log, took)
+		// Stopped now, not when the benchmark ends: ten idle nodes would
+		// hold the shared server's connections.
+		stopProcess(b, s.nodePID)
 		return took
 	}
 	for i := range b.N {
@@ -108,6 +112,22 @@ func BenchmarkMirrorFirstSync50LogOnOff(b *testing.B) {
 	b.ReportMetric(offMs, "log_off_ms/sync")
 	b.ReportMetric(slowdown, "slowdown_%")
 	b.Logf("first sync of 50 x 16 KiB: log on %.0f ms, log off %.0f ms, slowdown %.1f%%", onMs, offMs, slowdown)
+}
+
+// stopProcess sends SIGTERM to a node this benchmark started and waits
+// until it has exited (a zombie until its cleanup reaps it: its
+// connections are closed).
+func stopProcess(b *testing.B, pid int) {
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		b.Fatal(err)
+	}
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if _, after, ok := strings.Cut(string(stat), ") "); err != nil || (ok && strings.HasPrefix(after, "Z")) {
+			return
+		}
+	}
+	b.Fatalf("node %d did not stop on SIGTERM", pid)
 }
 
 // BenchmarkMirrorPeakRSS200MiB: the node's peak resident memory (VmHWM)
