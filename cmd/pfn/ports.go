@@ -97,6 +97,10 @@ func (p signerPort) VerifyStatementV2(nodeKey ed25519.PublicKey, st app.Statemen
 
 func (p signerPort) OwnsKey(keyID string) bool { return p.ring.Owns(keyID) }
 
+func (p signerPort) StatementBytesV2(st app.StatementV2) ([]byte, error) {
+	return statementV2(st).CanonicalBytes()
+}
+
 // VerifyMirrorV2 checks the node's own v2 statement of a version, with
 // whichever of its keys the statement names.
 func (p signerPort) VerifyMirrorV2(v app.PluginView) error {
