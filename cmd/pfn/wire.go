@@ -119,6 +119,8 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			ResumeSource:  app.ResumeSource{Sources: sources, Now: now},
 			RemoveSource: app.RemoveSource{Sources: sources, Histories: histories, Plugins: histories,
 				Locker: gate.Within(apiSyncWait), Finish: finish, Now: now, Log: log},
+			AcceptUpstreamLog: app.AcceptUpstreamLog{Sources: sources, Now: now},
+
 			ListSources:     app.ListSources{Sources: reader},
 			GetSourceStatus: app.GetSourceStatus{Sources: reader},
 			SourceStatusAt:  app.GetSourceStatusAt{History: postgres.SourceHistory{Store: store}},
