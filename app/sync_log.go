@@ -69,20 +69,9 @@ func (h SyncSource) checkUpstreamLog(ctx context.Context, id domain.SourceID, st
 	if h.Logs == nil || origin == "" || !slices.Contains(st.Info.Features, featureTransparencyLog) {
 		return nil, nil
 	}
-	verifiers, err := logVerifiers(origin, st)
+	checked, err := h.checkLog(ctx, origin, st)
 	if err == nil {
-		var trusted *tlogtiles.Checkpoint
-		if trusted, err = trustedCheckpoint(st.UpstreamLog); err == nil {
-			from := int64(0)
-			if trusted != nil {
-				from = trusted.N
-			}
-			var checked CheckedLog
-			checked, err = h.Logs.CheckLog(ctx, st.InstanceURL, origin, verifiers, trusted, from)
-			if err == nil {
-				return &checked, nil
-			}
-		}
+		return &checked, nil
 	}
 	if bad := (*LogInconsistency)(nil); errors.As(err, &bad) {
 		reason := bad.Detail
@@ -106,6 +95,28 @@ func (h SyncSource) checkUpstreamLog(ctx context.Context, id domain.SourceID, st
 		}
 	}
 	return nil, err
+}
+
+// checkLog checks the upstream's log under origin from the checkpoint
+// trusted here.
+func (h SyncSource) checkLog(ctx context.Context, origin string, st domain.SourceState) (CheckedLog, error) {
+	verifiers, err := logVerifiers(origin, st)
+	if err != nil {
+		return CheckedLog{}, err
+	}
+	trusted, err := trustedCheckpoint(st.UpstreamLog)
+	if err != nil {
+		return CheckedLog{}, err
+	}
+	from := int64(0)
+	if trusted != nil {
+		if trusted.Origin != origin {
+			return CheckedLog{}, &LogInconsistency{Kind: domain.LogFaultOrigin, Index: trusted.N,
+				Detail: fmt.Sprintf("the upstream announces log %q; the checkpoint trusted here is of log %q", origin, trusted.Origin)}
+		}
+		from = trusted.N
+	}
+	return h.Logs.CheckLog(ctx, st.InstanceURL, origin, verifiers, trusted, from)
 }
 
 // logVerifiers checks the upstream's checkpoints: signed by its proven

@@ -321,3 +321,32 @@ func TestSyncFailsWhenTheLogCannotBeRead(t *testing.T) {
 		t.Fatalf("downloads %v, fault %+v, last sync error %q", w.catalog.Downloads(), st.LogFault, st.LastSyncError)
 	}
 }
+
+// A log announced under another origin than the trusted checkpoint's is
+// another log: a fault, found before the upstream is asked anything.
+func TestSyncStopsAtAnotherLogOrigin(t *testing.T) {
+	w := newLogWorld(t)
+	p := w.entry(t, "a", "1.0.0", index(0))
+	w.logged(p)
+	w.catalog.List(logNodeURL, "pub@p.example@a.example", p)
+	w.logs.signed, w.logs.size = checkpointText(1, "sig"), 1
+	if _, err := w.sync.Run(context.Background(), w.id); err != nil {
+		t.Fatal(err)
+	}
+	err := w.sources.Update(context.Background(), w.id, func(s *domain.Source) error {
+		info := s.State().Info
+		info.LogOrigin = "pfn/elsewhere"
+		return s.RefreshInfo(info, time.Unix(200, 0))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.sync.Run(context.Background(), w.id); !errors.Is(err, domain.ErrConflict) {
+		t.Fatalf("sync: %v", err)
+	}
+	st := w.sources.mustState(t, w.id)
+	if st.LogFault == nil || st.LogFault.Kind != domain.LogFaultOrigin || !strings.Contains(st.LogFault.Reason, `"pfn/elsewhere"`) ||
+		len(w.logs.calls) != 1 {
+		t.Fatalf("fault %+v after %d checks", st.LogFault, len(w.logs.calls))
+	}
+}

@@ -21,12 +21,16 @@ const (
 	EventSourceLogAccepted     = "source.log_accepted"
 )
 
-// Kinds of inconsistency (internal/logwatch names the same ones).
+// Kinds of inconsistency (internal/logwatch names the first four), and
+// an upstream that announces its log under another origin than the one of
+// the checkpoint trusted here: another log, whose history says nothing of
+// the one trusted.
 const (
 	LogFaultShrunk    = "shrunk"
 	LogFaultForked    = "forked"
 	LogFaultRewritten = "rewritten"
 	LogFaultEntry     = "entry"
+	LogFaultOrigin    = "origin"
 )
 
 // MaxLogCheckpoint bounds a signed checkpoint kept in an event or the
@@ -77,7 +81,7 @@ func (s *Source) RecordLogInconsistency(kind, reason, offered string, now time.T
 		return err
 	}
 	switch kind {
-	case LogFaultShrunk, LogFaultForked, LogFaultRewritten, LogFaultEntry:
+	case LogFaultShrunk, LogFaultForked, LogFaultRewritten, LogFaultEntry, LogFaultOrigin:
 	default:
 		return fmt.Errorf("unknown log inconsistency %q: %w", truncate(kind, 40), ErrInvalidInput)
 	}
