@@ -45,7 +45,7 @@ func followCommand(ctx context.Context, fs *flag.FlagSet, args []string, stdout,
 	timeout := fs.Duration("timeout", 30*time.Second, "deadline of each API call (a long poll gets -wait more)")
 	dlTimeout := fs.Duration("download-timeout", 10*time.Minute, "deadline of each file download")
 	maxSize := fs.Int64("max-size", 1<<30, "the largest file it downloads, in bytes; a larger one is a verification failure")
-	base, err := parseFollowArgs(fs, args)
+	base, err := parseURLArgs("follow", fs, args)
 	if err != nil {
 		return err
 	}
@@ -71,27 +71,27 @@ func followCommand(ctx context.Context, fs *flag.FlagSet, args []string, stdout,
 	return nil
 }
 
-// parseFollowArgs reads the flags on either side of URL (the issue's
+// parseURLArgs reads the flags on either side of URL (the issue's
 // synopsis puts them after it, Go's flag package stops at it) and returns
-// URL without a trailing slash.
-func parseFollowArgs(fs *flag.FlagSet, args []string) (string, error) {
+// URL without a trailing slash; cmd names the command in errors.
+func parseURLArgs(cmd string, fs *flag.FlagSet, args []string) (string, error) {
 	if err := fs.Parse(args); err != nil {
 		return "", err
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
-		return "", fmt.Errorf("follow: want the node's URL")
+		return "", fmt.Errorf("%s: want the node's URL", cmd)
 	}
 	raw := fs.Arg(0)
 	if err := fs.Parse(fs.Args()[1:]); err != nil {
 		return "", err
 	}
 	if fs.NArg() > 0 {
-		return "", fmt.Errorf("follow: unexpected arguments %q", fs.Args())
+		return "", fmt.Errorf("%s: unexpected arguments %q", cmd, fs.Args())
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("follow: URL %q: want the node's base URL, http(s)://host[:port][/path]", raw)
+		return "", fmt.Errorf("%s: URL %q: want the node's base URL, http(s)://host[:port][/path]", cmd, raw)
 	}
 	return strings.TrimRight(u.String(), "/"), nil
 }

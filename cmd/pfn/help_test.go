@@ -37,6 +37,7 @@ func TestHelpListsOnlyTheCommandsFlagsAndExitsZero(t *testing.T) {
 		{[]string{"events", "restamp", "-h"}, []string{"database-url", "dry-run", "force"}},
 		{[]string{"node", "rotate-key", "-h"}, []string{"node-key-file"}},
 		{[]string{"follow", "-h"}, []string{"after", "api-key-file", "dir", "download-timeout", "limit", "max-size", "once", "timeout", "wait"}},
+		{[]string{"log", "watch", "-h"}, []string{"interval", "key", "once", "state", "timeout"}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -69,7 +70,7 @@ func TestHelpListsOnlyTheCommandsFlagsAndExitsZero(t *testing.T) {
 
 func TestHelpOfCommandGroupsExitsZero(t *testing.T) {
 	t.Parallel()
-	for _, args := range [][]string{{"-h"}, {"help"}, {"admin", "-h"}, {"events", "-h"}, {"projections", "-h"}, {"node", "-h"}} {
+	for _, args := range [][]string{{"-h"}, {"help"}, {"admin", "-h"}, {"events", "-h"}, {"projections", "-h"}, {"node", "-h"}, {"log", "-h"}} {
 		var stdout, stderr bytes.Buffer
 		if err := run(context.Background(), args, func(string) string { return "" }, &stdout, &stderr); err != nil {
 			t.Errorf("%q: run = %v, want nil", args, err)

@@ -38,11 +38,14 @@ Usage:
   pfn follow [-once] [-after CURSOR] [-dir DIR] URL
                 follow a node's change feed: download every new version
                 into DIR and verify it against keys pinned at first use
+  pfn log watch [-once] [-interval D] [-state FILE] [-key VKEY] URL
+                check a node's transparency log: each new checkpoint
+                extends the last verified, each new entry is in its tree
   pfn version   print the version
 
 Configuration comes from the environment (PFN_*); every command accepts
--h for its flags, which override the environment (pfn follow reads no
-PFN_ variable).
+-h for its flags, which override the environment (pfn follow and pfn log
+watch read no PFN_ variable).
 `
 
 func main() {
@@ -94,6 +97,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return nodeCommand(getenv, fs, args, stdout, stderr)
 	case "follow":
 		return followCommand(ctx, fs, args, stdout, stderr)
+	case "log":
+		return logCommand(ctx, fs, args, stdout, stderr)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)

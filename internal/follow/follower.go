@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pfn-network/pfn/domain"
+	"github.com/pfn-network/pfn/internal/fsdir"
 )
 
 // Follower applies a node's change feed to a directory.
@@ -244,7 +245,7 @@ func (f *Follower) notServed(ch Change, err error) error {
 // download writes the file through a temporary file that is renamed into
 // place only once its sha256 and size are the ones the node signed.
 func (f *Follower) download(ctx context.Context, ch Change, path string) error {
-	return writeAtomic(filepath.Dir(path), filepath.Base(path), func(tmp *os.File) error {
+	return fsdir.WriteAtomic(filepath.Dir(path), filepath.Base(path), func(tmp *os.File) error {
 		h := sha256.New()
 		cw := &countingWriter{w: io.MultiWriter(tmp, h)}
 		if err := f.Node.Download(ctx, ch.Source, ch.Plugin, ch.Version, ch.Size, cw); err != nil {

@@ -75,39 +75,8 @@ func (s State) Save(dir string) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(dir, StateFile, func(f *os.File) error {
+	return fsdir.WriteAtomic(dir, StateFile, func(f *os.File) error {
 		_, err := f.Write(append(raw, '\n'))
 		return err
 	})
-}
-
-// writeAtomic creates dir/name through a temporary file in dir that write
-// fills; the file appears whole or not at all.
-func writeAtomic(dir, name string, write func(*os.File) error) error {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err // the writer's own error: a verification failure stays one
-	}
-	err = tmp.Sync()
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), filepath.Join(dir, name))
-	}
-	if err == nil {
-		err = fsdir.Sync(dir)
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Join(dir, name), err)
-	}
-	return nil
 }
