@@ -128,6 +128,11 @@ func (s MemorySigner) SignMarker(message string) (string, error) {
 
 func (s MemorySigner) OwnsKey(keyID string) bool { return keyID == s.KeyID() }
 
+// StatementBytesV2 is what MemorySigner signs of a v2 statement.
+func (MemorySigner) StatementBytesV2(st StatementV2) ([]byte, error) {
+	return mirrorStatementV2(st), nil
+}
+
 func (s MemorySigner) VerifyMirrorV2(p PluginView) error {
 	if p.NodeKeyID != s.KeyID() {
 		return fmt.Errorf("v2 statement about %s %s: %w", p.Plugin, p.Version, domain.ErrBadSignature)

@@ -55,6 +55,37 @@ type SourceView struct {
 	// UpstreamStatus is "quarantined" or "removed" while the upstream node
 	// this source is mirrored from withholds it (with its reason), else "".
 	UpstreamStatus, UpstreamReason string
+	// UpstreamLog is how the upstream node's transparency log is watched;
+	// nil for a source that announces no log and has none on record.
+	UpstreamLog *UpstreamLogView
+}
+
+// UpstreamLogView is the upstream's log as the syncs left it: the signed
+// checkpoint last verified ("" none) and its size, and the inconsistency
+// in force (nil when none).
+type UpstreamLogView struct {
+	Checkpoint string
+	Size       int64
+	Fault      *LogFaultView
+}
+
+// LogFaultView is a log inconsistency that stops the source's syncs.
+type LogFaultView struct {
+	Kind, Reason, Offered string
+	At                    time.Time
+}
+
+// NewUpstreamLogView is the view of a source's log as its events left it:
+// nil when there is nothing to show (no log announced, none on record).
+func NewUpstreamLogView(origin, checkpoint string, fault *LogFaultView) *UpstreamLogView {
+	if origin == "" && checkpoint == "" && fault == nil {
+		return nil
+	}
+	v := &UpstreamLogView{Checkpoint: checkpoint, Fault: fault}
+	if c, err := trustedCheckpoint(checkpoint); err == nil && c != nil {
+		v.Size = c.N
+	}
+	return v
 }
 
 // RemovalView is what an admin said when removing a source.

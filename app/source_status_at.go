@@ -76,6 +76,11 @@ func viewOfState(st domain.SourceState) SourceView {
 	if rm := st.Removal; st.Status == domain.StatusRemoved {
 		v.Removal = &RemovalView{Reason: rm.Reason, By: rm.By, At: rm.At, FilesPending: len(rm.PendingFiles)}
 	}
+	var fault *LogFaultView
+	if f := st.LogFault; f != nil {
+		fault = &LogFaultView{Kind: f.Kind, Reason: f.Reason, Offered: f.Offered, At: f.At}
+	}
+	v.UpstreamLog = NewUpstreamLogView(st.Info.LogOrigin, st.UpstreamLog, fault)
 	if !st.LastRefusalAt.IsZero() {
 		at := st.LastRefusalAt
 		v.LastRefusalAt = &at

@@ -26,6 +26,10 @@ type ListedPlugin struct {
 	Publisher  *ListedPublisher
 	Provenance []domain.ProvenanceHop
 	Yanked     *ListedYank
+	// LogIndex is where the serving node's transparency log holds its
+	// statement of this version (issue #16); nil when the node lists none
+	// (no log, or a version older than its log).
+	LogIndex *int64
 }
 
 // ListedPublisher is the original publisher of a version a node lists.
@@ -102,6 +106,9 @@ type MirrorSigner interface {
 	// OwnsKey says whether keyID is one of this node's keys, current or
 	// retired: a chain naming one has come back round (a cycle).
 	OwnsKey(keyID string) bool
+	// StatementBytesV2 is the exact bytes a v2 statement's signature
+	// covers: the leaf a node's transparency log holds for it.
+	StatementBytesV2(st StatementV2) ([]byte, error)
 }
 
 // StatementV2 is what a node's v2 federation statement says about a

@@ -47,6 +47,9 @@ type SyncSource struct {
 	// (sync_feed.go) is listed whole at least this often anyway; 0 is
 	// DefaultFullListingEvery.
 	FullListingEvery time.Duration
+	// Logs checks the transparency log of an upstream node that announces
+	// one (sync_log.go); nil checks none.
+	Logs UpstreamLogs
 }
 
 // SyncResult is compatible with the original's syncResult and adds what
@@ -195,17 +198,27 @@ func (h SyncSource) run(ctx context.Context, id domain.SourceID, subscriber stri
 	if st, err = h.followKeyRotation(ctx, id, st, listed, histories); err != nil {
 		return result, err
 	}
+	// After the listing: every log_index it gives is then inside the
+	// checkpoint (an upstream logs a version before it lists it).
+	upstreamLog, err := h.checkUpstreamLog(ctx, id, st)
+	if err != nil {
+		return result, err
+	}
 	chain := h.chainProblems(st, listed)
 	plan := planSync(syncInput{Source: id, Username: st.Username, AssetDomain: st.Info.AssetDomain,
 		NamingScheme: st.Info.NamingScheme, Listed: listed, Histories: histories, Filters: filters,
 		Signed: verifySignatures(st.PublicKey, listed, histories), Resigned: resignedVersions(st.KeyPeriods(), listed, histories),
 		MaxFiles: h.MaxFiles, Attestation: h.attestationPolicy(st), Chain: chain})
 	rec := syncRecording{result: &result, now: h.Now(), subscribers: len(filters), feed: feed.mark}
+	if upstreamLog != nil {
+		rec.sum.LogCheckpoint = string(upstreamLog.Signed)
+	}
 	followUpstreamYanks(st, listed, chain, histories, &plan, &rec)
 	rec.result.Wanted, rec.result.AlreadyMirrored = plan.Wanted, plan.AlreadyMirrored
 	for _, s := range plan.Steps {
 		rec.step(s)
 	}
+	h.checkLogged(ctx, upstreamLog, &plan, &rec)
 	if err := h.downloadAll(ctx, id, st.PublicKey, plan); err != nil {
 		return result, err
 	}

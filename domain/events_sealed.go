@@ -28,6 +28,8 @@ func (SourceRemoved) sourceEvent()                {}
 func (SourceFilesDeleted) sourceEvent()           {}
 func (SourceKeyRotated) sourceEvent()             {}
 func (SourceKeyRotationRefused) sourceEvent()     {}
+func (SourceLogInconsistent) sourceEvent()        {}
+func (SourceLogAccepted) sourceEvent()            {}
 
 func (PluginMirrored) pluginEvent()           {}
 func (PluginRejected) pluginEvent()           {}

@@ -21,6 +21,10 @@ type PublisherInfo struct {
 	Features        []string
 	AssetDomain     string
 	NamingScheme    string
+	// LogOrigin is the origin of the transparency log the upstream node
+	// announces ("transparency-log" and log.origin), "" when it announces
+	// none (domain/source_log.go).
+	LogOrigin string `json:",omitempty"`
 	// KeyRotation is the publisher's announcement of its next key, nil
 	// when it makes none; it is acted on, never stored (key_rotation.go).
 	KeyRotation *KeyRotation `json:"-"`
@@ -84,6 +88,12 @@ type SourceState struct {
 	// Feed is where the syncs left the upstream node's change feed
 	// (source_feed.go).
 	Feed FeedPosition `json:",omitzero"`
+	// UpstreamLog is the upstream's signed log checkpoint the last sync
+	// verified ("" before the first, and after an admin accepted a
+	// fault); LogFault is the inconsistency in force, nil when none
+	// (source_log.go).
+	UpstreamLog string    `json:",omitempty"`
+	LogFault    *LogFault `json:",omitempty"`
 }
 
 // Source is the aggregate: its whole history is events. Commands check the
@@ -177,8 +187,11 @@ func (s *Source) RefreshInfo(info PublisherInfo, now time.Time) error {
 	if err := s.CheckAssetHost(info); err != nil {
 		return err
 	}
+	if len(info.LogOrigin) > maxLogOrigin {
+		return fmt.Errorf("publisher's log origin is longer than %d bytes: %w", maxLogOrigin, ErrInvalidInput)
+	}
 	s.record(PublisherInfoRefreshed{ProtocolVersion: info.ProtocolVersion, Features: info.Features,
-		AssetDomain: info.AssetDomain, NamingScheme: info.NamingScheme, At: now})
+		AssetDomain: info.AssetDomain, NamingScheme: info.NamingScheme, LogOrigin: info.LogOrigin, At: now})
 	return nil
 }
 
@@ -288,6 +301,9 @@ type SyncSummary struct {
 	// Feed is where the sync left the upstream's change feed; nil keeps
 	// the last mark.
 	Feed *FeedMark
+	// LogCheckpoint is the upstream's signed log checkpoint this sync
+	// verified; "" keeps the last one.
+	LogCheckpoint string
 }
 
 // RecordTampering counts tampering found outside a sync (the recheck of
@@ -329,7 +345,10 @@ func (s *Source) RecordSync(sum SyncSummary, now time.Time) error {
 	if err := sum.Revalidation.validate(); err != nil {
 		return err
 	}
-	s.record(SourceSynced{Mirrored: sum.Mirrored, Rejected: sum.Rejected, PluginCount: sum.PluginCount,
+	if len(sum.LogCheckpoint) > MaxLogCheckpoint {
+		return fmt.Errorf("log checkpoint of %d bytes, at most %d: %w", len(sum.LogCheckpoint), MaxLogCheckpoint, ErrInvalidInput)
+	}
+	s.record(SourceSynced{LogCheckpoint: sum.LogCheckpoint, Mirrored: sum.Mirrored, Rejected: sum.Rejected, PluginCount: sum.PluginCount,
 		ValidSignatures: sum.ValidSignatures, InvalidSignatures: sum.InvalidSignatures, RefusalsNotRecorded: sum.RefusalsNotRecorded,
 		Revalidation: sum.Revalidation, Feed: sum.Feed, At: now})
 	if sum.ValidSignatures+sum.InvalidSignatures > 0 {
@@ -350,7 +369,7 @@ func (s *Source) CanSync() error {
 				return fmt.Errorf("the recorded asset domain is refused: %v: %w", err, ErrConflict)
 			}
 		}
-		return nil
+		return s.state.logFaultRefusal()
 	case StatusSuspended, StatusRemoved:
 		return s.Halted()
 	default:
@@ -388,7 +407,7 @@ func (s *Source) apply(e SourceEvent) {
 		st.applyRegistered(e)
 	case PublisherInfoRefreshed:
 		st.Info = PublisherInfo{ProtocolVersion: e.ProtocolVersion, Features: e.Features,
-			AssetDomain: e.AssetDomain, NamingScheme: e.NamingScheme}
+			AssetDomain: e.AssetDomain, NamingScheme: e.NamingScheme, LogOrigin: e.LogOrigin}
 	case OwnershipVerified, OwnershipVerificationFailed:
 		st.applyOwnership(e)
 	case SourceHealthChecked:
@@ -410,6 +429,9 @@ func (s *Source) apply(e SourceEvent) {
 		st.RefusalsNotRecorded += int64(e.RefusalsNotRecorded)
 		st.RevalidatedThrough = e.Revalidation.Through
 		st.Feed.applySynced(e)
+		if e.LogCheckpoint != "" {
+			st.UpstreamLog = e.LogCheckpoint
+		}
 	case SourceTrustAdjusted:
 		st.Trust = e.Components
 	case SourceStatusChanged:
@@ -441,6 +463,8 @@ func (s *Source) apply(e SourceEvent) {
 		st.RefusedKeyID = e.KeyID
 	case SourceUpstreamStatusChanged:
 		st.UpstreamStatus, st.UpstreamReason = e.Status, e.Reason
+	case SourceLogInconsistent, SourceLogAccepted:
+		st.applyLog(e)
 	}
 }
 

@@ -37,11 +37,14 @@ type SourceRegistered struct {
 }
 
 type PublisherInfoRefreshed struct {
-	ProtocolVersion string    `json:"protocol_version"`
-	Features        []string  `json:"features"`
-	AssetDomain     string    `json:"asset_domain"`
-	NamingScheme    string    `json:"naming_scheme"`
-	At              time.Time `json:"at"`
+	ProtocolVersion string   `json:"protocol_version"`
+	Features        []string `json:"features"`
+	AssetDomain     string   `json:"asset_domain"`
+	NamingScheme    string   `json:"naming_scheme"`
+	// LogOrigin is the upstream node's transparency log origin (absent
+	// when it announces none).
+	LogOrigin string    `json:"log_origin,omitempty"`
+	At        time.Time `json:"at"`
 }
 
 type OwnershipVerified struct {
@@ -105,7 +108,10 @@ type SourceSynced struct {
 	// Feed is where the sync left the upstream node's change feed (absent
 	// when the upstream has none, or the sync keeps the last mark).
 	Feed *FeedMark `json:"feed,omitempty"`
-	At   time.Time `json:"at"`
+	// LogCheckpoint is the upstream's signed transparency log checkpoint
+	// the sync verified (absent when none was checked: the last one stays).
+	LogCheckpoint string    `json:"log_checkpoint,omitempty"`
+	At            time.Time `json:"at"`
 }
 
 func (SourceSynced) EventType() string                 { return EventSourceSynced }

@@ -38,6 +38,8 @@ func domainEvents() *Registry {
 	Register[domain.SourceKeyRotated](r, domain.EventSourceKeyRotated)
 	Register[domain.SourceKeyRotationRefused](r, domain.EventSourceKeyRotationRefused)
 	Register[domain.SourceUpstreamStatusChanged](r, domain.EventSourceUpstreamStatus)
+	Register[domain.SourceLogInconsistent](r, domain.EventSourceLogInconsistent)
+	Register[domain.SourceLogAccepted](r, domain.EventSourceLogAccepted)
 	// A plugin's history.
 	Register[domain.PluginMirrored](r, domain.EventPluginMirrored, upcastPluginMirroredV1)
 	Register[domain.PluginRejected](r, domain.EventPluginRejected)

@@ -28,7 +28,7 @@ func sampleEvents() map[string][]any {
 	return map[string][]any{
 		"source": {
 			domain.SourceRegistered{SourceID: src, InstanceURL: "https://h.example", Username: "a", PublicKey: "k", AddedBy: "key_1", At: at},
-			domain.PublisherInfoRefreshed{ProtocolVersion: "1", Features: []string{"x"}, AssetDomain: "cdn.h.example", NamingScheme: "n", At: at},
+			domain.PublisherInfoRefreshed{ProtocolVersion: "1", Features: []string{"x"}, AssetDomain: "cdn.h.example", NamingScheme: "n", LogOrigin: "pfn/abc", At: at},
 			domain.OwnershipVerified{At: at},
 			domain.OwnershipVerificationFailed{Reason: "r", At: at},
 			domain.SourceHealthChecked{Up: true, ResponseMS: 12, Error: "e", At: at},
@@ -39,7 +39,7 @@ func sampleEvents() map[string][]any {
 			domain.SourceSubscriberCountChanged{Count: 3, At: at},
 			domain.SourceSynced{Mirrored: 1, Rejected: 2, PluginCount: 3, ValidSignatures: 4, InvalidSignatures: 5, RefusalsNotRecorded: 6,
 				Revalidation: domain.Revalidation{Revalidated: 7, NoValidator: 8, Through: "p@1.0.0"},
-				Feed:         &domain.FeedMark{Cursor: 9, Filters: "f", Unchanged: true}, At: at},
+				Feed:         &domain.FeedMark{Cursor: 9, Filters: "f", Unchanged: true}, LogCheckpoint: "o\n1\nh\n\n— o sig\n", At: at},
 			domain.SourceHealthSummarized{Checks: 7, UptimeAvg: 0.5, ResponseMSAvg: 12.5, Up: true, At: at},
 			domain.SourceFailureRecorded{Kind: domain.FailureSync, Reason: "r", At: at},
 			domain.SourceAssetHostsAllowed{Hosts: []string{"cdn.example"}, At: at},
@@ -51,6 +51,8 @@ func sampleEvents() map[string][]any {
 			domain.SourceKeyRotated{OldKey: "o", OldKeyID: "oid", NewKey: "n", NewKeyID: "nid", By: domain.KeyByAdmin, Actor: "key_1", Reason: "r", At: at},
 			domain.SourceKeyRotationRefused{KeyID: "kid", Reason: "r", At: at},
 			domain.SourceUpstreamStatusChanged{Status: "quarantined", Reason: "r", At: at},
+			domain.SourceLogInconsistent{Kind: domain.LogFaultForked, Reason: "r", Trusted: "t", Offered: "o", At: at},
+			domain.SourceLogAccepted{Reason: "r", By: "key_1", At: at},
 		},
 		"plugin": {
 			domain.PluginMirrored{SourceID: src, Plugin: "p", Name: "P", Version: "1.0.0", Description: "d", Tags: []string{"t"}, SHA256: "s",

@@ -143,6 +143,15 @@ func sourceEntry(id domain.SourceID, e domain.SourceEvent) (entry, bool) {
 		en.kind, en.summary = "trust_changed", fmt.Sprintf("trust %.4f → %.4f (%s)", e.Old, e.New, e.Reason)
 	case domain.SourceListingRefused:
 		en.kind, en.plugin, en.summary = "listing_refused", e.Plugin, e.Summary()
+	case domain.SourceLogInconsistent:
+		en.kind, en.summary = "upstream_log_inconsistent",
+			"the upstream's transparency log failed a consistency check ("+e.Kind+": "+e.Reason+"); syncs stop until an admin accepts the log"
+	case domain.SourceLogAccepted:
+		en.kind, en.summary = "upstream_log_accepted", "the upstream's transparency log is accepted again"
+		if e.By != "" {
+			en.summary += " by " + e.By
+		}
+		en.summary += ": " + e.Reason
 	case domain.SourceSynced:
 		if e.Mirrored == 0 && e.Rejected == 0 {
 			return entry{}, false

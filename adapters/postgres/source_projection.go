@@ -54,8 +54,14 @@ func (SourceProjection) Apply(ctx context.Context, tx pgx.Tx, stored eventstore.
 	case domain.PublisherInfoRefreshed:
 		features, _ := json.Marshal(e.Features)
 		return exec(`UPDATE sources SET updated_at = $2, protocol_version = $3, features = $4,
-			asset_domain = $5, asset_naming_scheme = $6 WHERE id = $1`,
-			e.ProtocolVersion, string(features), e.AssetDomain, e.NamingScheme)
+			asset_domain = $5, asset_naming_scheme = $6, log_origin = $7 WHERE id = $1`,
+			e.ProtocolVersion, string(features), e.AssetDomain, e.NamingScheme, e.LogOrigin)
+	case domain.SourceLogInconsistent:
+		return exec(`UPDATE sources SET updated_at = $2, log_fault_kind = $3, log_fault_reason = $4, log_fault_offered = $5,
+			log_fault_at = $2 WHERE id = $1`, e.Kind, e.Reason, e.Offered)
+	case domain.SourceLogAccepted:
+		return exec(`UPDATE sources SET updated_at = $2, log_fault_kind = NULL, log_fault_reason = '', log_fault_offered = '',
+			log_fault_at = NULL, upstream_log = '' WHERE id = $1`)
 	case domain.OwnershipVerified:
 		return exec(`UPDATE sources SET updated_at = $2, last_verification = $2, last_failure = '',
 			last_verification_result = 'success', successful_verifications = successful_verifications + 1 WHERE id = $1`)
@@ -82,6 +88,10 @@ func (SourceProjection) Apply(ctx context.Context, tx pgx.Tx, stored eventstore.
 	case domain.SourceSubscriberCountChanged:
 		return exec(`UPDATE sources SET updated_at = $2, subscriber_count = $3 WHERE id = $1`, e.Count)
 	case domain.SourceSynced:
+		if e.LogCheckpoint != "" {
+			return exec(`UPDATE sources SET updated_at = $2, last_sync = extract(epoch FROM $2::timestamptz)::bigint,
+				plugin_count = $3, last_sync_error = '', upstream_log = $4 WHERE id = $1`, e.PluginCount, e.LogCheckpoint)
+		}
 		return exec(`UPDATE sources SET updated_at = $2, last_sync = extract(epoch FROM $2::timestamptz)::bigint,
 			plugin_count = $3, last_sync_error = '' WHERE id = $1`, e.PluginCount)
 	case domain.SourceHealthSummarized:

@@ -26,20 +26,35 @@ const sourceViewColumns = `id, instance_url, username, public_key, status, statu
 	coalesce(asset_domain, ''), coalesce(asset_naming_scheme, ''), plugin_count, subscriber_count, added_by,
 	health_checks, uptime, last_health_at, last_sync_error, refused_entries, last_refusal, last_refusal_at,
 	last_verification_result, successful_verifications, suspended_at, suspension_reason, suspended_by, quarantined,
-	incarnation, removed_at, removal_reason, removed_by, files_pending, upstream_status, upstream_reason`
+	incarnation, removed_at, removal_reason, removed_by, files_pending, upstream_status, upstream_reason,
+	log_origin, upstream_log, log_fault_kind, log_fault_reason, log_fault_offered, log_fault_at`
 
 func scanSourceView(row pgx.Row) (app.SourceView, error) {
 	var v app.SourceView
 	var sp app.SuspensionView
 	var suspendedAt, removedAt *time.Time
 	var rm app.RemovalView
+	var logOrigin, upstreamLog string
+	var faultKind *string
+	var fault app.LogFaultView
+	var faultAt *time.Time
 	err := row.Scan(&v.ID, &v.InstanceURL, &v.Username, &v.PublicKey, &v.Status, &v.StatusReason, &v.TrustScore,
 		&v.TrustComponents, &v.CreatedAt, &v.LastSync, &v.LastVerification, &v.LastFailure, &v.AvgResponseMS,
 		&v.ProtocolVersion, &v.Features, &v.AssetDomain, &v.AssetNamingScheme, &v.PluginCount, &v.SubscriberCount,
 		&v.AddedBy, &v.HealthChecks, &v.Uptime, &v.LastHealthAt, &v.LastSyncError,
 		&v.RefusedEntries, &v.LastRefusal, &v.LastRefusalAt, &v.LastVerificationResult, &v.SuccessfulVerifications,
 		&suspendedAt, &sp.Reason, &sp.By, &sp.Quarantine,
-		&v.Incarnation, &removedAt, &rm.Reason, &rm.By, &rm.FilesPending, &v.UpstreamStatus, &v.UpstreamReason)
+		&v.Incarnation, &removedAt, &rm.Reason, &rm.By, &rm.FilesPending, &v.UpstreamStatus, &v.UpstreamReason,
+		&logOrigin, &upstreamLog, &faultKind, &fault.Reason, &fault.Offered, &faultAt)
+	var faultView *app.LogFaultView
+	if faultKind != nil {
+		fault.Kind = *faultKind
+		if faultAt != nil {
+			fault.At = faultAt.UTC()
+		}
+		faultView = &fault
+	}
+	v.UpstreamLog = app.NewUpstreamLogView(logOrigin, upstreamLog, faultView)
 	if suspendedAt != nil {
 		sp.At = suspendedAt.UTC()
 		v.Suspension = &sp

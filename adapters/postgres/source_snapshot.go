@@ -17,7 +17,7 @@ const (
 	snapshotEvery = 200
 	// sourceSnapshotSchema changes whenever domain.SourceState's shape or
 	// meaning does; older snapshots are then ignored and retaken.
-	sourceSnapshotSchema = 7
+	sourceSnapshotSchema = 8
 )
 
 // loadSnapshot returns the latest usable snapshot of a source (version 0

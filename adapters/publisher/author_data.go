@@ -49,6 +49,10 @@ type Plugin struct {
 	Publisher  *Publisher
 	Provenance []Hop
 	Yanked     *Yank
+	// LogIndex is the optional "log_index" of a node's entry: where its
+	// transparency log holds the node's statement of this version; nil
+	// when absent or null.
+	LogIndex *int64
 }
 
 // AuthorData fetches an author's profile and plugin list. A malformed entry
@@ -136,6 +140,8 @@ func parsePlugin(raw json.RawMessage) Plugin {
 	p.SignatureV2, p.Size, err = signatureV2Members(obj, p.SHA256)
 	problems.add(err)
 	parseChain(obj, &p, &problems)
+	p.LogIndex, err = logIndexMember(obj)
+	problems.add(err)
 	capProblems(p, &problems)
 	p.Invalid = problems.String()
 	return p

@@ -14,6 +14,7 @@ type Info struct {
 	NamingScheme string       // assetInfo.namingScheme: path template of a plugin file
 	KeyRotation  *KeyRotation // key_rotation: the publisher's next key; nil when none is announced
 	NodeKeys     []NodeKey    // a PFN node's signing keys, the current one first; nil from a publisher
+	Log          *LogInfo     // a PFN node's transparency log; nil when it announces none (log_info.go)
 }
 
 // FederationInfo asks the publisher at instanceURL what it supports and
@@ -60,6 +61,7 @@ func parseFederationInfo(body []byte) (Info, error) {
 	}
 	info.KeyRotation = parseKeyRotation(obj, &problems)
 	info.NodeKeys = parseNodeKeys(obj, &problems)
+	info.Log = parseLogInfo(obj, info.Features, &problems)
 	if err := problems.err(); err != nil {
 		return Info{}, fmt.Errorf("%w: %w", err, ErrIncompatible)
 	}

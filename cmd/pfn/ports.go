@@ -28,7 +28,7 @@ func (p catalogPort) AuthorData(ctx context.Context, instanceURL, author string)
 	for i, pl := range a.Plugins {
 		out[i] = app.ListedPlugin{Slug: pl.Slug, Name: pl.Name, Version: pl.Version, Description: pl.ShortDescription,
 			Tags: pl.Tags, Signature: pl.Signature, SHA256: pl.SHA256, Invalid: pl.Invalid,
-			SignatureV2: pl.SignatureV2, Size: pl.Size, Provenance: hopsOf(pl.Provenance)}
+			SignatureV2: pl.SignatureV2, Size: pl.Size, Provenance: hopsOf(pl.Provenance), LogIndex: pl.LogIndex}
 		if pl.Publisher != nil {
 			out[i].Publisher = &app.ListedPublisher{Source: domain.SourceID(pl.Publisher.Source), PublicKey: pl.Publisher.PublicKey}
 		}
@@ -96,6 +96,10 @@ func (p signerPort) VerifyStatementV2(nodeKey ed25519.PublicKey, st app.Statemen
 }
 
 func (p signerPort) OwnsKey(keyID string) bool { return p.ring.Owns(keyID) }
+
+func (p signerPort) StatementBytesV2(st app.StatementV2) ([]byte, error) {
+	return statementV2(st).CanonicalBytes()
+}
 
 // VerifyMirrorV2 checks the node's own v2 statement of a version, with
 // whichever of its keys the statement names.

@@ -18,6 +18,9 @@ func (p publisherPort) FederationInfo(ctx context.Context, instanceURL string) (
 	}
 	out := domain.PublisherInfo{ProtocolVersion: info.Version, Features: info.Features,
 		AssetDomain: info.AssetDomain, NamingScheme: info.NamingScheme}
+	if info.Log != nil {
+		out.LogOrigin = info.Log.Origin // read only when the node announces "transparency-log"
+	}
 	if r := info.KeyRotation; r != nil {
 		out.KeyRotation = &domain.KeyRotation{PublicKey: r.PublicKey, Signature: r.Signature}
 	}

@@ -84,6 +84,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 		MaxFiles: cfg.Sync.MaxFiles, MaxSyncBytes: cfg.Sync.MaxBytes, Parallelism: cfg.Sync.Parallelism, KeepVersions: cfg.Ops.KeepVersions, QuotaBytes: cfg.Ops.SourceQuota, Usage: plugins, Metrics: reg, Now: now,
 		Revalidate:      app.RevalidateConfig{Max: cfg.Sync.RevalidateMax, Timeout: cfg.Sync.RevalidateTimeout},
 		RequireAttested: cfg.Sync.RequireAttested, FullListingEvery: cfg.Ops.RecheckInterval, Announced: app.AnnouncedKeys{Publisher: pub, Random: rand.Reader, Keys: reader}}
+	sync.Logs = logPort{client} // an upstream node's transparency log (issue #16)
 	firstSync, scheduledSync := sync, sync
 	firstSync.Locker, scheduledSync.Locker = gate.Within(firstSyncWait), gate.Within(scheduledSyncWait)
 	find := app.FindPlugin{Plugins: plugins, Sources: reader}
@@ -119,6 +120,8 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			ResumeSource:  app.ResumeSource{Sources: sources, Now: now},
 			RemoveSource: app.RemoveSource{Sources: sources, Histories: histories, Plugins: histories,
 				Locker: gate.Within(apiSyncWait), Finish: finish, Now: now, Log: log},
+			AcceptUpstreamLog: app.AcceptUpstreamLog{Sources: sources, Now: now},
+
 			ListSources:     app.ListSources{Sources: reader},
 			GetSourceStatus: app.GetSourceStatus{Sources: reader},
 			SourceStatusAt:  app.GetSourceStatusAt{History: postgres.SourceHistory{Store: store}},

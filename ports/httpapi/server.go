@@ -80,6 +80,9 @@ type App struct {
 	SourceStatusAt app.GetSourceStatusAt
 	// PeerInfo looks another node up for the admin page (SPEC15 §6).
 	PeerInfo app.GetPeerInfo
+	// AcceptUpstreamLog trusts an upstream's transparency log again after
+	// a fault (issue #16, upstream_log.go).
+	AcceptUpstreamLog app.AcceptUpstreamLog
 	// Log reports failures after a response has started (a cut-off export).
 	Log *slog.Logger
 	// Catalog keeps the listings' and /federation-info's answers in
@@ -151,6 +154,8 @@ func routeFederation(e *echo.Echo, a *App, obs Observer, streams feedStreams) {
 	f.POST("/suspend-source", suspendSource(a.SuspendSource, a.SourceReader, a.ResolveSource), auth, authorizedBy(a.SuspendSource))
 	f.POST("/resume-source", resumeSource(a.ResumeSource, a.SourceReader, a.ResolveSource), auth, authorizedBy(a.ResumeSource))
 	f.POST("/remove-source", removeSource(a.RemoveSource, a.SourceReader, a.ResolveSource), auth, authorizedBy(a.RemoveSource))
+	f.POST("/accept-upstream-log", acceptUpstreamLog(a.AcceptUpstreamLog, a.SourceReader, a.ResolveSource), auth,
+		authorizedBy(a.AcceptUpstreamLog))
 	f.GET("/source-status", sourceStatus(a.GetSourceStatus, a.SourceStatusAt, a.ResolveSource), auth, authorizedBy(a.GetSourceStatus), authorizedBy(a.SourceStatusAt))
 	f.GET("/events", listEvents(a.ListEvents, a.Log), auth, authorizedBy(a.ListEvents))
 	f.POST("/sync-source", syncSource(a.SyncNow, a.ResolveSource), auth, authorizedBy(a.SyncNow))

@@ -48,6 +48,10 @@ type sourceView struct {
 	// Upstream says why an upstream node withholds this source (its plugins
 	// are hidden here until it lists them again); only while it does.
 	Upstream *upstreamStatusView `json:"upstream_status,omitempty"`
+	// UpstreamLog is the upstream's transparency log as watched here
+	// (upstream_log.go); only for a source that announces one or has one
+	// on record.
+	UpstreamLog *upstreamLogView `json:"upstream_log,omitempty"`
 }
 
 type upstreamStatusView struct {
@@ -121,7 +125,7 @@ func viewSource(s app.SourceView) sourceView {
 		LastRefusal: s.LastRefusal, LastRefusalAt: s.LastRefusalAt, LastVerificationResult: s.LastVerificationResult,
 		SuccessfulVerifications: s.SuccessfulVerifications, Suspension: viewSuspension(s.Suspension),
 		Incarnation: max(s.Incarnation, 1), Removal: viewRemoval(s.Removal), KeyHistory: viewKeyHistory(s.KeyHistory),
-		Upstream: viewUpstream(s)}
+		Upstream: viewUpstream(s), UpstreamLog: viewUpstreamLog(s.UpstreamLog)}
 }
 
 // SourceStatusAtView is a source as the node believed it at a moment:

@@ -1,0 +1,227 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/pfn-network/pfn/domain"
+	"github.com/pfn-network/pfn/internal/tlogtiles"
+)
+
+// A source whose upstream node announces a transparency log (issue #16,
+// domain/source_log.go) is synced only through that log: once the listing
+// is fetched, the upstream's current checkpoint must extend the one the
+// last sync trusted (and every entry added since must be what its hashes
+// say); then each version about to be mirrored that the node lists with a
+// log_index must be, at that index, the very statement its last hop
+// signed. A log that fails the first check stops the source's syncs until
+// an admin accepts it; a version that fails the second is rejected.
+
+// UpstreamLogs reads and checks upstream nodes' transparency logs
+// (internal/logwatch over the publisher client, in the wiring).
+type UpstreamLogs interface {
+	// CheckLog opens the checkpoint the node at nodeURL serves now with
+	// verifiers (it must name origin), proves it extends trusted (nil at
+	// first) and audits the entries from index from on. A log that does
+	// not hold together is a *LogInconsistency; anything else that goes
+	// wrong (the node unreachable, a bad signature) is an ordinary error.
+	CheckLog(ctx context.Context, nodeURL, origin string, verifiers note.Verifiers, trusted *tlogtiles.Checkpoint, from int64) (CheckedLog, error)
+}
+
+// CheckedLog is an upstream's checkpoint that passed CheckLog.
+type CheckedLog struct {
+	Signed     []byte // the signed note, as served
+	Checkpoint tlogtiles.Checkpoint
+	// Entry reads the entry at index, proven in the checked tree: an entry
+	// the tree does not prove is a *LogInconsistency.
+	Entry func(ctx context.Context, index int64) ([]byte, error)
+}
+
+// LogInconsistency is a log that does not hold together: Kind is one of
+// domain's LogFault kinds; Index the size or entry it concerns; Offered
+// the signed checkpoint that failed (nil when no checkpoint is at fault).
+type LogInconsistency struct {
+	Kind    string
+	Index   int64
+	Detail  string
+	Offered []byte
+}
+
+func (e *LogInconsistency) Error() string {
+	return fmt.Sprintf("transparency log inconsistency (%s at %d): %s", e.Kind, e.Index, e.Detail)
+}
+
+// featureTransparencyLog is what a node with a log announces.
+const featureTransparencyLog = "transparency-log"
+
+// checkUpstreamLog checks the upstream's log when it announces one: nil
+// (and no error) when it does not, or the wiring has no log reader. An
+// inconsistency is recorded on the source and ends the sync; a failure to
+// read the log is recorded as the sync's failure and ends it too: a
+// version is not mirrored from a node whose log cannot be checked.
+func (h SyncSource) checkUpstreamLog(ctx context.Context, id domain.SourceID, st domain.SourceState) (*CheckedLog, error) {
+	origin := st.Info.LogOrigin
+	if h.Logs == nil || origin == "" || !slices.Contains(st.Info.Features, featureTransparencyLog) {
+		return nil, nil
+	}
+	checked, err := h.checkLog(ctx, origin, st)
+	if err == nil {
+		return &checked, nil
+	}
+	if bad := (*LogInconsistency)(nil); errors.As(err, &bad) {
+		reason := bad.Detail
+		if bad.Kind == domain.LogFaultEntry {
+			reason = fmt.Sprintf("entry %d: %s", bad.Index, bad.Detail)
+		}
+		if rerr := h.Sources.Update(ctx, id, func(s *domain.Source) error {
+			return s.RecordLogInconsistency(bad.Kind, reason, string(bad.Offered), h.Now())
+		}); rerr != nil {
+			return nil, errors.Join(err, rerr)
+		}
+		return nil, fmt.Errorf("sync of %s: the upstream's transparency log failed a consistency check (%s: %s); nothing is mirrored: %w",
+			id, bad.Kind, reason, domain.ErrConflict)
+	}
+	err = fmt.Errorf("the transparency log of %s: %w", id, err)
+	if ctx.Err() == nil {
+		if rerr := h.Sources.Update(ctx, id, func(s *domain.Source) error {
+			return s.RecordFailure(domain.FailureSync, err.Error(), h.Now())
+		}); rerr != nil {
+			return nil, errors.Join(err, rerr)
+		}
+	}
+	return nil, err
+}
+
+// checkLog checks the upstream's log under origin from the checkpoint
+// trusted here.
+func (h SyncSource) checkLog(ctx context.Context, origin string, st domain.SourceState) (CheckedLog, error) {
+	verifiers, err := logVerifiers(origin, st)
+	if err != nil {
+		return CheckedLog{}, err
+	}
+	trusted, err := trustedCheckpoint(st.UpstreamLog)
+	if err != nil {
+		return CheckedLog{}, err
+	}
+	from := int64(0)
+	if trusted != nil {
+		if trusted.Origin != origin {
+			return CheckedLog{}, &LogInconsistency{Kind: domain.LogFaultOrigin, Index: trusted.N,
+				Detail: fmt.Sprintf("the upstream announces log %q; the checkpoint trusted here is of log %q", origin, trusted.Origin)}
+		}
+		from = trusted.N
+	}
+	return h.Logs.CheckLog(ctx, st.InstanceURL, origin, verifiers, trusted, from)
+}
+
+// logVerifiers checks the upstream's checkpoints: signed by its proven
+// key under the log's origin.
+func logVerifiers(origin string, st domain.SourceState) (note.Verifiers, error) {
+	if err := tlogtiles.ValidOrigin(origin); err != nil {
+		return nil, err
+	}
+	vkey, err := note.NewEd25519VerifierKey(origin, st.PublicKey)
+	if err != nil {
+		return nil, fmt.Errorf("the source's key as a log verifier: %w", err)
+	}
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		return nil, fmt.Errorf("the source's key as a log verifier: %w", err)
+	}
+	return note.VerifierList(v), nil
+}
+
+// trustedCheckpoint reads the checkpoint the last sync kept (nil when
+// none). Its signature was checked when it was kept, and the key that
+// made it may have been rotated since: only its body is read now.
+func trustedCheckpoint(signed string) (*tlogtiles.Checkpoint, error) {
+	if signed == "" {
+		return nil, nil
+	}
+	body, _, ok := bytes.Cut([]byte(signed), []byte("\n\n"))
+	if !ok {
+		return nil, fmt.Errorf("the trusted log checkpoint is not a signed note")
+	}
+	c, err := tlogtiles.ParseCheckpoint(append(body, '\n'))
+	if err != nil {
+		return nil, fmt.Errorf("the trusted log checkpoint: %w", err)
+	}
+	return &c, nil
+}
+
+// checkLogged holds each planned download from a node that lists it with
+// a log_index to the upstream's log: the entry at that index must be the
+// last hop's statement, byte for byte. A version that fails is rejected
+// (recorded on its plugin, asked again by the next sync); one whose entry
+// cannot be read now is answered and left for the next sync. Versions
+// listed without a log_index (older than the node's log) pass as before.
+func (h SyncSource) checkLogged(ctx context.Context, log *CheckedLog, plan *syncPlan, rec *syncRecording) {
+	if log == nil {
+		return
+	}
+	kept := plan.Downloads[:0:0]
+	for _, d := range plan.Downloads {
+		p := d.plugin
+		if p.LogIndex == nil || !fromNode(p) {
+			kept = append(kept, d)
+			continue
+		}
+		problem, err := h.logProblem(ctx, log, p)
+		switch {
+		case problem != "":
+			rec.reject(d.history, p, "not in the upstream's transparency log: "+problem)
+		case err != nil:
+			rec.incomplete = true
+			rec.answer(p, "the upstream's transparency log could not be read: "+err.Error())
+		default:
+			kept = append(kept, d)
+		}
+	}
+	plan.Downloads = kept
+}
+
+// logProblem says why a node's version is not at its log_index ("" when
+// it is); err is a log that could not be read.
+func (h SyncSource) logProblem(ctx context.Context, log *CheckedLog, p ListedPlugin) (string, error) {
+	idx, size := *p.LogIndex, log.Checkpoint.N
+	if idx < 0 || idx >= size {
+		return fmt.Sprintf("log_index %d is outside its checkpoint's %d entries", idx, size), nil
+	}
+	want, err := h.Signer.StatementBytesV2(lastHopStatement(p))
+	if err != nil {
+		return "the last hop's statement: " + err.Error(), nil
+	}
+	got, err := log.Entry(ctx, idx)
+	if bad := (*LogInconsistency)(nil); errors.As(err, &bad) {
+		return fmt.Sprintf("entry %d is not proven in its tree: %s", idx, bad.Detail), nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if !bytes.Equal(got, want) {
+		return fmt.Sprintf("entry %d is another statement than the one its last hop signed", idx), nil
+	}
+	return "", nil
+}
+
+// lastHopStatement is the v2 statement the serving node (the chain's last
+// hop) signed of a version, as chainProblem verified it.
+func lastHopStatement(p ListedPlugin) StatementV2 {
+	hops := p.Provenance
+	last := hops[len(hops)-1]
+	upstream := ""
+	if n := len(hops); n > 1 {
+		upstream = hops[n-2].Signature
+	}
+	st := StatementV2{Node: last.Node, Source: last.Source, Plugin: p.Slug, Version: p.Version, SHA256: p.SHA256,
+		Size: p.Size, PublisherSignature: p.Signature, Upstream: upstream}
+	if p.Publisher != nil {
+		st.PublisherKey = p.Publisher.PublicKey
+	}
+	return st
+}
