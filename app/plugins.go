@@ -46,6 +46,7 @@ type PluginView struct {
 	FederationSignatureV2 string
 	PublisherKey          string
 	Provenance            []domain.ProvenanceHop
+	LogIndex              *int64 // the version's place in the transparency log; nil while not logged
 }
 
 // StoredCopy is the remembered verdict on the node's own copy of a file:
