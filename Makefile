@@ -45,6 +45,7 @@ bench:
 	$(GO) test -run '^$$' -bench Mirror -benchtime 5x -timeout 30m ./cmd/pfn/
 	$(GO) test -run '^$$' -bench Catalog -benchtime 1x -timeout 30m ./cmd/pfn/
 	$(GO) test -run '^$$' -bench LoadSourceAfterAYear -benchtime 5x -timeout 30m ./adapters/postgres/
+	$(GO) test -run '^$$' -bench LogAppend100k -benchtime 1x -timeout 30m ./adapters/postgres/
 
 # 100 publishers (well-behaved, slow, failing, hostile) against one node for
 # 10 minutes, reads on 8 connections; exits 1 when a target is missed.

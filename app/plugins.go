@@ -46,7 +46,11 @@ type PluginView struct {
 	FederationSignatureV2 string
 	PublisherKey          string
 	Provenance            []domain.ProvenanceHop
-	LogIndex              *int64 // the version's place in the transparency log; nil while not logged
+	// LogIndex is where the node's transparency log holds its v2
+	// statement about the version (the latest leaf when it was mirrored
+	// again); nil when the log holds none (mirrored before v2 or before
+	// the log, or the log is off).
+	LogIndex *int64
 }
 
 // StoredCopy is the remembered verdict on the node's own copy of a file:

@@ -23,10 +23,11 @@ type CatalogPosition struct {
 }
 
 // CatalogProjections and CatalogTables are what the listings and
-// /federation-info are made of, and the change feed's pages.
+// /federation-info are made of, the change feed's pages, and the
+// transparency log (each listed version's log index, the log's routes).
 var (
-	CatalogProjections = []string{SourcesProjection, MirrorProjection, CatalogChangesProjection}
-	CatalogTables      = []string{"sources", "source_keys", "mirrored_plugins", "catalog_changes"}
+	CatalogProjections = []string{SourcesProjection, MirrorProjection, CatalogChangesProjection, TransparencyLogProjection}
+	CatalogTables      = []string{"sources", "source_keys", "mirrored_plugins", "catalog_changes", "transparency_log"}
 )
 
 func (p CatalogPosition) Position(ctx context.Context) (string, error) {

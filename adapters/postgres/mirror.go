@@ -78,7 +78,7 @@ func historyFrom(source domain.SourceID, plugin string, stored []eventstore.Even
 // models together. A stale source version is a conflict (domain.ErrConflict)
 // and nothing is written.
 func (r PluginHistories) SaveAll(ctx context.Context, hs []*domain.PluginHistory, source *domain.Source) error {
-	feedChanged := changesCatalog(hs, source)
+	feedChanged, logged := changesCatalog(hs, source), signsStatements(hs)
 	var appends []eventstore.StreamAppend
 	for _, h := range hs {
 		if len(h.Changes()) == 0 {
@@ -124,11 +124,39 @@ func (r PluginHistories) SaveAll(ctx context.Context, hs []*domain.PluginHistory
 	}
 	// The waits at once: each wakes its own consumer, and they run side by
 	// side (one after the other cost twice as long).
-	mirrorShown, feedShown := make(chan error, 1), make(chan error, 1)
+	mirrorShown, feedShown, logShown := make(chan error, 1), make(chan error, 1), make(chan error, 1)
 	go func() { mirrorShown <- r.Waiter.WaitFor(ctx, MirrorProjection, mirrorAt) }()
 	go func() { feedShown <- waitForFeed(ctx, r.Waiter, feedChanged, maxPosition(mirrorAt, sourcesAt)) }()
+	go func() { logShown <- waitForLog(ctx, r.Waiter, logged, mirrorAt) }()
 	err = r.Waiter.WaitFor(ctx, SourcesProjection, sourcesAt)
-	return errors.Join(<-mirrorShown, <-feedShown, err)
+	return errors.Join(<-mirrorShown, <-feedShown, <-logShown, err)
+}
+
+// signsStatements says whether a sync logs a statement (a version mirrored
+// with the node's v2 signature).
+func signsStatements(hs []*domain.PluginHistory) bool {
+	for _, h := range hs {
+		for _, e := range h.Changes() {
+			if m, ok := e.(domain.PluginMirrored); ok && m.FederationSignatureV2 != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// waitForLog waits, when a sync signed statements, until the transparency
+// log holds them: the listings a subscribe answers with, and the catalogue
+// right after a sync, carry each version's log index.
+func waitForLog(ctx context.Context, w Waiter, logged bool, pos eventstore.Position) error {
+	if !logged {
+		return nil
+	}
+	err := w.WaitFor(ctx, TransparencyLogProjection, pos)
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil // the log is off (PFN_TRANSPARENCY_LOG=off), or a tool or test runs without it
+	}
+	return err
 }
 
 // changesCatalog says whether events change the catalogue (the change

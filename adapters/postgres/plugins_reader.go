@@ -18,14 +18,16 @@ const pluginColumns = `id, plugin_id, source_id, name, version, coalesce(descrip
 	mirror_date, mirrored_at, signature, federation_signature, node_key_id, local_path, prune_reason, copy_damage, copy_damage_at,
 	yank_reason, yanked_at, signature_v2, bytes_attested_by, federation_signature_v2, publisher_key, provenance,
 	coalesce((SELECT s.status FROM sources s WHERE s.id = mirrored_plugins.source_id), ''),
-	coalesce((SELECT s.quarantined FROM sources s WHERE s.id = mirrored_plugins.source_id), false)`
+	coalesce((SELECT s.quarantined FROM sources s WHERE s.id = mirrored_plugins.source_id), false),
+	(SELECT max(l.idx) FROM transparency_log l WHERE l.source_id = mirrored_plugins.source_id
+		AND l.plugin = mirrored_plugins.plugin_id AND l.version = mirrored_plugins.version)`
 
 func scanPlugin(row pgx.CollectableRow) (app.PluginView, error) {
 	var v app.PluginView
 	err := row.Scan(&v.ID, &v.Plugin, &v.SourceID, &v.Name, &v.Version, &v.Description, &v.Tags, &v.SHA256, &v.Size,
 		&v.MirrorDate, &v.MirroredAt, &v.PublisherSignature, &v.FederationSignature, &v.NodeKeyID, &v.BlobKey, &v.Pruned,
 		&v.StoredCopy.Damage, &v.StoredCopy.FoundAt, &v.Yanked, &v.YankedAt, &v.PublisherSignatureV2, &v.BytesAttestedBy,
-		&v.FederationSignatureV2, &v.PublisherKey, &v.Provenance, &v.SourceStatus, &v.SourceQuarantined)
+		&v.FederationSignatureV2, &v.PublisherKey, &v.Provenance, &v.SourceStatus, &v.SourceQuarantined, &v.LogIndex)
 	v.StoredCopy.OK = v.StoredCopy.Damage == ""
 	return v, err
 }

@@ -43,6 +43,10 @@ type Config struct {
 	Limits    LimitsConfig
 	Sync      SyncConfig
 	HTTP      HTTPConfig
+	// TransparencyLog (PFN_TRANSPARENCY_LOG, on or off) keeps the log of
+	// the node's signed statements (issue #16); off leaves its projection
+	// out.
+	TransparencyLog bool
 }
 
 const defaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/pfn?sslmode=disable"
@@ -109,12 +113,13 @@ func loadConfigFlags(getenv func(string) string, fs *flag.FlagSet, args []string
 	checkLimits := registerLimits(node, env, &cfg.Limits)
 	checkSync := registerSync(node, env, &cfg.Sync)
 	checkHTTP := registerHTTP(node, env, &cfg.HTTP)
+	checkLog := registerTransparencyLog(node, env, &cfg.TransparencyLog)
 	// No flag for the master key: flags show up in process listings.
 	cfg.MasterKey = getenv("PFN_MASTER_KEY")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, nil, err
 	}
-	errs := slices.Concat(checkDurations(), checkBools(), checkOps(), checkLimits(), checkSync(), checkHTTP())
+	errs := slices.Concat(checkDurations(), checkBools(), checkOps(), checkLimits(), checkSync(), checkHTTP(), checkLog())
 	if err := cfg.LogLevel.UnmarshalText([]byte(level)); err != nil {
 		errs = append(errs, fmt.Errorf("PFN_LOG_LEVEL %q: want debug, info, warn or error", level))
 	}

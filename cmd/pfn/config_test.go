@@ -15,7 +15,7 @@ func TestLoadConfig(t *testing.T) {
 		{
 			name: "defaults",
 			want: Config{DatabaseURL: defaultDatabaseURL, Listen: ":8080", LogLevel: slog.LevelInfo, LogFormat: "json", ShutdownTimeout: 15 * time.Second,
-				BlobStore: "file://./data/blobs", NodeKeyFile: "./data/node.key", MaxPluginBytes: 100 << 20, PublicCatalog: true, Ops: defaultOps, Limits: defaultLimits, Sync: defaultSync, HTTP: defaultHTTP},
+				BlobStore: "file://./data/blobs", NodeKeyFile: "./data/node.key", MaxPluginBytes: 100 << 20, PublicCatalog: true, Ops: defaultOps, Limits: defaultLimits, Sync: defaultSync, HTTP: defaultHTTP, TransparencyLog: true},
 		},
 		{
 			name: "environment",
@@ -25,7 +25,8 @@ func TestLoadConfig(t *testing.T) {
 				"PFN_NODE_KEY_FILE": "/k", "PFN_MAX_PLUGIN_BYTES": "1000", "PFN_PUBLIC_CATALOG": "false",
 				"PFN_SCHEDULER": "false", "PFN_HEALTH_INTERVAL": "2s", "PFN_SYNC_INTERVAL": "3s", "PFN_REVERIFY_INTERVAL": "1h",
 				"PFN_RETRY_BASE": "1s", "PFN_JOB_LEASE": "5s", "PFN_READY_MAX_LAG": "50", "PFN_KEEP_VERSIONS": "3",
-				"PFN_SOURCE_QUOTA_BYTES": "1000000", "PFN_RECHECK_INTERVAL": "2h", "PFN_PUBLIC_URL": "HTTPS://Node.Example:443/"},
+				"PFN_SOURCE_QUOTA_BYTES": "1000000", "PFN_RECHECK_INTERVAL": "2h", "PFN_PUBLIC_URL": "HTTPS://Node.Example:443/",
+				"PFN_TRANSPARENCY_LOG": "off"},
 			want: Config{DatabaseURL: "postgres://u@db/x", Listen: "127.0.0.1:9000", LogLevel: slog.LevelDebug, LogFormat: "text", ShutdownTimeout: 3 * time.Second,
 				MasterKey: "0123456789abcdefg", AllowPrivateNetworks: true, BlobStore: "s3://b?region=x", NodeKeyFile: "/k",
 				MaxPluginBytes: 1000, PublicCatalog: false, PublicURL: "https://node.example",
@@ -37,7 +38,7 @@ func TestLoadConfig(t *testing.T) {
 			env:  map[string]string{"PFN_LISTEN": "127.0.0.1:9000", "PFN_LOG_LEVEL": "debug"},
 			args: []string{"-listen", ":7000", "-log-level", "warn"},
 			want: Config{DatabaseURL: defaultDatabaseURL, Listen: ":7000", LogLevel: slog.LevelWarn, LogFormat: "json", ShutdownTimeout: 15 * time.Second,
-				BlobStore: "file://./data/blobs", NodeKeyFile: "./data/node.key", MaxPluginBytes: 100 << 20, PublicCatalog: true, Ops: defaultOps, Limits: defaultLimits, Sync: defaultSync, HTTP: defaultHTTP},
+				BlobStore: "file://./data/blobs", NodeKeyFile: "./data/node.key", MaxPluginBytes: 100 << 20, PublicCatalog: true, Ops: defaultOps, Limits: defaultLimits, Sync: defaultSync, HTTP: defaultHTTP, TransparencyLog: true},
 		},
 		{name: "bad level", env: map[string]string{"PFN_LOG_LEVEL": "loud"}, wantErr: `PFN_LOG_LEVEL "loud"`},
 		{name: "bad format", env: map[string]string{"PFN_LOG_FORMAT": "xml"}, wantErr: `PFN_LOG_FORMAT "xml"`},
@@ -59,8 +60,17 @@ func TestLoadConfig(t *testing.T) {
 			args: []string{"-allow-private-networks", "-scheduler", "-public-catalog=false"},
 			want: Config{DatabaseURL: defaultDatabaseURL, Listen: ":8080", LogLevel: slog.LevelInfo, LogFormat: "json", ShutdownTimeout: 15 * time.Second,
 				AllowPrivateNetworks: true, BlobStore: "file://./data/blobs", NodeKeyFile: "./data/node.key", MaxPluginBytes: 100 << 20, PublicCatalog: false,
-				Ops: defaultOps, Limits: defaultLimits, Sync: defaultSync, HTTP: defaultHTTP},
+				Ops: defaultOps, Limits: defaultLimits, Sync: defaultSync, HTTP: defaultHTTP, TransparencyLog: true},
 		},
+		{
+			name: "the transparency log turned off by flag, on by the environment",
+			env:  map[string]string{"PFN_TRANSPARENCY_LOG": "on"},
+			args: []string{"-transparency-log", "off"},
+			want: Config{DatabaseURL: defaultDatabaseURL, Listen: ":8080", LogLevel: slog.LevelInfo, LogFormat: "json", ShutdownTimeout: 15 * time.Second,
+				BlobStore: "file://./data/blobs", NodeKeyFile: "./data/node.key", MaxPluginBytes: 100 << 20, PublicCatalog: true, Ops: defaultOps, Limits: defaultLimits, Sync: defaultSync, HTTP: defaultHTTP},
+		},
+		{name: "bad transparency log", env: map[string]string{"PFN_TRANSPARENCY_LOG": "true"}, wantErr: `PFN_TRANSPARENCY_LOG "true": want on or off`},
+		{name: "bad transparency log flag", args: []string{"-transparency-log=yes"}, wantErr: `PFN_TRANSPARENCY_LOG "yes": want on or off`},
 	}
 	runConfigCases(t, tests, func(c Config) Config { return c })
 }

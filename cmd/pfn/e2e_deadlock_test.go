@@ -30,7 +30,7 @@ import (
 const hangAfter = 5 * time.Second
 
 // deadlockEnv is the smallest pool the node accepts for 2 syncs at once.
-var deadlockEnv = []string{"PFN_DB_MAX_CONNS=22", "PFN_MAX_CONCURRENT_SYNCS=2"}
+var deadlockEnv = []string{"PFN_DB_MAX_CONNS=23", "PFN_MAX_CONCURRENT_SYNCS=2"}
 
 // stormNode is one node with several publishers registered as sources.
 type stormNode struct {

@@ -73,6 +73,43 @@ func BenchmarkMirror50x1MiB(b *testing.B) {
 	b.Logf("mirror 50 x 1 MiB: node %.1f MiB/s, raw parallel download %.1f MiB/s, ratio %.2f", nodeRate, rawRate, nodeRate/rawRate)
 }
 
+// BenchmarkMirrorFirstSync50LogOnOff: a subscriber's first sync of 50
+// small plugins (the answer waits for every read model, the transparency
+// log's too when it is on) on a node with PFN_TRANSPARENCY_LOG=on and on
+// one with off, in turns, so that neither gets the warmer machine; the
+// slowdown is what the log costs a sync.
+func BenchmarkMirrorFirstSync50LogOnOff(b *testing.B) {
+	const n, size = 50, 16 << 10
+	var on, off time.Duration
+	firstSync := func(log string) time.Duration {
+		s := setupMirrorBench(b, n, size, "PFN_TRANSPARENCY_LOG="+log)
+		start := time.Now()
+		status, body := s.api.do(http.MethodPost, "/federation/subscribe", s.admin, map[string]any{"sourceId": s.source})
+		took := time.Since(start)
+		res, _ := body["syncResult"].(map[string]any)
+		if status != 200 || res["mirroredCount"] != float64(n) {
+			b.Fatalf("subscribe with the log %s = %d %v", log, status, body)
+		}
+		b.Logf("log %s: %v", log, took)
+		return took
+	}
+	for i := range b.N {
+		if i%2 == 0 {
+			on += firstSync("on")
+			off += firstSync("off")
+		} else {
+			off += firstSync("off")
+			on += firstSync("on")
+		}
+	}
+	onMs, offMs := float64(on.Milliseconds())/float64(b.N), float64(off.Milliseconds())/float64(b.N)
+	slowdown := 100 * (on.Seconds() - off.Seconds()) / off.Seconds()
+	b.ReportMetric(onMs, "log_on_ms/sync")
+	b.ReportMetric(offMs, "log_off_ms/sync")
+	b.ReportMetric(slowdown, "slowdown_%")
+	b.Logf("first sync of 50 x 16 KiB: log on %.0f ms, log off %.0f ms, slowdown %.1f%%", onMs, offMs, slowdown)
+}
+
 // BenchmarkMirrorPeakRSS200MiB: the node's peak resident memory (VmHWM)
 // while mirroring one plugin of 200 MiB.
 func BenchmarkMirrorPeakRSS200MiB(b *testing.B) {

@@ -3,19 +3,27 @@ package main
 import (
 	"time"
 
+	"github.com/pfn-network/pfn/adapters/nodekey"
 	"github.com/pfn-network/pfn/adapters/postgres"
 	"github.com/pfn-network/pfn/eventstore"
 )
 
-// nodeProjections are the read models a node keeps current. Each consumer
+// nodeProjections are the read models a node keeps current; the
+// transparency log only when it is on (PFN_TRANSPARENCY_LOG). Each consumer
 // holds one pooled connection while it polls or applies a page, so their
 // number is part of the pool's size (LimitsConfig.minConns).
-func nodeProjections() []eventstore.Projection {
-	return []eventstore.Projection{postgres.SourceProjection{}, postgres.KeyProjection{}, postgres.SubscriptionProjection{},
+func nodeProjections(transparencyLog bool) []eventstore.Projection {
+	ps := []eventstore.Projection{postgres.SourceProjection{}, postgres.KeyProjection{}, postgres.SubscriptionProjection{},
 		postgres.MirrorProjectionHandler{}, postgres.ActivityProjection{}, postgres.CatalogChanges{}}
+	if transparencyLog {
+		ps = append(ps, postgres.TransparencyLog{Leaf: nodekey.LogLeaf})
+	}
+	return ps
 }
 
-var projectionCount = len(nodeProjections())
+// projectionCount counts the log's consumer whether it is on or not: the
+// pool's minimum does not change with it.
+var projectionCount = len(nodeProjections(true))
 
 // How long each caller waits for a sync slot and its source's lock before
 // the sync answers app.ErrBusy. Nothing is held meanwhile.

@@ -45,7 +45,7 @@ type node struct {
 }
 
 func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*node, error) {
-	runner, err := eventstore.NewRunner(pool, log, eventstore.RunnerConfig{PollInterval: projectionPollInterval}, nodeProjections()...)
+	runner, err := eventstore.NewRunner(pool, log, eventstore.RunnerConfig{PollInterval: projectionPollInterval}, nodeProjections(cfg.TransparencyLog)...)
 	if err != nil {
 		return nil, err
 	}
