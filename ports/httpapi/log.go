@@ -103,7 +103,12 @@ func logBundle(h app.GetLogBundle, resolve app.SourceResolver) echo.HandlerFunc 
 		if err != nil {
 			return err
 		}
-		c.Response().Header().Set("Cache-Control", cacheListing) // the checkpoint in it grows
+		// Revalidated on every use: the checkpoint in it grows.
+		cache := cacheListing
+		if presentedKey(c) != "" {
+			cache = cacheListingPrivate
+		}
+		c.Response().Header().Set("Cache-Control", cache)
 		return c.JSON(http.StatusOK, viewLogBundle(b))
 	}
 }

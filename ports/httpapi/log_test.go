@@ -160,8 +160,8 @@ func TestLogRoutes(t *testing.T) {
 	for _, i := range []int{0, 1, 9} {
 		resp, body := get(t, fmt.Sprintf("%s/federation/bundle?source=alice%%40a.example&plugin=p%d&version=1.0.0", node.url, i))
 		var b logbundle.Bundle
-		if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &b) != nil {
-			t.Fatalf("bundle of p%d = %d %s", i, resp.StatusCode, body)
+		if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &b) != nil || resp.Header.Get("Cache-Control") != "public, no-cache" {
+			t.Fatalf("bundle of p%d = %d %v %s", i, resp.StatusCode, resp.Header, body)
 		}
 		statement, _ := base64.StdEncoding.DecodeString(b.Statement)
 		if b.Format != logbundle.Format || b.LogIndex != int64(i) || !bytes.Equal(statement, node.entry(i)) || b.VerifierKey != node.vkey ||
@@ -235,6 +235,9 @@ func TestLogRoutes(t *testing.T) {
 		}
 	}
 
+	if resp, _ := get(t, node.url+"/federation/bundle?source=alice%40a.example&plugin=p0", "X-API-Key", "consumer-key"); resp.Header.Get("Cache-Control") != "private, no-cache" {
+		t.Errorf("a keyed bundle: Cache-Control %q", resp.Header.Get("Cache-Control"))
+	}
 	for _, c := range []struct {
 		query  string
 		status int
