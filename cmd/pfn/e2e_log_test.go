@@ -3,16 +3,21 @@ package main
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"golang.org/x/mod/sumdb/note"
@@ -271,6 +276,98 @@ func catalogueRows(t *testing.T, api apiClient, source string) []map[string]any 
 		}
 		if cursor, _ = body["next_cursor"].(string); cursor == "" {
 			return rows
+		}
+	}
+}
+
+// The log keeps its name across a key rotation: the origin stays
+// pfn/<oldest key id>, the checkpoint is signed anew with the current key
+// (the retired key's verifier no longer opens it), and a bundle names the
+// key its statement was signed with, retired or current.
+func TestEndToEndLogAcrossKeyRotation(t *testing.T) {
+	t.Parallel()
+	pfn := buildBinary(t, ".", "pfn")
+	pubBin := buildBinary(t, "../pfn-publisher", "pfn-publisher")
+	pub := startPublisher(t, pubBin, "-key-file", filepath.Join(t.TempDir(), "p.pem"), "-plugins", "1", "-admin")
+	const master = "master-key-for-the-log-rotation-test-0123456789"
+	env := []string{"PFN_MASTER_KEY=" + master, "PFN_DATABASE_URL=" + databaseURL(t), "PFN_SCHEDULER=false"}
+	for k, v := range dataEnv(t) {
+		env = append(env, k+"="+v)
+	}
+	first, base := startNodeWith(t, pfn, env...)
+	api := apiClient{t, base}
+	s := register(t, api, pub, master)
+	if status, body := api.do(http.MethodPost, "/federation/subscribe", s.admin, map[string]any{"sourceId": s.source}); status != http.StatusOK {
+		t.Fatalf("subscribe = %d %v", status, body)
+	}
+	_, info := api.do(http.MethodGet, "/federation-info", "", nil)
+	oldID := info["key_id"].(string)
+	oldLog := info["log"].(map[string]any)
+	rows := catalogueRows(t, api, s.source)
+	if len(rows) != 1 || oldLog["origin"] != "pfn/"+oldID {
+		t.Fatalf("before the rotation: log %v, %d rows", oldLog, len(rows))
+	}
+	before := rows[0]["plugin_id"].(string)
+	if err := first.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = first.Process.Wait()
+	rotate := exec.Command(pfn, "node", "rotate-key")
+	rotate.Env = append(os.Environ(), env...)
+	if out, err := rotate.CombinedOutput(); err != nil {
+		t.Fatalf("pfn node rotate-key: %v\n%s", err, out)
+	}
+
+	_, base = startNodeWith(t, pfn, env...)
+	api = apiClient{t, base}
+	_, info = api.do(http.MethodGet, "/federation-info", "", nil)
+	newID := info["key_id"].(string)
+	newLog := info["log"].(map[string]any)
+	if newID == oldID || newLog["origin"] != oldLog["origin"] || newLog["verifier_key"] == oldLog["verifier_key"] {
+		t.Fatalf("after the rotation: key %s (was %s), log %v (was %v)", newID, oldID, newLog, oldLog)
+	}
+	origin := newLog["origin"].(string)
+	oldVerifier, _ := note.NewVerifier(oldLog["verifier_key"].(string))
+	newVerifier, err := note.NewVerifier(newLog["verifier_key"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, signed := logGet(t, api.base, "/federation/log/checkpoint")
+	if _, err := tlogtiles.OpenCheckpoint(signed, origin, note.VerifierList(oldVerifier)); err == nil {
+		t.Fatal("the retired key's verifier opens the checkpoint signed after the rotation")
+	}
+	if cp, err := tlogtiles.OpenCheckpoint(signed, origin, note.VerifierList(newVerifier)); err != nil || cp.N != 1 {
+		t.Fatalf("checkpoint after the rotation: %+v, %v", cp, err)
+	}
+
+	setCatalog(t, pub, []map[string]any{{"slug": "after-rotation", "name": "After", "version": "1.0.0",
+		"short_description": "mirrored under the new key", "tags": []string{"tools"}, "content_base64": "QUJD"}})
+	if status, body := api.do(http.MethodPost, "/federation/sync-source", s.admin, map[string]string{"sourceId": s.source}); status != http.StatusOK {
+		t.Fatalf("sync after the restart = %d %v", status, body)
+	}
+	for _, c := range []struct{ plugin, key string }{{before, oldID}, {"after-rotation", newID}} {
+		resp, raw := logGet(t, api.base, "/federation/bundle?source="+url.QueryEscape(s.source)+"&plugin="+c.plugin)
+		var b logbundle.Bundle
+		if resp.StatusCode != http.StatusOK || json.Unmarshal(raw, &b) != nil {
+			t.Fatalf("bundle of %s = %d %s", c.plugin, resp.StatusCode, raw)
+		}
+		key, _ := base64.StdEncoding.DecodeString(b.NodeKey)
+		sig, _ := base64.StdEncoding.DecodeString(b.NodeSignature)
+		statement, _ := base64.StdEncoding.DecodeString(b.Statement)
+		sum := sha256.Sum256(key)
+		if hex.EncodeToString(sum[:8]) != c.key || !ed25519.Verify(key, statement, sig) {
+			t.Fatalf("bundle of %s: node key %s, want key %s whose signature verifies", c.plugin, b.NodeKey, c.key)
+		}
+		cp, err := tlogtiles.OpenCheckpoint([]byte(b.Checkpoint), origin, note.VerifierList(newVerifier))
+		if err != nil || cp.N != 2 {
+			t.Fatalf("bundle of %s: checkpoint %+v, %v", c.plugin, cp, err)
+		}
+		proof := make(tlog.RecordProof, len(b.InclusionProof))
+		for i, h := range b.InclusionProof {
+			proof[i], _ = tlog.ParseHash(h)
+		}
+		if err := tlog.CheckRecord(proof, cp.N, cp.Hash, b.LogIndex, tlog.RecordHash(statement)); err != nil {
+			t.Fatalf("bundle of %s: %v", c.plugin, err)
 		}
 	}
 }
