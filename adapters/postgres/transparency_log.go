@@ -14,6 +14,7 @@ import (
 
 	"github.com/pfn-network/pfn/domain"
 	"github.com/pfn-network/pfn/eventstore"
+	"github.com/pfn-network/pfn/internal/tlogtiles"
 )
 
 // TransparencyLogProjection is the name (and checkpoint) of the log.
@@ -141,6 +142,13 @@ func (l TransparencyLog) leaves(events []eventstore.Event) ([]logLeaf, error) {
 		entry, err := l.Leaf(e)
 		if err != nil {
 			return nil, fmt.Errorf("transparency log: statement of %s %s from %s: %w", e.Plugin, e.Version, e.SourceID, err)
+		}
+		if len(entry) > tlogtiles.MaxEntry {
+			// An entry bundle cannot carry it: logged, it would make its
+			// tile unservable. The event fails here, and the runner
+			// records it as poisoned (a rebuild skips it the same way).
+			return nil, fmt.Errorf("transparency log: statement of %s %s from %s has %d bytes, more than an entry bundle holds (%d)",
+				e.Plugin, e.Version, e.SourceID, len(entry), tlogtiles.MaxEntry)
 		}
 		out = append(out, logLeaf{event: e, id: stored.ID, entry: entry})
 	}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -296,6 +297,14 @@ func TestTransparencyLogInCommitOrderAndRebuilt(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// An event applied again (nothing should, but a restored checkpoint
+	// might) is not logged twice, alone or in a batch.
+	if err := p.Apply(ctx, tx, events[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.ApplyBatch(ctx, tx, events[len(events)-10:]); err != nil {
+		t.Fatal(err)
+	}
 	var one string
 	if err := tx.QueryRow(ctx, `SELECT (SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM transparency_log x)
 		|| (SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM transparency_log_hashes x)`).Scan(&one); err != nil {
@@ -409,4 +418,27 @@ func logIndexOf(v app.PluginView) string {
 		return "nil"
 	}
 	return fmt.Sprint(*v.LogIndex)
+}
+
+// A statement too long for an entry bundle is not logged (its event is
+// recorded as poisoned); the ones after it are, with the next indexes.
+func TestTransparencyLogSkipsAStatementNoBundleHolds(t *testing.T) {
+	t.Parallel()
+	ctx := pgtest.Context()
+	pool := pgtest.Pool(t)
+	startRunner(t, pool, postgres.TransparencyLog{Leaf: nodekey.LogLeaf})
+	log := postgres.LogReader{Pool: pool}
+	f := newLogFixture(t)
+	huge := f.mirrored("huge", "1.0.0", false, domain.ProvenanceHop{Node: "n", Signature: strings.Repeat("s", 1<<16)})
+	huge.FederationSignatureV2 = "signed"
+	appendTo(t, pool, f.mirrored("a", "1.0.0", true), huge, f.mirrored("b", "1.0.0", true))
+	waitForLogSize(t, log, 2)
+	entries, err := log.LogEntries(ctx, 0, 2)
+	if err != nil || entries[0].Plugin != "a" || entries[1].Plugin != "b" {
+		t.Fatalf("entries %+v, %v", entries, err)
+	}
+	var poisoned int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM poisoned_events WHERE consumer_group = 'transparency_log'`).Scan(&poisoned); err != nil || poisoned != 1 {
+		t.Fatalf("poisoned %d, %v", poisoned, err)
+	}
 }
