@@ -326,3 +326,32 @@ func TestPrivateCatalogKeepsTheLog(t *testing.T) {
 		t.Errorf("a tile of the empty log with a key = %d %s", resp.StatusCode, body)
 	}
 }
+
+// Whatever path a client asks for under /federation/log/tile/, the answer
+// is the tile, 400 or 404, never a server error.
+func FuzzLogTilePath(f *testing.F) {
+	log := &app.MemoryLog{}
+	for i := range 300 {
+		if _, err := log.Append(app.LogEntry{Statement: fmt.Appendf(nil, "entry %d", i)}); err != nil {
+			f.Fatal(err)
+		}
+	}
+	e := httpapi.New(httpapi.Deps{Log: slog.New(slog.DiscardHandler), App: &httpapi.App{
+		Authenticate: keys{}, PublicCatalog: true, LogTile: app.ReadLogTile{Log: log}}})
+	for _, s := range []string{"0/000", "0/001.p/44", "entries/000", "1/000.p/1", "0/x001/000", "0/000.p/256", "%2e%2e/000", "entries/x999/x999/999.p/1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, rest string) {
+		req, err := http.NewRequest(http.MethodGet, "/federation/log/tile/"+rest, nil)
+		if err != nil {
+			return // not a URL a client could send
+		}
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		switch rec.Code {
+		case http.StatusOK, http.StatusBadRequest, http.StatusNotFound:
+		default:
+			t.Fatalf("tile/%s = %d %s", rest, rec.Code, rec.Body)
+		}
+	})
+}
