@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pfn-network/pfn/domain"
+	"github.com/pfn-network/pfn/internal/tlogtiles"
 )
 
 // Config is everything the node reads from its environment. The variable
@@ -35,6 +36,9 @@ type Config struct {
 	// it, named in its /federation-info and author-data; "" names the URL
 	// each request came to.
 	PublicURL string
+	// LogOrigin (PFN_LOG_ORIGIN) names the node's transparency log in its
+	// checkpoints; "" is "pfn/<id of the node's oldest key>" (logOrigin).
+	LogOrigin string
 	Ops       OpsConfig
 	Limits    LimitsConfig
 	Sync      SyncConfig
@@ -102,6 +106,7 @@ func loadConfigFlags(getenv func(string) string, fs *flag.FlagSet, args []string
 	node.StringVar(&cfg.BlobStore, "blob-store", env("PFN_BLOB_STORE", "file://./data/blobs"), "where plugin files go (PFN_BLOB_STORE)")
 	node.StringVar(&cfg.NodeKeyFile, "node-key-file", env("PFN_NODE_KEY_FILE", "./data/node.key"), "the node's signing key (PFN_NODE_KEY_FILE)")
 	node.StringVar(&cfg.PublicURL, "public-url", env("PFN_PUBLIC_URL", ""), "the node's base URL as other nodes reach it (PFN_PUBLIC_URL)")
+	node.StringVar(&cfg.LogOrigin, "log-origin", env("PFN_LOG_ORIGIN", ""), "the transparency log's origin line (PFN_LOG_ORIGIN)")
 	var maxBytes string
 	node.StringVar(&maxBytes, "max-plugin-bytes", env("PFN_MAX_PLUGIN_BYTES", "104857600"), "largest plugin file accepted (PFN_MAX_PLUGIN_BYTES)")
 	checkOps := registerOps(node, env, &cfg.Ops)
@@ -133,6 +138,11 @@ func loadConfigFlags(getenv func(string) string, fs *flag.FlagSet, args []string
 			errs = append(errs, fmt.Errorf("PFN_PUBLIC_URL: %w", err))
 		}
 		cfg.PublicURL = u
+	}
+	if cfg.LogOrigin != "" {
+		if err := tlogtiles.ValidOrigin(cfg.LogOrigin); err != nil {
+			errs = append(errs, fmt.Errorf("PFN_LOG_ORIGIN: %w", err))
+		}
 	}
 	if cfg.MasterKey != "" && len(cfg.MasterKey) < 16 {
 		errs = append(errs, errors.New("PFN_MASTER_KEY is shorter than 16 characters; use a long random string"))

@@ -106,7 +106,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 	revokeKey := app.RevokeKey{Keys: keys, Sources: sources, Subscriptions: subs, Reader: subReader,
 		Shown: postgres.CatchUp{Pool: pool, Waiter: waiter, Projection: postgres.SubscriptionsProjection}, Now: now}
 	position := postgres.CatalogPosition{Pool: pool, Projections: postgres.CatalogProjections, Tables: postgres.CatalogTables}
-	return &node{runner: runner, metrics: reg, catalog: catalog, feed: feed, catalogPosition: position.Position, scheduler: scheduler, blobs: blobs, removals: finish, sweepEvery: cfg.Ops.RemovalSweep,
+	n := &node{runner: runner, metrics: reg, catalog: catalog, feed: feed, catalogPosition: position.Position, scheduler: scheduler, blobs: blobs, removals: finish, sweepEvery: cfg.Ops.RemovalSweep,
 		readiness: readinessChecks{postgres.Readiness{Pool: pool, Lag: runner.Lag, MaxLag: cfg.Ops.ReadyMaxLag}, blobReadiness(blobs)}, app: &httpapi.App{
 			Authenticate:  app.Authenticate{Keys: keys, MasterKey: cfg.MasterKey},
 			CreateKey:     app.CreateKey{Keys: keys, Random: rand.Reader, Now: now},
@@ -149,7 +149,13 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, pool *pgxpool.Pool)
 			Compat:         cfg.HTTP.Compat,
 			NodeInfo: httpapi.NodeInfo{Version: federationProtocolVersion, Features: federationFeatures,
 				Node: "pfn " + version, PublicKey: signer.PublicKeyPEM(), KeyID: signer.KeyID(), NodeKeys: nodeKeys(ring)},
-		}}, nil
+		}}
+	if cfg.TransparencyLog {
+		if err := serveLog(n.app, cfg, ring, postgres.LogReader{Pool: pool}); err != nil {
+			return nil, err
+		}
+	}
+	return n, nil
 }
 
 // boundedWaiter waits for the read models to show a write, within

@@ -35,6 +35,11 @@ func federationInfo(info NodeInfo, public string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		answer := info
 		answer.AssetInfo = &assetInfoView{Domain: baseURL(c, public), NamingScheme: filesScheme}
+		if info.Log != nil {
+			l := *info.Log
+			l.Checkpoint = baseURL(c, public) + "/federation/log/checkpoint"
+			answer.Log = &l
+		}
 		return c.JSON(http.StatusOK, answer)
 	}
 }

@@ -34,14 +34,17 @@ func routerOperations(t *testing.T) operations {
 	return slices.Compact(ops)
 }
 
-// openAPIPath writes echo's :name as {name}; the only wildcard, the admin
-// page's /ui/*, is documented as /ui/{asset}.
+// openAPIPath writes echo's :name as {name}; the wildcards, the admin
+// page's /ui/* and the log's /federation/log/tile/*, are documented as
+// /ui/{asset} and /federation/log/tile/{tile}.
 func openAPIPath(echoPath string) string {
 	parts := strings.Split(echoPath, "/")
 	for i, p := range parts {
 		switch {
 		case strings.HasPrefix(p, ":"):
 			parts[i] = "{" + p[1:] + "}"
+		case p == "*" && i > 0 && parts[i-1] == "tile":
+			parts[i] = "{tile}"
 		case p == "*":
 			parts[i] = "{asset}"
 		}

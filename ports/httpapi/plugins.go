@@ -152,6 +152,8 @@ type NodeInfo struct {
 	NodeKeys []NodeKey `json:"node_keys,omitempty"`
 	// AssetInfo says where the node serves its files as a publisher.
 	AssetInfo *assetInfoView `json:"assetInfo,omitempty"`
+	// Log names the node's transparency log; nil while it is off.
+	Log *LogInfo `json:"log,omitempty"`
 }
 
 // NodeKey is one of the node's signing keys and the period it signed in.

@@ -94,6 +94,11 @@ type App struct {
 	AuthorData     app.ListAuthorData
 	ProveOwnership app.ProveNodeOwnership
 	PublicURL      string
+	// The transparency log (log.go); a nil LogCheckpoint, LogTile.Log and
+	// LogBundle.Log answer that the log is off (PFN_TRANSPARENCY_LOG=off).
+	LogCheckpoint *app.GetLogCheckpoint
+	LogTile       app.ReadLogTile
+	LogBundle     app.GetLogBundle
 }
 
 // New returns the API's handler.
@@ -185,6 +190,7 @@ func routeFederation(e *echo.Echo, a *App, obs Observer, streams feedStreams) {
 	e.GET("/author-data", authorData(a.AuthorData, a.ResolveSource, a.NodeInfo, a.PublicURL), catalog...)
 	f.GET("/files/:source/:plugin/:version", nodeFile(a.FindPlugin, a.Blobs, a.ResolveSource, a.Log), catalog...)
 	f.HEAD("/files/:source/:plugin/:version", nodeFile(a.FindPlugin, a.Blobs, a.ResolveSource, a.Log), catalog...)
+	routeLog(f, a, catalog)
 }
 
 // requestLog writes one line per request. It logs the route pattern, not the

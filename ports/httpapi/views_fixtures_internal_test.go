@@ -38,8 +38,10 @@ func fullPlugin() app.PluginView {
 		Description: "a tool", Tags: []string{"x"}, SHA256: "aa", Size: 10, MirrorDate: 1700000200,
 		PublisherSignature: "ps", FederationSignature: "fs", NodeKeyID: "nk", BlobKey: "blob", Pruned: "old",
 		StoredCopy:           app.StoredCopy{OK: false, Damage: "missing: gone", FoundAt: viewTime(viewAt)},
-		PublisherSignatureV2: "ps2", BytesAttestedBy: "publisher"}
+		PublisherSignatureV2: "ps2", BytesAttestedBy: "publisher", LogIndex: viewIndex(12)}
 }
+
+func viewIndex(i int64) *int64 { return &i }
 
 func fullActivity() app.ActivityEntry {
 	return app.ActivityEntry{ID: "ev1", Position: 5, At: viewAt, Kind: "version_updated", SourceID: "alice@a.example",

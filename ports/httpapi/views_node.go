@@ -46,6 +46,9 @@ type authorEntry struct {
 	Publisher        publisherRef    `json:"publisher"`
 	Provenance       []hopView       `json:"provenance"`
 	Yanked           *authorYankView `json:"yanked,omitempty"`
+	// LogIndex is the entry of this node's statement (the last hop) in its
+	// transparency log; null while it is not logged.
+	LogIndex *int64 `json:"log_index"`
 }
 
 type publisherRef struct {
@@ -73,7 +76,7 @@ func viewAuthorData(l app.AuthorListing, keys map[string]string, self string) au
 		}
 		e := authorEntry{Slug: p.Plugin, Name: p.Name, Version: p.Version, ShortDescription: p.Description, Tags: tags,
 			Signature: p.PublisherSignature, SignatureV2: p.PublisherSignatureV2, SHA256: p.SHA256, Size: p.Size,
-			Provenance: make([]hopView, 0, len(p.Provenance)+1)}
+			Provenance: make([]hopView, 0, len(p.Provenance)+1), LogIndex: p.LogIndex}
 		if y := viewYanked(p.PluginView); y != nil {
 			e.Yanked = &authorYankView{Reason: y.Reason, At: y.At, Signature: p.YankSignature}
 		}

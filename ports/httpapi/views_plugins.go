@@ -37,6 +37,9 @@ type pluginView struct {
 	// version came through, in order; this node is not in it (SPEC15 §5).
 	Provenance            []provenanceView `json:"provenance"`
 	FederationSignatureV2 string           `json:"federation_signature_v2"`
+	// LogIndex is the version's entry in the node's transparency log; null
+	// while it is not logged (mirrored before the log began, or the log is off).
+	LogIndex *int64 `json:"log_index"`
 }
 
 // provenanceView is one step of a version's way here: role "publisher"
@@ -84,7 +87,7 @@ func viewPlugin(p app.PluginView) pluginView {
 		StoredCopy: storedCopyView{OK: p.StoredCopy.OK, Damage: p.StoredCopy.Damage, FoundAt: p.StoredCopy.FoundAt},
 		Yanked:     viewYanked(p), SourceStatus: p.SourceStatus, SourceQuarantined: p.SourceQuarantined,
 		BytesAttestedBy: bytesAttester(p.BytesAttestedBy), SignatureV2: p.PublisherSignatureV2,
-		Provenance: viewProvenance(p), FederationSignatureV2: p.FederationSignatureV2}
+		Provenance: viewProvenance(p), FederationSignatureV2: p.FederationSignatureV2, LogIndex: p.LogIndex}
 }
 
 // bytesAttester is "node" for a row that names nobody (a row read before
@@ -121,6 +124,9 @@ type verifyReportView struct {
 	// FederationSignatureV2 checks the node's v2 statement; there only
 	// for a version that has one.
 	FederationSignatureV2 *checkView `json:"federation_signature_v2,omitempty"`
+	// LogIndex is the version's entry in the node's transparency log (its
+	// bundle: GET /federation/bundle); null while it is not logged.
+	LogIndex *int64 `json:"log_index"`
 }
 
 type checkView struct {
@@ -133,7 +139,7 @@ func viewVerifyReport(r app.VerifyReport) verifyReportView {
 	check := func(c app.Check) checkView { return checkView{OK: c.OK, Detail: c.Detail, FoundAt: c.FoundAt} }
 	v := verifyReportView{Plugin: viewPlugin(r.Plugin), PublisherSignature: check(r.PublisherSignature),
 		FederationSignature: check(r.FederationSignature), StoredBytes: check(r.StoredBytes),
-		BytesAttestedBy: bytesAttester(r.BytesAttestedBy), Valid: r.Valid}
+		BytesAttestedBy: bytesAttester(r.BytesAttestedBy), Valid: r.Valid, LogIndex: r.Plugin.LogIndex}
 	if k := r.PublisherKey; k != nil {
 		v.PublisherKeyID, v.PublisherKeyCurrent = k.KeyID, &k.Current
 	}
