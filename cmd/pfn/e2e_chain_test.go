@@ -21,7 +21,8 @@ type chainNode struct {
 	admin, blobs string
 	keyPEM       string
 	host         string
-	metrics      string // its metrics listener's base URL
+	metrics      string   // its metrics listener's base URL
+	env          []string // what it was started with (its database, key and blobs)
 }
 
 func startChainNode(t *testing.T, pfn, name string) chainNode {
@@ -30,9 +31,10 @@ func startChainNode(t *testing.T, pfn, name string) chainNode {
 	const master = "master-key-for-the-chain-test-0123456789"
 	blobs := filepath.Join(dir, "blobs")
 	metrics := freeAddr(t)
-	_, base := startNodeWith(t, pfn, "PFN_DATABASE_URL="+databaseURL(t), "PFN_BLOB_STORE=file://"+blobs,
-		"PFN_NODE_KEY_FILE="+filepath.Join(dir, "keys", "node.key"), "PFN_MASTER_KEY="+master, "PFN_METRICS_LISTEN="+metrics)
-	n := chainNode{api: apiClient{t, base}, blobs: blobs, host: strings.TrimPrefix(base, "http://"), metrics: "http://" + metrics}
+	env := []string{"PFN_DATABASE_URL=" + databaseURL(t), "PFN_BLOB_STORE=file://" + blobs,
+		"PFN_NODE_KEY_FILE=" + filepath.Join(dir, "keys", "node.key"), "PFN_MASTER_KEY=" + master}
+	_, base := startNodeWith(t, pfn, append(env, "PFN_METRICS_LISTEN="+metrics)...)
+	n := chainNode{api: apiClient{t, base}, blobs: blobs, host: strings.TrimPrefix(base, "http://"), metrics: "http://" + metrics, env: env}
 	_, body := n.api.do(http.MethodPost, "/federation/create-admin-key", master, map[string]string{"description": name})
 	n.admin = body["key"].(string)
 	_, body = n.api.do(http.MethodGet, "/federation-info", "", nil)
@@ -281,6 +283,10 @@ func TestEndToEndNodeChain(t *testing.T) {
 		if n := len(c.rows(t, atC)); n != 3 {
 			t.Fatalf("C lists %d plugins after A resumed the source, want 3", n)
 		}
+	})
+
+	t.Run("an edited statement row in B's log is caught by pfn log watch and by C", func(t *testing.T) {
+		checkEditedLogRow(t, pfn, pub, a, b, c, atA, atB, atC)
 	})
 
 	t.Run("a file tampered with on A's disk is refused by B", func(t *testing.T) {

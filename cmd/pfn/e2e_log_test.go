@@ -237,6 +237,10 @@ func TestEndToEndTransparencyLogServed(t *testing.T) {
 		}
 	})
 
+	t.Run("a bundle from the API verifies offline and fails on one flipped byte of the file, the statement or the proof", func(t *testing.T) {
+		checkOfflineBundle(t, api, catalogueRows(t, api, s.source)[0], vkey)
+	})
+
 	t.Run("bad tile paths are 400, tiles beyond the tree 404, as JSON", func(t *testing.T) {
 		for _, c := range []struct {
 			path   string

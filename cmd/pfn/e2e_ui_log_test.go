@@ -23,7 +23,7 @@ import (
 // logserve branches). Until they are merged the node answers 404 for
 // /federation/log/checkpoint and logNodeSteps checks that the page hides
 // the panel; once merged, set it to true so that a 404 fails the test.
-const wantTransparencyLog = false
+const wantTransparencyLog = true
 
 // logFixture is a checkpoint as /federation/log/checkpoint serves it, with
 // markup in its origin that the page must show as text.
