@@ -29,14 +29,32 @@ func (c Checkpoint) Format() []byte {
 	return fmt.Appendf(nil, "%s\n%d\n%s\n", c.Origin, c.N, c.Hash)
 }
 
+// MaxOrigin bounds a log's origin: a name such as "example.com/log" or
+// "pfn/0123456789abcdef", read from other nodes.
+const MaxOrigin = 256
+
 // ValidOrigin checks what C2SP and sumdb/note ask of an origin, which is
 // also the name of the key that signs the checkpoint: not empty, UTF-8, no
-// spaces and no '+'.
+// spaces and no '+'; and at most MaxOrigin bytes.
 func ValidOrigin(origin string) error {
-	if origin == "" || !utf8.ValidString(origin) || strings.ContainsFunc(origin, func(r rune) bool { return unicode.IsSpace(r) || r == '+' }) {
-		return fmt.Errorf("log origin %q: want a non-empty name without spaces or '+' (such as example.com/log)", short(origin))
+	if origin == "" || len(origin) > MaxOrigin || !utf8.ValidString(origin) ||
+		strings.ContainsFunc(origin, func(r rune) bool { return unicode.IsSpace(r) || r == '+' }) {
+		return fmt.Errorf("log origin %q: want a name of 1 to %d bytes without spaces or '+' (such as example.com/log)", short(origin), MaxOrigin)
 	}
 	return nil
+}
+
+// ParseSignedCheckpoint reads the body of a signed checkpoint WITHOUT
+// checking its signatures: for a checkpoint already verified when it was
+// stored (a trusted one kept in a state file or an event) or one whose
+// signature is judged apart. The body ends where note.Open ends it, at the
+// last blank line.
+func ParseSignedCheckpoint(signed []byte) (Checkpoint, error) {
+	i := bytes.LastIndex(signed, []byte("\n\n"))
+	if i < 0 {
+		return Checkpoint{}, fmt.Errorf("checkpoint: no blank line before its signatures")
+	}
+	return ParseCheckpoint(signed[:i+1])
 }
 
 // ParseCheckpoint reads a checkpoint body (a note's text). Extension lines

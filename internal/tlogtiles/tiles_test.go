@@ -3,6 +3,7 @@ package tlogtiles
 import (
 	"bytes"
 	"crypto/rand"
+	"strings"
 	"testing"
 
 	"golang.org/x/mod/sumdb/note"
@@ -104,6 +105,15 @@ func TestOpenCheckpoint(t *testing.T) {
 	signed, err := note.Sign(&note.Note{Text: string(c.Format())}, signer)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if body, err := ParseSignedCheckpoint(signed); err != nil || !SameTree(body, c) {
+		t.Errorf("ParseSignedCheckpoint = %+v, %v", body, err)
+	}
+	if _, err := ParseSignedCheckpoint(c.Format()); err == nil {
+		t.Error("ParseSignedCheckpoint took a body without signatures")
+	}
+	if err := ValidOrigin(strings.Repeat("a", MaxOrigin+1)); err == nil {
+		t.Error("an origin over MaxOrigin bytes was taken")
 	}
 	got, err := OpenCheckpoint(signed, "example.com/log", note.VerifierList(verifier))
 	if err != nil || !SameTree(got, c) {
