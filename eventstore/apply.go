@@ -158,6 +158,10 @@ func (a applier) applyCarefully(ctx context.Context, tx pgx.Tx, p Projection, e 
 			return fmt.Errorf("projection %s cannot read event %s at %s (this build is older than the log: upgrade it): %w",
 				p.Name(), e.ID, e.StreamID, err)
 		}
+		if attempts >= a.attempts && unskippable(p) {
+			return fmt.Errorf("projection %s cannot apply event %s at %s after %d attempts and never skips one: it stops there until the cause is fixed: %w",
+				p.Name(), e.ID, e.StreamID, attempts, err)
+		}
 		if attempts >= a.attempts {
 			break
 		}
@@ -177,6 +181,22 @@ func (a applier) applyCarefully(ctx context.Context, tx pgx.Tx, p Projection, e 
 		"event_id", e.ID, "event_type", e.Type, "stream_id", e.StreamID,
 		"global_position", e.GlobalPosition, "attempts", attempts, "err", err)
 	return nil
+}
+
+// Unskippable is implemented by a projection whose read model is wrong for
+// good once an event is passed over, such as the transparency log: a leaf
+// skipped live but applied by a later rebuild would move every later
+// index and root. An event it cannot apply after the retries stops its
+// consumer (which tries the page again later) instead of being poisoned,
+// so the projection lags visibly (pfn projections status) until the
+// cause is fixed, and never skips.
+type Unskippable interface {
+	Unskippable()
+}
+
+func unskippable(p Projection) bool {
+	_, ok := p.(Unskippable)
+	return ok
 }
 
 // unreadable reports an event this build does not know how to decode: a

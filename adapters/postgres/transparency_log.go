@@ -39,6 +39,12 @@ type TransparencyLog struct {
 
 func (TransparencyLog) Name() string { return TransparencyLogProjection }
 
+// Unskippable: an event the log cannot apply stops it rather than being
+// poisoned (eventstore.Unskippable): a leaf skipped now but applied by a
+// later rebuild would change every later index and root, and every
+// downstream would see the log as rewritten.
+func (TransparencyLog) Unskippable() {}
+
 // Tables lists what a rebuild replaces (eventstore.TableOwner).
 func (TransparencyLog) Tables() []string {
 	return []string{"transparency_log", "transparency_log_hashes"}
@@ -145,8 +151,9 @@ func (l TransparencyLog) leaves(events []eventstore.Event) ([]logLeaf, error) {
 		}
 		if len(entry) > tlogtiles.MaxEntry {
 			// An entry bundle cannot carry it: logged, it would make its
-			// tile unservable. The event fails here, and the runner
-			// records it as poisoned (a rebuild skips it the same way).
+			// tile unservable. The sync refuses such a version before it
+			// signs it (app.SyncSource), so this is a bug: the log stops
+			// here (Unskippable) rather than skip a signed statement.
 			return nil, fmt.Errorf("transparency log: statement of %s %s from %s has %d bytes, more than an entry bundle holds (%d)",
 				e.Plugin, e.Version, e.SourceID, len(entry), tlogtiles.MaxEntry)
 		}
