@@ -15,12 +15,14 @@ import (
 // its own key, as a sumdb/note signature under the log's origin, so that a
 // verifier needs nothing but the key the node already publishes.
 //
-// One key now signs three kinds of message; none can pass for another:
-// a federation statement is one line of JSON starting with '{', a
-// challenge is what domain.ParseChallenge accepts, and a checkpoint starts
-// with the origin (no spaces, hence no newline) followed by a newline, a
-// byte no canonical statement holds. NoteSigner signs nothing but a
-// checkpoint of its origin.
+// One key signs five kinds of message, and none can pass for another:
+// federation statements (v1 and v2) are one line of JSON starting with
+// '{'; an ownership challenge is what domain.ParseChallenge accepts
+// ("pfn-ownership-challenge/v1 " and hex); yank and source-status markers
+// are one line starting "pfn-yank/v1 " or "pfn-source-status/v1 "; a
+// checkpoint starts with the origin (no spaces, so not a marker or a
+// challenge) followed by a newline, a byte none of the others holds.
+// NoteSigner signs nothing but a checkpoint of its origin.
 
 // VerifierKey is the sumdb/note verifier key of pub under origin: what a
 // client needs to open the node's checkpoints (note.NewVerifier).
