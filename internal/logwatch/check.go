@@ -148,7 +148,7 @@ func readBundle(ctx context.Context, f Fetcher, hr tlog.HashReader, t tlog.Tile)
 // bytes carry no signature.
 func fetchBundle(ctx context.Context, f Fetcher, t tlog.Tile) ([][]byte, error) {
 	path := tlogtiles.Path(t)
-	raw, err := f.Fetch(ctx, path, MaxBundle)
+	raw, err := f.Fetch(ctx, path, MaxEntryBundle)
 	if err != nil {
 		return nil, fmt.Errorf("entry bundle %s: %w", path, err)
 	}

@@ -139,7 +139,7 @@ func TestCheckHostilePeers(t *testing.T) {
 		{"entry bundle stalls", func(s *logtest.Server) { s.Stall("tile/entries/001.p/144", 2*time.Second, false) }, isDeadline, true},
 		{"oversized hash tile", func(s *logtest.Server) { s.SetFile("tile/0/001.p/144", make([]byte, 144*32+1)) }, isTooLarge, false},
 		{"endless hash tile", func(s *logtest.Server) { s.SetFile("tile/1/000.p/1", make([]byte, 10<<20)) }, isTooLarge, false},
-		{"oversized entry bundle", func(s *logtest.Server) { s.SetFile("tile/entries/001.p/144", make([]byte, MaxBundle+1)) }, isTooLarge, false},
+		{"oversized entry bundle", func(s *logtest.Server) { s.SetFile("tile/entries/001.p/144", make([]byte, MaxEntryBundle+1)) }, isTooLarge, false},
 		{"oversized checkpoint", func(s *logtest.Server) { s.SetFile("checkpoint", make([]byte, tlogtiles.MaxCheckpoint+1)) }, isTooLarge, false},
 		{"short hash tile", func(s *logtest.Server) { s.SetFile("tile/0/001.p/144", make([]byte, 144*32-1)) }, says("bytes, want 4608"), false},
 		{"hash tile not of the root", func(s *logtest.Server) { s.SetFile("tile/0/001.p/144", make([]byte, 144*32)) }, says("inconsistent tile"), false},
