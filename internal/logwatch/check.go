@@ -51,12 +51,16 @@ const (
 	Shrunk    = "shrunk"    // a tree smaller than the one trusted
 	Forked    = "forked"    // the trusted size with another root
 	Rewritten = "rewritten" // a larger tree that does not extend the trusted one
-	EntryKind = "entry"     // an entry that does not hash to the tree's leaf
+	EntryKind = "entry"     // an entry served that does not hash to the signed tree's leaf
 )
 
 // Inconsistency is a log that contradicts itself: what it signed, or the
-// entries it serves for it, cannot all be true. It is what Check and Entry
+// entries served for it, cannot all be true. It is what Check and Entry
 // return for a hostile (or broken) log, apart from errors in reading it.
+// Shrunk, Forked and Rewritten rest on the log's signatures alone; an
+// EntryKind rests on unsigned bundle bytes, so it shows that the node, or
+// the path from it, serves entries its signed tree does not hold (see the
+// package comment).
 type Inconsistency struct {
 	Kind    string // Shrunk, Forked, Rewritten or EntryKind
 	Index   int64  // the offered size (shrunk, forked), the trusted size (rewritten), the entry's index (entry)
