@@ -347,11 +347,7 @@ func (p *parts) inclusionVerdict() Verdict {
 	case !p.proofOK:
 		return fail(CheckInclusion, "not checked: the proof's hashes do not decode")
 	}
-	text, ok := noteText(p.b.Checkpoint)
-	if !ok {
-		return fail(CheckInclusion, "not checked: the checkpoint is not a signed note")
-	}
-	c, err := tlogtiles.ParseCheckpoint([]byte(text))
+	c, err := tlogtiles.ParseSignedCheckpoint([]byte(p.b.Checkpoint))
 	if err != nil {
 		return fail(CheckInclusion, "not checked: "+err.Error())
 	}
@@ -362,16 +358,6 @@ func (p *parts) inclusionVerdict() Verdict {
 		return fail(CheckInclusion, fmt.Sprintf("the statement as entry %d does not prove to the root of size %d: %v", p.b.LogIndex, c.N, err))
 	}
 	return Verdict{CheckInclusion, true, fmt.Sprintf("the statement is entry %d of the log of size %d", p.b.LogIndex, c.N)}
-}
-
-// noteText is a signed note's text: all before the blank line that starts
-// its signatures, with its final newline.
-func noteText(signed string) (string, bool) {
-	i := strings.LastIndex(signed, "\n\n")
-	if i < 0 {
-		return "", false
-	}
-	return signed[:i+1], true
 }
 
 func fail(check, detail string) Verdict { return Verdict{Check: check, Detail: detail} }
