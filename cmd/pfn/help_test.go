@@ -37,7 +37,7 @@ func TestHelpListsOnlyTheCommandsFlagsAndExitsZero(t *testing.T) {
 		{[]string{"events", "restamp", "-h"}, []string{"database-url", "dry-run", "force"}},
 		{[]string{"node", "rotate-key", "-h"}, []string{"node-key-file"}},
 		{[]string{"follow", "-h"}, []string{"after", "api-key-file", "dir", "download-timeout", "limit", "max-size", "once", "timeout", "wait"}},
-		{[]string{"log", "watch", "-h"}, []string{"interval", "key", "once", "state", "timeout"}},
+		{[]string{"log", "watch", "-h"}, []string{"interval", "key", "max-audit", "once", "state", "timeout"}},
 		{[]string{"verify", "-h"}, []string{"bundle", "node-key"}},
 	}
 	for _, tt := range tests {

@@ -22,7 +22,7 @@ func (p logPort) CheckLog(ctx context.Context, nodeURL, origin string, verifiers
 	if err != nil {
 		return app.CheckedLog{}, publisherError{err}
 	}
-	c, err := logwatch.Check(ctx, f, origin, verifiers, trusted, from)
+	c, err := logwatch.Check(ctx, f, origin, verifiers, trusted, logwatch.Audit{From: from})
 	if err != nil {
 		return app.CheckedLog{}, logError(err)
 	}

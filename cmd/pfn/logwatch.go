@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -31,7 +32,10 @@ Each round reads its signed checkpoint, proves from the log's tiles that the
 tree extends the one verified last round, checks every new entry against its
 leaf in the tree, and prints one line:
   consistent: size M -> N, root R, entries M..N-1 checked
-The checkpoint's verifier key is pinned at first use, from the "log" member
+Every new entry is read, as a monitor must: -max-audit N reads only the
+newest N of each round's new entries (the line then names those left
+unread, which later rounds do not read either); the consistency proof is
+whole either way. The checkpoint's verifier key is pinned at first use, from the "log" member
 of URL/federation-info, or given with -key (which also replaces a pinned
 key, after a node's key rotation). The state file keeps the URL, the log's
 origin, the pinned key and the last checkpoint verified, written atomically.
@@ -60,12 +64,16 @@ func logCommand(ctx context.Context, fs *flag.FlagSet, args []string, stdout, st
 	interval := fs.Duration("interval", time.Minute, "the pause between rounds (and the longest between retries)")
 	key := fs.String("key", "", "the log's note verifier key (origin+hash+key) to pin instead of the one URL/federation-info announces")
 	timeout := fs.Duration("timeout", 30*time.Second, "deadline of each call to the node")
+	maxAudit := fs.Int64("max-audit", 0, "read and hash at most the newest N new entries each round (0: every new entry)")
 	base, err := parseURLArgs("log watch", fs, args[1:])
 	if err != nil {
 		return err
 	}
 	if *interval <= 0 || *timeout <= 0 {
 		return fmt.Errorf("log watch: -interval and -timeout take a positive duration")
+	}
+	if *maxAudit < 0 {
+		return fmt.Errorf("log watch: -max-audit takes 0 (every new entry) or a positive number")
 	}
 	if *key != "" {
 		if _, err := note.NewVerifier(*key); err != nil {
@@ -74,9 +82,8 @@ func logCommand(ctx context.Context, fs *flag.FlagSet, args []string, stdout, st
 	}
 	client := &http.Client{}
 	w := &logWatcher{
-		base: base, state: *state, key: *key, out: stdout,
-		log:  logwatch.NewHTTPFetcher(base, client, *timeout),
-		node: &logwatch.HTTPFetcher{Prefix: base + "/", Client: client, Timeout: *timeout},
+		base: base, state: *state, key: *key, out: stdout, maxAudit: *maxAudit,
+		log: logwatch.NewHTTPFetcher(base, client, *timeout), client: client, timeout: *timeout,
 	}
 	if err := w.run(ctx, *once, *interval, slog.New(slog.NewTextHandler(stderr, nil))); err != nil {
 		return fmt.Errorf("log watch: %w", err)
@@ -87,7 +94,10 @@ func logCommand(ctx context.Context, fs *flag.FlagSet, args []string, stdout, st
 // logWatcher checks one node's log, one round at a time.
 type logWatcher struct {
 	base, state, key string
-	log, node        logwatch.Fetcher // the log's files; the node's root, for /federation-info
+	maxAudit         int64
+	log              logwatch.Fetcher // the log's files
+	client           *http.Client     // for /federation-info, each call within timeout
+	timeout          time.Duration
 	out              io.Writer
 }
 
@@ -155,7 +165,7 @@ func (w *logWatcher) round(ctx context.Context) error {
 	if trusted != nil {
 		from = trusted.N
 	}
-	c, err := logwatch.Check(ctx, w.log, st.Origin, note.VerifierList(v), trusted, from)
+	c, err := logwatch.Check(ctx, w.log, st.Origin, note.VerifierList(v), trusted, logwatch.Audit{From: from, Max: w.maxAudit})
 	if inc, ok := errors.AsType[*logwatch.Inconsistency](err); ok {
 		fmt.Fprintf(w.out, "FAIL %s: %s\n", inc.Kind, inc.Detail)
 		return stop{err}
@@ -168,7 +178,10 @@ func (w *logWatcher) round(ctx context.Context) error {
 	}
 	checked := "no new entries"
 	if c.N > from {
-		checked = fmt.Sprintf("entries %d..%d checked", from, c.N-1)
+		checked = fmt.Sprintf("entries %d..%d checked", c.Audited.From, c.N-1)
+	}
+	if c.Audited.From > from {
+		checked += fmt.Sprintf(" (entries %d..%d not read: -max-audit %d)", from, c.Audited.From-1, w.maxAudit)
 	}
 	fmt.Fprintf(w.out, "consistent: size %d -> %d, root %s, %s\n", from, c.N, c.Hash, checked)
 	st.Checkpoint = string(c.Signed)
@@ -209,10 +222,14 @@ func (w *logWatcher) pin(ctx context.Context, st *logWatchState) error {
 	return st.save(w.state)
 }
 
+// maxFederationInfo caps /federation-info as read here: a JSON object of
+// a few hundred bytes.
+const maxFederationInfo = 1 << 20
+
 // announced reads the log's origin and verifier key from the node's
 // /federation-info.
 func (w *logWatcher) announced(ctx context.Context) (origin, vkey string, err error) {
-	raw, err := w.node.Fetch(ctx, "federation-info", 1<<20)
+	raw, err := getCapped(ctx, w.client, w.base+"/federation-info", maxFederationInfo, w.timeout)
 	if err != nil {
 		return "", "", err
 	}
@@ -232,4 +249,32 @@ func (w *logWatcher) announced(ctx context.Context) (origin, vkey string, err er
 		return "", "", fmt.Errorf("%s/federation-info: %w", w.base, err)
 	}
 	return info.Log.Origin, info.Log.VerifierKey, nil
+}
+
+// getCapped is a GET of u that must answer 200 with at most max bytes, all
+// read within timeout.
+func getCapped(ctx context.Context, client *http.Client, u string, max int64, timeout time.Duration) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", u, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return nil, fmt.Errorf("GET %s answered %d: %q", u, resp.StatusCode, strings.TrimSpace(string(body)))
+	}
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", u, err)
+	}
+	if int64(len(raw)) > max {
+		return nil, fmt.Errorf("GET %s: more than %d bytes", u, max)
+	}
+	return raw, nil
 }

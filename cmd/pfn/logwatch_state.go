@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -84,14 +83,9 @@ func (st logWatchState) trusted() (*tlogtiles.Checkpoint, error) {
 	if st.Checkpoint == "" {
 		return nil, nil
 	}
-	// sumdb/note splits a note at its last blank line, as here.
-	i := bytes.LastIndex([]byte(st.Checkpoint), []byte("\n\n"))
-	if i < 0 {
-		return nil, errors.New("the checkpoint kept is not a signed note")
-	}
-	c, err := tlogtiles.ParseCheckpoint([]byte(st.Checkpoint[:i+1]))
+	c, err := tlogtiles.ParseSignedCheckpoint([]byte(st.Checkpoint))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("the checkpoint kept: %w", err)
 	}
 	if c.Origin != st.Origin {
 		return nil, fmt.Errorf("the checkpoint kept is of log %q, not %q", c.Origin, st.Origin)

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -173,5 +175,109 @@ func TestLogWatchRounds(t *testing.T) {
 	out, _, err = watch(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "forked at 10") || !strings.HasPrefix(out, "FAIL forked: ") {
 		t.Fatalf("watching a forked log = %v, printed %q; want it to stop at once", err, out)
+	}
+}
+
+// -max-audit reads only the newest entries of each round: an edited entry
+// before the bound goes unread (and the line says which were not read),
+// one within it is caught; without the flag every new entry is read.
+func TestLogWatchMaxAudit(t *testing.T) {
+	t.Parallel()
+	const origin = "pfn/watched-node"
+	entries := logtest.Entries("a", 700)
+	a := logtest.NewLog(entries...)
+	s := logtest.NewServer(t, origin)
+	edited := append([][]byte(nil), entries...)
+	edited[100] = []byte("forged")
+	forgedBundle, _ := logtest.NewLog(edited...).Tile(600, "tile/entries/000")
+	// serve serves a's first n entries, entry 100 forged in its bundle.
+	serve := func(n int64) func() {
+		return func() {
+			s.Serve(a, n)
+			s.SetFile("tile/entries/000", forgedBundle)
+		}
+	}
+	dir := t.TempDir()
+	tests := []struct {
+		name    string
+		state   string
+		serve   func()
+		args    []string
+		wantOut string // a regexp over stdout
+		wantErr string
+	}{
+		{name: "bounded first use", state: "bounded.json", serve: serve(600), args: []string{"-max-audit", "100"},
+			wantOut: `\nconsistent: size 0 -> 600, root \S+, entries 500\.\.599 checked \(entries 0\.\.499 not read: -max-audit 100\)\n$`},
+		{name: "bounded growth within the bound", state: "bounded.json", serve: serve(650), args: []string{"-max-audit", "100"},
+			wantOut: `^consistent: size 600 -> 650, root \S+, entries 600\.\.649 checked\n$`},
+		{name: "every entry by default", state: "full.json", serve: func() {},
+			wantOut: `^pinned verifier key .*\nFAIL entry: entry 100 `, wantErr: "entry at 100"},
+		{name: "a bound of 0 is every entry", state: "zero.json", serve: func() {}, args: []string{"-max-audit", "0"},
+			wantOut: `\nFAIL entry: entry 100 `, wantErr: "entry at 100"},
+		{name: "a negative bound", state: "negative.json", serve: func() {}, args: []string{"-max-audit", "-1"},
+			wantOut: `^$`, wantErr: "-max-audit takes 0"},
+	}
+	for _, tt := range tests {
+		tt.serve()
+		var stdout, stderr bytes.Buffer
+		args := append([]string{"log", "watch", "-once", "-state", filepath.Join(dir, tt.state), s.URL}, tt.args...)
+		err := run(context.Background(), args, func(string) string { return "" }, &stdout, &stderr)
+		switch {
+		case tt.wantErr == "" && err != nil:
+			t.Fatalf("%s: %v\n%s", tt.name, err, stdout.String())
+		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+			t.Fatalf("%s: err = %v, want one saying %q\n%s", tt.name, err, tt.wantErr, stdout.String())
+		}
+		if !regexp.MustCompile(tt.wantOut).MatchString(stdout.String()) {
+			t.Errorf("%s: printed %q, want %q", tt.name, stdout.String(), tt.wantOut)
+		}
+	}
+}
+
+// /federation-info is read with a deadline and a byte cap, and a node that
+// answers it badly pins nothing.
+func TestLogWatchHostileFederationInfo(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		answer  func(w http.ResponseWriter, r *http.Request)
+		wantErr string
+	}{
+		{"oversized", func(w http.ResponseWriter, _ *http.Request) {
+			_, _ = w.Write([]byte(`{"log":{"origin":"` + strings.Repeat("x", maxFederationInfo) + `"}}`))
+		}, "more than 1048576 bytes"},
+		{"stalls", func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(10 * time.Second):
+			}
+		}, "deadline exceeded"},
+		{"an error", func(w http.ResponseWriter, _ *http.Request) {
+			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+		}, "answered 503"},
+		{"no log", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(`{"features":[]}`)) }, "announces no transparency log"},
+		{"not JSON", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(`<html>`)) }, "not the JSON expected"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(http.HandlerFunc(tt.answer))
+			t.Cleanup(srv.Close)
+			state := filepath.Join(t.TempDir(), "state.json")
+			// A second is enough only where the case stalls.
+			timeout := "10s"
+			if tt.name == "stalls" {
+				timeout = "1s"
+			}
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), []string{"log", "watch", "-once", "-timeout", timeout, "-state", state, srv.URL},
+				func(string) string { return "" }, &stdout, &stderr)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("watch = %v, want an error saying %q", err, tt.wantErr)
+			}
+			if _, err := os.Stat(state); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("a state file was written (%v): nothing should be pinned", err)
+			}
+		})
 	}
 }

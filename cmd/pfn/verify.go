@@ -2,7 +2,6 @@ package main
 
 import (
 	"crypto/ed25519"
-	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -27,19 +26,23 @@ publisher's signature (v1, and v2 when the bundle has one) verifies under the
 publisher key the statement names; the node's signature over the statement
 verifies under the node key whose id it names; the checkpoint's signature
 verifies (sumdb/note); and the inclusion proof puts the statement at its log
-index in the checkpoint's tree. One line per check: "ok" or "FAIL", the
-check, and what was found.
+index in the checkpoint's tree. One line per check: "ok", "FAIL" or
+"UNPINNED", the check, and what was found.
 
-Without -node-key the node keys are the bundle's own, unpinned: anyone who
-can hand you a bundle can make one that verifies. Give the node's key(s),
-obtained another way, to pin them: the statement's key and the checkpoint's
-key must each be one of them (a node that rotated its key signs checkpoints
-with its current key, older statements with a retired one: pin both).
+The node's signature and the checkpoint's prove who signed only under keys
+you pin: give the node's key(s), obtained another way (its /federation-info
+"public_key" or "node_keys", or its "log" "verifier_key"), with -node-key.
+The statement's key and the checkpoint's key must each be one of them (a
+node that rotated its key signs checkpoints with its current key, older
+statements with a retired one: pin both). Without -node-key the two are
+checked under the keys the bundle names itself and print UNPINNED with
+those keys: anyone can make a bundle that verifies that far.
 KEY is base64 of the raw 32-byte Ed25519 key, a file holding a PEM public
-key, or a note verifier key (its "log" verifier_key in /federation-info).
+key, or a note verifier key.
 
-Exit status: 0 when every check holds, 1 when any fails, 2 on a usage error
-(a missing argument, a key or file that cannot be read).`
+Exit status: 0 when every check holds under pinned keys; 1 when a check
+fails; 2 on a usage error (a missing argument, a key or file that cannot be
+read); 3 when every check holds but no -node-key was given (UNPINNED).`
 
 // exitStatus ends pfn with a status other than 1 (main.go).
 type exitStatus struct {
@@ -112,21 +115,31 @@ func verifyCommand(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 		return fmt.Errorf("verify: %s cannot be read as a bundle", *bundlePath)
 	}
 	verdicts := logbundle.Verify(b, f, pins)
-	failed := 0
+	failed, unpinned := 0, 0
 	for _, v := range verdicts {
 		mark := "ok  "
-		if !v.OK {
+		switch {
+		case v.Failed():
 			mark = "FAIL"
 			failed++
+		case v.Unpinned:
+			mark = "UNPINNED"
+			unpinned++
 		}
 		fmt.Fprintf(stdout, "%s  %s: %s\n", mark, v.Check, printable(v.Detail))
 	}
 	if len(pins) == 0 {
-		fmt.Fprintln(stdout, "note: no -node-key given: the node keys were taken from the bundle itself, unpinned;"+
-			" pin the node's key (-node-key) to know who signed")
+		// A verifier key's name is an origin, at most 256 bytes.
+		fmt.Fprintf(stdout, "UNPINNED: no -node-key given: the signatures were checked under the bundle's own keys"+
+			" (node key %s, verifier key %s), and anyone can make a bundle that verifies so.\n"+
+			"  Pin the node's key, obtained another way (its /federation-info public_key, or its log verifier_key): -node-key KEY\n",
+			printable(clipTo(b.NodeKey, 100)), printable(clipTo(b.VerifierKey, 400)))
 	}
-	if failed > 0 {
+	switch {
+	case failed > 0:
 		return fmt.Errorf("verify: %d of %d checks failed", failed, len(verdicts))
+	case unpinned > 0:
+		return exitStatus{3, fmt.Errorf("verify: every check holds, but %d only under the bundle's own keys (UNPINNED): pass the node's key with -node-key", unpinned)}
 	}
 	return nil
 }
@@ -185,17 +198,10 @@ func parseNodeKey(arg string) (ed25519.PublicKey, error) {
 // verifierKeyOf reads a note verifier key ("name+hash+base64(0x01 key)");
 // ok is false when vkey is not one, so the caller tries other forms.
 func verifierKeyOf(vkey string) (ed25519.PublicKey, bool, error) {
-	v, err := note.NewVerifier(vkey)
-	if err != nil {
+	if _, err := note.NewVerifier(vkey); err != nil {
 		return nil, false, nil
 	}
-	_, rest, _ := strings.Cut(vkey, "+")
-	_, key64, _ := strings.Cut(rest, "+")
-	raw, err := base64.StdEncoding.DecodeString(key64)
-	if err != nil || len(raw) != 1+ed25519.PublicKeySize || raw[0] != 1 {
-		return nil, true, fmt.Errorf("note verifier key of %q is not an Ed25519 key", v.Name())
-	}
-	pub, err := domain.ParsePublicKey(base64.StdEncoding.EncodeToString(raw[1:]))
+	pub, err := logbundle.VerifierPublicKey(vkey)
 	return pub, true, err
 }
 
@@ -210,9 +216,11 @@ func printable(s string) string {
 	}, s)
 }
 
-func clipArg(s string) string {
-	if len(s) > 60 {
-		return s[:60] + "…"
+func clipArg(s string) string { return clipTo(s, 60) }
+
+func clipTo(s string, n int) string {
+	if len(s) > n {
+		return strings.ToValidUTF8(s[:n], "") + "…"
 	}
 	return s
 }

@@ -54,29 +54,38 @@ func TestVerifyCommand(t *testing.T) {
 		code   int      // exit status; -1: run returns nil
 		lines  []string // lines of stdout that must be there (regexps)
 		absent string   // a line that must not be there
+		oks    int      // how many "ok" lines, when above 0
 	}{
-		{"unpinned", []string{"-bundle", bundle, file}, -1,
+		{"unpinned", []string{"-bundle", bundle, file}, 3,
 			[]string{`^ok    bundle: `, `^ok    statement: `, `^ok    file: sha256 [0-9a-f]{64}, \d+ bytes, as the statement says$`,
-				`^ok    publisher signature: v1 and v2`, `^ok    node signature: .*unpinned`, `^ok    checkpoint signature: `,
-				`^ok    inclusion proof: the statement is entry 3 of the log of size 6$`, `^note: no -node-key given: .*unpinned`}, "FAIL"},
+				`^ok    publisher signature: v1 and v2`,
+				`^UNPINNED  node signature: verifies under node key [0-9a-f]{16} \(` + regexp.QuoteMeta(nodeKeyB64) + `\), the bundle's own: no -node-key pins it$`,
+				`^UNPINNED  checkpoint signature: .*signed by verifier key "` + regexp.QuoteMeta(m.VerifierKey) + `", the bundle's own: no -node-key pins it$`,
+				`^ok    inclusion proof: the statement is entry 3 of the log of size 6$`,
+				`^UNPINNED: no -node-key given: the signatures were checked under the bundle's own keys \(node key ` + regexp.QuoteMeta(nodeKeyB64) +
+					`, verifier key ` + regexp.QuoteMeta(m.VerifierKey) + `\), and anyone can make a bundle that verifies so\.$`,
+				`^  Pin the node's key, obtained another way \(its /federation-info public_key, or its log verifier_key\): -node-key KEY$`},
+			"FAIL", 5},
 		{"pinned by base64, after FILE", []string{"-bundle", bundle, file, "-node-key", strangerKey, "-node-key", nodeKeyB64}, -1,
-			[]string{`^ok    node signature: .*\(pinned\)$`, `^ok    checkpoint signature: .*\(pinned\)$`}, "note:"},
+			[]string{`^ok    node signature: .*\(pinned\)$`, `^ok    checkpoint signature: .*\(pinned\)$`}, "UNPINNED", 7},
 		{"pinned by a PEM file", []string{"-node-key", m.KeyPEMPath, "-bundle", bundle, file}, -1,
-			[]string{`^ok    node signature: .*\(pinned\)$`}, "FAIL"},
+			[]string{`^ok    node signature: .*\(pinned\)$`}, "UNPINNED", 7},
 		{"pinned by the note verifier key", []string{"-bundle", bundle, file, "-node-key", m.VerifierKey}, -1,
-			[]string{`^ok    checkpoint signature: .*\(pinned\)$`}, "FAIL"},
-		{"a flipped byte of the file", []string{"-bundle", bundle, flippedFile}, 1,
-			[]string{`^FAIL  file: sha256 [0-9a-f]{64}, \d+ bytes; the statement says`, `^ok    inclusion proof: `}, "FAIL  node"},
+			[]string{`^ok    checkpoint signature: .*\(pinned\)$`}, "FAIL", 7},
+		{"a flipped byte of the file, unpinned", []string{"-bundle", bundle, flippedFile}, 1,
+			[]string{`^FAIL  file: sha256 [0-9a-f]{64}, \d+ bytes; the statement says`, `^ok    inclusion proof: `, `^UNPINNED  node signature: `, `^UNPINNED: no -node-key given`}, "FAIL  node", 0},
+		{"a flipped byte of the file, pinned", []string{"-bundle", bundle, flippedFile, "-node-key", nodeKeyB64}, 1,
+			[]string{`^FAIL  file: `, `^ok    node signature: .*\(pinned\)$`}, "UNPINNED", 6},
 		{"a wrong pin", []string{"-bundle", bundle, file, "-node-key", strangerKey}, 1,
-			[]string{`^FAIL  node signature: .*none of the 1 pinned`, `^FAIL  checkpoint signature: `, `^ok    file: `}, ""},
-		{"not a bundle", []string{"-bundle", garbage, file}, 1, []string{`^FAIL  bundle: `}, "ok "},
-		{"no FILE", []string{"-bundle", bundle}, 2, nil, ""},
-		{"no -bundle", []string{file}, 2, nil, ""},
-		{"two files", []string{"-bundle", bundle, file, file}, 2, nil, ""},
-		{"a key that is none", []string{"-bundle", bundle, file, "-node-key", "not-a-key"}, 2, nil, ""},
-		{"a FILE that is not there", []string{"-bundle", bundle, filepath.Join(dir, "nope.zip")}, 2, nil, ""},
-		{"an unknown flag", []string{"-bundle", bundle, "-nope", file}, 2, nil, ""},
-		{"help", []string{"-h"}, -1, nil, ""},
+			[]string{`^FAIL  node signature: .*none of the 1 pinned`, `^FAIL  checkpoint signature: `, `^ok    file: `}, "UNPINNED", 5},
+		{"not a bundle", []string{"-bundle", garbage, file}, 1, []string{`^FAIL  bundle: `}, "ok ", 0},
+		{"no FILE", []string{"-bundle", bundle}, 2, nil, "", 0},
+		{"no -bundle", []string{file}, 2, nil, "", 0},
+		{"two files", []string{"-bundle", bundle, file, file}, 2, nil, "", 0},
+		{"a key that is none", []string{"-bundle", bundle, file, "-node-key", "not-a-key"}, 2, nil, "", 0},
+		{"a FILE that is not there", []string{"-bundle", bundle, filepath.Join(dir, "nope.zip")}, 2, nil, "", 0},
+		{"an unknown flag", []string{"-bundle", bundle, "-nope", file}, 2, nil, "", 0},
+		{"help", []string{"-h"}, -1, nil, "", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,8 +107,8 @@ func TestVerifyCommand(t *testing.T) {
 			if tt.absent != "" && strings.Contains(out, tt.absent) {
 				t.Errorf("%q in\n%s", tt.absent, out)
 			}
-			if tt.code == -1 && len(tt.lines) > 0 && strings.Count(out, "\nok    ")+1 != 7 {
-				t.Errorf("want 7 ok lines:\n%s", out)
+			if oks := len(regexp.MustCompile(`(?m)^ok    `).FindAllString(out, -1)); tt.oks > 0 && oks != tt.oks {
+				t.Errorf("%d ok lines, want %d:\n%s", oks, tt.oks, out)
 			}
 		})
 	}

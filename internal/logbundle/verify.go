@@ -33,12 +33,21 @@ const (
 // maxProof bounds an inclusion proof: a tree of 2^63 leaves needs 63 hashes.
 const maxProof = 64
 
-// Verdict is the outcome of one check.
+// Verdict is the outcome of one check: OK, failed, or (the node and
+// checkpoint signatures without pins) Unpinned.
 type Verdict struct {
-	Check  string
-	OK     bool
-	Detail string
+	Check string
+	OK    bool // the check holds, under a pinned key where it takes a key
+	// Unpinned: the signature verifies, but under a key the bundle names
+	// itself and no pin vouches for, which anyone making a bundle can do:
+	// not OK, not failed either.
+	Unpinned bool
+	Detail   string
 }
+
+// Failed says whether the check found something false (an unpinned
+// verdict has found nothing false: it has proven nothing either).
+func (v Verdict) Failed() bool { return !v.OK && !v.Unpinned }
 
 // Verify checks a bundle against the file it is about, with no network.
 // It always answers every check, in the order of the Check constants: a
@@ -47,7 +56,10 @@ type Verdict struct {
 // that signed the statement and the key that signed the checkpoint must
 // each be one of them (they may differ: a node signs its checkpoints with
 // its current key, and its older statements stay signed by a retired
-// one); without, the bundle's own keys are taken as they are.
+// one). Without pins those two signatures are checked under the bundle's
+// own keys and are at best Unpinned: a bundle anyone made up verifies that
+// far. Pinned or not, two keys of the bundle with the same key id must be
+// the same key.
 func Verify(b Bundle, file io.Reader, pins []ed25519.PublicKey) []Verdict {
 	p := decode(b)
 	return []Verdict{
@@ -61,7 +73,8 @@ func Verify(b Bundle, file io.Reader, pins []ed25519.PublicKey) []Verdict {
 	}
 }
 
-// OK says whether every verdict holds.
+// OK says whether every verdict holds, pinned: an unpinned verdict is not
+// OK.
 func OK(vs []Verdict) bool {
 	for _, v := range vs {
 		if !v.OK {
@@ -80,6 +93,10 @@ type parts struct {
 	stErr     string
 	nodeSig   []byte
 	nodeKey   ed25519.PublicKey
+	// vkey is the Ed25519 key in the bundle's verifier_key; nil, and
+	// vkeyErr why, when there is none.
+	vkey      ed25519.PublicKey
+	vkeyErr   error
 	pubKey    ed25519.PublicKey // the statement's publisher_key
 	pubSigsOK bool
 	proof     tlog.RecordProof
@@ -127,6 +144,8 @@ func decode(b Bundle) *parts {
 	}
 	if b.VerifierKey == "" {
 		p.problem("verifier_key is empty")
+	} else {
+		p.vkey, p.vkeyErr = VerifierPublicKey(b.VerifierKey)
 	}
 	if p.statement != nil {
 		p.st, p.stErr = parseStatement(p.statement)
@@ -199,7 +218,7 @@ func (p *parts) bundleVerdict() Verdict {
 	if len(p.problems) > 0 {
 		return fail(CheckBundle, strings.Join(p.problems, "; "))
 	}
-	return Verdict{CheckBundle, true, Format + ", every value decodes"}
+	return holds(CheckBundle, Format+", every value decodes")
 }
 
 func (p *parts) statementVerdict() Verdict {
@@ -221,7 +240,7 @@ func (p *parts) statementVerdict() Verdict {
 		return fail(CheckStatement, fmt.Sprintf("it is about %q %q %q, the bundle about %q %q %q",
 			clip(st.Source), clip(st.Plugin), clip(st.Version), clip(p.b.Source), clip(p.b.Plugin), clip(p.b.Version)))
 	}
-	return Verdict{CheckStatement, true, fmt.Sprintf("v2 statement by node %q on %q %q %q", clip(st.Node), clip(st.Source), clip(st.Plugin), clip(st.Version))}
+	return holds(CheckStatement, fmt.Sprintf("v2 statement by node %q on %q %q %q", clip(st.Node), clip(st.Source), clip(st.Plugin), clip(st.Version)))
 }
 
 func (p *parts) fileVerdict(file io.Reader) Verdict {
@@ -240,7 +259,7 @@ func (p *parts) fileVerdict(file io.Reader) Verdict {
 	if sum != p.st.SHA256 || n != p.st.Size {
 		return fail(CheckFile, fmt.Sprintf("sha256 %s, %d bytes; the statement says sha256 %q, %d bytes", sum, n, clip(p.st.SHA256), p.st.Size))
 	}
-	return Verdict{CheckFile, true, fmt.Sprintf("sha256 %s, %d bytes, as the statement says", sum, n)}
+	return holds(CheckFile, fmt.Sprintf("sha256 %s, %d bytes, as the statement says", sum, n))
 }
 
 func (p *parts) publisherVerdict() Verdict {
@@ -269,13 +288,13 @@ func (p *parts) publisherVerdict() Verdict {
 		return fail(CheckPublisher, fmt.Sprintf("v1 under publisher key %s: %v", keyID, err))
 	}
 	if b.PublisherSignatureV2 == "" {
-		return Verdict{CheckPublisher, true, fmt.Sprintf("v1 verifies under publisher key %s (no v2: the node vouches for the bytes)", keyID)}
+		return holds(CheckPublisher, fmt.Sprintf("v1 verifies under publisher key %s (no v2: the node vouches for the bytes)", keyID))
 	}
 	bc := domain.PluginBytesClaim{PluginClaim: claim, SHA256: st.SHA256, Size: st.Size}
 	if err := domain.VerifyPluginBytes(p.pubKey, bc, b.PublisherSignatureV2); err != nil {
 		return fail(CheckPublisher, fmt.Sprintf("v1 verifies, v2 under publisher key %s does not: %v", keyID, err))
 	}
-	return Verdict{CheckPublisher, true, fmt.Sprintf("v1 and v2 (over sha256 and size) verify under publisher key %s", keyID)}
+	return holds(CheckPublisher, fmt.Sprintf("v1 and v2 (over sha256 and size) verify under publisher key %s", keyID))
 }
 
 func (p *parts) nodeVerdict(pins []ed25519.PublicKey) Verdict {
@@ -292,12 +311,16 @@ func (p *parts) nodeVerdict(pins []ed25519.PublicKey) Verdict {
 	if !ed25519.Verify(p.nodeKey, p.statement, p.nodeSig) {
 		return fail(CheckNode, "does not verify under node key "+id+" over the statement's bytes")
 	}
+	if err := p.sameIDSameKey(); err != "" {
+		return fail(CheckNode, err)
+	}
 	if len(pins) == 0 {
-		return Verdict{CheckNode, true, "verifies under node key " + id + ", taken from the bundle (unpinned)"}
+		return Verdict{Check: CheckNode, Unpinned: true, Detail: fmt.Sprintf("verifies under node key %s (%s), the bundle's own: no -node-key pins it",
+			id, base64.StdEncoding.EncodeToString(p.nodeKey))}
 	}
 	for _, pin := range pins {
 		if bytes.Equal(pin, p.nodeKey) {
-			return Verdict{CheckNode, true, "verifies under node key " + id + " (pinned)"}
+			return holds(CheckNode, "verifies under node key "+id+" (pinned)")
 		}
 	}
 	return fail(CheckNode, fmt.Sprintf("verifies under node key %s, which is none of the %d pinned key(s)", id, len(pins)))
@@ -311,19 +334,52 @@ func (p *parts) checkpointVerdict(pins []ed25519.PublicKey) Verdict {
 	if err != nil {
 		return fail(CheckCheckpoint, "verifier_key is not a note verifier key: "+err.Error())
 	}
-	how := ", taken from the bundle (unpinned)"
-	if len(pins) > 0 {
-		if !pinnedVerifier(p.b.VerifierKey, v.Name(), pins) {
-			return fail(CheckCheckpoint, fmt.Sprintf("the verifier key of %q is of none of the %d pinned key(s)", clip(v.Name()), len(pins)))
-		}
-		how = " (pinned)"
+	if p.vkeyErr != nil {
+		return fail(CheckCheckpoint, "verifier_key: "+p.vkeyErr.Error())
+	}
+	if err := p.sameIDSameKey(); err != "" {
+		return fail(CheckCheckpoint, err)
+	}
+	if len(pins) > 0 && !pinnedVerifier(p.b.VerifierKey, v.Name(), pins) {
+		return fail(CheckCheckpoint, fmt.Sprintf("the verifier key of %q is of none of the %d pinned key(s)", clip(v.Name()), len(pins)))
 	}
 	c, err := tlogtiles.OpenCheckpoint([]byte(p.b.Checkpoint), v.Name(), note.VerifierList(v))
 	if err != nil {
 		return fail(CheckCheckpoint, err.Error())
 	}
-	return Verdict{CheckCheckpoint, true, fmt.Sprintf("origin %q, size %d, root %s, signed by verifier key %q%s",
-		c.Origin, c.N, c.Hash, p.b.VerifierKey, how)}
+	signed := fmt.Sprintf("origin %q, size %d, root %s, signed by verifier key %q", c.Origin, c.N, c.Hash, p.b.VerifierKey)
+	if len(pins) == 0 {
+		return Verdict{Check: CheckCheckpoint, Unpinned: true, Detail: signed + ", the bundle's own: no -node-key pins it"}
+	}
+	return holds(CheckCheckpoint, signed+" (pinned)")
+}
+
+// sameIDSameKey: the statement's node key and the checkpoint's verifier
+// key are the same key when they have the same key id (the first 64 bits
+// of its sha256), as a node's are until it rotates. Two keys made to share
+// an id are a forgery, whether or not they are pinned. "" when they agree.
+func (p *parts) sameIDSameKey() string {
+	if p.nodeKey == nil || p.vkey == nil || domain.KeyID(p.nodeKey) != domain.KeyID(p.vkey) || bytes.Equal(p.nodeKey, p.vkey) {
+		return ""
+	}
+	return fmt.Sprintf("node_key and the checkpoint's verifier key both have key id %s but are different keys", domain.KeyID(p.nodeKey))
+}
+
+// VerifierPublicKey is the Ed25519 key of a note verifier key
+// ("name+hash+base64(0x01 key)"), refused as the node refuses a key
+// anyone could forge signatures under.
+func VerifierPublicKey(vkey string) (ed25519.PublicKey, error) {
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		return nil, err
+	}
+	_, rest, _ := strings.Cut(vkey, "+")
+	_, key64, _ := strings.Cut(rest, "+")
+	raw, err := base64.StdEncoding.DecodeString(key64)
+	if err != nil || len(raw) != 1+ed25519.PublicKeySize || raw[0] != 1 {
+		return nil, fmt.Errorf("note verifier key of %q is not an Ed25519 key", clip(v.Name()))
+	}
+	return domain.ParsePublicKey(base64.StdEncoding.EncodeToString(raw[1:]))
 }
 
 // pinnedVerifier says whether vkey is the note verifier key of one of the
@@ -347,11 +403,7 @@ func (p *parts) inclusionVerdict() Verdict {
 	case !p.proofOK:
 		return fail(CheckInclusion, "not checked: the proof's hashes do not decode")
 	}
-	text, ok := noteText(p.b.Checkpoint)
-	if !ok {
-		return fail(CheckInclusion, "not checked: the checkpoint is not a signed note")
-	}
-	c, err := tlogtiles.ParseCheckpoint([]byte(text))
+	c, err := tlogtiles.ParseSignedCheckpoint([]byte(p.b.Checkpoint))
 	if err != nil {
 		return fail(CheckInclusion, "not checked: "+err.Error())
 	}
@@ -361,20 +413,11 @@ func (p *parts) inclusionVerdict() Verdict {
 	if err := tlog.CheckRecord(p.proof, c.N, c.Hash, p.b.LogIndex, tlog.RecordHash(p.statement)); err != nil {
 		return fail(CheckInclusion, fmt.Sprintf("the statement as entry %d does not prove to the root of size %d: %v", p.b.LogIndex, c.N, err))
 	}
-	return Verdict{CheckInclusion, true, fmt.Sprintf("the statement is entry %d of the log of size %d", p.b.LogIndex, c.N)}
+	return holds(CheckInclusion, fmt.Sprintf("the statement is entry %d of the log of size %d", p.b.LogIndex, c.N))
 }
 
-// noteText is a signed note's text: all before the blank line that starts
-// its signatures, with its final newline.
-func noteText(signed string) (string, bool) {
-	i := strings.LastIndex(signed, "\n\n")
-	if i < 0 {
-		return "", false
-	}
-	return signed[:i+1], true
-}
-
-func fail(check, detail string) Verdict { return Verdict{Check: check, Detail: detail} }
+func fail(check, detail string) Verdict  { return Verdict{Check: check, Detail: detail} }
+func holds(check, detail string) Verdict { return Verdict{Check: check, OK: true, Detail: detail} }
 
 // clip keeps what a hostile bundle puts in a detail short; details quote
 // it (%q), so no control character reaches a terminal.

@@ -20,7 +20,7 @@ var allChecks = []string{logbundle.CheckBundle, logbundle.CheckStatement, logbun
 	logbundle.CheckNode, logbundle.CheckCheckpoint, logbundle.CheckInclusion}
 
 // failed names the checks that failed, after checking every check was
-// answered once, in order.
+// answered once, in order, and that an unpinned verdict is not OK.
 func failed(t *testing.T, vs []logbundle.Verdict) []string {
 	t.Helper()
 	var names, bad []string
@@ -29,7 +29,10 @@ func failed(t *testing.T, vs []logbundle.Verdict) []string {
 		if v.Detail == "" {
 			t.Errorf("%s: no detail", v.Check)
 		}
-		if !v.OK {
+		if v.OK && v.Unpinned {
+			t.Errorf("%s: both OK and unpinned", v.Check)
+		}
+		if v.Failed() {
 			bad = append(bad, v.Check)
 		}
 	}
@@ -37,6 +40,23 @@ func failed(t *testing.T, vs []logbundle.Verdict) []string {
 		t.Fatalf("checks %q, want %q", names, allChecks)
 	}
 	return bad
+}
+
+// checkPins checks the verdicts of the checks that take a key: without
+// pins each that did not fail is unpinned, with pins none is; and OK holds
+// only when nothing failed and keys were pinned.
+func checkPins(t *testing.T, vs []logbundle.Verdict, pinned bool, failed []string) {
+	t.Helper()
+	for _, v := range vs {
+		keyed := v.Check == logbundle.CheckNode || v.Check == logbundle.CheckCheckpoint
+		want := keyed && !pinned && !slices.Contains(failed, v.Check)
+		if v.Unpinned != want {
+			t.Errorf("%s: unpinned %v, want %v (%s)", v.Check, v.Unpinned, want, v.Detail)
+		}
+	}
+	if logbundle.OK(vs) != (len(failed) == 0 && pinned) {
+		t.Errorf("OK = %v with %d failures, pinned %v", logbundle.OK(vs), len(failed), pinned)
+	}
 }
 
 // flip changes one byte of s.
@@ -153,9 +173,7 @@ func TestVerify(t *testing.T) {
 			if got := failed(t, vs); !slices.Equal(got, tt.failed) {
 				t.Errorf("failed %q, want %q\n%v", got, tt.failed, vs)
 			}
-			if logbundle.OK(vs) != (len(tt.failed) == 0) {
-				t.Errorf("OK = %v with %d failures", logbundle.OK(vs), len(tt.failed))
-			}
+			checkPins(t, vs, len(pins) > 0, tt.failed)
 		})
 	}
 }
@@ -183,6 +201,7 @@ func TestVerifyRetiredStatementKey(t *testing.T) {
 		if got := failed(t, vs); !slices.Equal(got, tt.failed) {
 			t.Errorf("%s: failed %q, want %q\n%v", tt.name, got, tt.failed, vs)
 		}
+		checkPins(t, vs, len(tt.pins) > 0, tt.failed)
 	}
 	if d := logbundle.Verify(m.Bundle, bytes.NewReader(m.File), nil)[3].Detail; !strings.Contains(d, "no v2") {
 		t.Errorf("publisher verdict without v2: %q", d)
@@ -247,4 +266,60 @@ func FuzzRead(f *testing.F) {
 			t.Fatalf("a made-up bundle verifies an empty file: %v", vs)
 		}
 	})
+}
+
+// Without pins a bundle anyone could have made verifies only as far as
+// "unpinned": the two signatures name the keys they would trust, and the
+// bundle is not OK.
+func TestVerifyUnpinnedNamesTheKeys(t *testing.T) {
+	t.Parallel()
+	m := bundletest.Make(t, bundletest.Options{}) // fresh keys: as self-made as a bundle gets
+	vs := logbundle.Verify(m.Bundle, bytes.NewReader(m.File), nil)
+	if logbundle.OK(vs) {
+		t.Fatal("an unpinned bundle is OK")
+	}
+	for _, tt := range []struct {
+		check string
+		key   string
+	}{
+		{logbundle.CheckNode, base64.StdEncoding.EncodeToString(m.NodeKey)},
+		{logbundle.CheckCheckpoint, m.VerifierKey},
+	} {
+		i := slices.Index(allChecks, tt.check)
+		if v := vs[i]; !v.Unpinned || v.OK || v.Failed() || !strings.Contains(v.Detail, tt.key) || !strings.Contains(v.Detail, "no -node-key pins it") {
+			t.Errorf("%s = %+v, want unpinned naming %s", tt.check, v, tt.key)
+		}
+	}
+}
+
+func TestVerifierPublicKey(t *testing.T) {
+	t.Parallel()
+	m := bundletest.Make(t, bundletest.Options{})
+	// A small-order point: anyone can forge signatures under it.
+	weak, err := note.NewEd25519VerifierKey(m.Origin, make([]byte, ed25519.PublicKeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		vkey string
+		want ed25519.PublicKey // nil: refused
+	}{
+		{"the node's", m.VerifierKey, m.NodeKey},
+		{"not a verifier key", "pfn/x+00000000+AQ", nil},
+		{"a base64 key", base64.StdEncoding.EncodeToString(m.NodeKey), nil},
+		{"a small-order key", weak, nil},
+	} {
+		got, err := logbundle.VerifierPublicKey(tt.vkey)
+		if (err == nil) != (tt.want != nil) || !bytes.Equal(got, tt.want) {
+			t.Errorf("%s: VerifierPublicKey = %x, %v; want %x", tt.name, got, err, tt.want)
+		}
+	}
+	// A bundle whose verifier key is such a key fails its checkpoint check.
+	b := m.Bundle
+	b.VerifierKey = weak
+	vs := logbundle.Verify(b, bytes.NewReader(m.File), nil)
+	if got := failed(t, vs); !slices.Equal(got, []string{logbundle.CheckCheckpoint}) {
+		t.Errorf("failed %q with a small-order verifier key, want the checkpoint's", got)
+	}
 }

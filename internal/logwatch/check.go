@@ -11,10 +11,39 @@ import (
 	"github.com/pfn-network/pfn/internal/tlogtiles"
 )
 
-// Checkpoint is a checkpoint as the log signed it, and its body read.
+// Checkpoint is a checkpoint as the log signed it, its body read, and
+// the entries Check audited against it.
 type Checkpoint struct {
 	Signed []byte // the note: body and signature lines
 	tlogtiles.Checkpoint
+	// Audited is the entries hashed and found at their leaves (entries
+	// of the same bundles just before it were too). It is all of
+	// [Audit.From, N) unless Audit.Max cut it to the newest ones.
+	Audited Range
+}
+
+// Range is the entries [From, To) of a log.
+type Range struct{ From, To int64 }
+
+// Audit says which entries Check reads and hashes against the new tree.
+type Audit struct {
+	// From is the first entry to audit: the trusted size (entries before
+	// it were audited when it was taken), 0 at first use.
+	From int64
+	// Max, when above 0, bounds the audit to the newest Max entries
+	// before the tree's size, those a downstream mirrors next, when
+	// [From, size) holds more: a first look at a large log reads a few
+	// bundles, not all of them. 0 audits all of [From, size).
+	Max int64
+}
+
+// bounded is the range of a tree of n entries that the Audit reads.
+func (a Audit) bounded(n int64) Range {
+	r := Range{From: a.From, To: n}
+	if a.Max > 0 && n-a.From > a.Max {
+		r.From = n - a.Max
+	}
+	return r
 }
 
 // The kinds of Inconsistency.
@@ -22,12 +51,16 @@ const (
 	Shrunk    = "shrunk"    // a tree smaller than the one trusted
 	Forked    = "forked"    // the trusted size with another root
 	Rewritten = "rewritten" // a larger tree that does not extend the trusted one
-	EntryKind = "entry"     // an entry that does not hash to the tree's leaf
+	EntryKind = "entry"     // an entry served that does not hash to the signed tree's leaf
 )
 
 // Inconsistency is a log that contradicts itself: what it signed, or the
-// entries it serves for it, cannot all be true. It is what Check and Entry
+// entries served for it, cannot all be true. It is what Check and Entry
 // return for a hostile (or broken) log, apart from errors in reading it.
+// Shrunk, Forked and Rewritten rest on the log's signatures alone; an
+// EntryKind rests on unsigned bundle bytes, so it shows that the node, or
+// the path from it, serves entries its signed tree does not hold (see the
+// package comment).
 type Inconsistency struct {
 	Kind    string // Shrunk, Forked, Rewritten or EntryKind
 	Index   int64  // the offered size (shrunk, forked), the trusted size (rewritten), the entry's index (entry)
@@ -41,17 +74,22 @@ func (e *Inconsistency) Error() string {
 
 // Check reads the log's current checkpoint, signed by one of verifiers for
 // origin, and returns it once it is proven to extend trusted (nil: nothing
-// trusted yet) and every entry in [from, size) hashes to its leaf in the
-// new tree (from is usually trusted's size, 0 at first). Entries are read
-// by whole bundles, so a few before from are checked too.
+// trusted yet) and every entry audit names (all of [audit.From, size), or
+// the newest audit.Max of them) hashes to its leaf in the new tree. The
+// consistency with trusted is always proven in full: a bound leaves
+// entries unread, never a tree unchecked. Entries are read by whole
+// bundles, so a few before the audited range are checked too.
 //
 // A log that contradicts trusted or its own tree is an *Inconsistency
 // (errors.As); anything else, such as a tile that does not hash to the
 // signed root (the tiles carry no signature: a proxy may have garbled
 // them), is an ordinary error, to retry later.
-func Check(ctx context.Context, f Fetcher, origin string, verifiers note.Verifiers, trusted *tlogtiles.Checkpoint, from int64) (Checkpoint, error) {
+func Check(ctx context.Context, f Fetcher, origin string, verifiers note.Verifiers, trusted *tlogtiles.Checkpoint, audit Audit) (Checkpoint, error) {
 	if trusted != nil && trusted.Origin != origin {
 		return Checkpoint{}, fmt.Errorf("the trusted checkpoint is of log %q, not %q", trusted.Origin, origin)
+	}
+	if audit.Max < 0 {
+		return Checkpoint{}, fmt.Errorf("audit of at most %d entries: want 0 (all) or more", audit.Max)
 	}
 	signed, err := f.Fetch(ctx, "checkpoint", tlogtiles.MaxCheckpoint)
 	if err != nil {
@@ -65,11 +103,12 @@ func Check(ctx context.Context, f Fetcher, origin string, verifiers note.Verifie
 	if trusted != nil {
 		err = extends(c.Tree, trusted.Tree, hr)
 	}
+	audited := audit.bounded(c.N)
 	if err == nil {
-		if from < 0 || from > c.N {
-			return Checkpoint{}, fmt.Errorf("entries from %d: the log's tree has %d", from, c.N)
+		if audit.From < 0 || audit.From > c.N {
+			return Checkpoint{}, fmt.Errorf("entries from %d: the log's tree has %d", audit.From, c.N)
 		}
-		err = audit(ctx, f, hr, c.Tree, from)
+		err = auditEntries(ctx, f, hr, c.Tree, audited.From)
 	}
 	if inc, ok := errors.AsType[*Inconsistency](err); ok {
 		inc.Offered = signed
@@ -77,7 +116,7 @@ func Check(ctx context.Context, f Fetcher, origin string, verifiers note.Verifie
 	if err != nil {
 		return Checkpoint{}, err
 	}
-	return Checkpoint{Signed: signed, Checkpoint: c}, nil
+	return Checkpoint{Signed: signed, Checkpoint: c, Audited: audited}, nil
 }
 
 // extends proves that tree holds old as its prefix, from hashes hr
@@ -104,8 +143,9 @@ func extends(tree, old tlog.Tree, hr tlog.HashReader) error {
 	return nil
 }
 
-// audit checks every entry bundle holding an entry of [from, tree.N).
-func audit(ctx context.Context, f Fetcher, hr tlog.HashReader, tree tlog.Tree, from int64) error {
+// auditEntries checks every entry bundle holding an entry of [from, tree.N), one
+// bundle in memory at a time.
+func auditEntries(ctx context.Context, f Fetcher, hr tlog.HashReader, tree tlog.Tree, from int64) error {
 	for next := from; next < tree.N; {
 		t := entryTile(tree.N, next)
 		entries, hashes, err := readBundle(ctx, f, hr, t)
@@ -148,7 +188,7 @@ func readBundle(ctx context.Context, f Fetcher, hr tlog.HashReader, t tlog.Tile)
 // bytes carry no signature.
 func fetchBundle(ctx context.Context, f Fetcher, t tlog.Tile) ([][]byte, error) {
 	path := tlogtiles.Path(t)
-	raw, err := f.Fetch(ctx, path, MaxBundle)
+	raw, err := f.Fetch(ctx, path, MaxEntryBundle)
 	if err != nil {
 		return nil, fmt.Errorf("entry bundle %s: %w", path, err)
 	}

@@ -63,9 +63,11 @@ func TestCheck(t *testing.T) {
 		size      int64
 		trusted   *tlogtiles.Checkpoint
 		from      int64
+		max       int64
 		serve     func(s *logtest.Server)
 		wantKind  string // "" consistent
 		wantIndex int64
+		audited   *Range // when consistent; nil: [from, size)
 	}{
 		{name: "first use", log: a, size: 300},
 		{name: "first use of an empty log", log: a, size: 0},
@@ -88,6 +90,23 @@ func TestCheck(t *testing.T) {
 		{name: "entry edited before from, in a bundle read", log: a, size: 400, trusted: checkpointOf(a, 300), from: 300,
 			serve: func(s *logtest.Server) { s.SetFile(editedBundle(260, 400)) }, wantKind: EntryKind, wantIndex: 260},
 		{name: "entry edited at first use", log: a, size: 3, serve: func(s *logtest.Server) { s.SetFile(editedBundle(0, 3)) }, wantKind: EntryKind, wantIndex: 0},
+
+		// A bounded audit reads the bundles of the newest entries only;
+		// the consistency proof is whole.
+		{name: "bounded first use", log: a, size: 700, max: 100, audited: &Range{600, 700}},
+		{name: "bounded growth", log: a, size: 700, trusted: checkpointOf(a, 300), from: 300, max: 100, audited: &Range{600, 700}},
+		{name: "bound above the growth", log: a, size: 700, trusted: checkpointOf(a, 300), from: 300, max: 500},
+		{name: "bound of the growth exactly", log: a, size: 700, trusted: checkpointOf(a, 300), from: 300, max: 400},
+		{name: "bounded growth over three levels", log: big, size: 1<<16 + 300, trusted: checkpointOf(big, 1000), from: 1000, max: 256,
+			audited: &Range{1<<16 + 44, 1<<16 + 300}},
+		{name: "entry edited before the bound, unread", log: a, size: 700, max: 100, audited: &Range{600, 700},
+			serve: func(s *logtest.Server) { s.SetFile(editedBundle(300, 700)) }},
+		{name: "entry edited within the bound", log: a, size: 700, max: 100,
+			serve: func(s *logtest.Server) { s.SetFile(editedBundle(650, 700)) }, wantKind: EntryKind, wantIndex: 650},
+		{name: "entry edited before the bound, in a bundle read", log: a, size: 700, max: 100,
+			serve: func(s *logtest.Server) { s.SetFile(editedBundle(520, 700)) }, wantKind: EntryKind, wantIndex: 520},
+		{name: "rewritten, bounded audit", log: forked, size: 700, trusted: checkpointOf(a, 300), from: 300, max: 10, wantKind: Rewritten, wantIndex: 300},
+		{name: "forked, bounded audit", log: forked, size: 300, trusted: checkpointOf(a, 300), from: 300, max: 1, wantKind: Forked, wantIndex: 300},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,10 +117,17 @@ func TestCheck(t *testing.T) {
 				tt.serve(s)
 			}
 			f := NewHTTPFetcher(s.URL, &http.Client{}, 10*time.Second)
-			got, err := Check(context.Background(), f, origin, verifiers(t, s.VerifierKey), tt.trusted, tt.from)
+			got, err := Check(context.Background(), f, origin, verifiers(t, s.VerifierKey), tt.trusted, Audit{From: tt.from, Max: tt.max})
 			if tt.wantKind == "" {
 				if err != nil {
 					t.Fatalf("Check = %v, want consistent", err)
+				}
+				want := Range{tt.from, tt.size}
+				if tt.audited != nil {
+					want = *tt.audited
+				}
+				if got.Audited != want {
+					t.Errorf("audited %v, want %v", got.Audited, want)
 				}
 				if got.Tree != tt.log.Tree(tt.size) || got.Origin != origin || !bytes.Equal(got.Signed, s.Checkpoint()) {
 					t.Errorf("Check = %+v, want the served tree %+v", got.Checkpoint, tt.log.Tree(tt.size))
@@ -139,7 +165,7 @@ func TestCheckHostilePeers(t *testing.T) {
 		{"entry bundle stalls", func(s *logtest.Server) { s.Stall("tile/entries/001.p/144", 2*time.Second, false) }, isDeadline, true},
 		{"oversized hash tile", func(s *logtest.Server) { s.SetFile("tile/0/001.p/144", make([]byte, 144*32+1)) }, isTooLarge, false},
 		{"endless hash tile", func(s *logtest.Server) { s.SetFile("tile/1/000.p/1", make([]byte, 10<<20)) }, isTooLarge, false},
-		{"oversized entry bundle", func(s *logtest.Server) { s.SetFile("tile/entries/001.p/144", make([]byte, MaxBundle+1)) }, isTooLarge, false},
+		{"oversized entry bundle", func(s *logtest.Server) { s.SetFile("tile/entries/001.p/144", make([]byte, MaxEntryBundle+1)) }, isTooLarge, false},
 		{"oversized checkpoint", func(s *logtest.Server) { s.SetFile("checkpoint", make([]byte, tlogtiles.MaxCheckpoint+1)) }, isTooLarge, false},
 		{"short hash tile", func(s *logtest.Server) { s.SetFile("tile/0/001.p/144", make([]byte, 144*32-1)) }, says("bytes, want 4608"), false},
 		{"hash tile not of the root", func(s *logtest.Server) { s.SetFile("tile/0/001.p/144", make([]byte, 144*32)) }, says("inconsistent tile"), false},
@@ -172,7 +198,7 @@ func TestCheckHostilePeers(t *testing.T) {
 				timeout = time.Second
 			}
 			f := NewHTTPFetcher(s.URL, &http.Client{}, timeout)
-			_, err := Check(context.Background(), f, origin, verifiers(t, s.VerifierKey), checkpointOf(a, 300), 300)
+			_, err := Check(context.Background(), f, origin, verifiers(t, s.VerifierKey), checkpointOf(a, 300), Audit{From: 300})
 			if _, ok := errors.AsType[*Inconsistency](err); ok || err == nil || !tt.want(err) {
 				t.Errorf("Check = %v; want an ordinary error of the kind the case names", err)
 			}
@@ -193,11 +219,19 @@ func TestCheckRefusesCallersMistakes(t *testing.T) {
 	s.Serve(a, 10)
 	f := NewHTTPFetcher(s.URL, &http.Client{}, 10*time.Second)
 	v := verifiers(t, s.VerifierKey)
-	if _, err := Check(context.Background(), f, origin, v, nil, 11); err == nil {
-		t.Error("Check from past the tree's end took it")
-	}
-	if _, err := Check(context.Background(), f, origin, v, &tlogtiles.Checkpoint{Origin: "pfn/other", Tree: a.Tree(5)}, 5); err == nil {
-		t.Error("Check with a checkpoint of another log took it")
+	for _, tt := range []struct {
+		name    string
+		trusted *tlogtiles.Checkpoint
+		audit   Audit
+	}{
+		{"from past the tree's end", nil, Audit{From: 11}},
+		{"from before the log", nil, Audit{From: -1}},
+		{"a negative bound", nil, Audit{Max: -1}},
+		{"a checkpoint of another log", &tlogtiles.Checkpoint{Origin: "pfn/other", Tree: a.Tree(5)}, Audit{From: 5}},
+	} {
+		if _, err := Check(context.Background(), f, origin, v, tt.trusted, tt.audit); err == nil {
+			t.Errorf("Check %s took it", tt.name)
+		}
 	}
 }
 

@@ -1,10 +1,21 @@
 // Package logwatch watches another node's transparency log (C2SP
 // tlog-tiles, served under /federation/log/): it checks that each new
 // signed checkpoint extends the one trusted before and that every new
-// entry the log serves is the one its tree commits to. A log that breaks
-// either is an *Inconsistency; a log that cannot be read (a timeout, a
-// refused call, an answer too large or malformed, a bad signature) is an
-// ordinary error, to retry: only what the log signed can prove it false.
+// entry the log serves is the one its tree commits to.
+//
+// What it calls an *Inconsistency rests on what the log signed: a
+// checkpoint that shrinks, forks or rewrites the trusted tree is the
+// node's own signature against itself. An entry that does not hash to its
+// leaf is weaker evidence: the leaf is proven against the signed root, but
+// an entry bundle's bytes carry no signature, so the mismatch proves that
+// what reached the reader is not what the signed tree holds: the node
+// serves entries its signed tree does not hold, or something on the path
+// between (a proxy, a cache) altered them. Either way those entries are
+// not the logged ones, and over HTTPS the path is the node's. Anything
+// else (a timeout, a refused call, an answer too large or malformed, a
+// signature that does not verify, a hash tile that does not hash to the
+// signed root) is an ordinary error, to retry: nothing signed says the log
+// lied.
 //
 // The tree arithmetic is golang.org/x/mod/sumdb/tlog's, the signatures
 // sumdb/note's, the wire spellings internal/tlogtiles'.

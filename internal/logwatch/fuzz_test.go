@@ -61,7 +61,7 @@ func FuzzCheckServedFile(f *testing.F) {
 	f.Fuzz(func(t *testing.T, which uint8, data []byte) {
 		path := paths[int(which)%len(paths)]
 		m := memFetcher{log: a, n: 300, checkpoint: s.Checkpoint(), path: path, data: data}
-		got, err := Check(context.Background(), m, origin, v, nil, 0)
+		got, err := Check(context.Background(), m, origin, v, nil, Audit{})
 		if err != nil {
 			return
 		}

@@ -3,35 +3,44 @@ package logwatch
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/pfn-network/pfn/internal/tlogtiles"
 )
 
-// MaxBundle caps an entry bundle read from a log: 256 statements of a few
-// KB each fit many times over, and a full bundle of 64 KiB entries (16 MiB)
-// is no log this project writes.
-const MaxBundle = 4 << 20
+// MaxEntryBundle caps an entry bundle read from a log. Its entries are
+// the node's statements, each under 2 KiB: 256 of them, with their length
+// prefixes, are about half of it. (C2SP allows entries of up to 64 KiB, a
+// full bundle of 16 MiB, which is no log this project writes.)
+const MaxEntryBundle = 1 << 20
+
+// maxSavedTiles bounds the hash tiles a TileReader keeps: one ReadHashes
+// of tlog needs at most a few dozen (the tiles on the tree's right edge and
+// one path up from the hashes read), so the next read near the last one
+// fetches nothing again. At most W*32 bytes each: 64 tiles are 512 KiB.
+const maxSavedTiles = 64
 
 // TileReader is a tlog.TileReader over a Fetcher: hash tiles at
-// tlogtiles' paths, each exactly W*32 bytes. The tiles tlog authenticates
-// (SaveTiles) are kept in memory, so one check reads each tile once; they
-// are kept by their full coordinates, width included, so a tile of a
-// larger tree is never taken for one of a smaller.
+// tlogtiles' paths, each exactly W*32 bytes. The tiles tlog authenticated
+// (SaveTiles) are kept in memory, the most recently used maxSavedTiles of
+// them, so its memory does not grow with the entries read: an audit of a
+// whole log touches every level-0 tile once. tlog authenticates the tiles
+// of every read against the tree's root again, saved or not, so dropping
+// one costs a fetch, never a check. Tiles are kept by their full
+// coordinates, width included, so a tile of a larger tree is never taken
+// for one of a smaller.
 //
 // tlog.TileReader has no context: the one given here bounds every fetch.
 type TileReader struct {
 	ctx   context.Context
 	f     Fetcher
-	mu    sync.Mutex
-	saved map[tlog.Tile][]byte
+	saved *lru[tlog.Tile, []byte]
 }
 
 // NewTileReader reads f's tiles within ctx.
 func NewTileReader(ctx context.Context, f Fetcher) *TileReader {
-	return &TileReader{ctx: ctx, f: f, saved: map[tlog.Tile][]byte{}}
+	return &TileReader{ctx: ctx, f: f, saved: newLRU[tlog.Tile, []byte](maxSavedTiles)}
 }
 
 // Height is C2SP's tile height.
@@ -41,10 +50,7 @@ func (r *TileReader) Height() int { return tlogtiles.Height }
 func (r *TileReader) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
 	out := make([][]byte, len(tiles))
 	for i, t := range tiles {
-		r.mu.Lock()
-		data, ok := r.saved[t]
-		r.mu.Unlock()
-		if ok {
+		if data, ok := r.saved.get(t); ok {
 			out[i] = data
 			continue
 		}
@@ -72,12 +78,11 @@ func (r *TileReader) readTile(t tlog.Tile) ([]byte, error) {
 	return data, nil
 }
 
-// SaveTiles keeps the tiles tlog authenticated against a tree hash.
+// SaveTiles keeps the tiles tlog authenticated against a tree hash, up to
+// maxSavedTiles.
 func (r *TileReader) SaveTiles(tiles []tlog.Tile, data [][]byte) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	for i, t := range tiles {
-		r.saved[t] = data[i]
+		r.saved.put(t, data[i])
 	}
 }
 
