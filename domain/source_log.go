@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/pfn-network/pfn/internal/tlogtiles"
 )
 
 // A source whose upstream is a PFN node with a transparency log (issue
@@ -34,8 +36,8 @@ const (
 )
 
 // MaxLogCheckpoint bounds a signed checkpoint kept in an event or the
-// state (tlogtiles.MaxCheckpoint; the domain does not import it).
-const MaxLogCheckpoint = 16 << 10
+// state: the largest a log reader accepts.
+const MaxLogCheckpoint = tlogtiles.MaxCheckpoint
 
 // maxLogReason bounds what a check's reason keeps.
 const maxLogReason = 1000
@@ -138,6 +140,11 @@ func (st *SourceState) applyLog(e SourceEvent) {
 	}
 }
 
-// maxLogOrigin bounds an announced log origin (a name such as
-// "pfn/0123456789abcdef").
-const maxLogOrigin = 256
+// checkLogOrigin bounds an announced log origin ("" when none) as every
+// log reader does (a name such as "pfn/0123456789abcdef").
+func checkLogOrigin(origin string) error {
+	if len(origin) > tlogtiles.MaxOrigin {
+		return fmt.Errorf("publisher's log origin is longer than %d bytes: %w", tlogtiles.MaxOrigin, ErrInvalidInput)
+	}
+	return nil
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pfn-network/pfn/domain"
+	"github.com/pfn-network/pfn/internal/tlogtiles"
 )
 
 const (
@@ -157,7 +158,7 @@ func TestPublisherInfoKeepsTheLogOrigin(t *testing.T) {
 	if got := replay(t, s).State().Info.LogOrigin; got != info.LogOrigin {
 		t.Fatalf("log origin %q after a replay", got)
 	}
-	info.LogOrigin = strings.Repeat("o", 257)
+	info.LogOrigin = strings.Repeat("o", tlogtiles.MaxOrigin+1)
 	if err := s.RefreshInfo(info, t0); !errors.Is(err, domain.ErrInvalidInput) {
 		t.Fatalf("an oversized origin: %v", err)
 	}
