@@ -143,11 +143,7 @@ func trustedCheckpoint(signed string) (*tlogtiles.Checkpoint, error) {
 	if signed == "" {
 		return nil, nil
 	}
-	body, _, ok := bytes.Cut([]byte(signed), []byte("\n\n"))
-	if !ok {
-		return nil, fmt.Errorf("the trusted log checkpoint is not a signed note")
-	}
-	c, err := tlogtiles.ParseCheckpoint(append(body, '\n'))
+	c, err := tlogtiles.ParseSignedCheckpoint([]byte(signed))
 	if err != nil {
 		return nil, fmt.Errorf("the trusted log checkpoint: %w", err)
 	}
