@@ -188,7 +188,7 @@ func (h SyncSource) logProblem(ctx context.Context, log *CheckedLog, p ListedPlu
 	if idx < 0 || idx >= size {
 		return fmt.Sprintf("log_index %d is outside its checkpoint's %d entries", idx, size), nil
 	}
-	want, err := h.Signer.StatementBytesV2(lastHopStatement(p))
+	want, err := h.Signer.StatementBytesV2(hopStatement(p, len(p.Provenance)-1))
 	if err != nil {
 		return "the last hop's statement: " + err.Error(), nil
 	}
@@ -203,21 +203,4 @@ func (h SyncSource) logProblem(ctx context.Context, log *CheckedLog, p ListedPlu
 		return fmt.Sprintf("entry %d is another statement than the one its last hop signed", idx), nil
 	}
 	return "", nil
-}
-
-// lastHopStatement is the v2 statement the serving node (the chain's last
-// hop) signed of a version, as chainProblem verified it.
-func lastHopStatement(p ListedPlugin) StatementV2 {
-	hops := p.Provenance
-	last := hops[len(hops)-1]
-	upstream := ""
-	if n := len(hops); n > 1 {
-		upstream = hops[n-2].Signature
-	}
-	st := StatementV2{Node: last.Node, Source: last.Source, Plugin: p.Slug, Version: p.Version, SHA256: p.SHA256,
-		Size: p.Size, PublisherSignature: p.Signature, Upstream: upstream}
-	if p.Publisher != nil {
-		st.PublisherKey = p.Publisher.PublicKey
-	}
-	return st
 }

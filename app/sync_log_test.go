@@ -146,7 +146,7 @@ func (w *logWorld) entry(t *testing.T, slug, version string, idx *int64) ListedP
 
 // logged puts p's last hop statement at its log_index.
 func (w *logWorld) logged(p ListedPlugin) {
-	w.logs.entries[*p.LogIndex] = mirrorStatementV2(lastHopStatement(p))
+	w.logs.entries[*p.LogIndex] = mirrorStatementV2(hopStatement(p, len(p.Provenance)-1))
 }
 
 func (m *MemorySources) mustState(t *testing.T, id domain.SourceID) domain.SourceState {

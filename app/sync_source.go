@@ -312,10 +312,7 @@ func (h SyncSource) recordDownload(id domain.SourceID, rec *syncRecording, d *do
 		return fmt.Errorf("sign %s %s: %w", p.Slug, p.Version, err)
 	}
 	st := StatementV2{Source: id, Plugin: p.Slug, Version: p.Version, SHA256: d.stored.SHA256, Size: d.stored.Size,
-		PublisherSignature: p.Signature, PublisherKey: publisherKeyOf(p, d.sourceKey)}
-	if n := len(p.Provenance); n > 0 {
-		st.Upstream = p.Provenance[n-1].Signature
-	}
+		PublisherSignature: p.Signature, PublisherKey: publisherKeyOf(p, d.sourceKey), Upstream: domain.UpstreamSignature(p.Provenance)}
 	fedSigV2, err := h.Signer.SignMirrorV2(st)
 	if err != nil {
 		return fmt.Errorf("sign %s %s (v2): %w", p.Slug, p.Version, err)
