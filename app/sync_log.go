@@ -60,31 +60,30 @@ func (e *LogInconsistency) Error() string {
 const featureTransparencyLog = "transparency-log"
 
 // checkUpstreamLog checks the upstream's log when it announces one: nil
-// (and no error) when it does not, or the wiring has no log reader. An
+// (and no error) when it does not and no checkpoint of it is trusted
+// here, or the wiring has no log reader. An upstream that stops
+// announcing the log a checkpoint is trusted of is a fault (withdrawn):
+// else a node could escape every check by no longer naming its log. An
 // inconsistency is recorded on the source and ends the sync; a failure to
 // read the log is recorded as the sync's failure and ends it too: a
 // version is not mirrored from a node whose log cannot be checked.
 func (h SyncSource) checkUpstreamLog(ctx context.Context, id domain.SourceID, st domain.SourceState) (*CheckedLog, error) {
-	origin := st.Info.LogOrigin
-	if h.Logs == nil || origin == "" || !slices.Contains(st.Info.Features, featureTransparencyLog) {
+	if h.Logs == nil {
 		return nil, nil
+	}
+	origin := st.Info.LogOrigin
+	if origin == "" || !slices.Contains(st.Info.Features, featureTransparencyLog) {
+		if st.UpstreamLog == "" {
+			return nil, nil // never announced, or accepted as gone: synced as any upstream
+		}
+		return nil, h.recordLogFault(ctx, id, withdrawnLog(st.UpstreamLog))
 	}
 	checked, err := h.checkLog(ctx, origin, st)
 	if err == nil {
 		return &checked, nil
 	}
 	if bad := (*LogInconsistency)(nil); errors.As(err, &bad) {
-		reason := bad.Detail
-		if bad.Kind == domain.LogFaultEntry {
-			reason = fmt.Sprintf("entry %d: %s", bad.Index, bad.Detail)
-		}
-		if rerr := h.Sources.Update(ctx, id, func(s *domain.Source) error {
-			return s.RecordLogInconsistency(bad.Kind, reason, string(bad.Offered), h.Now())
-		}); rerr != nil {
-			return nil, errors.Join(err, rerr)
-		}
-		return nil, fmt.Errorf("sync of %s: the upstream's transparency log failed a consistency check (%s: %s); nothing is mirrored: %w",
-			id, bad.Kind, reason, domain.ErrConflict)
+		return nil, h.recordLogFault(ctx, id, bad)
 	}
 	err = fmt.Errorf("the transparency log of %s: %w", id, err)
 	if ctx.Err() == nil {
@@ -95,6 +94,35 @@ func (h SyncSource) checkUpstreamLog(ctx context.Context, id domain.SourceID, st
 		}
 	}
 	return nil, err
+}
+
+// recordLogFault records the log's inconsistency on the source and says
+// why the sync ends.
+func (h SyncSource) recordLogFault(ctx context.Context, id domain.SourceID, bad *LogInconsistency) error {
+	reason := bad.Detail
+	if bad.Kind == domain.LogFaultEntry {
+		reason = fmt.Sprintf("entry %d: %s", bad.Index, bad.Detail)
+	}
+	err := fmt.Errorf("sync of %s: the upstream's transparency log failed a consistency check (%s: %s); nothing is mirrored: %w",
+		id, bad.Kind, reason, domain.ErrConflict)
+	if rerr := h.Sources.Update(ctx, id, func(s *domain.Source) error {
+		return s.RecordLogInconsistency(bad.Kind, reason, string(bad.Offered), h.Now())
+	}); rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	return err
+}
+
+// withdrawnLog is the fault of an upstream whose /federation-info no
+// longer announces the log whose checkpoint (signed) is trusted here.
+func withdrawnLog(signed string) *LogInconsistency {
+	detail := "the upstream no longer announces its transparency log"
+	c, err := trustedCheckpoint(signed)
+	if err == nil && c != nil {
+		return &LogInconsistency{Kind: domain.LogFaultWithdrawn, Index: c.N,
+			Detail: fmt.Sprintf("%s; the checkpoint trusted here is of log %q at %d entries", detail, c.Origin, c.N)}
+	}
+	return &LogInconsistency{Kind: domain.LogFaultWithdrawn, Detail: detail + "; a checkpoint of it is trusted here"}
 }
 
 // checkLog checks the upstream's log under origin from the checkpoint

@@ -350,3 +350,69 @@ func TestSyncStopsAtAnotherLogOrigin(t *testing.T) {
 		t.Fatalf("fault %+v after %d checks", st.LogFault, len(w.logs.calls))
 	}
 }
+
+// An upstream with a checkpoint trusted here that stops announcing its
+// log (the feature, or the log's origin, gone from /federation-info) is a
+// fault: else a node could end the checks by no longer naming its log.
+// Once an admin accepts, nothing is trusted and the source syncs as from
+// an upstream without a log.
+func TestSyncStopsAtAWithdrawnLog(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		features []string
+		origin   string
+	}{
+		{"the feature and the origin gone", []string{"pfn-node/v1"}, ""},
+		{"the origin gone", []string{"pfn-node/v1", "transparency-log"}, ""},
+		{"the feature gone", []string{"pfn-node/v1"}, "pfn/node-b"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			w := newLogWorld(t)
+			p := w.entry(t, "a", "1.0.0", index(0))
+			w.logged(p)
+			w.catalog.List(logNodeURL, "pub@p.example@a.example", p)
+			w.logs.signed, w.logs.size = checkpointText(1, "sig"), 1
+			if _, err := w.sync.Run(ctx, w.id); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.sources.Update(ctx, w.id, func(s *domain.Source) error {
+				info := s.State().Info
+				info.Features, info.LogOrigin = tt.features, tt.origin
+				return s.RefreshInfo(info, time.Unix(200, 0))
+			}); err != nil {
+				t.Fatal(err)
+			}
+			q := w.entry(t, "b", "1.0.0", nil)
+			w.catalog.List(logNodeURL, "pub@p.example@a.example", p, q)
+			_, err := w.sync.Run(ctx, w.id)
+			if !errors.Is(err, domain.ErrConflict) || !strings.Contains(err.Error(), "withdrawn") {
+				t.Fatalf("sync: %v, want a conflict naming the withdrawn log", err)
+			}
+			st := w.sources.mustState(t, w.id)
+			if f := st.LogFault; f == nil || f.Kind != domain.LogFaultWithdrawn || f.Offered != "" ||
+				!strings.Contains(f.Reason, `log "pfn/node-b" at 1 entries`) {
+				t.Fatalf("fault %+v", st.LogFault)
+			}
+			if len(w.mirror.Events(w.id, "b")) != 0 || len(w.logs.calls) != 1 {
+				t.Fatalf("b's events %v after %d checks: want nothing mirrored, no check", w.mirror.Events(w.id, "b"), len(w.logs.calls))
+			}
+			if _, err := w.sync.Run(ctx, w.id); !errors.Is(err, domain.ErrConflict) || !strings.Contains(err.Error(), "accept-upstream-log") {
+				t.Fatalf("a sync with the fault in force: %v", err)
+			}
+
+			accept := AcceptUpstreamLog{Sources: w.sources, Now: w.sync.Now}
+			if _, err := accept.Handle(ctx, Principal{KeyID: "admin", Role: domain.RoleAdmin},
+				AcceptUpstreamLogRequest{ID: w.id, Reason: "B turned its log off"}); err != nil {
+				t.Fatal(err)
+			}
+			res, err := w.sync.Run(ctx, w.id)
+			if err != nil || res.MirroredCount != 1 || len(w.logs.calls) != 1 {
+				t.Fatalf("after the acceptance: %v, mirrored %d, %d checks", err, res.MirroredCount, len(w.logs.calls))
+			}
+			if st := w.sources.mustState(t, w.id); st.UpstreamLog != "" || st.LogFault != nil {
+				t.Fatalf("after the acceptance: trusted %q, fault %+v", st.UpstreamLog, st.LogFault)
+			}
+		})
+	}
+}

@@ -23,16 +23,19 @@ const (
 	EventSourceLogAccepted     = "source.log_accepted"
 )
 
-// Kinds of inconsistency (internal/logwatch names the first four), and
-// an upstream that announces its log under another origin than the one of
+// Kinds of inconsistency (internal/logwatch names the first four); an
+// upstream that announces its log under another origin than the one of
 // the checkpoint trusted here: another log, whose history says nothing of
-// the one trusted.
+// the one trusted; and an upstream that no longer announces the log a
+// checkpoint is trusted of: were that enough to stop the checks, a node
+// that rewrote its log would only have to stop announcing it.
 const (
 	LogFaultShrunk    = "shrunk"
 	LogFaultForked    = "forked"
 	LogFaultRewritten = "rewritten"
 	LogFaultEntry     = "entry"
 	LogFaultOrigin    = "origin"
+	LogFaultWithdrawn = "withdrawn"
 )
 
 // MaxLogCheckpoint bounds a signed checkpoint kept in an event or the
@@ -83,7 +86,7 @@ func (s *Source) RecordLogInconsistency(kind, reason, offered string, now time.T
 		return err
 	}
 	switch kind {
-	case LogFaultShrunk, LogFaultForked, LogFaultRewritten, LogFaultEntry, LogFaultOrigin:
+	case LogFaultShrunk, LogFaultForked, LogFaultRewritten, LogFaultEntry, LogFaultOrigin, LogFaultWithdrawn:
 	default:
 		return fmt.Errorf("unknown log inconsistency %q: %w", truncate(kind, 40), ErrInvalidInput)
 	}
@@ -104,7 +107,8 @@ func (s *Source) RecordLogInconsistency(kind, reason, offered string, now time.T
 
 // AcceptUpstreamLog is an admin's decision to trust the upstream's log
 // again after a fault: the fault and the trusted checkpoint go, and the
-// next sync pins the checkpoint the upstream then serves.
+// next sync pins the checkpoint the upstream then serves (or, after a
+// withdrawn log, syncs as from an upstream without one).
 func (s *Source) AcceptUpstreamLog(reason, by string, now time.Time) error {
 	if err := s.Halted(); err != nil {
 		return err
