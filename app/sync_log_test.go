@@ -35,13 +35,12 @@ type fakeLogs struct {
 type logCall struct {
 	nodeURL, origin string
 	trusted         *tlogtiles.Checkpoint
-	from            int64
 }
 
-func (f *fakeLogs) CheckLog(_ context.Context, nodeURL, origin string, verifiers note.Verifiers, trusted *tlogtiles.Checkpoint, from int64) (CheckedLog, error) {
+func (f *fakeLogs) CheckLog(_ context.Context, nodeURL, origin string, verifiers note.Verifiers, trusted *tlogtiles.Checkpoint) (CheckedLog, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.calls = append(f.calls, logCall{nodeURL, origin, trusted, from})
+	f.calls = append(f.calls, logCall{nodeURL, origin, trusted})
 	if verifiers == nil {
 		return CheckedLog{}, errors.New("no verifiers")
 	}
@@ -175,16 +174,16 @@ func (w *logWorld) sourceEvents() []string {
 
 func TestSyncKeepsTheUpstreamsCheckpoint(t *testing.T) {
 	w := newLogWorld(t)
-	logged, old := w.entry(t, "a", "1.0.0", index(0)), w.entry(t, "b", "1.0.0", nil)
+	logged := w.entry(t, "a", "1.0.0", index(0))
 	w.logged(logged)
-	w.catalog.List(logNodeURL, "pub@p.example@a.example", logged, old)
+	w.catalog.List(logNodeURL, "pub@p.example@a.example", logged)
 	w.logs.signed, w.logs.size = checkpointText(1, "sig"), 1
 	res, err := w.sync.Run(context.Background(), w.id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.MirroredCount != 2 || len(res.Rejected) != 0 {
-		t.Fatalf("mirrored %d, rejected %+v; want both (one logged, one older than the log)", res.MirroredCount, res.Rejected)
+	if res.MirroredCount != 1 || len(res.Rejected) != 0 {
+		t.Fatalf("mirrored %d, rejected %+v; want a", res.MirroredCount, res.Rejected)
 	}
 	st := w.sources.mustState(t, w.id)
 	if st.UpstreamLog != w.logs.signed {
@@ -200,7 +199,7 @@ func TestSyncKeepsTheUpstreamsCheckpoint(t *testing.T) {
 		t.Fatalf("source.synced %+v, want one with the checkpoint", synced)
 	}
 	c := w.logs.calls[0]
-	if c.nodeURL != logNodeURL || c.origin != "pfn/node-b" || c.trusted != nil || c.from != 0 {
+	if c.nodeURL != logNodeURL || c.origin != "pfn/node-b" || c.trusted != nil {
 		t.Fatalf("first check %+v, want from nothing trusted", c)
 	}
 
@@ -212,7 +211,7 @@ func TestSyncKeepsTheUpstreamsCheckpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	c = w.logs.calls[1]
-	if c.trusted == nil || c.trusted.N != 1 || c.trusted.Origin != "pfn/node-b" || c.from != 1 {
+	if c.trusted == nil || c.trusted.N != 1 || c.trusted.Origin != "pfn/node-b" {
 		t.Fatalf("second check %+v, trusted %+v", c, c.trusted)
 	}
 	if st := w.sources.mustState(t, w.id); st.UpstreamLog != w.logs.signed {
@@ -256,7 +255,7 @@ func TestSyncStopsAtAnInconsistentLog(t *testing.T) {
 	if res, err := w.sync.Run(context.Background(), w.id); err != nil || res.MirroredCount != 1 {
 		t.Fatalf("after the acceptance: %v, mirrored %d", err, res.MirroredCount)
 	}
-	if c := w.logs.calls[len(w.logs.calls)-1]; c.trusted != nil || c.from != 0 {
+	if c := w.logs.calls[len(w.logs.calls)-1]; c.trusted != nil {
 		t.Fatalf("after the acceptance the check starts afresh: %+v", c)
 	}
 }
@@ -414,5 +413,75 @@ func TestSyncStopsAtAWithdrawnLog(t *testing.T) {
 				t.Fatalf("after the acceptance: trusted %q, fault %+v", st.UpstreamLog, st.LogFault)
 			}
 		})
+	}
+}
+
+// A node logs every v2 statement it signs: a version it lists without a
+// log_index is one its log has not caught up with. It is not mirrored
+// unchecked: answered as waiting, recorded nowhere, and mirrored by the
+// sync that finds it logged.
+func TestSyncWaitsForAVersionListedWithoutALogIndex(t *testing.T) {
+	ctx := context.Background()
+	w := newLogWorld(t)
+	logged, unlogged := w.entry(t, "a", "1.0.0", index(0)), w.entry(t, "b", "1.0.0", nil)
+	w.logged(logged)
+	w.catalog.List(logNodeURL, "pub@p.example@a.example", logged, unlogged)
+	w.logs.signed, w.logs.size = checkpointText(1, "sig"), 1
+	res, err := w.sync.Run(ctx, w.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.MirroredCount != 1 || len(res.Rejected) != 1 || res.Rejected[0].Plugin != "b" ||
+		!strings.HasPrefix(res.Rejected[0].Reason, "waiting for the upstream's transparency log: ") ||
+		!strings.Contains(res.Rejected[0].Reason, "without its log_index") {
+		t.Fatalf("mirrored %d, rejected %+v; want a mirrored, b waiting", res.MirroredCount, res.Rejected)
+	}
+	if events := w.mirror.Events(w.id, "b"); len(events) != 0 {
+		t.Fatalf("b's events %v, want none: it is asked again", events)
+	}
+	for _, u := range w.catalog.Downloads() {
+		if strings.Contains(u, "/b/") {
+			t.Fatalf("downloaded %s before the log holds it", u)
+		}
+	}
+
+	unlogged.LogIndex = index(1)
+	w.logged(unlogged)
+	w.catalog.List(logNodeURL, "pub@p.example@a.example", logged, unlogged)
+	w.logs.signed, w.logs.size = checkpointText(2, "sig2"), 2
+	if res, err := w.sync.Run(ctx, w.id); err != nil || res.MirroredCount != 1 || len(res.Rejected) != 0 {
+		t.Fatalf("once logged: %v, %+v", err, res)
+	}
+}
+
+// A sync looks up at most as many versions in the log as it may download
+// (or defaultLogLookups when its files are not bounded); the rest wait.
+func TestCheckLoggedBoundsTheLookups(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		maxFiles, versions, want int
+	}{
+		{maxFiles: 2, versions: 3, want: 2},
+		{maxFiles: 0, versions: defaultLogLookups + 1, want: defaultLogLookups},
+	} {
+		w := newLogWorld(t)
+		w.sync.MaxFiles = tt.maxFiles
+		var plan syncPlan
+		for i := range tt.versions {
+			p := w.entry(t, fmt.Sprintf("p%d", i), "1.0.0", index(int64(i)))
+			w.logged(p)
+			plan.Downloads = append(plan.Downloads, &download{plugin: p, history: domain.NewPluginHistory(w.id, p.Slug)})
+		}
+		w.logs.signed, w.logs.size = checkpointText(int64(tt.versions), "sig"), int64(tt.versions)
+		log, err := w.logs.CheckLog(ctx, logNodeURL, "pfn/node-b", note.VerifierList(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := syncRecording{result: &SyncResult{}}
+		w.sync.checkLogged(ctx, &log, &plan, &rec)
+		if len(plan.Downloads) != tt.want || len(rec.result.Rejected) != tt.versions-tt.want || !rec.incomplete ||
+			!strings.Contains(rec.result.Rejected[0].Reason, fmt.Sprintf("looked up %d versions", tt.want)) {
+			t.Fatalf("max files %d: kept %d of %d, answered %+v", tt.maxFiles, len(plan.Downloads), tt.versions, rec.result.Rejected)
+		}
 	}
 }
