@@ -485,3 +485,44 @@ func TestCheckLoggedBoundsTheLookups(t *testing.T) {
 		}
 	}
 }
+
+// bigStatements signs as MemorySigner, but its own statements of the
+// plugin "huge" are longer than a log entry can hold.
+type bigStatements struct{ MemorySigner }
+
+func (s bigStatements) StatementBytesV2(st StatementV2) ([]byte, error) {
+	b := mirrorStatementV2(st)
+	if st.Node == s.KeyID() && st.Plugin == "huge" {
+		b = append(b, make([]byte, tlogtiles.MaxEntry)...)
+	}
+	return b, nil
+}
+
+// A version whose statement would not fit an entry of the node's own log
+// is rejected before anything is signed (the log would refuse it), and its
+// file is not kept.
+func TestSyncRejectsAStatementTooLongForTheLog(t *testing.T) {
+	w := newLogWorld(t)
+	a, huge := w.entry(t, "a", "1.0.0", index(0)), w.entry(t, "huge", "1.0.0", index(1))
+	w.logged(a)
+	w.logged(huge)
+	w.catalog.List(logNodeURL, "pub@p.example@a.example", a, huge)
+	w.logs.signed, w.logs.size = checkpointText(2, "sig"), 2
+	blobs := &MemoryBlobs{}
+	w.sync.Blobs, w.sync.Signer = blobs, bigStatements{MemorySigner{ID: "node-c"}}
+	res, err := w.sync.Run(context.Background(), w.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("more than the %d of a transparency log entry: not signed", tlogtiles.MaxEntry)
+	if res.MirroredCount != 1 || len(res.Rejected) != 1 || res.Rejected[0].Plugin != "huge" || !strings.Contains(res.Rejected[0].Reason, want) {
+		t.Fatalf("mirrored %d, rejected %+v; want a, and huge rejected", res.MirroredCount, res.Rejected)
+	}
+	events := w.mirror.Events(w.id, "huge")
+	if len(events) != 1 || events[0].EventType() != domain.EventPluginRejected {
+		t.Fatalf("huge's events %v, want one plugin.rejected", events)
+	}
+	if keys := blobs.Keys(); len(keys) != 1 || strings.Contains(keys[0], "huge") {
+		t.Fatalf("files kept %v, want a's only", keys)
+	}
+}
