@@ -64,7 +64,10 @@ func (h GetLogBundle) Handle(ctx context.Context, source, plugin, version string
 	}
 	key, ok := h.Keys.PublicKeyOf(e.NodeKeyID)
 	if !ok {
-		return LogBundle{}, fmt.Errorf("log entry %d names node key %q, which the node's keyring lacks", e.Index, e.NodeKeyID)
+		// Not the asker's doing, and no retry mends it: the entry stands
+		// in the log, but the key to check its statement is gone.
+		return LogBundle{}, fmt.Errorf("log entry %d of %s %s names node key %q, which the node's keyring no longer holds: no bundle can be made for it: %w",
+			e.Index, p.Plugin, p.Version, e.NodeKeyID, domain.ErrConflict)
 	}
 	return LogBundle{Plugin: p, Entry: e, NodeKey: key, Proof: proof, Checkpoint: cp}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -341,7 +342,7 @@ func TestGetLogBundle(t *testing.T) {
 		}
 	}
 	_, err := h.Handle(ctx, "a@p.example", "p9", "1.0.0")
-	if err == nil || errors.Is(err, domain.ErrNotFound) || errors.Is(err, domain.ErrInvalidInput) {
-		t.Fatalf("an entry naming a key the node lacks: %v, want a server error", err)
+	if !errors.Is(err, domain.ErrConflict) || !strings.Contains(err.Error(), `names node key "never"`) {
+		t.Fatalf("an entry naming a key the node lacks: %v, want a conflict naming the key", err)
 	}
 }

@@ -105,13 +105,9 @@ type MirrorVerifier interface {
 // StatementV2 is the node's v2 statement about the version: its upstream
 // is the last hop's signature ("" for a direct mirror).
 func (p PluginView) StatementV2() StatementV2 {
-	upstream := ""
-	if n := len(p.Provenance); n > 0 {
-		upstream = p.Provenance[n-1].Signature
-	}
 	return StatementV2{Node: p.NodeKeyID, Source: domain.SourceID(p.SourceID), Plugin: p.Plugin, Version: p.Version,
 		SHA256: p.SHA256, Size: p.Size, PublisherSignature: p.PublisherSignature, PublisherKey: p.PublisherKey,
-		Upstream: upstream}
+		Upstream: domain.UpstreamSignature(p.Provenance)}
 }
 
 const maxPageSize = 200

@@ -72,20 +72,29 @@ func (h SyncSource) chainProblem(st domain.SourceState, p ListedPlugin) string {
 	if p.Publisher.PublicKey != base64.StdEncoding.EncodeToString(pubKey) {
 		return "the publisher's public key is not base64 of the raw 32-byte key"
 	}
-	upstream := ""
 	for i, hop := range hops {
 		key, err := domain.ParsePublicKey(hop.NodeKey)
 		if err != nil {
 			return fmt.Sprintf("hop %d's node key: %v", i, err)
 		}
-		st := StatementV2{Node: hop.Node, Source: hop.Source, Plugin: p.Slug, Version: p.Version, SHA256: p.SHA256,
-			Size: p.Size, PublisherSignature: p.Signature, PublisherKey: p.Publisher.PublicKey, Upstream: upstream}
-		if err := h.Signer.VerifyStatementV2(key, st, hop.Signature); err != nil {
+		if err := h.Signer.VerifyStatementV2(key, hopStatement(p, i), hop.Signature); err != nil {
 			return fmt.Sprintf("hop %d's (%s) federation statement: %v", i, hop.URL, err)
 		}
-		upstream = hop.Signature
 	}
 	return ""
+}
+
+// hopStatement is the v2 statement hop i of a node's entry signed of the
+// version: its upstream is the hop before's signature. The last hop's is
+// the serving node's, the one its transparency log holds (sync_log.go).
+func hopStatement(p ListedPlugin, i int) StatementV2 {
+	hop := p.Provenance[i]
+	st := StatementV2{Node: hop.Node, Source: hop.Source, Plugin: p.Slug, Version: p.Version, SHA256: p.SHA256,
+		Size: p.Size, PublisherSignature: p.Signature, Upstream: domain.UpstreamSignature(p.Provenance[:i])}
+	if p.Publisher != nil {
+		st.PublisherKey = p.Publisher.PublicKey
+	}
+	return st
 }
 
 // publisherKeyFor is the key an entry's publisher signatures verify under:

@@ -35,13 +35,12 @@ type fakeLogs struct {
 type logCall struct {
 	nodeURL, origin string
 	trusted         *tlogtiles.Checkpoint
-	from            int64
 }
 
-func (f *fakeLogs) CheckLog(_ context.Context, nodeURL, origin string, verifiers note.Verifiers, trusted *tlogtiles.Checkpoint, from int64) (CheckedLog, error) {
+func (f *fakeLogs) CheckLog(_ context.Context, nodeURL, origin string, verifiers note.Verifiers, trusted *tlogtiles.Checkpoint) (CheckedLog, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.calls = append(f.calls, logCall{nodeURL, origin, trusted, from})
+	f.calls = append(f.calls, logCall{nodeURL, origin, trusted})
 	if verifiers == nil {
 		return CheckedLog{}, errors.New("no verifiers")
 	}
@@ -146,7 +145,7 @@ func (w *logWorld) entry(t *testing.T, slug, version string, idx *int64) ListedP
 
 // logged puts p's last hop statement at its log_index.
 func (w *logWorld) logged(p ListedPlugin) {
-	w.logs.entries[*p.LogIndex] = mirrorStatementV2(lastHopStatement(p))
+	w.logs.entries[*p.LogIndex] = mirrorStatementV2(hopStatement(p, len(p.Provenance)-1))
 }
 
 func (m *MemorySources) mustState(t *testing.T, id domain.SourceID) domain.SourceState {
@@ -175,16 +174,16 @@ func (w *logWorld) sourceEvents() []string {
 
 func TestSyncKeepsTheUpstreamsCheckpoint(t *testing.T) {
 	w := newLogWorld(t)
-	logged, old := w.entry(t, "a", "1.0.0", index(0)), w.entry(t, "b", "1.0.0", nil)
+	logged := w.entry(t, "a", "1.0.0", index(0))
 	w.logged(logged)
-	w.catalog.List(logNodeURL, "pub@p.example@a.example", logged, old)
+	w.catalog.List(logNodeURL, "pub@p.example@a.example", logged)
 	w.logs.signed, w.logs.size = checkpointText(1, "sig"), 1
 	res, err := w.sync.Run(context.Background(), w.id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.MirroredCount != 2 || len(res.Rejected) != 0 {
-		t.Fatalf("mirrored %d, rejected %+v; want both (one logged, one older than the log)", res.MirroredCount, res.Rejected)
+	if res.MirroredCount != 1 || len(res.Rejected) != 0 {
+		t.Fatalf("mirrored %d, rejected %+v; want a", res.MirroredCount, res.Rejected)
 	}
 	st := w.sources.mustState(t, w.id)
 	if st.UpstreamLog != w.logs.signed {
@@ -200,7 +199,7 @@ func TestSyncKeepsTheUpstreamsCheckpoint(t *testing.T) {
 		t.Fatalf("source.synced %+v, want one with the checkpoint", synced)
 	}
 	c := w.logs.calls[0]
-	if c.nodeURL != logNodeURL || c.origin != "pfn/node-b" || c.trusted != nil || c.from != 0 {
+	if c.nodeURL != logNodeURL || c.origin != "pfn/node-b" || c.trusted != nil {
 		t.Fatalf("first check %+v, want from nothing trusted", c)
 	}
 
@@ -212,7 +211,7 @@ func TestSyncKeepsTheUpstreamsCheckpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	c = w.logs.calls[1]
-	if c.trusted == nil || c.trusted.N != 1 || c.trusted.Origin != "pfn/node-b" || c.from != 1 {
+	if c.trusted == nil || c.trusted.N != 1 || c.trusted.Origin != "pfn/node-b" {
 		t.Fatalf("second check %+v, trusted %+v", c, c.trusted)
 	}
 	if st := w.sources.mustState(t, w.id); st.UpstreamLog != w.logs.signed {
@@ -256,7 +255,7 @@ func TestSyncStopsAtAnInconsistentLog(t *testing.T) {
 	if res, err := w.sync.Run(context.Background(), w.id); err != nil || res.MirroredCount != 1 {
 		t.Fatalf("after the acceptance: %v, mirrored %d", err, res.MirroredCount)
 	}
-	if c := w.logs.calls[len(w.logs.calls)-1]; c.trusted != nil || c.from != 0 {
+	if c := w.logs.calls[len(w.logs.calls)-1]; c.trusted != nil {
 		t.Fatalf("after the acceptance the check starts afresh: %+v", c)
 	}
 }
@@ -348,5 +347,182 @@ func TestSyncStopsAtAnotherLogOrigin(t *testing.T) {
 	if st.LogFault == nil || st.LogFault.Kind != domain.LogFaultOrigin || !strings.Contains(st.LogFault.Reason, `"pfn/elsewhere"`) ||
 		len(w.logs.calls) != 1 {
 		t.Fatalf("fault %+v after %d checks", st.LogFault, len(w.logs.calls))
+	}
+}
+
+// An upstream with a checkpoint trusted here that stops announcing its
+// log (the feature, or the log's origin, gone from /federation-info) is a
+// fault: else a node could end the checks by no longer naming its log.
+// Once an admin accepts, nothing is trusted and the source syncs as from
+// an upstream without a log.
+func TestSyncStopsAtAWithdrawnLog(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		features []string
+		origin   string
+	}{
+		{"the feature and the origin gone", []string{"pfn-node/v1"}, ""},
+		{"the origin gone", []string{"pfn-node/v1", "transparency-log"}, ""},
+		{"the feature gone", []string{"pfn-node/v1"}, "pfn/node-b"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			w := newLogWorld(t)
+			p := w.entry(t, "a", "1.0.0", index(0))
+			w.logged(p)
+			w.catalog.List(logNodeURL, "pub@p.example@a.example", p)
+			w.logs.signed, w.logs.size = checkpointText(1, "sig"), 1
+			if _, err := w.sync.Run(ctx, w.id); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.sources.Update(ctx, w.id, func(s *domain.Source) error {
+				info := s.State().Info
+				info.Features, info.LogOrigin = tt.features, tt.origin
+				return s.RefreshInfo(info, time.Unix(200, 0))
+			}); err != nil {
+				t.Fatal(err)
+			}
+			q := w.entry(t, "b", "1.0.0", nil)
+			w.catalog.List(logNodeURL, "pub@p.example@a.example", p, q)
+			_, err := w.sync.Run(ctx, w.id)
+			if !errors.Is(err, domain.ErrConflict) || !strings.Contains(err.Error(), "withdrawn") {
+				t.Fatalf("sync: %v, want a conflict naming the withdrawn log", err)
+			}
+			st := w.sources.mustState(t, w.id)
+			if f := st.LogFault; f == nil || f.Kind != domain.LogFaultWithdrawn || f.Offered != "" ||
+				!strings.Contains(f.Reason, `log "pfn/node-b" at 1 entries`) {
+				t.Fatalf("fault %+v", st.LogFault)
+			}
+			if len(w.mirror.Events(w.id, "b")) != 0 || len(w.logs.calls) != 1 {
+				t.Fatalf("b's events %v after %d checks: want nothing mirrored, no check", w.mirror.Events(w.id, "b"), len(w.logs.calls))
+			}
+			if _, err := w.sync.Run(ctx, w.id); !errors.Is(err, domain.ErrConflict) || !strings.Contains(err.Error(), "accept-upstream-log") {
+				t.Fatalf("a sync with the fault in force: %v", err)
+			}
+
+			accept := AcceptUpstreamLog{Sources: w.sources, Now: w.sync.Now}
+			if _, err := accept.Handle(ctx, Principal{KeyID: "admin", Role: domain.RoleAdmin},
+				AcceptUpstreamLogRequest{ID: w.id, Reason: "B turned its log off"}); err != nil {
+				t.Fatal(err)
+			}
+			res, err := w.sync.Run(ctx, w.id)
+			if err != nil || res.MirroredCount != 1 || len(w.logs.calls) != 1 {
+				t.Fatalf("after the acceptance: %v, mirrored %d, %d checks", err, res.MirroredCount, len(w.logs.calls))
+			}
+			if st := w.sources.mustState(t, w.id); st.UpstreamLog != "" || st.LogFault != nil {
+				t.Fatalf("after the acceptance: trusted %q, fault %+v", st.UpstreamLog, st.LogFault)
+			}
+		})
+	}
+}
+
+// A node logs every v2 statement it signs: a version it lists without a
+// log_index is one its log has not caught up with. It is not mirrored
+// unchecked: answered as waiting, recorded nowhere, and mirrored by the
+// sync that finds it logged.
+func TestSyncWaitsForAVersionListedWithoutALogIndex(t *testing.T) {
+	ctx := context.Background()
+	w := newLogWorld(t)
+	logged, unlogged := w.entry(t, "a", "1.0.0", index(0)), w.entry(t, "b", "1.0.0", nil)
+	w.logged(logged)
+	w.catalog.List(logNodeURL, "pub@p.example@a.example", logged, unlogged)
+	w.logs.signed, w.logs.size = checkpointText(1, "sig"), 1
+	res, err := w.sync.Run(ctx, w.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.MirroredCount != 1 || len(res.Rejected) != 1 || res.Rejected[0].Plugin != "b" ||
+		!strings.HasPrefix(res.Rejected[0].Reason, "waiting for the upstream's transparency log: ") ||
+		!strings.Contains(res.Rejected[0].Reason, "without its log_index") {
+		t.Fatalf("mirrored %d, rejected %+v; want a mirrored, b waiting", res.MirroredCount, res.Rejected)
+	}
+	if events := w.mirror.Events(w.id, "b"); len(events) != 0 {
+		t.Fatalf("b's events %v, want none: it is asked again", events)
+	}
+	for _, u := range w.catalog.Downloads() {
+		if strings.Contains(u, "/b/") {
+			t.Fatalf("downloaded %s before the log holds it", u)
+		}
+	}
+
+	unlogged.LogIndex = index(1)
+	w.logged(unlogged)
+	w.catalog.List(logNodeURL, "pub@p.example@a.example", logged, unlogged)
+	w.logs.signed, w.logs.size = checkpointText(2, "sig2"), 2
+	if res, err := w.sync.Run(ctx, w.id); err != nil || res.MirroredCount != 1 || len(res.Rejected) != 0 {
+		t.Fatalf("once logged: %v, %+v", err, res)
+	}
+}
+
+// A sync looks up at most as many versions in the log as it may download
+// (or defaultLogLookups when its files are not bounded); the rest wait.
+func TestCheckLoggedBoundsTheLookups(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		maxFiles, versions, want int
+	}{
+		{maxFiles: 2, versions: 3, want: 2},
+		{maxFiles: 0, versions: defaultLogLookups + 1, want: defaultLogLookups},
+	} {
+		w := newLogWorld(t)
+		w.sync.MaxFiles = tt.maxFiles
+		var plan syncPlan
+		for i := range tt.versions {
+			p := w.entry(t, fmt.Sprintf("p%d", i), "1.0.0", index(int64(i)))
+			w.logged(p)
+			plan.Downloads = append(plan.Downloads, &download{plugin: p, history: domain.NewPluginHistory(w.id, p.Slug)})
+		}
+		w.logs.signed, w.logs.size = checkpointText(int64(tt.versions), "sig"), int64(tt.versions)
+		log, err := w.logs.CheckLog(ctx, logNodeURL, "pfn/node-b", note.VerifierList(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := syncRecording{result: &SyncResult{}}
+		w.sync.checkLogged(ctx, &log, &plan, &rec)
+		if len(plan.Downloads) != tt.want || len(rec.result.Rejected) != tt.versions-tt.want || !rec.incomplete ||
+			!strings.Contains(rec.result.Rejected[0].Reason, fmt.Sprintf("looked up %d versions", tt.want)) {
+			t.Fatalf("max files %d: kept %d of %d, answered %+v", tt.maxFiles, len(plan.Downloads), tt.versions, rec.result.Rejected)
+		}
+	}
+}
+
+// bigStatements signs as MemorySigner, but its own statements of the
+// plugin "huge" are longer than a log entry can hold.
+type bigStatements struct{ MemorySigner }
+
+func (s bigStatements) StatementBytesV2(st StatementV2) ([]byte, error) {
+	b := mirrorStatementV2(st)
+	if st.Node == s.KeyID() && st.Plugin == "huge" {
+		b = append(b, make([]byte, tlogtiles.MaxEntry)...)
+	}
+	return b, nil
+}
+
+// A version whose statement would not fit an entry of the node's own log
+// is rejected before anything is signed (the log would refuse it), and its
+// file is not kept.
+func TestSyncRejectsAStatementTooLongForTheLog(t *testing.T) {
+	w := newLogWorld(t)
+	a, huge := w.entry(t, "a", "1.0.0", index(0)), w.entry(t, "huge", "1.0.0", index(1))
+	w.logged(a)
+	w.logged(huge)
+	w.catalog.List(logNodeURL, "pub@p.example@a.example", a, huge)
+	w.logs.signed, w.logs.size = checkpointText(2, "sig"), 2
+	blobs := &MemoryBlobs{}
+	w.sync.Blobs, w.sync.Signer = blobs, bigStatements{MemorySigner{ID: "node-c"}}
+	res, err := w.sync.Run(context.Background(), w.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("more than the %d of a transparency log entry: not signed", tlogtiles.MaxEntry)
+	if res.MirroredCount != 1 || len(res.Rejected) != 1 || res.Rejected[0].Plugin != "huge" || !strings.Contains(res.Rejected[0].Reason, want) {
+		t.Fatalf("mirrored %d, rejected %+v; want a, and huge rejected", res.MirroredCount, res.Rejected)
+	}
+	events := w.mirror.Events(w.id, "huge")
+	if len(events) != 1 || events[0].EventType() != domain.EventPluginRejected {
+		t.Fatalf("huge's events %v, want one plugin.rejected", events)
+	}
+	if keys := blobs.Keys(); len(keys) != 1 || strings.Contains(keys[0], "huge") {
+		t.Fatalf("files kept %v, want a's only", keys)
 	}
 }

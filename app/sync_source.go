@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pfn-network/pfn/domain"
+	"github.com/pfn-network/pfn/internal/tlogtiles"
 )
 
 // SyncSource mirrors what a source's subscribers want and the node does not
@@ -287,6 +288,7 @@ func (h SyncSource) downloadAll(ctx context.Context, id domain.SourceID, key ed2
 		h.deleteStored(ctx, plan.Downloads)
 		return fmt.Errorf("sync of %s cut short: %w", id, context.Cause(ctx))
 	}
+	h.fitLog(ctx, id, plan.Downloads)
 	h.attestAll(ctx, key, plan.Downloads)
 	return h.abortOnStorageFailure(ctx, id, plan.Downloads, h.syncBlobs(ctx, plan.Downloads))
 }
@@ -311,11 +313,7 @@ func (h SyncSource) recordDownload(id domain.SourceID, rec *syncRecording, d *do
 	if err != nil {
 		return fmt.Errorf("sign %s %s: %w", p.Slug, p.Version, err)
 	}
-	st := StatementV2{Source: id, Plugin: p.Slug, Version: p.Version, SHA256: d.stored.SHA256, Size: d.stored.Size,
-		PublisherSignature: p.Signature, PublisherKey: publisherKeyOf(p, d.sourceKey)}
-	if n := len(p.Provenance); n > 0 {
-		st.Upstream = p.Provenance[n-1].Signature
-	}
+	st := h.statementOf(id, d)
 	fedSigV2, err := h.Signer.SignMirrorV2(st)
 	if err != nil {
 		return fmt.Errorf("sign %s %s (v2): %w", p.Slug, p.Version, err)
@@ -332,6 +330,37 @@ func (h SyncSource) recordDownload(id domain.SourceID, rec *syncRecording, d *do
 	rec.result.MirroredCount++
 	rec.result.MirroredBytes += d.stored.Size
 	return nil
+}
+
+// statementOf is the v2 statement the node signs of a stored download.
+func (h SyncSource) statementOf(id domain.SourceID, d *download) StatementV2 {
+	p := d.plugin
+	return StatementV2{Node: h.Signer.KeyID(), Source: id, Plugin: p.Slug, Version: p.Version, SHA256: d.stored.SHA256,
+		Size: d.stored.Size, PublisherSignature: p.Signature, PublisherKey: publisherKeyOf(p, d.sourceKey),
+		Upstream: domain.UpstreamSignature(p.Provenance)}
+}
+
+// fitLog refuses, before anything is signed, a stored download whose v2
+// statement would not fit an entry of the node's transparency log: the
+// log would refuse it, and a statement signed but never logged is one no
+// one could check. Its file is not kept.
+func (h SyncSource) fitLog(ctx context.Context, id domain.SourceID, todo []*download) {
+	for _, d := range todo {
+		if d.err != nil {
+			continue
+		}
+		b, err := h.Signer.StatementBytesV2(h.statementOf(id, d))
+		switch {
+		case err != nil:
+			d.err = fmt.Errorf("the node's statement of this version: %w", err)
+		case len(b) > tlogtiles.MaxEntry:
+			d.err = fmt.Errorf("the node's statement of this version would be %d bytes, more than the %d of a transparency log entry: not signed",
+				len(b), tlogtiles.MaxEntry)
+		default:
+			continue
+		}
+		_ = h.Blobs.Delete(ctx, d.key) // not mirrored: nothing will name the file
+	}
 }
 
 // finish prunes, records the sync and enforces the source's quota.

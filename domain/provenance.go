@@ -12,6 +12,17 @@ type ProvenanceHop struct {
 	Signature string   `json:"signature"` // its v2 statement's signature
 }
 
+// UpstreamSignature is what a node's v2 statement of a version names as
+// its upstream (SPEC15 §3): the signature of the last hop the version came
+// through, "" for one mirrored straight from its publisher. The statement
+// hop i signed names UpstreamSignature(hops[:i]).
+func UpstreamSignature(hops []ProvenanceHop) string {
+	if len(hops) == 0 {
+		return ""
+	}
+	return hops[len(hops)-1].Signature
+}
+
 // PublisherSource is the source id at the original publisher of a version
 // that came through hops: the first hop's source ("" for a direct mirror,
 // whose own source is the publisher's).

@@ -187,8 +187,8 @@ func (s *Source) RefreshInfo(info PublisherInfo, now time.Time) error {
 	if err := s.CheckAssetHost(info); err != nil {
 		return err
 	}
-	if len(info.LogOrigin) > maxLogOrigin {
-		return fmt.Errorf("publisher's log origin is longer than %d bytes: %w", maxLogOrigin, ErrInvalidInput)
+	if err := checkLogOrigin(info.LogOrigin); err != nil {
+		return err
 	}
 	s.record(PublisherInfoRefreshed{ProtocolVersion: info.ProtocolVersion, Features: info.Features,
 		AssetDomain: info.AssetDomain, NamingScheme: info.NamingScheme, LogOrigin: info.LogOrigin, At: now})

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/pfn-network/pfn/internal/tlogtiles"
 )
 
 // A source whose upstream is a PFN node with a transparency log (issue
@@ -21,21 +23,24 @@ const (
 	EventSourceLogAccepted     = "source.log_accepted"
 )
 
-// Kinds of inconsistency (internal/logwatch names the first four), and
-// an upstream that announces its log under another origin than the one of
+// Kinds of inconsistency (internal/logwatch names the first four); an
+// upstream that announces its log under another origin than the one of
 // the checkpoint trusted here: another log, whose history says nothing of
-// the one trusted.
+// the one trusted; and an upstream that no longer announces the log a
+// checkpoint is trusted of: were that enough to stop the checks, a node
+// that rewrote its log would only have to stop announcing it.
 const (
 	LogFaultShrunk    = "shrunk"
 	LogFaultForked    = "forked"
 	LogFaultRewritten = "rewritten"
 	LogFaultEntry     = "entry"
 	LogFaultOrigin    = "origin"
+	LogFaultWithdrawn = "withdrawn"
 )
 
 // MaxLogCheckpoint bounds a signed checkpoint kept in an event or the
-// state (tlogtiles.MaxCheckpoint; the domain does not import it).
-const MaxLogCheckpoint = 16 << 10
+// state: the largest a log reader accepts.
+const MaxLogCheckpoint = tlogtiles.MaxCheckpoint
 
 // maxLogReason bounds what a check's reason keeps.
 const maxLogReason = 1000
@@ -81,7 +86,7 @@ func (s *Source) RecordLogInconsistency(kind, reason, offered string, now time.T
 		return err
 	}
 	switch kind {
-	case LogFaultShrunk, LogFaultForked, LogFaultRewritten, LogFaultEntry, LogFaultOrigin:
+	case LogFaultShrunk, LogFaultForked, LogFaultRewritten, LogFaultEntry, LogFaultOrigin, LogFaultWithdrawn:
 	default:
 		return fmt.Errorf("unknown log inconsistency %q: %w", truncate(kind, 40), ErrInvalidInput)
 	}
@@ -102,7 +107,8 @@ func (s *Source) RecordLogInconsistency(kind, reason, offered string, now time.T
 
 // AcceptUpstreamLog is an admin's decision to trust the upstream's log
 // again after a fault: the fault and the trusted checkpoint go, and the
-// next sync pins the checkpoint the upstream then serves.
+// next sync pins the checkpoint the upstream then serves (or, after a
+// withdrawn log, syncs as from an upstream without one).
 func (s *Source) AcceptUpstreamLog(reason, by string, now time.Time) error {
 	if err := s.Halted(); err != nil {
 		return err
@@ -138,6 +144,11 @@ func (st *SourceState) applyLog(e SourceEvent) {
 	}
 }
 
-// maxLogOrigin bounds an announced log origin (a name such as
-// "pfn/0123456789abcdef").
-const maxLogOrigin = 256
+// checkLogOrigin bounds an announced log origin ("" when none) as every
+// log reader does (a name such as "pfn/0123456789abcdef").
+func checkLogOrigin(origin string) error {
+	if len(origin) > tlogtiles.MaxOrigin {
+		return fmt.Errorf("publisher's log origin is longer than %d bytes: %w", tlogtiles.MaxOrigin, ErrInvalidInput)
+	}
+	return nil
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pfn-network/pfn/domain"
+	"github.com/pfn-network/pfn/internal/tlogtiles"
 )
 
 const (
@@ -62,6 +63,22 @@ func TestUpstreamLogWatch(t *testing.T) {
 			return nil
 		}, wantEvent: domain.EventSourceLogInconsistent, trusted: trustedCheckpoint,
 			fault: &domain.LogFault{Kind: domain.LogFaultShrunk, Reason: "size 3 -> 2", Offered: offeredCheckpoint, At: at}},
+		{name: "a log no longer announced is a fault: no checkpoint offered", act: func(s *domain.Source) error {
+			if err := synced(s); err != nil {
+				return err
+			}
+			return s.RecordLogInconsistency(domain.LogFaultWithdrawn, "no longer announced", "", at)
+		}, wantEvent: domain.EventSourceLogInconsistent, trusted: trustedCheckpoint,
+			fault: &domain.LogFault{Kind: domain.LogFaultWithdrawn, Reason: "no longer announced", At: at}},
+		{name: "accepting a withdrawn log leaves nothing trusted: the next sync is as from an upstream without a log", act: func(s *domain.Source) error {
+			if err := synced(s); err != nil {
+				return err
+			}
+			if err := s.RecordLogInconsistency(domain.LogFaultWithdrawn, "no longer announced", "", at); err != nil {
+				return err
+			}
+			return s.AcceptUpstreamLog("the upstream turned its log off", "key_1", at.Add(time.Minute))
+		}, wantEvent: domain.EventSourceLogAccepted, canSync: true},
 		{name: "an unknown kind is refused", act: func(s *domain.Source) error {
 			return s.RecordLogInconsistency("bent", "r", "", at)
 		}, wantErr: domain.ErrInvalidInput, canSync: true},
@@ -157,7 +174,7 @@ func TestPublisherInfoKeepsTheLogOrigin(t *testing.T) {
 	if got := replay(t, s).State().Info.LogOrigin; got != info.LogOrigin {
 		t.Fatalf("log origin %q after a replay", got)
 	}
-	info.LogOrigin = strings.Repeat("o", 257)
+	info.LogOrigin = strings.Repeat("o", tlogtiles.MaxOrigin+1)
 	if err := s.RefreshInfo(info, t0); !errors.Is(err, domain.ErrInvalidInput) {
 		t.Fatalf("an oversized origin: %v", err)
 	}

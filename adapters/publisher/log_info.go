@@ -17,8 +17,9 @@ type LogInfo struct {
 // FeatureTransparencyLog is the feature a node with a log announces.
 const FeatureTransparencyLog = "transparency-log"
 
-// maxLogMember caps each member of "log": an origin is a short name, a
-// verifier key under 200 bytes, the URL an instance URL and a path.
+// maxLogMember caps the members of "log" other than the origin (which
+// tlogtiles.ValidOrigin caps at tlogtiles.MaxOrigin): a verifier key is
+// under 200 bytes, the checkpoint's URL an instance URL and a path.
 const maxLogMember = 2048
 
 // parseLogInfo reads the "log" member of a /federation-info object: nil
@@ -44,7 +45,7 @@ func parseLogInfo(obj jsonObject, features []string, problems *problemList) *Log
 		VerifierKey: problems.str(log, "verifier_key"),
 		Checkpoint:  problems.str(log, "checkpoint"),
 	}
-	for _, m := range []struct{ key, value string }{{"origin", l.Origin}, {"verifier_key", l.VerifierKey}, {"checkpoint", l.Checkpoint}} {
+	for _, m := range []struct{ key, value string }{{"verifier_key", l.VerifierKey}, {"checkpoint", l.Checkpoint}} {
 		if len(m.value) > maxLogMember {
 			problems.addf("%q in %q is %d bytes, the cap is %d", m.key, "log", len(m.value), maxLogMember)
 			return nil

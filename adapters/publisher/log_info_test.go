@@ -25,8 +25,12 @@ func TestParseLogInfo(t *testing.T) {
 		{name: "no origin", body: `{` + logFeature + infoAssets + `,"log":{}}`, wantMsg: `"log" has no "origin"`},
 		{name: "origin with a space", body: `{` + logFeature + infoAssets + `,"log":{"origin":"pfn x"}}`, wantMsg: `log origin "pfn x"`},
 		{name: "origin with a plus", body: `{` + logFeature + infoAssets + `,"log":{"origin":"pfn+x"}}`, wantMsg: `log origin "pfn+x"`},
-		{name: "origin too long", body: `{` + logFeature + infoAssets + `,"log":{"origin":"` + strings.Repeat("o", maxLogMember+1) + `"}}`,
-			wantMsg: `"origin" in "log" is 2049 bytes, the cap is 2048`},
+		{name: "origin too long", body: `{` + logFeature + infoAssets + `,"log":{"origin":"` + strings.Repeat("o", tlogtiles.MaxOrigin+1) + `"}}`,
+			wantMsg: `want a name of 1 to 256 bytes`},
+		{name: "origin at the cap", body: `{` + logFeature + infoAssets + `,"log":{"origin":"` + strings.Repeat("o", tlogtiles.MaxOrigin) + `"}}`,
+			want: &LogInfo{Origin: strings.Repeat("o", tlogtiles.MaxOrigin)}},
+		{name: "checkpoint URL too long", body: `{` + logFeature + infoAssets + `,"log":{"origin":"o","checkpoint":"` + strings.Repeat("c", maxLogMember+1) + `"}}`,
+			wantMsg: `"checkpoint" in "log" is 2049 bytes, the cap is 2048`},
 		{name: "verifier key a number", body: `{` + logFeature + infoAssets + `,"log":{"origin":"o","verifier_key":1}}`, wantMsg: `"verifier_key" is a number`},
 	}
 	for _, tt := range tests {
@@ -66,7 +70,7 @@ func FuzzParseLogInfo(f *testing.F) {
 			return
 		}
 		l := info.Log
-		if l == nil || tlogtiles.ValidOrigin(l.Origin) != nil || len(l.Origin) > maxLogMember || len(l.VerifierKey) > maxLogMember ||
+		if l == nil || tlogtiles.ValidOrigin(l.Origin) != nil || len(l.Origin) > tlogtiles.MaxOrigin || len(l.VerifierKey) > maxLogMember ||
 			len(l.Checkpoint) > maxLogMember {
 			t.Fatalf("log %+v parsed outside its rules", l)
 		}
