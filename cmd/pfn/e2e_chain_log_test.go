@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -66,10 +67,11 @@ func checkEditedLogRow(t *testing.T, pfn string, pub publisherProc, a, b, c chai
 		!strings.Contains(fmt.Sprint(body["error"]), "accept-upstream-log") {
 		t.Fatalf("C's sync with the fault standing = %d %v", status, body)
 	}
-	status, body = c.api.do(http.MethodGet, "/federation/activity?limit=50&sourceId="+url.QueryEscape(atC), c.admin, nil)
-	if status != http.StatusOK || !strings.Contains(fmt.Sprint(body), "upstream_log_inconsistent") {
-		t.Fatalf("C's activity = %d %v, want the inconsistency shown", status, body)
-	}
+	// The activity read model follows the event on its own projection.
+	waitFor(t, "C's activity to show the inconsistency", 10*time.Second, func() (bool, string) {
+		status, body := c.api.do(http.MethodGet, "/federation/activity?limit=50&sourceId="+url.QueryEscape(atC), c.admin, nil)
+		return status == http.StatusOK && strings.Contains(fmt.Sprint(body), "upstream_log_inconsistent"), fmt.Sprint(status, body)
+	})
 
 	rebuild := exec.Command(pfn, "projections", "rebuild", "transparency_log")
 	rebuild.Env = append(os.Environ(), b.env...)
