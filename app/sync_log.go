@@ -92,15 +92,7 @@ func (h SyncSource) checkUpstreamLog(ctx context.Context, id domain.SourceID, st
 	if bad := (*LogInconsistency)(nil); errors.As(err, &bad) {
 		return nil, h.recordLogFault(ctx, id, bad)
 	}
-	err = fmt.Errorf("the transparency log of %s: %w", id, err)
-	if ctx.Err() == nil {
-		if rerr := h.Sources.Update(ctx, id, func(s *domain.Source) error {
-			return s.RecordFailure(domain.FailureSync, err.Error(), h.Now())
-		}); rerr != nil {
-			return nil, errors.Join(err, rerr)
-		}
-	}
-	return nil, err
+	return nil, h.recordSyncFailure(ctx, id, fmt.Errorf("the transparency log of %s: %w", id, err))
 }
 
 // recordLogFault records the log's inconsistency on the source and says

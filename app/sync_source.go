@@ -256,16 +256,22 @@ func (h SyncSource) listing(ctx context.Context, id domain.SourceID, st domain.S
 	if withheld := (*UpstreamWithheld)(nil); err == nil || errors.As(err, &withheld) {
 		return listed, err // a withheld source is not a failure of the upstream's
 	}
-	err = fmt.Errorf("author-data of %s: %w", id, err)
-	if ctx.Err() == nil {
-		// Counted by the failure policy, and visible until a sync succeeds.
-		if rerr := h.Sources.Update(ctx, id, func(s *domain.Source) error {
-			return s.RecordFailure(domain.FailureSync, err.Error(), h.Now())
-		}); rerr != nil {
-			return nil, errors.Join(err, rerr)
-		}
+	return nil, h.recordSyncFailure(ctx, id, fmt.Errorf("author-data of %s: %w", id, err))
+}
+
+// recordSyncFailure records that a sync could not read the upstream (its
+// listing or its log) and returns err: counted by the failure policy, and
+// visible until a sync succeeds. A cancelled sync records nothing.
+func (h SyncSource) recordSyncFailure(ctx context.Context, id domain.SourceID, err error) error {
+	if ctx.Err() != nil {
+		return err
 	}
-	return nil, err
+	if rerr := h.Sources.Update(ctx, id, func(s *domain.Source) error {
+		return s.RecordFailure(domain.FailureSync, err.Error(), h.Now())
+	}); rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	return err
 }
 
 // downloadAll fetches the planned downloads within the budget and makes
