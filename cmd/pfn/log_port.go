@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -28,24 +27,21 @@ func (p logPort) CheckLog(ctx context.Context, nodeURL, origin string, verifiers
 	if err != nil {
 		return app.CheckedLog{}, publisherError{err}
 	}
-	var f logwatch.Fetcher = lf
-	var from int64
+	// At first use (nothing trusted yet, or an admin accepted the log)
+	// nothing is audited: a log of any length costs the first sync one
+	// checkpoint, and the versions mirrored are held to their own entries.
+	audit := logwatch.Audit{Max: maxLogAudit, None: trusted == nil}
 	if trusted != nil {
-		from = trusted.N // the entries added since
-	} else {
-		f, from, err = firstUse(ctx, lf)
-		if err != nil {
-			return app.CheckedLog{}, publisherError{err}
-		}
+		audit.From = trusted.N // the entries added since
 	}
-	c, err := logwatch.Check(ctx, f, origin, verifiers, trusted, logwatch.Audit{From: from, Max: maxLogAudit})
+	c, err := logwatch.Check(ctx, lf, origin, verifiers, trusted, audit)
 	if err != nil {
 		return app.CheckedLog{}, logError(err)
 	}
 	// One reader for the sync's versions: each tile and entry bundle is
 	// fetched once however many versions it holds. It lives as long as
 	// the sync's context.
-	r := logwatch.NewReader(ctx, f, c.Tree)
+	r := logwatch.NewReader(ctx, lf, c.Tree)
 	return app.CheckedLog{Signed: c.Signed, Checkpoint: c.Checkpoint, Entry: func(_ context.Context, index int64) ([]byte, error) {
 		entry, err := r.Entry(index)
 		if err != nil {
@@ -53,40 +49,6 @@ func (p logPort) CheckLog(ctx context.Context, nodeURL, origin string, verifiers
 		}
 		return entry, nil
 	}}, nil
-}
-
-// firstUse reads the checkpoint of a log nothing is trusted of yet, so
-// that Check audits none of its entries (from its size): a log of any
-// length costs its first sync no more than one checkpoint, and the
-// versions mirrored are held to their own entries. The checkpoint is read
-// once: the fetcher returned answers it again to Check, which verifies it.
-func firstUse(ctx context.Context, f logwatch.Fetcher) (logwatch.Fetcher, int64, error) {
-	signed, err := f.Fetch(ctx, "checkpoint", tlogtiles.MaxCheckpoint)
-	if err != nil {
-		return nil, 0, fmt.Errorf("checkpoint: %w", err)
-	}
-	c, err := tlogtiles.ParseSignedCheckpoint(signed)
-	if err != nil {
-		return nil, 0, err
-	}
-	return pinnedCheckpoint{Fetcher: f, signed: signed}, c.N, nil
-}
-
-// pinnedCheckpoint answers the checkpoint already read, and the rest of
-// the log as its Fetcher does.
-type pinnedCheckpoint struct {
-	logwatch.Fetcher
-	signed []byte
-}
-
-func (p pinnedCheckpoint) Fetch(ctx context.Context, path string, max int64) ([]byte, error) {
-	if path != "checkpoint" {
-		return p.Fetcher.Fetch(ctx, path, max)
-	}
-	if int64(len(p.signed)) > max {
-		return nil, fmt.Errorf("checkpoint of %d bytes, at most %d", len(p.signed), max)
-	}
-	return p.signed, nil
 }
 
 // logError gives the app a hostile log as its own *app.LogInconsistency,

@@ -35,10 +35,18 @@ type Audit struct {
 	// [From, size) holds more: a first look at a large log reads a few
 	// bundles, not all of them. 0 audits all of [From, size).
 	Max int64
+	// None audits no entry, whatever From and Max say: the checkpoint is
+	// opened and proven to extend the trusted one, as a downstream node
+	// does at first use (it holds each version it mirrors to its own
+	// entry instead of reading the whole log).
+	None bool
 }
 
 // bounded is the range of a tree of n entries that the Audit reads.
 func (a Audit) bounded(n int64) Range {
+	if a.None {
+		return Range{From: n, To: n}
+	}
 	r := Range{From: a.From, To: n}
 	if a.Max > 0 && n-a.From > a.Max {
 		r.From = n - a.Max
@@ -105,7 +113,7 @@ func Check(ctx context.Context, f Fetcher, origin string, verifiers note.Verifie
 	}
 	audited := audit.bounded(c.N)
 	if err == nil {
-		if audit.From < 0 || audit.From > c.N {
+		if !audit.None && (audit.From < 0 || audit.From > c.N) {
 			return Checkpoint{}, fmt.Errorf("entries from %d: the log's tree has %d", audit.From, c.N)
 		}
 		err = auditEntries(ctx, f, hr, c.Tree, audited.From)

@@ -64,6 +64,7 @@ func TestCheck(t *testing.T) {
 		trusted   *tlogtiles.Checkpoint
 		from      int64
 		max       int64
+		none      bool // Audit.None
 		serve     func(s *logtest.Server)
 		wantKind  string // "" consistent
 		wantIndex int64
@@ -107,6 +108,12 @@ func TestCheck(t *testing.T) {
 			serve: func(s *logtest.Server) { s.SetFile(editedBundle(520, 700)) }, wantKind: EntryKind, wantIndex: 520},
 		{name: "rewritten, bounded audit", log: forked, size: 700, trusted: checkpointOf(a, 300), from: 300, max: 10, wantKind: Rewritten, wantIndex: 300},
 		{name: "forked, bounded audit", log: forked, size: 300, trusted: checkpointOf(a, 300), from: 300, max: 1, wantKind: Forked, wantIndex: 300},
+
+		// No audit: only the checkpoint, and the proof that it extends
+		// the trusted one.
+		{name: "first use, no audit", log: a, size: 700, none: true, audited: &Range{700, 700},
+			serve: func(s *logtest.Server) { s.SetFile(editedBundle(650, 700)) }},
+		{name: "rewritten, no audit", log: forked, size: 700, trusted: checkpointOf(a, 300), from: 300, none: true, wantKind: Rewritten, wantIndex: 300},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -117,7 +124,7 @@ func TestCheck(t *testing.T) {
 				tt.serve(s)
 			}
 			f := NewHTTPFetcher(s.URL, &http.Client{}, 10*time.Second)
-			got, err := Check(context.Background(), f, origin, verifiers(t, s.VerifierKey), tt.trusted, Audit{From: tt.from, Max: tt.max})
+			got, err := Check(context.Background(), f, origin, verifiers(t, s.VerifierKey), tt.trusted, Audit{From: tt.from, Max: tt.max, None: tt.none})
 			if tt.wantKind == "" {
 				if err != nil {
 					t.Fatalf("Check = %v, want consistent", err)
