@@ -71,23 +71,13 @@ func logTile(h app.ReadLogTile) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		c.Response().Header().Set("Cache-Control", tileCacheControl(c, t.W == tlogtiles.Width))
+		cache := cachePartialTile
+		if t.W == tlogtiles.Width {
+			cache = cacheFullTile
+		}
+		c.Response().Header().Set("Cache-Control", keyedCacheControl(c, cache))
 		return c.Blob(http.StatusOK, "application/octet-stream", data)
 	}
-}
-
-// tileCacheControl: a keyed answer stays out of shared caches, as a keyed
-// download does.
-func tileCacheControl(c echo.Context, full bool) string {
-	switch {
-	case full && presentedKey(c) != "":
-		return "private, max-age=31536000, immutable"
-	case full:
-		return cacheFullTile
-	case presentedKey(c) != "":
-		return "private, max-age=60"
-	}
-	return cachePartialTile
 }
 
 func logBundle(h app.GetLogBundle, resolve app.SourceResolver) echo.HandlerFunc {
@@ -104,11 +94,7 @@ func logBundle(h app.GetLogBundle, resolve app.SourceResolver) echo.HandlerFunc 
 			return err
 		}
 		// Revalidated on every use: the checkpoint in it grows.
-		cache := cacheListing
-		if presentedKey(c) != "" {
-			cache = cacheListingPrivate
-		}
-		c.Response().Header().Set("Cache-Control", cache)
+		c.Response().Header().Set("Cache-Control", keyedCacheControl(c, cacheListing))
 		return c.JSON(http.StatusOK, viewLogBundle(b))
 	}
 }

@@ -57,6 +57,16 @@ func privateWhenKeyed(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// keyedCacheControl is public, or, for a request that carried a key, the
+// same with "private" for "public": a keyed answer stays out of shared
+// caches (cacheListing becomes cacheListingPrivate).
+func keyedCacheControl(c echo.Context, public string) string {
+	if presentedKey(c) == "" {
+		return public
+	}
+	return strings.Replace(public, "public", "private", 1)
+}
+
 // cached is m.Serve(r), or nothing when the node runs without a cache.
 func cached(m *Materialized, r MaterializedRoute) echo.MiddlewareFunc {
 	if m == nil {
@@ -114,11 +124,8 @@ var feedPageRoute = MaterializedRoute{Key: func(c echo.Context) (string, bool) {
 // downloadCacheControl: a named version's file never changes (immutable);
 // the latest version without a version is another file tomorrow.
 func downloadCacheControl(c echo.Context, version string) string {
-	switch {
-	case version == "":
+	if version == "" {
 		return cacheListing
-	case presentedKey(c) != "":
-		return "private, max-age=31536000, immutable"
 	}
-	return cacheImmutable
+	return keyedCacheControl(c, cacheImmutable)
 }
